@@ -1,0 +1,158 @@
+//! The catalogue of diagnostic codes. Every diagnostic `lab` can print has a code here, with a
+//! one-line title; `docs/diagnostics.md` is generated from this table and the test corpus under
+//! `tests/data/invalid/` must exercise every code (a test enforces that).
+
+/// (code, title) for every diagnostic.
+pub const ALL: &[(&str, &str)] = &[
+    (IO, "a spec file or directory could not be read"),
+    (NO_SPECS, "the spec directory holds no `*.yaml` spec"),
+    (TOO_LARGE, "a spec file is larger than the loader accepts"),
+    (NOT_UTF8, "a spec file is not valid UTF-8"),
+    (EMPTY, "a spec file holds no document"),
+    (YAML_SYNTAX, "YAML syntax error"),
+    (
+        ALIAS_BUDGET,
+        "YAML aliases expand to too many nodes (alias bomb)",
+    ),
+    (TOO_DEEP, "YAML nesting is too deep"),
+    (DUPLICATE_KEY, "a mapping repeats a key"),
+    (
+        UNSUPPORTED_YAML,
+        "a YAML feature the spec language does not use (tags, multiple documents, complex keys)",
+    ),
+    (UNKNOWN_KEY, "unknown key"),
+    (MISSING_KEY, "a required key is missing"),
+    (
+        WRONG_SHAPE,
+        "a value has the wrong shape (mapping, list or scalar)",
+    ),
+    (INVALID_VALUE, "a value is not valid for its key"),
+    (CONFLICT, "keys that cannot be used together"),
+    (
+        BAD_IDENT,
+        "a name is not a valid identifier `[a-z][a-z0-9_]*`",
+    ),
+    (
+        DUPLICATE_NAME,
+        "a domain, entity or attribute name is defined twice",
+    ),
+    (UNKNOWN_ENTITY, "reference to an entity that does not exist"),
+    (
+        UNKNOWN_ATTRIBUTE,
+        "reference to an attribute that does not exist",
+    ),
+    (AMBIGUOUS, "a name refers to more than one thing"),
+    (
+        KEY_TYPE_MISMATCH,
+        "a foreign key's type differs from the referenced key's type",
+    ),
+    (
+        BAD_KEY,
+        "a primary key, unique constraint or key-based reference is not valid",
+    ),
+    (
+        FK_CYCLE,
+        "foreign keys form a cycle that cannot be generated",
+    ),
+    (DEP_CYCLE, "attributes depend on each other in a cycle"),
+    (
+        BAD_SELF_REF,
+        "a self-reference without a declared hierarchy",
+    ),
+    (EXPR_SYNTAX, "expression syntax error"),
+    (EXPR_TYPE, "expression operand types do not fit"),
+    (UNKNOWN_FUNCTION, "unknown expression function"),
+    (ARITY, "wrong number of function arguments"),
+    (
+        NOT_ASSIGNABLE,
+        "a value's type does not fit the attribute's type",
+    ),
+    (BAD_DIST, "invalid distribution parameter"),
+    (
+        BAD_WEIGHTS,
+        "invalid weights (negative, or summing to zero)",
+    ),
+    (BAD_RANGE, "a range whose minimum exceeds its maximum"),
+    (BAD_RATE, "a rate or probability outside [0, 1]"),
+    (
+        INFEASIBLE_UNIQUE,
+        "uniqueness is impossible for the row count",
+    ),
+    (
+        UNIQUE_NOT_CONSTRUCTIBLE,
+        "uniqueness cannot be guaranteed by construction for this generator",
+    ),
+    (
+        GENERATOR_TYPE,
+        "a generator that does not produce the attribute's type",
+    ),
+    (
+        BAD_ROLLUP,
+        "a rollup over something that is not a child entity",
+    ),
+    (
+        BAD_PARENT,
+        "an invalid `per` parent or children-per-parent count",
+    ),
+    (
+        BAD_SEASONALITY,
+        "a seasonality profile of the wrong length or with invalid weights",
+    ),
+    (BAD_FORMAT, "an invalid key format string"),
+    (BAD_TYPE, "an unknown or out-of-range type"),
+    (BAD_PARTITION, "an invalid partitioning declaration"),
+    (
+        RESERVED_WORD,
+        "a name that is a reserved word in Athena (warning)",
+    ),
+    (
+        FILE_DOMAIN_MISMATCH,
+        "a spec file whose name differs from its domain (warning)",
+    ),
+];
+
+pub const IO: &str = "E0001";
+pub const NO_SPECS: &str = "E0002";
+pub const TOO_LARGE: &str = "E0003";
+pub const NOT_UTF8: &str = "E0004";
+pub const EMPTY: &str = "E0005";
+pub const YAML_SYNTAX: &str = "E0100";
+pub const ALIAS_BUDGET: &str = "E0101";
+pub const TOO_DEEP: &str = "E0102";
+pub const DUPLICATE_KEY: &str = "E0103";
+pub const UNSUPPORTED_YAML: &str = "E0104";
+pub const UNKNOWN_KEY: &str = "E0200";
+pub const MISSING_KEY: &str = "E0201";
+pub const WRONG_SHAPE: &str = "E0202";
+pub const INVALID_VALUE: &str = "E0203";
+pub const CONFLICT: &str = "E0204";
+pub const BAD_IDENT: &str = "E0300";
+pub const DUPLICATE_NAME: &str = "E0301";
+pub const UNKNOWN_ENTITY: &str = "E0302";
+pub const UNKNOWN_ATTRIBUTE: &str = "E0303";
+pub const AMBIGUOUS: &str = "E0304";
+pub const KEY_TYPE_MISMATCH: &str = "E0305";
+pub const BAD_KEY: &str = "E0306";
+pub const FK_CYCLE: &str = "E0400";
+pub const DEP_CYCLE: &str = "E0401";
+pub const BAD_SELF_REF: &str = "E0402";
+pub const EXPR_SYNTAX: &str = "E0500";
+pub const EXPR_TYPE: &str = "E0501";
+pub const UNKNOWN_FUNCTION: &str = "E0502";
+pub const ARITY: &str = "E0503";
+pub const NOT_ASSIGNABLE: &str = "E0504";
+pub const BAD_DIST: &str = "E0600";
+pub const BAD_WEIGHTS: &str = "E0601";
+pub const BAD_RANGE: &str = "E0602";
+pub const BAD_RATE: &str = "E0603";
+pub const INFEASIBLE_UNIQUE: &str = "E0604";
+pub const UNIQUE_NOT_CONSTRUCTIBLE: &str = "E0605";
+pub const GENERATOR_TYPE: &str = "E0606";
+pub const BAD_ROLLUP: &str = "E0607";
+pub const BAD_PARENT: &str = "E0608";
+pub const BAD_SEASONALITY: &str = "E0609";
+pub const BAD_FORMAT: &str = "E0610";
+pub const BAD_TYPE: &str = "E0611";
+pub const BAD_PARTITION: &str = "E0612";
+pub const RESERVED_WORD: &str = "W0700";
+pub const FILE_DOMAIN_MISMATCH: &str = "W0701";

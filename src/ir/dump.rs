@@ -1,0 +1,358 @@
+//! A readable text dump of the IR, used by `lab check --dump-ir` and the valid-corpus snapshot
+//! tests: every resolved name, type, generator, key and the generation order, one line each.
+
+use super::expr::{Builtin, ExprKind, UnOp};
+use super::*;
+use std::fmt::Write as _;
+
+pub fn dump(ir: &Ir) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "order: {}",
+        ir.order
+            .iter()
+            .map(|&e| ir.entities[e].qualified.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for d in &ir.domains {
+        let _ = writeln!(out, "domain {} (owner {}, {})", d.name, d.owner, d.file);
+        for &eid in &d.entities {
+            let e = &ir.entities[eid];
+            let _ = writeln!(
+                out,
+                "  entity {} [{}] rows: {}",
+                e.name,
+                e.kind.as_str(),
+                rows(ir, e)
+            );
+            let pk: Vec<&str> = e
+                .primary_key
+                .iter()
+                .map(|&a| e.attributes[a].name.as_str())
+                .collect();
+            let _ = writeln!(out, "    primary key: ({})", pk.join(", "));
+            for u in &e.unique {
+                let _ = writeln!(
+                    out,
+                    "    unique: ({})",
+                    u.iter()
+                        .map(|&a| e.attributes[a].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            for (i, fk) in e.foreign_keys.iter().enumerate() {
+                let t = &ir.entities[fk.target];
+                let _ = writeln!(
+                    out,
+                    "    fk#{i} ({}) -> {}({}) pick {:?}{}{}",
+                    fk.columns
+                        .iter()
+                        .map(|&a| e.attributes[a].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    t.qualified,
+                    fk.target_columns
+                        .iter()
+                        .map(|&a| t.attributes[a].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    fk.pick,
+                    if fk.null_rate > 0.0 {
+                        format!(" nulls {}", fk.null_rate)
+                    } else {
+                        String::new()
+                    },
+                    fk.when
+                        .as_ref()
+                        .map_or(String::new(), |w| format!(" when {}", expr(ir, e.id, w))),
+                );
+            }
+            if let Some(p) = &e.partition {
+                let _ = writeln!(
+                    out,
+                    "    partition {} from {} by {:?}",
+                    p.key, e.attributes[p.from].name, p.granularity
+                );
+            }
+            for a in &e.attributes {
+                let mut flags = Vec::new();
+                if a.unique {
+                    flags.push("unique".to_string());
+                }
+                if a.pii {
+                    flags.push("pii".into());
+                }
+                if a.nullable {
+                    flags.push("nullable".into());
+                }
+                if a.null_rate > 0.0 {
+                    flags.push(format!("nulls {}", a.null_rate));
+                }
+                if let Some(w) = &a.when {
+                    flags.push(format!("when {}", expr(ir, e.id, w)));
+                }
+                let _ = writeln!(
+                    out,
+                    "    {}: {} = {}{}",
+                    a.name,
+                    a.ty,
+                    generator(ir, e, a),
+                    if flags.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{}]", flags.join(", "))
+                    }
+                );
+            }
+        }
+    }
+    out
+}
+
+fn rows(ir: &Ir, e: &Entity) -> String {
+    match &e.rows {
+        Rows::Scaled(n) => format!("{n} (scaled)"),
+        Rows::Fixed(n) => format!("{n} (fixed)"),
+        Rows::PerParent {
+            parent,
+            count,
+            when,
+        } => format!(
+            "per {} count {:?}{}",
+            ir.entities[*parent].qualified,
+            count,
+            when.as_ref()
+                .map_or(String::new(), |w| format!(" when {}", expr(ir, *parent, w)))
+        ),
+    }
+}
+
+/// Describes a generator in one line (also used by the data dictionary).
+pub fn generator(ir: &Ir, e: &Entity, a: &Attribute) -> String {
+    match &a.generator {
+        Generator::Const(v) => format!("const {}", v.display()),
+        Generator::Sequence { start, step } => format!("sequence from {start} step {step}"),
+        Generator::Format(parts) => format!(
+            "key format `{}`",
+            parts
+                .iter()
+                .map(|p| match p {
+                    FormatPart::Lit(s) => s.clone(),
+                    FormatPart::Row { width: 0 } => "{row}".into(),
+                    FormatPart::Row { width } => format!("{{row:0{width}}}"),
+                })
+                .collect::<String>()
+        ),
+        Generator::ChildIndex => "child index (1..n within the parent)".into(),
+        Generator::Choice { values, weights } => {
+            let total: f64 = weights.iter().sum();
+            let items: Vec<String> = values
+                .iter()
+                .zip(weights)
+                .map(|(v, w)| format!("{} {:.0}%", v.display(), 100.0 * w / total))
+                .collect();
+            format!("choice of {}", items.join(", "))
+        }
+        Generator::Cycle(values) => format!(
+            "cycle of {}",
+            values
+                .iter()
+                .map(Value::display)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Generator::Dist {
+            dist,
+            min,
+            max,
+            round,
+        } => {
+            let mut s = match dist {
+                Dist::Uniform(a, b) => format!("uniform in [{a}, {b}]"),
+                Dist::Normal { mean, sd } => format!("normal(mean {mean}, sd {sd})"),
+                Dist::Lognormal { median, sigma } => {
+                    format!("lognormal(median {median}, sigma {sigma})")
+                }
+                Dist::Exponential { mean } => format!("exponential(mean {mean})"),
+                Dist::Poisson { mean } => format!("poisson(mean {mean})"),
+                Dist::Geometric { p } => format!("geometric(p {p})"),
+                Dist::Zipf { n, s } => format!("zipf(n {n}, s {s})"),
+                Dist::Bernoulli { p } => format!("bernoulli(p {p})"),
+            };
+            if let Some(m) = min {
+                let _ = write!(s, ", min {m}");
+            }
+            if let Some(m) = max {
+                let _ = write!(s, ", max {m}");
+            }
+            if let Some(r) = round {
+                let _ = write!(s, ", rounded to {r}");
+            }
+            s
+        }
+        Generator::Between {
+            lo,
+            hi,
+            seasonality,
+        } => {
+            let (a, b) = if a.ty == Type::Date {
+                (
+                    value::format_date(*lo as i32),
+                    value::format_date(*hi as i32),
+                )
+            } else {
+                (value::format_timestamp(*lo), value::format_timestamp(*hi))
+            };
+            format!("between {a} and {b}{}", season(seasonality))
+        }
+        Generator::Relative {
+            anchor,
+            before,
+            min_ms,
+            max_ms,
+            seasonality,
+        } => format!(
+            "{} {} by {}..{}{}",
+            if *before { "before" } else { "after" },
+            colref(ir, e.id, anchor),
+            duration(*min_ms),
+            duration(*max_ms),
+            season(seasonality)
+        ),
+        Generator::Fake { kind, range } => match range {
+            Some((a, b)) => format!("fake {} [{a}, {b}]", kind.name()),
+            None => format!("fake {}", kind.name()),
+        },
+        Generator::Expr(x) => format!("expr {}", expr(ir, e.id, x)),
+        Generator::Ref { fk, column } => {
+            let f = &e.foreign_keys[*fk];
+            let t = &ir.entities[f.target];
+            let pick = match &f.pick {
+                Pick::Parent => "the parent row".to_string(),
+                Pick::Uniform => "uniform pick".into(),
+                Pick::Distinct => "distinct pick per parent".into(),
+                Pick::Zipf(s) => format!("zipf({s}) pick"),
+                Pick::Weighted(w) => format!("pick weighted by {}", t.attributes[*w].name),
+                Pick::Hierarchy { depth } => format!("hierarchy of depth {depth}"),
+            };
+            format!(
+                "ref {}.{} ({pick})",
+                t.qualified, t.attributes[f.target_columns[*column]].name
+            )
+        }
+        Generator::Rollup { agg, child, attr } => {
+            let c = &ir.entities[*child];
+            match attr {
+                Some(a) => format!("{}({}.{})", agg.as_str(), c.name, c.attributes[*a].name),
+                None => format!("{}({})", agg.as_str(), c.name),
+            }
+        }
+    }
+}
+
+fn season(s: &Seasonality) -> String {
+    let mut parts = Vec::new();
+    if !s.month.is_empty() {
+        parts.push("month");
+    }
+    if !s.weekday.is_empty() {
+        parts.push("weekday");
+    }
+    if !s.hour.is_empty() {
+        parts.push("hour");
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" with {} seasonality", parts.join("/"))
+    }
+}
+
+pub fn duration(ms: i64) -> String {
+    let units = [
+        (7 * value::MS_PER_DAY, "w"),
+        (value::MS_PER_DAY, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1000, "s"),
+    ];
+    for (u, n) in units {
+        if ms != 0 && ms % u == 0 {
+            return format!("{}{n}", ms / u);
+        }
+    }
+    format!("{ms}ms")
+}
+
+fn colref(ir: &Ir, from: EntityId, c: &ColRef) -> String {
+    let _ = from;
+    let t = &ir.entities[c.entity];
+    if c.hops.is_empty() {
+        t.attributes[c.attr].name.clone()
+    } else {
+        format!("{}.{}", t.name, t.attributes[c.attr].name)
+    }
+}
+
+/// Prints an expression back as text (fully parenthesised binary operations).
+pub fn expr(ir: &Ir, from: EntityId, e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Lit(Value::Str(s)) => format!("'{}'", s.replace('\'', "''")),
+        ExprKind::Lit(Value::Date(d)) => format!("date '{}'", value::format_date(*d)),
+        ExprKind::Lit(Value::Timestamp(t)) => {
+            format!("timestamp '{}'", value::format_timestamp(*t))
+        }
+        ExprKind::Lit(v) => v.display(),
+        ExprKind::Col(c) => colref(ir, from, c),
+        ExprKind::Builtin(Builtin::Row) => "row".into(),
+        ExprKind::Builtin(Builtin::ChildIndex) => "child_index".into(),
+        ExprKind::Builtin(Builtin::Level) => "level".into(),
+        ExprKind::Unary(UnOp::Neg, x) => format!("-{}", expr(ir, from, x)),
+        ExprKind::Unary(UnOp::Not, x) => format!("not {}", expr(ir, from, x)),
+        ExprKind::Binary(op, a, b) => format!(
+            "({} {} {})",
+            expr(ir, from, a),
+            op.symbol(),
+            expr(ir, from, b)
+        ),
+        ExprKind::Call(f, args) => format!(
+            "{}({})",
+            f.name(),
+            args.iter()
+                .map(|a| expr(ir, from, a))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        ExprKind::Case { whens, otherwise } => {
+            let mut s = "case".to_string();
+            for (c, v) in whens {
+                let _ = write!(s, " when {} then {}", expr(ir, from, c), expr(ir, from, v));
+            }
+            if let Some(o) = otherwise {
+                let _ = write!(s, " else {}", expr(ir, from, o));
+            }
+            s + " end"
+        }
+        ExprKind::IsNull { expr: x, negated } => format!(
+            "{} is {}null",
+            expr(ir, from, x),
+            if *negated { "not " } else { "" }
+        ),
+        ExprKind::In {
+            expr: x,
+            list,
+            negated,
+        } => format!(
+            "{} {}in ({})",
+            expr(ir, from, x),
+            if *negated { "not " } else { "" },
+            list.iter()
+                .map(|a| expr(ir, from, a))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

@@ -1,0 +1,457 @@
+//! The IR: the resolved, immutable model of every domain. Every name is resolved to an index,
+//! every type is known, every expression is typed, and the entity order respects the
+//! foreign-key graph. The planner, the generator and every emitter read only this.
+
+pub mod dump;
+pub mod expr;
+pub mod types;
+pub mod value;
+
+use crate::diagnostics::Span;
+pub use crate::spec::ast::{EntityKind, Granularity};
+pub use expr::{ColRef, Expr, ExprKind, Hop};
+pub use types::Type;
+pub use value::Value;
+
+pub type EntityId = usize;
+pub type AttrId = usize;
+pub type FkId = usize;
+
+/// The whole resolved model.
+#[derive(Clone, Debug)]
+pub struct Ir {
+    pub domains: Vec<Domain>,
+    pub entities: Vec<Entity>,
+    /// Generation order: every entity after the entities it references (hierarchical
+    /// self-references aside).
+    pub order: Vec<EntityId>,
+    /// SHA-256 over the spec files (name and bytes, in name order).
+    pub specs_sha256: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Domain {
+    pub name: String,
+    pub description: String,
+    pub owner: String,
+    /// Spec file the domain came from, e.g. `specs/ecommerce.yaml`.
+    pub file: String,
+    pub entities: Vec<EntityId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Entity {
+    pub id: EntityId,
+    pub domain: usize,
+    pub name: String,
+    /// `domain.entity`.
+    pub qualified: String,
+    pub description: String,
+    pub kind: EntityKind,
+    pub grain: String,
+    pub owner: String,
+    pub rows: Rows,
+    pub primary_key: Vec<AttrId>,
+    /// Multi-column unique constraints (single columns carry `Attribute::unique`).
+    pub unique: Vec<Vec<AttrId>>,
+    pub attributes: Vec<Attribute>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub partition: Option<Partition>,
+    pub span: Span,
+}
+
+impl Entity {
+    pub fn attr(&self, name: &str) -> Option<AttrId> {
+        self.attributes.iter().position(|a| a.name == name)
+    }
+
+    /// The per-parent entity, if rows are generated per parent row.
+    pub fn parent(&self) -> Option<EntityId> {
+        match &self.rows {
+            Rows::PerParent { parent, .. } => Some(*parent),
+            _ => None,
+        }
+    }
+
+    /// Row count at `scale`, for entities whose count does not depend on a parent.
+    pub fn base_rows(&self, scale: f64) -> Option<u64> {
+        match &self.rows {
+            Rows::Scaled(n) => {
+                Some(
+                    ((*n as f64) * scale)
+                        .round()
+                        .max(if *n > 0 { 1.0 } else { 0.0 }) as u64,
+                )
+            }
+            Rows::Fixed(n) => Some(*n),
+            Rows::PerParent { .. } => None,
+        }
+    }
+}
+
+/// How many rows an entity has.
+#[derive(Clone, Debug)]
+pub enum Rows {
+    /// At `--scale 1`; scales linearly (rounded, at least 1).
+    Scaled(u64),
+    /// Never scaled.
+    Fixed(u64),
+    /// Children per parent row.
+    PerParent {
+        parent: EntityId,
+        count: CountDist,
+        when: Option<Expr>,
+    },
+}
+
+/// A children-per-parent distribution.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CountDist {
+    pub base: CountBase,
+    /// Probability that a parent gets zero children regardless of `base`.
+    pub zero_inflated: f64,
+    pub shift: u64,
+    pub max: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CountBase {
+    Fixed(u64),
+    Uniform(u64, u64),
+    Poisson(f64),
+    Geometric(f64),
+    Bernoulli(f64),
+}
+
+impl CountDist {
+    /// Largest possible count, if bounded.
+    pub fn upper_bound(&self) -> Option<u64> {
+        let base = match self.base {
+            CountBase::Fixed(n) => Some(n),
+            CountBase::Uniform(_, b) => Some(b),
+            CountBase::Bernoulli(_) => Some(1),
+            CountBase::Poisson(_) | CountBase::Geometric(_) => None,
+        };
+        match (base.map(|b| b + self.shift), self.max) {
+            (Some(b), Some(m)) => Some(b.min(m)),
+            (Some(b), None) => Some(b),
+            (None, m) => m,
+        }
+    }
+
+    /// Expected count per parent (before `when`).
+    pub fn mean(&self) -> f64 {
+        let base = match self.base {
+            CountBase::Fixed(n) => n as f64,
+            CountBase::Uniform(a, b) => (a + b) as f64 / 2.0,
+            CountBase::Poisson(l) => l,
+            CountBase::Geometric(p) => (1.0 - p) / p,
+            CountBase::Bernoulli(p) => p,
+        };
+        let m = (base + self.shift as f64) * (1.0 - self.zero_inflated);
+        match self.max {
+            Some(x) => m.min(x as f64),
+            None => m,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Attribute {
+    pub name: String,
+    pub description: String,
+    pub ty: Type,
+    pub pii: bool,
+    pub unique: bool,
+    /// Fraction of rows set to null at random.
+    pub null_rate: f64,
+    /// Present only where true (null elsewhere).
+    pub when: Option<Expr>,
+    pub generator: Generator,
+    /// Whether the column can hold nulls (null rate, `when`, or a nullable source).
+    pub nullable: bool,
+    pub span: Span,
+}
+
+/// How an attribute's values are produced. Every variant is a pure function of the seed, the
+/// attribute's qualified name and the row index (plus other attributes' values).
+#[derive(Clone, Debug)]
+pub enum Generator {
+    Const(Value),
+    Sequence {
+        start: i64,
+        step: i64,
+    },
+    Format(Vec<FormatPart>),
+    ChildIndex,
+    Choice {
+        values: Vec<Value>,
+        weights: Vec<f64>,
+    },
+    Cycle(Vec<Value>),
+    Dist {
+        dist: Dist,
+        min: Option<f64>,
+        max: Option<f64>,
+        round: Option<u32>,
+    },
+    /// Dates (days since 1970-01-01) or timestamps (ms since the epoch) in `[lo, hi]`.
+    Between {
+        lo: i64,
+        hi: i64,
+        seasonality: Seasonality,
+    },
+    /// A date or timestamp offset from another one by a duration in `[min_ms, max_ms]`.
+    Relative {
+        anchor: ColRef,
+        before: bool,
+        min_ms: i64,
+        max_ms: i64,
+        seasonality: Seasonality,
+    },
+    Fake {
+        kind: FakeKind,
+        range: Option<(u32, u32)>,
+    },
+    Expr(Expr),
+    /// Column `column` of foreign key `fk`.
+    Ref {
+        fk: FkId,
+        column: usize,
+    },
+    /// An aggregate over the rows of a child entity that is generated per row of this one.
+    Rollup {
+        agg: Agg,
+        child: EntityId,
+        attr: Option<AttrId>,
+    },
+}
+
+/// A part of a key format string such as `C-{row:07}`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FormatPart {
+    Lit(String),
+    /// The 1-based row number, zero-padded to `width`.
+    Row {
+        width: usize,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Dist {
+    Uniform(f64, f64),
+    Normal { mean: f64, sd: f64 },
+    Lognormal { median: f64, sigma: f64 },
+    Exponential { mean: f64 },
+    Poisson { mean: f64 },
+    Geometric { p: f64 },
+    Zipf { n: u64, s: f64 },
+    Bernoulli { p: f64 },
+}
+
+/// Relative weights by month (12), weekday (7, Monday first) and hour (24). Empty = flat.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Seasonality {
+    pub month: Vec<f64>,
+    pub weekday: Vec<f64>,
+    pub hour: Vec<f64>,
+}
+
+impl Seasonality {
+    pub fn is_flat(&self) -> bool {
+        self.month.is_empty() && self.weekday.is_empty() && self.hour.is_empty()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Agg {
+    Sum,
+    Count,
+    Min,
+    Max,
+}
+
+impl Agg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Agg::Sum => "sum",
+            Agg::Count => "count",
+            Agg::Min => "min",
+            Agg::Max => "max",
+        }
+    }
+}
+
+/// Every faker `lab` offers, with its spec name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FakeKind {
+    FirstName,
+    LastName,
+    Name,
+    Email,
+    Username,
+    Company,
+    JobTitle,
+    Industry,
+    Street,
+    City,
+    State,
+    Postcode,
+    Country,
+    CountryCode,
+    Phone,
+    Url,
+    DomainName,
+    Ipv4,
+    UserAgent,
+    Word,
+    Words,
+    Sentence,
+    Paragraph,
+    Color,
+    CurrencyCode,
+    Digits,
+    Uuid,
+}
+
+impl FakeKind {
+    pub const ALL: &'static [(&'static str, FakeKind)] = &[
+        ("first_name", FakeKind::FirstName),
+        ("last_name", FakeKind::LastName),
+        ("name", FakeKind::Name),
+        ("email", FakeKind::Email),
+        ("username", FakeKind::Username),
+        ("company", FakeKind::Company),
+        ("job_title", FakeKind::JobTitle),
+        ("industry", FakeKind::Industry),
+        ("street", FakeKind::Street),
+        ("city", FakeKind::City),
+        ("state", FakeKind::State),
+        ("postcode", FakeKind::Postcode),
+        ("country", FakeKind::Country),
+        ("country_code", FakeKind::CountryCode),
+        ("phone", FakeKind::Phone),
+        ("url", FakeKind::Url),
+        ("domain_name", FakeKind::DomainName),
+        ("ipv4", FakeKind::Ipv4),
+        ("user_agent", FakeKind::UserAgent),
+        ("word", FakeKind::Word),
+        ("words", FakeKind::Words),
+        ("sentence", FakeKind::Sentence),
+        ("paragraph", FakeKind::Paragraph),
+        ("color", FakeKind::Color),
+        ("currency_code", FakeKind::CurrencyCode),
+        ("digits", FakeKind::Digits),
+        ("uuid", FakeKind::Uuid),
+    ];
+
+    pub fn parse(s: &str) -> Option<FakeKind> {
+        Self::ALL.iter().find(|(n, _)| *n == s).map(|(_, k)| *k)
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("?", |(n, _)| n)
+    }
+
+    /// Fakers whose length is given by a `[min, max]` range (words, characters or digits).
+    pub fn takes_range(self) -> bool {
+        matches!(
+            self,
+            FakeKind::Words | FakeKind::Sentence | FakeKind::Paragraph | FakeKind::Digits
+        )
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ForeignKey {
+    /// Attributes of this entity that hold the key, in the target key's column order.
+    pub columns: Vec<AttrId>,
+    pub target: EntityId,
+    pub target_columns: Vec<AttrId>,
+    pub pick: Pick,
+    /// Fraction of rows whose reference is null (optional relationship).
+    pub null_rate: f64,
+    /// Reference present only where true.
+    pub when: Option<Expr>,
+}
+
+impl ForeignKey {
+    pub fn optional(&self) -> bool {
+        self.null_rate > 0.0 || self.when.is_some() || matches!(self.pick, Pick::Hierarchy { .. })
+    }
+}
+
+/// How a referenced row is chosen.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pick {
+    /// The row's `per` parent.
+    Parent,
+    Uniform,
+    /// Uniform without repeats among the children of one parent (bridge entities).
+    Distinct,
+    Zipf(f64),
+    /// Weighted by a numeric attribute of the target.
+    Weighted(AttrId),
+    /// A self-reference forming a tree of `depth` levels; roots have a null parent.
+    Hierarchy {
+        depth: u32,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Partition {
+    pub key: String,
+    pub from: AttrId,
+    pub granularity: Granularity,
+}
+
+impl Partition {
+    /// The Java DateTimeFormatter pattern of the partition value (for projection).
+    pub fn java_format(&self) -> &'static str {
+        match self.granularity {
+            Granularity::Day => "yyyy-MM-dd",
+            Granularity::Month => "yyyy-MM",
+            Granularity::Year => "yyyy",
+        }
+    }
+    pub fn unit(&self) -> &'static str {
+        match self.granularity {
+            Granularity::Day => "DAYS",
+            Granularity::Month => "MONTHS",
+            Granularity::Year => "YEARS",
+        }
+    }
+}
+
+impl Ir {
+    pub fn entity_by_name(&self, domain: &str, name: &str) -> Option<EntityId> {
+        self.entities
+            .iter()
+            .position(|e| e.name == name && self.domains[e.domain].name == domain)
+    }
+
+    /// Foreign keys pointing at `target`, as (entity, fk index).
+    pub fn inbound(&self, target: EntityId) -> Vec<(EntityId, FkId)> {
+        let mut v = Vec::new();
+        for e in &self.entities {
+            for (i, fk) in e.foreign_keys.iter().enumerate() {
+                if fk.target == target {
+                    v.push((e.id, i));
+                }
+            }
+        }
+        v
+    }
+
+    /// Children generated per row of `parent`.
+    pub fn children(&self, parent: EntityId) -> Vec<EntityId> {
+        self.entities
+            .iter()
+            .filter(|e| e.parent() == Some(parent))
+            .map(|e| e.id)
+            .collect()
+    }
+}

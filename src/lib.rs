@@ -1,0 +1,64 @@
+//! `lab` compiles declarative YAML domain specs into a referentially consistent synthetic data
+//! lake (Parquet and CSV), a data dictionary, ERDs and Athena/Glue DDL.
+//!
+//! The pipeline has one representation per stage and one public function per transition:
+//!
+//! ```text
+//! specs/*.yaml --spec::load--> spec AST --resolve::resolve--> IR --plan::plan--> Plan
+//!   Plan --generate--> Arrow record batches --sink--> lake files + manifest
+//!   IR --emit::*--> dictionary, ERDs, DDL, Glue tables
+//! ```
+//!
+//! See `docs/architecture.md` for the code map and the invariants.
+
+pub mod cli;
+pub mod codes;
+pub mod diagnostics;
+pub mod emit;
+pub mod ir;
+pub mod resolve;
+pub mod spec;
+
+use diagnostics::{Diagnostic, SourceMap};
+use std::path::Path;
+
+/// The result of the front end: the IR when the specs are valid, every diagnostic, and the
+/// sources needed to render them.
+pub struct Checked {
+    pub ir: Option<ir::Ir>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: SourceMap,
+}
+
+impl Checked {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// All diagnostics rendered as plain text (what `lab check` prints without a terminal).
+    pub fn render(&self, color: bool) -> String {
+        diagnostics::render_all(&self.diagnostics, &self.sources, color)
+    }
+}
+
+/// Loads and resolves every spec in `dir`: the whole front end.
+pub fn check(dir: &Path) -> Checked {
+    let mut diags = Vec::new();
+    let specs = spec::load(dir, &mut diags);
+    let ir = if specs.files.is_empty() {
+        None
+    } else {
+        resolve::resolve(&specs, &mut diags)
+    };
+    let ir = if diags.iter().any(Diagnostic::is_error) {
+        None
+    } else {
+        ir
+    };
+    diagnostics::sort(&mut diags);
+    Checked {
+        ir,
+        diagnostics: diags,
+        sources: specs.sources,
+    }
+}

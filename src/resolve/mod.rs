@@ -1,0 +1,951 @@
+//! The resolve stage: spec ASTs → IR. Names are resolved within and across domains (with "did
+//! you mean" help), types are checked (foreign keys against the referenced key, expression
+//! operands, generator against attribute type), the foreign-key graph is built with petgraph
+//! and ordered, and cycles, infeasible uniqueness and invalid distribution parameters are
+//! diagnosed. Every problem is collected; the IR is returned only when there are no errors.
+
+pub mod expr;
+mod graph;
+pub mod reserved;
+
+use crate::codes;
+use crate::diagnostics::{Diagnostic, Span, did_you_mean};
+use crate::ir::*;
+use crate::spec::Specs;
+use crate::spec::ast::{self, Sp};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// Resolves every loaded spec into one IR. Returns `None` when any error was reported.
+pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
+    let mut r = Resolver {
+        specs,
+        diags,
+        domains: Vec::new(),
+        entities: Vec::new(),
+        asts: Vec::new(),
+        declared: Vec::new(),
+    };
+    r.collect_names();
+    r.attributes();
+    r.rows();
+    r.primary_keys();
+    r.foreign_keys();
+    r.generators();
+    r.constraints();
+    let errors_before_graph = r.diags.iter().any(|d| d.is_error());
+    let order = if errors_before_graph {
+        Vec::new()
+    } else {
+        graph::check(&r.entities, r.diags)
+    };
+    if r.diags.iter().any(|d| d.is_error()) {
+        return None;
+    }
+    let specs_sha256 = specs_hash(specs);
+    let Resolver {
+        domains, entities, ..
+    } = r;
+    Some(Ir {
+        domains,
+        entities,
+        order,
+        specs_sha256,
+    })
+}
+
+/// SHA-256 over every spec file's name and bytes, in name order.
+pub fn specs_hash(specs: &Specs) -> String {
+    let mut h = Sha256::new();
+    let mut files: Vec<&crate::spec::SpecFile> = specs.files.iter().collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    for f in files {
+        h.update(f.stem.as_bytes());
+        h.update([0u8]);
+        h.update(specs.sources.text(f.file).as_bytes());
+        h.update([0u8]);
+    }
+    hex(&h.finalize())
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `name` is a valid identifier: `[a-z][a-z0-9_]*`, at most 63 characters.
+pub fn is_ident(name: &str) -> bool {
+    let mut c = name.chars();
+    matches!(c.next(), Some('a'..='z'))
+        && c.all(|ch| matches!(ch, 'a'..='z' | '0'..='9' | '_'))
+        && name.len() <= 63
+}
+
+struct Resolver<'a> {
+    specs: &'a Specs,
+    diags: &'a mut Vec<Diagnostic>,
+    domains: Vec<Domain>,
+    entities: Vec<Entity>,
+    /// The AST of each entity, by EntityId.
+    asts: Vec<&'a ast::EntitySpec>,
+    /// Declared (or, for references, inherited) attribute types; `None` until known.
+    declared: Vec<Vec<Option<Type>>>,
+}
+
+fn suggest_ident(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    while s.contains("__") {
+        s = s.replace("__", "_");
+    }
+    let s = s.trim_matches('_').to_string();
+    if s.starts_with(|c: char| c.is_ascii_digit()) || s.is_empty() {
+        format!("x_{s}")
+    } else {
+        s
+    }
+}
+
+impl<'a> Resolver<'a> {
+    fn err(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        msg: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let mut d = Diagnostic::error(code, Some(span), msg);
+        d.help = help;
+        self.diags.push(d);
+    }
+
+    fn check_ident(&mut self, what: &str, name: &str, span: Span) -> bool {
+        if !is_ident(name) {
+            self.err(
+                codes::BAD_IDENT,
+                span,
+                format!("{what} name `{name}` is not a valid identifier"),
+                Some(format!(
+                    "names are lower-case `[a-z][a-z0-9_]*` (at most 63 characters) so they are safe in paths and SQL; try `{}`",
+                    suggest_ident(name)
+                )),
+            );
+            return false;
+        }
+        if reserved::is_reserved(name) {
+            self.diags.push(
+                Diagnostic::warning(codes::RESERVED_WORD, Some(span), format!("{what} name `{name}` is a reserved word in Athena"))
+                    .with_help(format!("it will be written as `{name}` (backticks) in DDL and \"{name}\" in queries; a different name avoids quoting")),
+            );
+        }
+        true
+    }
+
+    fn collect_names(&mut self) {
+        let specs = self.specs;
+        let mut seen_domains: HashMap<String, Span> = HashMap::new();
+        for file in &specs.files {
+            let d = &file.spec.domain;
+            if !self.check_ident("domain", &d.value, d.span) {
+                continue;
+            }
+            if let Some(first) = seen_domains.get(&d.value) {
+                let first = *first;
+                self.err(
+                    codes::DUPLICATE_NAME,
+                    d.span,
+                    format!("domain `{}` is defined twice", d.value),
+                    Some(format!(
+                        "it is first defined in {}:{}",
+                        specs.sources.name(first.file),
+                        first.line
+                    )),
+                );
+                continue;
+            }
+            seen_domains.insert(d.value.clone(), d.span);
+            if d.value != file.stem {
+                self.diags.push(
+                    Diagnostic::warning(
+                        codes::FILE_DOMAIN_MISMATCH,
+                        Some(d.span),
+                        format!(
+                            "domain `{}` is in a file named `{}`",
+                            d.value,
+                            specs.sources.name(file.file)
+                        ),
+                    )
+                    .with_help(format!(
+                        "name the file `{}.yaml` so readers find it",
+                        d.value
+                    )),
+                );
+            }
+            let domain_id = self.domains.len();
+            let owner = file
+                .spec
+                .owner
+                .as_ref()
+                .map_or_else(|| d.value.clone(), |o| o.value.clone());
+            self.domains.push(Domain {
+                name: d.value.clone(),
+                description: file
+                    .spec
+                    .description
+                    .as_ref()
+                    .map(|s| s.value.clone())
+                    .unwrap_or_default(),
+                owner: owner.clone(),
+                file: specs.sources.name(file.file).to_string(),
+                entities: Vec::new(),
+            });
+            if file.spec.entities.is_empty() {
+                self.err(
+                    codes::MISSING_KEY,
+                    d.span,
+                    format!("domain `{}` has no entities", d.value),
+                    Some("add at least one entity under `entities:`".into()),
+                );
+            }
+            for (name, e) in &file.spec.entities {
+                if !self.check_ident("entity", &name.value, name.span) {
+                    continue;
+                }
+                let id = self.entities.len();
+                self.domains[domain_id].entities.push(id);
+                self.entities.push(Entity {
+                    id,
+                    domain: domain_id,
+                    name: name.value.clone(),
+                    qualified: format!("{}.{}", d.value, name.value),
+                    description: e
+                        .description
+                        .as_ref()
+                        .map(|s| s.value.clone())
+                        .unwrap_or_default(),
+                    kind: e.kind.as_ref().map_or(ast::EntityKind::Fact, |k| k.value),
+                    grain: e
+                        .grain
+                        .as_ref()
+                        .map(|s| s.value.clone())
+                        .unwrap_or_default(),
+                    owner: e
+                        .owner
+                        .as_ref()
+                        .map_or_else(|| owner.clone(), |o| o.value.clone()),
+                    rows: Rows::Fixed(0),
+                    primary_key: Vec::new(),
+                    unique: Vec::new(),
+                    attributes: Vec::new(),
+                    foreign_keys: Vec::new(),
+                    partition: None,
+                    span: name.span,
+                });
+                self.asts.push(e);
+            }
+        }
+    }
+
+    fn attributes(&mut self) {
+        for eid in 0..self.entities.len() {
+            let ast = self.asts[eid];
+            let mut decl = Vec::new();
+            for (name, a) in &ast.attributes {
+                if !self.check_ident("attribute", &name.value, name.span) {
+                    continue;
+                }
+                let ty = match &a.ty {
+                    Some(t) => match Type::parse(&t.value) {
+                        Ok(ty) => Some(ty),
+                        Err(msg) if t.value.starts_with("decimal(") && !t.value.contains(')') => {
+                            let help = "inside a `{ … }` flow mapping a comma ends the value: quote the type, `type: \"decimal(12,2)\"`, or use block style".to_string();
+                            self.err(codes::BAD_TYPE, t.span, msg, Some(help));
+                            None
+                        }
+                        Err(msg) => {
+                            let help =
+                                crate::diagnostics::suggest(&t.value, Type::NAMES.iter().copied())
+                                    .map(|s| format!("did you mean `{s}`?"))
+                                    .unwrap_or_else(|| {
+                                        format!("types are {}", Type::NAMES.join(", "))
+                                    });
+                            self.err(codes::BAD_TYPE, t.span, msg, Some(help));
+                            None
+                        }
+                    },
+                    None => {
+                        if a.reference.is_none() {
+                            self.err(
+                                codes::MISSING_KEY,
+                                name.span,
+                                format!("attribute `{}` has no `type`", name.value),
+                                Some("add e.g. `type: string`; only references (`ref`) take their type from the referenced key".into()),
+                            );
+                        }
+                        None
+                    }
+                };
+                let null_rate = match &a.nulls {
+                    Some(n) if !(0.0..=1.0).contains(&n.value) => {
+                        self.err(
+                            codes::BAD_RATE,
+                            n.span,
+                            format!("`nulls` is {}, but a rate must be in [0, 1]", n.value),
+                            Some("e.g. `nulls: 0.05` for 5 % nulls".into()),
+                        );
+                        0.0
+                    }
+                    Some(n) => n.value,
+                    None => 0.0,
+                };
+                self.entities[eid].attributes.push(Attribute {
+                    name: name.value.clone(),
+                    description: a
+                        .description
+                        .as_ref()
+                        .map(|s| s.value.clone())
+                        .unwrap_or_default(),
+                    ty: ty.unwrap_or(Type::Null),
+                    pii: a.pii.as_ref().is_some_and(|p| p.value),
+                    unique: a.unique.as_ref().is_some_and(|p| p.value),
+                    null_rate,
+                    when: None,
+                    generator: Generator::Const(Value::Null),
+                    nullable: null_rate > 0.0 || a.when.is_some(),
+                    span: name.span,
+                });
+                decl.push(ty);
+            }
+            self.declared.push(decl);
+        }
+    }
+
+    /// The AST of attribute `attr` of entity `eid` (attributes that failed the identifier check
+    /// are not in the IR, so look them up by name).
+    fn attr_ast(&self, eid: EntityId, attr: AttrId) -> &'a ast::AttributeSpec {
+        let name = &self.entities[eid].attributes[attr].name;
+        let ast: &'a ast::EntitySpec = self.asts[eid];
+        &ast.attributes
+            .iter()
+            .find(|(n, _)| &n.value == name)
+            .expect("attribute AST")
+            .1
+    }
+
+    /// Finds an entity by `name` or `domain.name`, from the point of view of domain `from`.
+    fn lookup_entity(&mut self, from: usize, text: &str, span: Span) -> Option<EntityId> {
+        let found = match text.split_once('.') {
+            Some((d, e)) => self
+                .entities
+                .iter()
+                .position(|x| self.domains[x.domain].name == d && x.name == e),
+            None => self
+                .entities
+                .iter()
+                .position(|x| x.domain == from && x.name == text),
+        };
+        if found.is_some() {
+            return found;
+        }
+        let mut candidates: Vec<String> = self
+            .entities
+            .iter()
+            .filter(|x| x.domain == from)
+            .map(|x| x.name.clone())
+            .collect();
+        candidates.extend(self.entities.iter().map(|x| x.qualified.clone()));
+        let mut help = crate::diagnostics::suggest(text, candidates.iter().map(String::as_str))
+            .map(|s| format!("did you mean `{s}`?"));
+        if help.is_none() && !text.contains('.') {
+            let elsewhere: Vec<&str> = self
+                .entities
+                .iter()
+                .filter(|x| x.name == text)
+                .map(|x| x.qualified.as_str())
+                .collect();
+            if !elsewhere.is_empty() {
+                help = Some(format!(
+                    "entities in other domains are named with their domain: `{}`",
+                    elsewhere.join("`, `")
+                ));
+            }
+        }
+        self.err(
+            codes::UNKNOWN_ENTITY,
+            span,
+            format!("unknown entity `{text}`"),
+            help,
+        );
+        None
+    }
+
+    fn unknown_attr(&mut self, eid: EntityId, name: &str, span: Span) {
+        let e = &self.entities[eid];
+        let help = did_you_mean(name, e.attributes.iter().map(|a| a.name.as_str()));
+        let msg = format!("entity `{}` has no attribute `{name}`", e.qualified);
+        self.err(codes::UNKNOWN_ATTRIBUTE, span, msg, help);
+    }
+
+    fn rows(&mut self) {
+        for eid in 0..self.entities.len() {
+            let ast = self.asts[eid];
+            let domain = self.entities[eid].domain;
+            let rows = match &ast.rows.value {
+                ast::RowsSpec::Scaled(n) => Rows::Scaled(*n),
+                ast::RowsSpec::Fixed(f) => Rows::Fixed(f.fixed),
+                ast::RowsSpec::Per(ast::PerRows {
+                    per,
+                    count,
+                    when: _,
+                }) => {
+                    let Some(parent) = self.lookup_entity(domain, &per.value, per.span) else {
+                        continue;
+                    };
+                    if parent == eid {
+                        self.err(
+                            codes::BAD_PARENT,
+                            per.span,
+                            format!(
+                                "entity `{}` cannot be generated per row of itself",
+                                self.entities[eid].name
+                            ),
+                            Some("use a self-reference with `hierarchy` for trees".into()),
+                        );
+                        continue;
+                    }
+                    let Some(count) = self.count(count) else {
+                        continue;
+                    };
+                    Rows::PerParent {
+                        parent,
+                        count,
+                        when: None,
+                    }
+                }
+            };
+            self.entities[eid].rows = rows;
+        }
+    }
+
+    fn count(&mut self, c: &Sp<ast::CountSpec>) -> Option<CountDist> {
+        match &c.value {
+            ast::CountSpec::Fixed(n) => Some(CountDist {
+                base: CountBase::Fixed(*n),
+                zero_inflated: 0.0,
+                shift: 0,
+                max: None,
+            }),
+            ast::CountSpec::Dist(ast::CountDistSpec {
+                uniform,
+                poisson,
+                geometric,
+                bernoulli,
+                zero_inflated,
+                shift,
+                max,
+            }) => {
+                let n_bases = [
+                    uniform.is_some(),
+                    poisson.is_some(),
+                    geometric.is_some(),
+                    bernoulli.is_some(),
+                ]
+                .iter()
+                .filter(|b| **b)
+                .count();
+                if n_bases != 1 {
+                    self.err(
+                        if n_bases == 0 { codes::MISSING_KEY } else { codes::CONFLICT },
+                        c.span,
+                        "`count` takes exactly one of `uniform`, `poisson`, `geometric`, `bernoulli`",
+                        Some("e.g. `count: {poisson: 2.4}` or `count: {uniform: [1, 5]}`".into()),
+                    );
+                    return None;
+                }
+                let base = if let Some((a, b)) = uniform {
+                    if a > b {
+                        self.err(
+                            codes::BAD_RANGE,
+                            c.span,
+                            format!("`uniform: [{a}, {b}]` has min > max"),
+                            Some(format!("write `[{b}, {a}]`")),
+                        );
+                        return None;
+                    }
+                    CountBase::Uniform(*a, *b)
+                } else if let Some(l) = poisson {
+                    if *l < 0.0 || *l > 1e6 {
+                        self.err(
+                            codes::BAD_DIST,
+                            c.span,
+                            format!("poisson mean {l} must be in [0, 1e6]"),
+                            Some("the mean number of children per parent".into()),
+                        );
+                        return None;
+                    }
+                    CountBase::Poisson(*l)
+                } else if let Some(p) = geometric {
+                    if !(*p > 0.0 && *p <= 1.0) {
+                        self.err(
+                            codes::BAD_DIST,
+                            c.span,
+                            format!("geometric p {p} must be in (0, 1]"),
+                            Some("p is the success probability; the mean is (1-p)/p".into()),
+                        );
+                        return None;
+                    }
+                    CountBase::Geometric(*p)
+                } else {
+                    let p = bernoulli.unwrap_or(0.0);
+                    if !(0.0..=1.0).contains(&p) {
+                        self.err(
+                            codes::BAD_RATE,
+                            c.span,
+                            format!("bernoulli p {p} must be in [0, 1]"),
+                            None,
+                        );
+                        return None;
+                    }
+                    CountBase::Bernoulli(p)
+                };
+                let zi = zero_inflated.unwrap_or(0.0);
+                if !(0.0..=1.0).contains(&zi) {
+                    self.err(
+                        codes::BAD_RATE,
+                        c.span,
+                        format!("`zero_inflated` {zi} must be in [0, 1]"),
+                        None,
+                    );
+                    return None;
+                }
+                Some(CountDist {
+                    base,
+                    zero_inflated: zi,
+                    shift: shift.unwrap_or(0),
+                    max: *max,
+                })
+            }
+        }
+    }
+
+    fn name_list(
+        &mut self,
+        eid: EntityId,
+        names: &Sp<Vec<Sp<String>>>,
+        what: &str,
+    ) -> Option<Vec<AttrId>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for n in &names.value {
+            match self.entities[eid].attr(&n.value) {
+                Some(a) => {
+                    if out.contains(&a) {
+                        self.err(
+                            codes::DUPLICATE_NAME,
+                            n.span,
+                            format!("`{}` appears twice in the {what}", n.value),
+                            None,
+                        );
+                        ok = false;
+                    }
+                    out.push(a)
+                }
+                None => {
+                    if self.asts[eid]
+                        .attributes
+                        .iter()
+                        .any(|(x, _)| x.value == n.value)
+                    {
+                        ok = false; // already reported as a bad identifier
+                        continue;
+                    }
+                    self.unknown_attr(eid, &n.value, n.span);
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn primary_keys(&mut self) {
+        for eid in 0..self.entities.len() {
+            let ast = self.asts[eid];
+            match &ast.primary_key {
+                None => {
+                    let span = self.entities[eid].span;
+                    let first = self.entities[eid]
+                        .attributes
+                        .first()
+                        .map(|a| a.name.clone());
+                    self.err(
+                        codes::MISSING_KEY,
+                        span,
+                        format!("entity `{}` has no `primary_key`", self.entities[eid].name),
+                        Some(match first {
+                            Some(f) => {
+                                format!("add `primary_key: {f}` (or a list for a composite key)")
+                            }
+                            None => "add `primary_key: <attribute>`".into(),
+                        }),
+                    );
+                }
+                Some(pk) => {
+                    if let Some(ids) = self.name_list(eid, pk, "primary key") {
+                        for (&id, n) in ids.iter().zip(&pk.value) {
+                            let a = &self.entities[eid].attributes[id];
+                            if a.null_rate > 0.0 || a.nullable {
+                                let msg = format!("primary key attribute `{}` can be null", a.name);
+                                self.err(
+                                    codes::BAD_KEY,
+                                    n.span,
+                                    msg,
+                                    Some("remove `nulls`/`when` from key attributes".into()),
+                                );
+                            }
+                        }
+                        self.entities[eid].primary_key = ids;
+                    }
+                }
+            }
+            for u in &ast.unique {
+                if let Some(ids) = self.name_list(eid, u, "unique constraint") {
+                    if ids.len() == 1 {
+                        self.entities[eid].attributes[ids[0]].unique = true;
+                    } else {
+                        self.entities[eid].unique.push(ids);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Resolves `ref` targets into foreign keys, groups composite keys, picks, and inherits
+    /// key types.
+    fn foreign_keys(&mut self) {
+        // (entity, attr, target entity, target column, pick) per ref attribute.
+        struct RefAttr {
+            attr: AttrId,
+            target: EntityId,
+            column: AttrId,
+            pick: Option<Sp<ast::PickSpec>>,
+            hierarchy: Option<u32>,
+            span: Span,
+        }
+        let mut per_entity: Vec<Vec<RefAttr>> =
+            (0..self.entities.len()).map(|_| Vec::new()).collect();
+        for eid in 0..self.entities.len() {
+            for aid in 0..self.entities[eid].attributes.len() {
+                let a = self.attr_ast(eid, aid);
+                let Some(r) = &a.reference else { continue };
+                let domain = self.entities[eid].domain;
+                let parts: Vec<&str> = r.value.split('.').collect();
+                if parts.iter().any(|p| p.is_empty()) || parts.len() > 3 {
+                    self.err(codes::INVALID_VALUE, r.span, format!("`{}` is not a reference", r.value), Some("write `entity`, `domain.entity`, `entity.column` or `domain.entity.column`".into()));
+                    continue;
+                }
+                // Decide between `domain.entity` and `entity.column` for two parts.
+                let (entity_text, column_text) = match parts.as_slice() {
+                    [e] => (e.to_string(), None),
+                    [a, b] => {
+                        if self.domains.iter().any(|d| d.name == *a)
+                            && self
+                                .entities
+                                .iter()
+                                .any(|x| self.domains[x.domain].name == *a && x.name == *b)
+                        {
+                            (format!("{a}.{b}"), None)
+                        } else {
+                            (a.to_string(), Some(b.to_string()))
+                        }
+                    }
+                    [d, e, c] => (format!("{d}.{e}"), Some(c.to_string())),
+                    _ => unreachable!(),
+                };
+                let Some(target) = self.lookup_entity(domain, &entity_text, r.span) else {
+                    continue;
+                };
+                let pk = self.entities[target].primary_key.clone();
+                let column = match &column_text {
+                    Some(c) => {
+                        match self.entities[target].attr(c) {
+                            Some(col) => {
+                                if !pk.contains(&col) {
+                                    let msg = format!(
+                                        "`{}` is not part of the primary key of `{}`",
+                                        c, self.entities[target].qualified
+                                    );
+                                    self.err(codes::BAD_KEY, r.span, msg, Some("references point at the referenced entity's primary key".into()));
+                                    continue;
+                                }
+                                col
+                            }
+                            None => {
+                                self.unknown_attr(target, c, r.span);
+                                continue;
+                            }
+                        }
+                    }
+                    None if pk.len() == 1 => pk[0],
+                    None if pk.is_empty() => continue, // reported as a missing primary key
+                    None => {
+                        let name = &self.entities[eid].attributes[aid].name;
+                        match pk
+                            .iter()
+                            .find(|&&p| &self.entities[target].attributes[p].name == name)
+                        {
+                            Some(&p) => p,
+                            None => {
+                                let cols: Vec<String> = pk
+                                    .iter()
+                                    .map(|&p| self.entities[target].attributes[p].name.clone())
+                                    .collect();
+                                let msg = format!(
+                                    "`{}` has a composite key ({}); say which column this attribute holds",
+                                    self.entities[target].qualified,
+                                    cols.join(", ")
+                                );
+                                self.err(
+                                    codes::BAD_KEY,
+                                    r.span,
+                                    msg,
+                                    Some(format!("e.g. `ref: {}.{}`", entity_text, cols[0])),
+                                );
+                                continue;
+                            }
+                        }
+                    }
+                };
+                let hierarchy = a.hierarchy.as_ref().map(|h| h.value.depth);
+                if target == eid && hierarchy.is_none() {
+                    self.err(
+                        codes::BAD_SELF_REF,
+                        r.span,
+                        format!("`{}` references its own entity without a hierarchy", self.entities[eid].attributes[aid].name),
+                        Some("declare the tree's depth, e.g. `hierarchy: {depth: 3}` (roots get a null parent)".into()),
+                    );
+                    continue;
+                }
+                if let Some(h) = &a.hierarchy {
+                    if target != eid {
+                        self.err(
+                            codes::BAD_SELF_REF,
+                            h.span,
+                            "`hierarchy` applies only to a reference to the attribute's own entity",
+                            None,
+                        );
+                        continue;
+                    }
+                    if h.value.depth < 2 || h.value.depth > 32 {
+                        self.err(
+                            codes::BAD_DIST,
+                            h.span,
+                            format!("hierarchy depth {} must be in 2..=32", h.value.depth),
+                            None,
+                        );
+                        continue;
+                    }
+                }
+                per_entity[eid].push(RefAttr {
+                    attr: aid,
+                    target,
+                    column,
+                    pick: a.pick.clone(),
+                    hierarchy,
+                    span: r.span,
+                });
+            }
+        }
+        // Group into foreign keys.
+        for eid in 0..self.entities.len() {
+            let refs = std::mem::take(&mut per_entity[eid]);
+            let mut used = vec![false; refs.len()];
+            let parent = self.entities[eid].parent();
+            let mut parent_bound = false;
+            for i in 0..refs.len() {
+                if used[i] {
+                    continue;
+                }
+                used[i] = true;
+                let mut group = vec![i];
+                let tpk = self.entities[refs[i].target].primary_key.clone();
+                if tpk.len() > 1 {
+                    for j in i + 1..refs.len() {
+                        if !used[j]
+                            && refs[j].target == refs[i].target
+                            && refs[j].pick.as_ref().map(|p| &p.value).is_some()
+                                == refs[i].pick.is_some()
+                            && !group.iter().any(|&g| refs[g].column == refs[j].column)
+                        {
+                            used[j] = true;
+                            group.push(j);
+                        }
+                    }
+                }
+                let first = &refs[i];
+                // Order the group's columns by the target key's column order.
+                let mut cols: Vec<(AttrId, AttrId)> = group
+                    .iter()
+                    .map(|&g| (refs[g].attr, refs[g].column))
+                    .collect();
+                cols.sort_by_key(|(_, c)| tpk.iter().position(|p| p == c));
+                let covered: Vec<AttrId> = cols.iter().map(|c| c.1).collect();
+                if covered != tpk {
+                    let names: Vec<String> = tpk
+                        .iter()
+                        .map(|&p| self.entities[first.target].attributes[p].name.clone())
+                        .collect();
+                    let msg = format!(
+                        "reference to `{}` must cover its whole key ({})",
+                        self.entities[first.target].qualified,
+                        names.join(", ")
+                    );
+                    self.err(
+                        codes::BAD_KEY,
+                        first.span,
+                        msg,
+                        Some("add one `ref` attribute per key column".into()),
+                    );
+                    continue;
+                }
+                let pick = if let Some(depth) = first.hierarchy {
+                    Pick::Hierarchy { depth }
+                } else {
+                    match &first.pick {
+                        None if Some(first.target) == parent && !parent_bound => {
+                            parent_bound = true;
+                            Pick::Parent
+                        }
+                        None => Pick::Uniform,
+                        Some(p) => match &p.value {
+                            ast::PickSpec::Named(n) if n == "uniform" => Pick::Uniform,
+                            ast::PickSpec::Named(n) if n == "distinct" => {
+                                if parent.is_none() {
+                                    self.err(codes::BAD_PARENT, p.span, "`pick: distinct` needs rows generated `per` a parent", Some("distinct picks are unique among the children of one parent (bridge entities)".into()));
+                                    continue;
+                                }
+                                Pick::Distinct
+                            }
+                            ast::PickSpec::Named(n) if n == "parent" => {
+                                if Some(first.target) != parent {
+                                    self.err(codes::BAD_PARENT, p.span, "`pick: parent` needs the referenced entity to be this entity's `per` parent", None);
+                                    continue;
+                                }
+                                parent_bound = true;
+                                Pick::Parent
+                            }
+                            ast::PickSpec::Named(n) => {
+                                let help = did_you_mean(n, ["uniform", "distinct", "parent"]);
+                                self.err(codes::INVALID_VALUE, p.span, format!("unknown pick `{n}`"), help.or(Some("use `uniform`, `distinct`, `parent`, `{zipf: s}` or `{weighted: attribute}`".into())));
+                                continue;
+                            }
+                            ast::PickSpec::Zipf(ast::ZipfPick { zipf }) => {
+                                if !(*zipf > 0.0 && *zipf <= 10.0) {
+                                    self.err(
+                                        codes::BAD_DIST,
+                                        p.span,
+                                        format!("zipf exponent {zipf} must be in (0, 10]"),
+                                        Some("1.0–1.5 is typical for product popularity".into()),
+                                    );
+                                    continue;
+                                }
+                                Pick::Zipf(*zipf)
+                            }
+                            ast::PickSpec::Weighted(ast::WeightedPick { weighted }) => {
+                                match self.entities[first.target].attr(weighted) {
+                                    Some(w) => Pick::Weighted(w),
+                                    None => {
+                                        self.unknown_attr(first.target, weighted, p.span);
+                                        continue;
+                                    }
+                                }
+                            }
+                        },
+                    }
+                };
+                let fk_id = self.entities[eid].foreign_keys.len();
+                let null_rate = cols
+                    .iter()
+                    .map(|(a, _)| self.entities[eid].attributes[*a].null_rate)
+                    .fold(0.0, f64::max);
+                for (k, (a, _)) in cols.iter().enumerate() {
+                    self.entities[eid].attributes[*a].generator = Generator::Ref {
+                        fk: fk_id,
+                        column: k,
+                    };
+                }
+                self.entities[eid].foreign_keys.push(ForeignKey {
+                    columns: cols.iter().map(|c| c.0).collect(),
+                    target: first.target,
+                    target_columns: tpk,
+                    pick,
+                    null_rate,
+                    when: None,
+                });
+            }
+        }
+        // Inherit or check key types; iterate so chains (a key that is itself a reference) settle.
+        for _round in 0..=self.entities.len() {
+            let mut changed = false;
+            for eid in 0..self.entities.len() {
+                for f in 0..self.entities[eid].foreign_keys.len() {
+                    let fk = self.entities[eid].foreign_keys[f].clone();
+                    for (a, t) in fk.columns.iter().zip(&fk.target_columns) {
+                        let tt = self.entities[fk.target].attributes[*t].ty;
+                        if tt != Type::Null
+                            && self.declared[eid][*a].is_none()
+                            && self.entities[eid].attributes[*a].ty != tt
+                        {
+                            self.entities[eid].attributes[*a].ty = tt;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        for eid in 0..self.entities.len() {
+            for f in 0..self.entities[eid].foreign_keys.len() {
+                let fk = self.entities[eid].foreign_keys[f].clone();
+                for (a, t) in fk.columns.iter().zip(&fk.target_columns) {
+                    let (Some(decl), tt) = (
+                        self.declared[eid][*a],
+                        self.entities[fk.target].attributes[*t].ty,
+                    ) else {
+                        continue;
+                    };
+                    if tt != Type::Null && !decl.same_key_type(tt) {
+                        let attr = &self.entities[eid].attributes[*a];
+                        let span = self
+                            .attr_ast(eid, *a)
+                            .ty
+                            .as_ref()
+                            .map_or(attr.span, |s| s.span);
+                        let msg = format!(
+                            "`{}` is declared {decl} but references `{}.{}`, which is {tt}",
+                            attr.name,
+                            self.entities[fk.target].qualified,
+                            self.entities[fk.target].attributes[*t].name
+                        );
+                        self.err(
+                            codes::KEY_TYPE_MISMATCH,
+                            span,
+                            msg,
+                            Some(format!("use `type: {tt}` or drop `type` to inherit it")),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+mod generators;

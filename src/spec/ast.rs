@@ -1,0 +1,423 @@
+//! The spec AST: what a spec file says, as written, with a source span on every value that a
+//! diagnostic may point at. These types are also the source of the JSON Schema that editors use
+//! (`lab schema`): their doc comments become the hover text, and the `serde` attributes describe
+//! the YAML shapes. The loader (`spec::lower`) builds them by hand from the YAML node tree, so
+//! that every shape error is reported with a precise location.
+
+use crate::diagnostics::Span;
+use schemars::JsonSchema;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// A value with the span it was read from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sp<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Sp<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Sp { value, span }
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Sp<T> {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+}
+
+/// A YAML scalar as written (a string, number or boolean); its meaning depends on the
+/// attribute's type. `plain` is false for quoted scalars, which are always strings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scalar {
+    pub text: String,
+    pub plain: bool,
+}
+
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum ScalarSchema {
+    String(String),
+    Number(f64),
+    Bool(bool),
+}
+
+impl JsonSchema for Scalar {
+    fn schema_name() -> Cow<'static, str> {
+        "Scalar".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        ScalarSchema::json_schema(generator)
+    }
+}
+
+impl Scalar {
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+    pub fn is_plain(&self) -> bool {
+        self.plain
+    }
+}
+
+/// One spec file: a business domain with its entities.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "lab domain spec")]
+pub struct DomainSpec {
+    /// The domain's name, `[a-z][a-z0-9_]*`; by convention the file is `specs/<domain>.yaml`.
+    #[schemars(extend("pattern" = "^[a-z][a-z0-9_]*$"))]
+    pub domain: Sp<String>,
+    /// What the domain holds, in a sentence or two.
+    pub description: Option<Sp<String>>,
+    /// The team or system that owns the domain's data.
+    pub owner: Option<Sp<String>>,
+    /// The domain's entities (tables), by name.
+    #[schemars(with = "BTreeMap<String, EntitySpec>")]
+    pub entities: Vec<(Sp<String>, EntitySpec)>,
+}
+
+/// What kind of table an entity is, as a data modeller would say it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// Describes things (customers, products); slowly changing.
+    Dimension,
+    /// Records events or transactions (orders, payments).
+    Fact,
+    /// Links two entities many-to-many.
+    Bridge,
+    /// A small fixed lookup table (countries, chart of accounts).
+    Reference,
+}
+
+impl EntityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Dimension => "dimension",
+            EntityKind::Fact => "fact",
+            EntityKind::Bridge => "bridge",
+            EntityKind::Reference => "reference",
+        }
+    }
+}
+
+/// An entity: one table of the domain.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntitySpec {
+    /// What one row means and what the table is for.
+    pub description: Option<Sp<String>>,
+    /// dimension | fact | bridge | reference.
+    pub kind: Option<Sp<EntityKind>>,
+    /// The grain: "one row per …".
+    pub grain: Option<Sp<String>>,
+    /// Owner, when it differs from the domain's.
+    pub owner: Option<Sp<String>>,
+    /// How many rows: a number (scaled by `--scale`), `{fixed: n}` (never scaled), or
+    /// `{per: parent, count: …}` (children per parent row).
+    pub rows: Sp<RowsSpec>,
+    /// The primary key: one attribute name or a list of names (composite key).
+    #[schemars(with = "NameOrNames")]
+    pub primary_key: Option<Sp<Vec<Sp<String>>>>,
+    /// Unique constraints over several attributes (single attributes use `unique: true`).
+    #[schemars(with = "Option<Vec<Vec<String>>>")]
+    pub unique: Vec<Sp<Vec<Sp<String>>>>,
+    /// Hive-style partitioning of the entity's files (`dt=YYYY-MM-DD/`).
+    pub partition_by: Option<Sp<PartitionSpec>>,
+    /// The entity's attributes (columns), in column order.
+    #[schemars(with = "BTreeMap<String, AttributeSpec>")]
+    pub attributes: Vec<(Sp<String>, AttributeSpec)>,
+    /// Span of the entity's name.
+    #[schemars(skip)]
+    pub name_span: Span,
+}
+
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum NameOrNames {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// How many rows an entity has.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum RowsSpec {
+    /// Rows at `--scale 1`; scales linearly.
+    Scaled(u64),
+    /// A fixed number of rows, whatever the scale.
+    Fixed(FixedRows),
+    /// Children per parent row, generated with the parent.
+    Per(PerRows),
+}
+
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FixedRows {
+    /// The row count, never scaled.
+    pub fixed: u64,
+}
+
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerRows {
+    /// The parent entity (`entity` or `domain.entity`).
+    pub per: Sp<String>,
+    /// Children per parent: a number or a distribution.
+    pub count: Sp<CountSpec>,
+    /// Only parents for which this expression (over the parent row) is true get children.
+    pub when: Option<Sp<String>>,
+}
+
+/// Children per parent: a fixed number or a distribution, optionally shifted, capped and
+/// zero-inflated.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum CountSpec {
+    Fixed(u64),
+    Dist(CountDistSpec),
+}
+
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountDistSpec {
+    /// Uniform integer in `[min, max]`.
+    pub uniform: Option<(u64, u64)>,
+    /// Poisson with this mean.
+    pub poisson: Option<f64>,
+    /// Geometric: failures before the first success with this probability.
+    pub geometric: Option<f64>,
+    /// 1 with this probability, else 0.
+    pub bernoulli: Option<f64>,
+    /// Probability of an extra zero (zero-inflation).
+    pub zero_inflated: Option<f64>,
+    /// Added to every draw (e.g. `shift: 1` for "at least one").
+    pub shift: Option<u64>,
+    /// Upper cap on the count.
+    pub max: Option<u64>,
+}
+
+/// Partitioning: a string partition key derived from a date or timestamp attribute.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionSpec {
+    /// The partition column's name (default `dt`); it must not be an attribute name.
+    pub key: Option<Sp<String>>,
+    /// The date or timestamp attribute the partition value comes from.
+    pub from: Sp<String>,
+    /// day (`yyyy-MM-dd`), month (`yyyy-MM`) or year (`yyyy`); default month.
+    pub granularity: Option<Sp<Granularity>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Granularity {
+    Day,
+    Month,
+    Year,
+}
+
+/// One attribute (column). Give a `type` (optional for references, which take the referenced
+/// key's type) and exactly one way of generating values.
+#[derive(Clone, Debug, Default, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeSpec {
+    /// bool, int8, int16, int32, int64, float64, decimal(p,s), string, string(n), date, timestamp.
+    #[serde(rename = "type")]
+    #[schemars(extend("pattern" = "^(bool|int8|int16|int32|int64|float64|string|date|timestamp|decimal\\(\\s*[0-9]+\\s*,\\s*[0-9]+\\s*\\)|string\\(\\s*[0-9]+\\s*\\))$"))]
+    pub ty: Option<Sp<String>>,
+    /// What the column means.
+    pub description: Option<Sp<String>>,
+    /// Personally identifiable information.
+    pub pii: Option<Sp<bool>>,
+    /// Every value is distinct.
+    pub unique: Option<Sp<bool>>,
+    /// Fraction of rows that are null, in [0, 1].
+    pub nulls: Option<Sp<f64>>,
+    /// The value is present only where this expression is true (null elsewhere).
+    pub when: Option<Sp<String>>,
+
+    /// A constant value.
+    #[serde(rename = "const")]
+    pub constant: Option<Sp<Scalar>>,
+    /// A key computed from the row: `sequence`, `child_index`, a format such as `C-{row:07}`,
+    /// or `{sequence: {start, step}}`.
+    pub key: Option<Sp<KeySpec>>,
+    /// A categorical choice: a mapping of value → weight, or a list of equally likely values.
+    pub choice: Option<Sp<ChoiceSpec>>,
+    /// Values taken in turn by row: row 1 gets the first, and so on (wrapping around).
+    pub cycle: Option<Sp<Vec<Sp<Scalar>>>>,
+    /// A numeric distribution.
+    pub dist: Option<Sp<DistSpec>>,
+    /// A date or timestamp uniformly (times seasonality) in `[start, end]`.
+    pub between: Option<Sp<(Sp<String>, Sp<String>)>>,
+    /// A timestamp or date after another one (`created_at`, `parent.created_at`), by `within`.
+    pub after: Option<Sp<String>>,
+    /// A timestamp or date before another one, by `within`.
+    pub before: Option<Sp<String>>,
+    /// The gap for `after`/`before`: `3d`, or a range `[1h, 7d]` (units s, m, h, d, w).
+    pub within: Option<Sp<WithinSpec>>,
+    /// A realistic fake value: `first_name`, `email`, `company`, `city`, `sentence`, … or
+    /// `{words: [min, max]}`-style forms with a length range.
+    pub fake: Option<Sp<FakeSpec>>,
+    /// An expression over the row, the parent row and referenced rows.
+    pub expr: Option<Sp<String>>,
+    /// A foreign key: `entity`, `domain.entity`, or `entity.column` for composite keys.
+    #[serde(rename = "ref")]
+    pub reference: Option<Sp<String>>,
+    /// How the referenced row is picked: `uniform` (default), `distinct`, `{zipf: s}`,
+    /// `{weighted: attribute}`.
+    pub pick: Option<Sp<PickSpec>>,
+    /// For a self-reference: the hierarchy's depth (number of levels).
+    pub hierarchy: Option<Sp<HierarchySpec>>,
+    /// A rollup from child rows: `{sum: child.attr}`, `{count: child}`, `{min: …}`, `{max: …}`.
+    pub rollup: Option<Sp<RollupSpec>>,
+
+    /// Lower clamp for numeric distributions.
+    pub min: Option<Sp<f64>>,
+    /// Upper clamp for numeric distributions.
+    pub max: Option<Sp<f64>>,
+    /// Round to this many decimal places.
+    pub round: Option<Sp<u32>>,
+    /// Seasonality weights for dates and timestamps.
+    pub seasonality: Option<Sp<SeasonalitySpec>>,
+    /// Span of the attribute's name.
+    #[schemars(skip)]
+    pub name_span: Span,
+}
+
+/// How a key value is computed from the row.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum KeySpec {
+    /// `sequence` (1, 2, 3 …), `child_index` (1..n within the parent) or a format string with
+    /// `{row}` / `{row:07}` placeholders.
+    Named(String),
+    /// A sequence with a start and step.
+    Sequence(SequenceKey),
+}
+
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SequenceKey {
+    pub sequence: SequenceSpec,
+}
+
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SequenceSpec {
+    pub start: Option<i64>,
+    pub step: Option<i64>,
+}
+
+/// Weighted values (value → weight) or a list of equally likely values.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum ChoiceSpec {
+    #[schemars(with = "BTreeMap<String, f64>")]
+    Weighted(Vec<(Sp<Scalar>, Sp<f64>)>),
+    List(Vec<Sp<Scalar>>),
+}
+
+/// A numeric distribution (exactly one key).
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DistSpec {
+    /// Uniform in `[min, max]`.
+    Uniform((f64, f64)),
+    /// Normal with `mean` and `sd`.
+    Normal { mean: f64, sd: f64 },
+    /// Log-normal with the given `median` and `sigma` (of the underlying normal).
+    Lognormal { median: f64, sigma: f64 },
+    /// Exponential with the given `mean`.
+    Exponential { mean: f64 },
+    /// Poisson with the given `mean`.
+    Poisson { mean: f64 },
+    /// Geometric: number of failures before the first success with probability `p`.
+    Geometric { p: f64 },
+    /// Zipf over `1..=n` with exponent `s`.
+    Zipf { n: u64, s: f64 },
+    /// true with probability `p` (for bool attributes).
+    Bernoulli { p: f64 },
+}
+
+/// A duration (`30m`) or a range of durations (`[1h, 7d]`).
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum WithinSpec {
+    Max(String),
+    Range((String, String)),
+}
+
+/// A faker name, or a faker with a length range.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum FakeSpec {
+    Name(String),
+    #[schemars(with = "BTreeMap<String, (u32, u32)>")]
+    WithRange(String, (u32, u32)),
+}
+
+/// How a referenced row is picked.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(untagged)]
+pub enum PickSpec {
+    /// `uniform` or `distinct` (no repeats among the children of one parent).
+    Named(String),
+    Zipf(ZipfPick),
+    Weighted(WeightedPick),
+}
+
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ZipfPick {
+    /// Zipf exponent; larger means more skewed.
+    pub zipf: f64,
+}
+
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WeightedPick {
+    /// A numeric attribute of the referenced entity used as the weight.
+    pub weighted: String,
+}
+
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HierarchySpec {
+    /// Number of levels (roots are level 1).
+    pub depth: u32,
+}
+
+/// A rollup from child rows (exactly one key).
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RollupSpec {
+    Sum(String),
+    Count(String),
+    Min(String),
+    Max(String),
+}
+
+/// Relative weights by month (12), weekday (7, Monday first) and hour of day (24).
+#[derive(Clone, Debug, Default, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeasonalitySpec {
+    pub month: Option<Sp<Vec<f64>>>,
+    pub weekday: Option<Sp<Vec<f64>>>,
+    pub hour: Option<Sp<Vec<f64>>>,
+}

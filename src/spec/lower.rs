@@ -1,0 +1,866 @@
+//! YAML node tree → spec AST. Every shape problem becomes a located diagnostic: unknown keys
+//! (with "did you mean"), missing keys, a list where a mapping belongs, a word where a number
+//! belongs. Lowering never stops at the first problem; a broken entity or attribute is
+//! skipped and the rest of the file is still checked.
+
+use super::ast::*;
+use super::yaml::{Node, NodeKind};
+use crate::codes;
+use crate::diagnostics::{Diagnostic, Span, did_you_mean};
+
+pub const DOMAIN_KEYS: &[&str] = &["domain", "description", "owner", "entities"];
+pub const ENTITY_KEYS: &[&str] = &[
+    "description",
+    "kind",
+    "grain",
+    "owner",
+    "rows",
+    "primary_key",
+    "unique",
+    "partition_by",
+    "attributes",
+];
+pub const ATTRIBUTE_KEYS: &[&str] = &[
+    "type",
+    "description",
+    "pii",
+    "unique",
+    "nulls",
+    "when",
+    "const",
+    "key",
+    "choice",
+    "cycle",
+    "dist",
+    "between",
+    "after",
+    "before",
+    "within",
+    "fake",
+    "expr",
+    "ref",
+    "pick",
+    "hierarchy",
+    "rollup",
+    "min",
+    "max",
+    "round",
+    "seasonality",
+];
+
+/// Reads the keys of one mapping, remembering which were consumed so the rest can be reported
+/// as unknown.
+struct MapReader<'a> {
+    entries: &'a [(Node, Node)],
+    span: Span,
+    what: &'static str,
+    allowed: &'static [&'static str],
+}
+
+impl<'a> MapReader<'a> {
+    fn new(
+        node: &'a Node,
+        what: &'static str,
+        allowed: &'static [&'static str],
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Self> {
+        match &node.kind {
+            NodeKind::Map(entries) => {
+                let r = MapReader {
+                    entries,
+                    span: node.span,
+                    what,
+                    allowed,
+                };
+                r.check_unknown(diags);
+                Some(r)
+            }
+            _ => {
+                diags.push(shape(node, &format!("{what} must be a mapping"), None));
+                None
+            }
+        }
+    }
+
+    fn check_unknown(&self, diags: &mut Vec<Diagnostic>) {
+        for (k, _) in self.entries {
+            let name = k.as_scalar().unwrap_or("");
+            if !self.allowed.contains(&name) {
+                let mut d = Diagnostic::error(
+                    codes::UNKNOWN_KEY,
+                    Some(k.span),
+                    format!("unknown key `{name}` in {}", self.what),
+                );
+                if let Some(h) = did_you_mean(name, self.allowed.iter().copied()) {
+                    d = d.with_help(h);
+                }
+                diags.push(d);
+            }
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Node> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_scalar() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    fn key_span(&self, key: &str) -> Option<Span> {
+        self.entries
+            .iter()
+            .find(|(k, _)| k.as_scalar() == Some(key))
+            .map(|(k, _)| k.span)
+    }
+
+    fn require(&self, key: &str, diags: &mut Vec<Diagnostic>, help: &str) -> Option<&'a Node> {
+        let v = self.get(key);
+        if v.is_none() {
+            diags.push(
+                Diagnostic::error(
+                    codes::MISSING_KEY,
+                    Some(self.span),
+                    format!("{} is missing the required key `{key}`", self.what),
+                )
+                .with_help(help.to_string()),
+            );
+        }
+        v
+    }
+}
+
+fn shape(node: &Node, msg: &str, help: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::error(
+        codes::WRONG_SHAPE,
+        Some(node.span),
+        format!("{msg}, found {}", node.describe()),
+    );
+    match help {
+        Some(h) => d.with_help(h.to_string()),
+        None => d,
+    }
+}
+
+fn invalid(node: &Node, msg: impl Into<String>, help: impl Into<String>) -> Diagnostic {
+    Diagnostic::error(codes::INVALID_VALUE, Some(node.span), msg).with_help(help)
+}
+
+fn string(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Sp<String>> {
+    match &node.kind {
+        NodeKind::Scalar { text, .. } if !node.is_null() => Some(Sp::new(text.clone(), node.span)),
+        _ => {
+            diags.push(shape(node, &format!("{what} must be a string"), None));
+            None
+        }
+    }
+}
+
+fn scalar(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Sp<Scalar>> {
+    match &node.kind {
+        NodeKind::Scalar { text, plain } => Some(Sp::new(
+            Scalar {
+                text: text.clone(),
+                plain: *plain,
+            },
+            node.span,
+        )),
+        _ => {
+            diags.push(shape(node, &format!("{what} must be a single value"), None));
+            None
+        }
+    }
+}
+
+fn number(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<f64> {
+    let parsed = match &node.kind {
+        NodeKind::Scalar { text, plain: true } => parse_f64(text),
+        _ => None,
+    };
+    if parsed.is_none() {
+        diags.push(shape(node, &format!("{what} must be a number"), None));
+    }
+    parsed
+}
+
+/// Parses a YAML 1.2 number (plain scalar), refusing NaN and infinities.
+pub fn parse_f64(text: &str) -> Option<f64> {
+    let t = text.replace('_', "");
+    let v: f64 = t.parse().ok()?;
+    v.is_finite().then_some(v)
+}
+
+fn unsigned(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<u64> {
+    let parsed = match &node.kind {
+        NodeKind::Scalar { text, plain: true } => text.replace('_', "").parse::<u64>().ok(),
+        _ => None,
+    };
+    if parsed.is_none() {
+        diags.push(shape(
+            node,
+            &format!("{what} must be a whole number ≥ 0"),
+            None,
+        ));
+    }
+    parsed
+}
+
+fn integer(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<i64> {
+    let parsed = match &node.kind {
+        NodeKind::Scalar { text, plain: true } => text.replace('_', "").parse::<i64>().ok(),
+        _ => None,
+    };
+    if parsed.is_none() {
+        diags.push(shape(node, &format!("{what} must be a whole number"), None));
+    }
+    parsed
+}
+
+fn boolean(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<bool> {
+    match node.as_scalar() {
+        Some("true") if matches!(node.kind, NodeKind::Scalar { plain: true, .. }) => Some(true),
+        Some("false") if matches!(node.kind, NodeKind::Scalar { plain: true, .. }) => Some(false),
+        _ => {
+            diags.push(shape(
+                node,
+                &format!("{what} must be `true` or `false`"),
+                None,
+            ));
+            None
+        }
+    }
+}
+
+fn pair<T>(
+    node: &Node,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+    f: impl Fn(&Node, &mut Vec<Diagnostic>) -> Option<T>,
+) -> Option<(T, T)> {
+    match &node.kind {
+        NodeKind::Seq(items) if items.len() == 2 => {
+            let a = f(&items[0], diags);
+            let b = f(&items[1], diags);
+            Some((a?, b?))
+        }
+        _ => {
+            diags.push(shape(
+                node,
+                &format!("{what} must be a list of two values `[min, max]`"),
+                None,
+            ));
+            None
+        }
+    }
+}
+
+fn name_list(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Sp<Vec<Sp<String>>>> {
+    match &node.kind {
+        NodeKind::Scalar { .. } => string(node, what, diags).map(|s| Sp::new(vec![s], node.span)),
+        NodeKind::Seq(items) => {
+            let v: Vec<_> = items
+                .iter()
+                .filter_map(|i| string(i, what, diags))
+                .collect();
+            if v.is_empty() {
+                diags.push(invalid(
+                    node,
+                    format!("{what} must name at least one attribute"),
+                    "list attribute names",
+                ));
+                return None;
+            }
+            Some(Sp::new(v, node.span))
+        }
+        NodeKind::Map(_) => {
+            diags.push(shape(
+                node,
+                &format!("{what} must be a name or a list of names"),
+                None,
+            ));
+            None
+        }
+    }
+}
+
+fn opt_string(r: &MapReader, key: &str, diags: &mut Vec<Diagnostic>) -> Option<Sp<String>> {
+    r.get(key)
+        .and_then(|n| string(n, &format!("`{key}`"), diags))
+}
+
+/// Lowers a whole spec file.
+pub fn lower(root: &Node, diags: &mut Vec<Diagnostic>) -> Option<DomainSpec> {
+    let r = MapReader::new(root, "a spec file", DOMAIN_KEYS, diags)?;
+    let domain = r
+        .require("domain", diags, "start the file with `domain: <name>`")
+        .and_then(|n| string(n, "`domain`", diags));
+    let description = opt_string(&r, "description", diags);
+    let owner = opt_string(&r, "owner", diags);
+    let mut entities = Vec::new();
+    if let Some(en) = r.require(
+        "entities",
+        diags,
+        "add `entities:` with at least one entity",
+    ) {
+        match &en.kind {
+            NodeKind::Map(items) => {
+                for (k, v) in items {
+                    let name = Sp::new(k.as_scalar().unwrap_or_default().to_string(), k.span);
+                    if let Some(e) = lower_entity(v, k.span, diags) {
+                        entities.push((name, e));
+                    }
+                }
+            }
+            _ => diags.push(shape(
+                en,
+                "`entities` must be a mapping of entity name → entity",
+                None,
+            )),
+        }
+    }
+    Some(DomainSpec {
+        domain: domain?,
+        description,
+        owner,
+        entities,
+    })
+}
+
+fn lower_entity(node: &Node, name_span: Span, diags: &mut Vec<Diagnostic>) -> Option<EntitySpec> {
+    let r = MapReader::new(node, "an entity", ENTITY_KEYS, diags)?;
+    let kind = r.get("kind").and_then(|n| {
+        let s = string(n, "`kind`", diags)?;
+        let k = match s.value.as_str() {
+            "dimension" => EntityKind::Dimension,
+            "fact" => EntityKind::Fact,
+            "bridge" => EntityKind::Bridge,
+            "reference" => EntityKind::Reference,
+            other => {
+                let mut d = invalid(n, format!("unknown entity kind `{other}`"), "");
+                d.help = did_you_mean(other, ["dimension", "fact", "bridge", "reference"]);
+                diags.push(d);
+                return None;
+            }
+        };
+        Some(Sp::new(k, n.span))
+    });
+    let rows = r
+        .require(
+            "rows",
+            diags,
+            "add `rows: <count>`, `rows: {fixed: n}` or `rows: {per: parent, count: …}`",
+        )
+        .and_then(|n| lower_rows(n, diags));
+    let primary_key = r
+        .get("primary_key")
+        .and_then(|n| name_list(n, "`primary_key`", diags));
+    let mut unique = Vec::new();
+    if let Some(u) = r.get("unique") {
+        match &u.kind {
+            NodeKind::Seq(items) => {
+                for i in items {
+                    if let Some(l) = name_list(i, "a unique constraint", diags) {
+                        unique.push(l);
+                    }
+                }
+            }
+            _ => diags.push(shape(
+                u,
+                "`unique` must be a list of attribute lists",
+                Some("e.g. `unique: [[order_id, product_id]]`"),
+            )),
+        }
+    }
+    let partition_by = r
+        .get("partition_by")
+        .and_then(|n| lower_partition(n, diags));
+    let mut attributes = Vec::new();
+    if let Some(an) = r.require(
+        "attributes",
+        diags,
+        "add `attributes:` with at least the key attribute",
+    ) {
+        match &an.kind {
+            NodeKind::Map(items) => {
+                for (k, v) in items {
+                    let name = Sp::new(k.as_scalar().unwrap_or_default().to_string(), k.span);
+                    if let Some(a) = lower_attribute(v, k.span, diags) {
+                        attributes.push((name, a));
+                    }
+                }
+            }
+            _ => diags.push(shape(
+                an,
+                "`attributes` must be a mapping of attribute name → attribute",
+                None,
+            )),
+        }
+    }
+    Some(EntitySpec {
+        description: opt_string(&r, "description", diags),
+        kind,
+        grain: opt_string(&r, "grain", diags),
+        owner: opt_string(&r, "owner", diags),
+        rows: rows?,
+        primary_key,
+        unique,
+        partition_by,
+        attributes,
+        name_span,
+    })
+}
+
+fn lower_rows(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RowsSpec>> {
+    match &node.kind {
+        NodeKind::Scalar { .. } => {
+            unsigned(node, "`rows`", diags).map(|n| Sp::new(RowsSpec::Scaled(n), node.span))
+        }
+        NodeKind::Map(_) => {
+            let r = MapReader::new(node, "`rows`", &["fixed", "per", "count", "when"], diags)?;
+            if let Some(f) = r.get("fixed") {
+                if let Some(k) = r.key_span("per") {
+                    diags.push(Diagnostic::error(
+                        codes::CONFLICT,
+                        Some(k),
+                        "`rows` cannot have both `fixed` and `per`",
+                    ));
+                }
+                return unsigned(f, "`rows.fixed`", diags)
+                    .map(|n| Sp::new(RowsSpec::Fixed(FixedRows { fixed: n }), node.span));
+            }
+            let per = r
+                .require("per", diags, "give `fixed: n` or `per: <parent entity>`")
+                .and_then(|n| string(n, "`per`", diags));
+            let count = r
+                .require(
+                    "count",
+                    diags,
+                    "give the children per parent, e.g. `count: {poisson: 2.4}`",
+                )
+                .and_then(|n| lower_count(n, diags));
+            let when = opt_string(&r, "when", diags);
+            Some(Sp::new(
+                RowsSpec::Per(PerRows {
+                    per: per?,
+                    count: count?,
+                    when,
+                }),
+                node.span,
+            ))
+        }
+        NodeKind::Seq(_) => {
+            diags.push(shape(node, "`rows` must be a number or a mapping", None));
+            None
+        }
+    }
+}
+
+fn lower_count(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<CountSpec>> {
+    match &node.kind {
+        NodeKind::Scalar { .. } => {
+            unsigned(node, "`count`", diags).map(|n| Sp::new(CountSpec::Fixed(n), node.span))
+        }
+        _ => {
+            const KEYS: &[&str] = &[
+                "uniform",
+                "poisson",
+                "geometric",
+                "bernoulli",
+                "zero_inflated",
+                "shift",
+                "max",
+            ];
+            let r = MapReader::new(node, "`count`", KEYS, diags)?;
+            let uniform = r
+                .get("uniform")
+                .and_then(|n| pair(n, "`uniform`", diags, |n, d| unsigned(n, "a count", d)));
+            let poisson = r.get("poisson").and_then(|n| number(n, "`poisson`", diags));
+            let geometric = r
+                .get("geometric")
+                .and_then(|n| number(n, "`geometric`", diags));
+            let bernoulli = r
+                .get("bernoulli")
+                .and_then(|n| number(n, "`bernoulli`", diags));
+            let zero_inflated = r
+                .get("zero_inflated")
+                .and_then(|n| number(n, "`zero_inflated`", diags));
+            let shift = r.get("shift").and_then(|n| unsigned(n, "`shift`", diags));
+            let max = r.get("max").and_then(|n| unsigned(n, "`max`", diags));
+            Some(Sp::new(
+                CountSpec::Dist(CountDistSpec {
+                    uniform,
+                    poisson,
+                    geometric,
+                    bernoulli,
+                    zero_inflated,
+                    shift,
+                    max,
+                }),
+                node.span,
+            ))
+        }
+    }
+}
+
+fn lower_partition(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<PartitionSpec>> {
+    let r = MapReader::new(
+        node,
+        "`partition_by`",
+        &["key", "from", "granularity"],
+        diags,
+    )?;
+    let from = r
+        .require(
+            "from",
+            diags,
+            "name the date or timestamp attribute, e.g. `from: ordered_at`",
+        )
+        .and_then(|n| string(n, "`from`", diags));
+    let granularity = r.get("granularity").and_then(|n| {
+        let s = string(n, "`granularity`", diags)?;
+        let g = match s.value.as_str() {
+            "day" => Granularity::Day,
+            "month" => Granularity::Month,
+            "year" => Granularity::Year,
+            other => {
+                let mut d = invalid(n, format!("unknown granularity `{other}`"), "");
+                d.help = did_you_mean(other, ["day", "month", "year"]);
+                diags.push(d);
+                return None;
+            }
+        };
+        Some(Sp::new(g, n.span))
+    });
+    Some(Sp::new(
+        PartitionSpec {
+            key: opt_string(&r, "key", diags),
+            from: from?,
+            granularity,
+        },
+        node.span,
+    ))
+}
+
+fn lower_attribute(
+    node: &Node,
+    name_span: Span,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<AttributeSpec> {
+    let r = MapReader::new(node, "an attribute", ATTRIBUTE_KEYS, diags)?;
+    let mut a = AttributeSpec {
+        name_span,
+        ..Default::default()
+    };
+    a.ty = opt_string(&r, "type", diags);
+    a.description = opt_string(&r, "description", diags);
+    a.pii = r
+        .get("pii")
+        .and_then(|n| boolean(n, "`pii`", diags).map(|b| Sp::new(b, n.span)));
+    a.unique = r
+        .get("unique")
+        .and_then(|n| boolean(n, "`unique`", diags).map(|b| Sp::new(b, n.span)));
+    a.nulls = r
+        .get("nulls")
+        .and_then(|n| number(n, "`nulls`", diags).map(|b| Sp::new(b, n.span)));
+    a.when = opt_string(&r, "when", diags);
+    a.constant = r.get("const").and_then(|n| scalar(n, "`const`", diags));
+    a.key = r.get("key").and_then(|n| lower_key(n, diags));
+    a.choice = r.get("choice").and_then(|n| lower_choice(n, diags));
+    a.cycle = r.get("cycle").and_then(|n| match &n.kind {
+        NodeKind::Seq(items) if !items.is_empty() => Some(Sp::new(
+            items
+                .iter()
+                .filter_map(|i| scalar(i, "a `cycle` value", diags))
+                .collect(),
+            n.span,
+        )),
+        _ => {
+            diags.push(shape(n, "`cycle` must be a non-empty list of values", None));
+            None
+        }
+    });
+    a.dist = r.get("dist").and_then(|n| lower_dist(n, diags));
+    a.between = r.get("between").and_then(|n| {
+        pair(n, "`between`", diags, |n, d| {
+            string(n, "a date or timestamp", d)
+        })
+        .map(|p| Sp::new(p, n.span))
+    });
+    a.after = opt_string(&r, "after", diags);
+    a.before = opt_string(&r, "before", diags);
+    a.within = r.get("within").and_then(|n| match &n.kind {
+        NodeKind::Scalar { text, .. } => Some(Sp::new(WithinSpec::Max(text.clone()), n.span)),
+        _ => pair(n, "`within`", diags, |n, d| string(n, "a duration", d))
+            .map(|(x, y)| Sp::new(WithinSpec::Range((x.value, y.value)), n.span)),
+    });
+    a.fake = r.get("fake").and_then(|n| match &n.kind {
+        NodeKind::Scalar { text, .. } => Some(Sp::new(FakeSpec::Name(text.clone()), n.span)),
+        NodeKind::Map(entries) if entries.len() == 1 => {
+            let name = entries[0].0.as_scalar().unwrap_or_default().to_string();
+            let range = pair(&entries[0].1, "a fake length range", diags, |n, d| {
+                unsigned(n, "a length", d).map(|v| v.min(u32::MAX as u64) as u32)
+            })?;
+            Some(Sp::new(FakeSpec::WithRange(name, range), n.span))
+        }
+        _ => {
+            diags.push(shape(
+                n,
+                "`fake` must be a faker name or `{faker: [min, max]}`",
+                Some("e.g. `fake: email` or `fake: {words: [2, 6]}`"),
+            ));
+            None
+        }
+    });
+    a.expr = opt_string(&r, "expr", diags);
+    a.reference = opt_string(&r, "ref", diags);
+    a.pick = r.get("pick").and_then(|n| match &n.kind {
+        NodeKind::Scalar { text, .. } => Some(Sp::new(PickSpec::Named(text.clone()), n.span)),
+        _ => {
+            let pr = MapReader::new(n, "`pick`", &["zipf", "weighted"], diags)?;
+            if let Some(z) = pr.get("zipf") {
+                number(z, "`zipf`", diags)
+                    .map(|s| Sp::new(PickSpec::Zipf(ZipfPick { zipf: s }), n.span))
+            } else if let Some(w) = pr.get("weighted") {
+                string(w, "`weighted`", diags).map(|s| {
+                    Sp::new(
+                        PickSpec::Weighted(WeightedPick { weighted: s.value }),
+                        n.span,
+                    )
+                })
+            } else {
+                diags.push(invalid(
+                    n,
+                    "`pick` needs `zipf` or `weighted`",
+                    "e.g. `pick: {zipf: 1.1}` or `pick: uniform`",
+                ));
+                None
+            }
+        }
+    });
+    a.hierarchy = r.get("hierarchy").and_then(|n| {
+        let hr = MapReader::new(n, "`hierarchy`", &["depth"], diags)?;
+        let d = hr
+            .require("depth", diags, "e.g. `hierarchy: {depth: 3}`")
+            .and_then(|d| unsigned(d, "`depth`", diags))?;
+        Some(Sp::new(
+            HierarchySpec {
+                depth: d.min(u32::MAX as u64) as u32,
+            },
+            n.span,
+        ))
+    });
+    a.rollup = r.get("rollup").and_then(|n| {
+        let rr = MapReader::new(n, "`rollup`", &["sum", "count", "min", "max"], diags)?;
+        let NodeKind::Map(entries) = &n.kind else {
+            return None;
+        };
+        if entries.len() != 1 {
+            diags.push(invalid(
+                n,
+                "`rollup` takes exactly one of `sum`, `count`, `min`, `max`",
+                "e.g. `rollup: {sum: order_items.line_total}`",
+            ));
+            return None;
+        }
+        let _ = rr;
+        let (k, v) = &entries[0];
+        let target = string(v, "a rollup target", diags)?.value;
+        let spec = match k.as_scalar()? {
+            "sum" => RollupSpec::Sum(target),
+            "count" => RollupSpec::Count(target),
+            "min" => RollupSpec::Min(target),
+            "max" => RollupSpec::Max(target),
+            _ => return None,
+        };
+        Some(Sp::new(spec, n.span))
+    });
+    a.min = r
+        .get("min")
+        .and_then(|n| number(n, "`min`", diags).map(|v| Sp::new(v, n.span)));
+    a.max = r
+        .get("max")
+        .and_then(|n| number(n, "`max`", diags).map(|v| Sp::new(v, n.span)));
+    a.round = r
+        .get("round")
+        .and_then(|n| unsigned(n, "`round`", diags).map(|v| Sp::new(v.min(38) as u32, n.span)));
+    a.seasonality = r.get("seasonality").and_then(|n| {
+        let sr = MapReader::new(n, "`seasonality`", &["month", "weekday", "hour"], diags)?;
+        let list = |key: &str, diags: &mut Vec<Diagnostic>| {
+            sr.get(key).and_then(|l| match &l.kind {
+                NodeKind::Seq(items) => {
+                    let v: Option<Vec<f64>> = items
+                        .iter()
+                        .map(|i| number(i, "a seasonality weight", diags))
+                        .collect();
+                    v.map(|v| Sp::new(v, l.span))
+                }
+                _ => {
+                    diags.push(shape(
+                        l,
+                        &format!("`seasonality.{key}` must be a list of weights"),
+                        None,
+                    ));
+                    None
+                }
+            })
+        };
+        let s = SeasonalitySpec {
+            month: list("month", diags),
+            weekday: list("weekday", diags),
+            hour: list("hour", diags),
+        };
+        Some(Sp::new(s, n.span))
+    });
+    Some(a)
+}
+
+fn lower_key(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<KeySpec>> {
+    match &node.kind {
+        NodeKind::Scalar { text, .. } => Some(Sp::new(KeySpec::Named(text.clone()), node.span)),
+        _ => {
+            let r = MapReader::new(node, "`key`", &["sequence"], diags)?;
+            let s = r.require(
+                "sequence",
+                diags,
+                "e.g. `key: {sequence: {start: 1000, step: 1}}`",
+            )?;
+            let sr = MapReader::new(s, "`sequence`", &["start", "step"], diags)?;
+            let start = sr.get("start").and_then(|n| integer(n, "`start`", diags));
+            let step = sr.get("step").and_then(|n| integer(n, "`step`", diags));
+            Some(Sp::new(
+                KeySpec::Sequence(SequenceKey {
+                    sequence: SequenceSpec { start, step },
+                }),
+                node.span,
+            ))
+        }
+    }
+}
+
+fn lower_choice(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<ChoiceSpec>> {
+    match &node.kind {
+        NodeKind::Seq(items) if !items.is_empty() => Some(Sp::new(
+            ChoiceSpec::List(
+                items
+                    .iter()
+                    .filter_map(|i| scalar(i, "a choice value", diags))
+                    .collect(),
+            ),
+            node.span,
+        )),
+        NodeKind::Map(entries) if !entries.is_empty() => {
+            let mut v = Vec::new();
+            for (k, w) in entries {
+                let key = scalar(k, "a choice value", diags);
+                let weight = number(w, "a choice weight", diags).map(|x| Sp::new(x, w.span));
+                if let (Some(k), Some(w)) = (key, weight) {
+                    v.push((k, w));
+                }
+            }
+            Some(Sp::new(ChoiceSpec::Weighted(v), node.span))
+        }
+        _ => {
+            diags.push(shape(
+                node,
+                "`choice` must be a non-empty mapping of value → weight or a list of values",
+                Some("e.g. `choice: {US: 55, GB: 15}`"),
+            ));
+            None
+        }
+    }
+}
+
+fn lower_dist(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<DistSpec>> {
+    const KINDS: &[&str] = &[
+        "uniform",
+        "normal",
+        "lognormal",
+        "exponential",
+        "poisson",
+        "geometric",
+        "zipf",
+        "bernoulli",
+    ];
+    let r = MapReader::new(node, "`dist`", KINDS, diags)?;
+    let NodeKind::Map(entries) = &node.kind else {
+        return None;
+    };
+    if entries.len() != 1 {
+        diags.push(invalid(
+            node,
+            "`dist` takes exactly one distribution",
+            format!("one of: {}", KINDS.join(", ")),
+        ));
+        return None;
+    }
+    let _ = r;
+    let (k, v) = &entries[0];
+    let kind = k.as_scalar()?;
+    let params = |keys: &'static [&'static str], diags: &mut Vec<Diagnostic>| -> Option<Vec<f64>> {
+        let pr = MapReader::new(v, "distribution parameters", keys, diags)?;
+        let mut out = Vec::new();
+        for key in keys {
+            let n = pr.require(
+                key,
+                diags,
+                &format!("`{kind}` needs {}", keys.join(" and ")),
+            )?;
+            out.push(number(n, &format!("`{key}`"), diags)?);
+        }
+        Some(out)
+    };
+    // Single-parameter distributions also accept the bare number: `poisson: 2.4`.
+    let single = |key: &'static str, diags: &mut Vec<Diagnostic>| -> Option<f64> {
+        match &v.kind {
+            NodeKind::Scalar { .. } => number(v, &format!("`{kind}`"), diags),
+            _ => params(
+                std::slice::from_ref(match key {
+                    "mean" => &"mean",
+                    _ => &"p",
+                }),
+                diags,
+            )
+            .map(|p| p[0]),
+        }
+    };
+    let d = match kind {
+        "uniform" => {
+            let (a, b) = pair(v, "`uniform`", diags, |n, d| number(n, "a bound", d))?;
+            DistSpec::Uniform((a, b))
+        }
+        "normal" => {
+            let p = params(&["mean", "sd"], diags)?;
+            DistSpec::Normal {
+                mean: p[0],
+                sd: p[1],
+            }
+        }
+        "lognormal" => {
+            let p = params(&["median", "sigma"], diags)?;
+            DistSpec::Lognormal {
+                median: p[0],
+                sigma: p[1],
+            }
+        }
+        "exponential" => DistSpec::Exponential {
+            mean: single("mean", diags)?,
+        },
+        "poisson" => DistSpec::Poisson {
+            mean: single("mean", diags)?,
+        },
+        "geometric" => DistSpec::Geometric {
+            p: single("p", diags)?,
+        },
+        "bernoulli" => DistSpec::Bernoulli {
+            p: single("p", diags)?,
+        },
+        "zipf" => {
+            let p = params(&["n", "s"], diags)?;
+            DistSpec::Zipf {
+                n: p[0].max(0.0) as u64,
+                s: p[1],
+            }
+        }
+        _ => return None,
+    };
+    Some(Sp::new(d, node.span))
+}

@@ -1,0 +1,192 @@
+//! The spec stage: reads `specs/*.yaml` into span-carrying ASTs. `load` is the stage's one
+//! public transition; IO problems (unreadable, too large, not UTF-8, empty, no specs at all)
+//! are diagnostics like any other, so the CLI prints them the same way.
+
+pub mod ast;
+pub mod lower;
+pub mod yaml;
+
+use crate::codes;
+use crate::diagnostics::{Diagnostic, SourceMap, Span};
+use std::path::{Path, PathBuf};
+
+/// Spec files larger than this are refused before they are read: real specs are a few
+/// hundred kilobytes at most, and the limit keeps memory and time bounded.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Every spec file that loaded, plus the sources (for diagnostics and the manifest's hash).
+#[derive(Debug, Default)]
+pub struct Specs {
+    pub sources: SourceMap,
+    pub files: Vec<SpecFile>,
+}
+
+#[derive(Debug)]
+pub struct SpecFile {
+    pub path: PathBuf,
+    /// File stem, e.g. `ecommerce` for `specs/ecommerce.yaml`.
+    pub stem: String,
+    pub file: crate::diagnostics::FileId,
+    pub spec: ast::DomainSpec,
+}
+
+/// Lists the `*.yaml` / `*.yml` files of a spec directory, sorted by name.
+pub fn spec_paths(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+    let rd = std::fs::read_dir(dir).map_err(|e| {
+        Diagnostic::error(
+            codes::IO,
+            None,
+            format!("cannot read spec directory `{}`: {e}", dir.display()),
+        )
+        .with_help("pass the directory that holds the domain specs with `--specs DIR`")
+    })?;
+    let mut paths: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+        })
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(Diagnostic::error(
+            codes::NO_SPECS,
+            None,
+            format!("no spec files (`*.yaml`) in `{}`", dir.display()),
+        )
+        .with_help("write one `<domain>.yaml` per domain; see docs/spec-reference.md"));
+    }
+    Ok(paths)
+}
+
+/// Loads every spec in `dir`. Never fails as a whole: each problem is a diagnostic, and the
+/// files that loaded are returned so later stages can check them too.
+pub fn load(dir: &Path, diags: &mut Vec<Diagnostic>) -> Specs {
+    let mut specs = Specs::default();
+    let paths = match spec_paths(dir) {
+        Ok(p) => p,
+        Err(d) => {
+            diags.push(d);
+            return specs;
+        }
+    };
+    for path in paths {
+        load_file(&path, &mut specs, diags);
+    }
+    specs
+}
+
+fn display_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// Loads one file into `specs`.
+pub fn load_file(path: &Path, specs: &mut Specs, diags: &mut Vec<Diagnostic>) {
+    let name = display_path(path);
+    let io_err = |e: std::io::Error| {
+        Diagnostic::error(codes::IO, None, format!("cannot read `{name}`: {e}"))
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => {
+            diags.push(
+                Diagnostic::error(
+                    codes::TOO_LARGE,
+                    None,
+                    format!("`{name}` is {} bytes; spec files are limited to {} bytes", m.len(), MAX_FILE_BYTES),
+                )
+                .with_help("a spec describes a schema, not data: split it by domain or use distributions instead of listing values"),
+            );
+            return;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            diags.push(io_err(e));
+            return;
+        }
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            diags.push(io_err(e));
+            return;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let prefix = String::from_utf8_lossy(valid);
+            let line = prefix.matches('\n').count() as u32 + 1;
+            let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let file = specs.sources.add(name.clone(), lossy);
+            diags.push(
+                Diagnostic::error(
+                    codes::NOT_UTF8,
+                    Some(Span::new(file, line, col, 1)),
+                    format!("`{name}` is not valid UTF-8"),
+                )
+                .with_help("save the spec as UTF-8"),
+            );
+            return;
+        }
+    };
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
+    let file = specs.sources.add(name.clone(), text);
+    let src = specs.sources.text(file).to_string();
+    if src.trim().is_empty()
+        || src
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        diags.push(
+            Diagnostic::error(
+                codes::EMPTY,
+                Some(Span::new(file, 1, 1, 1)),
+                format!("`{name}` holds no spec"),
+            )
+            .with_help("a spec starts with `domain: <name>` and an `entities:` mapping"),
+        );
+        return;
+    }
+    let mut local = Vec::new();
+    let root = yaml::parse(file, &src, &mut local);
+    let fatal = local
+        .iter()
+        .any(|d| d.is_error() && d.code != codes::DUPLICATE_KEY);
+    diags.append(&mut local);
+    let Some(root) = root else { return };
+    if fatal {
+        return;
+    }
+    if let Some(spec) = lower::lower(&root, diags) {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        specs.files.push(SpecFile {
+            path: path.to_path_buf(),
+            stem,
+            file,
+            spec,
+        });
+    }
+}
+
+/// The JSON Schema of a spec file (draft-07, which yaml-language-server understands).
+pub fn json_schema() -> String {
+    let settings = schemars::generate::SchemaSettings::draft07();
+    let mut schema = settings
+        .into_generator()
+        .into_root_schema_for::<ast::DomainSpec>();
+    schema.insert(
+        "$id".into(),
+        "https://lab.invalid/schema/lab-spec.schema.json".into(),
+    );
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
+}
