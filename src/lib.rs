@@ -45,6 +45,17 @@ impl Checked {
 pub fn check(dir: &Path) -> Checked {
     let mut diags = Vec::new();
     let specs = spec::load(dir, &mut diags);
+    finish_check(specs, diags)
+}
+
+/// The front end over in-memory spec texts `(file name, text)`; used by tests and the fuzzer.
+pub fn check_texts(files: &[(&str, &str)]) -> Checked {
+    let mut diags = Vec::new();
+    let specs = spec::load_texts(files, &mut diags);
+    finish_check(specs, diags)
+}
+
+fn finish_check(specs: spec::Specs, mut diags: Vec<Diagnostic>) -> Checked {
     let ir = if specs.files.is_empty() {
         None
     } else {

@@ -79,6 +79,16 @@ fn display_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
+/// Loads specs from in-memory texts, as if they were files with these names (for tests,
+/// fuzzing and tools that hold specs in memory).
+pub fn load_texts(files: &[(&str, &str)], diags: &mut Vec<Diagnostic>) -> Specs {
+    let mut specs = Specs::default();
+    for (name, text) in files {
+        load_text(Path::new(name), text.to_string(), &mut specs, diags);
+    }
+    specs
+}
+
 /// Loads one file into `specs`.
 pub fn load_file(path: &Path, specs: &mut Specs, diags: &mut Vec<Diagnostic>) {
     let name = display_path(path);

@@ -1,0 +1,41 @@
+//! Helpers shared by the integration tests: paths, running the `lab` binary, and locating the
+//! external validators installed by `tests/tools/setup.sh`.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the `lab` binary built for these tests.
+pub fn lab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run lab")
+}
+
+/// A tool installed by `tests/tools/setup.sh` (e.g. `.venv/bin/python`). Panics with the
+/// install instruction when it is missing, so a test never skips silently.
+pub fn tool(rel: &str) -> PathBuf {
+    let p = root().join(rel);
+    assert!(
+        p.exists(),
+        "`{}` is missing: run `bash tests/tools/setup.sh` first (the README's test command does)",
+        p.display()
+    );
+    p
+}
+
+pub fn python() -> PathBuf {
+    tool(".venv/bin/python")
+}
+
+pub fn read(p: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(p.as_ref())
+        .unwrap_or_else(|e| panic!("read {}: {e}", p.as_ref().display()))
+}

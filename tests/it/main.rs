@@ -1,0 +1,9 @@
+//! The integration test binary (one binary keeps link time down). Each module covers one area;
+//! tests that need external tools (DuckDB, sqlglot, Spark, Mermaid, Graphviz, check-jsonschema)
+//! find them where `tests/tools/setup.sh` installs them and fail with a message naming the
+//! set-up step when they are missing.
+
+mod common;
+mod emit;
+mod engine;
+mod frontend;
