@@ -140,6 +140,19 @@ pub fn load_file(path: &Path, specs: &mut Specs, diags: &mut Vec<Diagnostic>) {
             return;
         }
     };
+    load_text(path, text, specs, diags);
+}
+
+fn load_text(path: &Path, text: String, specs: &mut Specs, diags: &mut Vec<Diagnostic>) {
+    let name = display_path(path);
+    if text.len() as u64 > MAX_FILE_BYTES {
+        diags.push(Diagnostic::error(
+            codes::TOO_LARGE,
+            None,
+            format!("`{name}` is larger than {MAX_FILE_BYTES} bytes"),
+        ));
+        return;
+    }
     let text = text
         .strip_prefix('\u{feff}')
         .map(str::to_string)
