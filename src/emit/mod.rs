@@ -52,3 +52,9 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Vec<Artifact> {
     let _ = (ir, opts);
     Vec::new()
 }
+
+/// The measured data profile pages (only when data was generated).
+pub fn profile(ir: &Ir, opts: &EmitOptions, stats: &DataStats) -> Vec<Artifact> {
+    let _ = (ir, opts, stats);
+    Vec::new()
+}
