@@ -31,6 +31,8 @@ pub enum Command {
         #[arg(long)]
         dump_ir: bool,
     },
+    /// Generate the data lake (Parquet/CSV + manifest) and the dictionary, ERDs and DDL.
+    Compile(CompileArgs),
     /// Write the JSON Schema of the spec language (for editor completion and validation).
     Schema {
         /// Where to write the schema.
@@ -41,6 +43,134 @@ pub enum Command {
         )]
         out: PathBuf,
     },
+}
+
+/// `lab compile` arguments as typed on the command line; validated into [`CompileConfig`].
+#[derive(clap::Args, Debug)]
+pub struct CompileArgs {
+    /// Directory holding the domain specs (`*.yaml`).
+    #[arg(long, default_value = "specs", value_name = "DIR")]
+    pub specs: PathBuf,
+    /// Output directory: data goes to `<out>/lake/`, docs, ERDs and DDL beside it.
+    #[arg(long, default_value = "generated", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Size multiplier: scaled row counts are multiplied by this (> 0).
+    #[arg(
+        long,
+        default_value = "1.0",
+        value_name = "F",
+        allow_hyphen_values = true
+    )]
+    pub scale: String,
+    /// Seed of every random stream; the same seed, specs and scale give the same bytes.
+    #[arg(long, default_value_t = 42, value_name = "N")]
+    pub seed: u64,
+    /// Worker threads (default: all cores). Output does not depend on it.
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub threads: Option<String>,
+    /// File formats to write.
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: Format,
+    /// Parquet compression codec.
+    #[arg(long, value_enum, default_value = "snappy")]
+    pub compression: crate::sink::Codec,
+    /// S3 bucket used in table locations of the DDL and Glue tables.
+    #[arg(long, default_value = "lab-lake", value_name = "NAME")]
+    pub bucket: String,
+    /// Write only the dictionary, ERDs, DDL, Glue tables and schema (no data).
+    #[arg(long)]
+    pub docs_only: bool,
+    /// With --docs-only: write nothing, exit 1 and name the files that differ from what the
+    /// specs produce.
+    #[arg(long)]
+    pub check: bool,
+    /// No progress bars or summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Parquet,
+    Csv,
+    Both,
+}
+
+/// Validated `lab compile` configuration.
+#[derive(Debug)]
+pub struct CompileConfig {
+    pub specs: PathBuf,
+    pub out: PathBuf,
+    pub scale: f64,
+    pub seed: u64,
+    pub threads: usize,
+    pub sink: crate::sink::SinkOptions,
+    pub bucket: String,
+    pub docs_only: bool,
+    pub check: bool,
+    pub quiet: bool,
+}
+
+impl CompileArgs {
+    /// Validates every flag before any work starts.
+    pub fn validate(self) -> Result<CompileConfig, String> {
+        let scale: f64 = self
+            .scale
+            .trim()
+            .parse()
+            .map_err(|_| format!("--scale `{}` is not a number", self.scale))?;
+        if !scale.is_finite() || scale <= 0.0 || scale > 100_000.0 {
+            return Err(format!(
+                "--scale must be a number in (0, 100000], got `{}`",
+                self.scale
+            ));
+        }
+        let threads = match &self.threads {
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            Some(t) => match t.trim().parse::<usize>() {
+                Ok(n) if (1..=1024).contains(&n) => n,
+                _ => {
+                    return Err(format!(
+                        "--threads must be a whole number from 1 to 1024, got `{t}`"
+                    ));
+                }
+            },
+        };
+        if self.out.exists() && !self.out.is_dir() {
+            return Err(format!(
+                "--out `{}` exists and is not a directory",
+                self.out.display()
+            ));
+        }
+        if self.check && !self.docs_only {
+            return Err("--check compares the documentation only: use it with --docs-only".into());
+        }
+        if !crate::resolve::is_ident(&self.bucket.replace(['-', '.'], "_"))
+            || self.bucket.len() < 3
+            || self.bucket.len() > 63
+        {
+            return Err(format!(
+                "--bucket `{}` is not a valid S3 bucket name (3–63 lower-case letters, digits, `-`, `.`)",
+                self.bucket
+            ));
+        }
+        Ok(CompileConfig {
+            specs: self.specs,
+            out: self.out,
+            scale,
+            seed: self.seed,
+            threads,
+            sink: crate::sink::SinkOptions {
+                parquet: self.format != Format::Csv,
+                csv: self.format != Format::Parquet,
+                codec: self.compression,
+            },
+            bucket: self.bucket,
+            docs_only: self.docs_only,
+            check: self.check,
+            quiet: self.quiet,
+        })
+    }
 }
 
 pub fn main() -> ExitCode {
@@ -58,10 +188,17 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check { specs, dump_ir } => check(&specs, dump_ir),
         Command::Schema { out } => schema(&out),
+        Command::Compile(args) => match args.validate() {
+            Ok(cfg) => crate::compile::run(&cfg),
+            Err(msg) => {
+                eprintln!("error: {msg}");
+                ExitCode::from(2)
+            }
+        },
     }
 }
 
-fn color() -> bool {
+pub fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 

@@ -13,10 +13,14 @@
 
 pub mod cli;
 pub mod codes;
+pub mod compile;
 pub mod diagnostics;
 pub mod emit;
+pub mod generate;
 pub mod ir;
+pub mod plan;
 pub mod resolve;
+pub mod sink;
 pub mod spec;
 
 use diagnostics::{Diagnostic, SourceMap};

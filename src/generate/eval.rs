@@ -1,0 +1,581 @@
+//! The evaluator: computes any attribute of any entity over any set of rows. A frame is a set
+//! of row indices of one entity with a cache of the columns computed for it; hops to the
+//! parent row, to referenced rows (foreign-key picks) and to child rows (rollups) create linked
+//! frames over the needed rows only. Because every value is a pure function of the row index,
+//! a frame over scattered rows yields exactly the values a full scan would: this is what keeps
+//! foreign keys, parent-derived values, time ordering and rollups consistent across chunks,
+//! files and threads.
+
+use super::column::{Column, Data};
+use super::rng::{Permutation, RowRng, mix2, stream, unit_at};
+use crate::generate::values;
+use crate::ir::expr::Builtin;
+use crate::ir::*;
+use crate::plan::Plan;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub type FrameId = usize;
+
+/// The rows of a frame: a contiguous range or a sorted list of distinct indices.
+#[derive(Clone, Debug)]
+pub enum RowSet {
+    Range(u64, u64),
+    List(Vec<u64>),
+}
+
+impl RowSet {
+    pub fn len(&self) -> usize {
+        match self {
+            RowSet::Range(a, b) => (b - a) as usize,
+            RowSet::List(v) => v.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    #[inline]
+    pub fn get(&self, i: usize) -> u64 {
+        match self {
+            RowSet::Range(a, _) => a + i as u64,
+            RowSet::List(v) => v[i],
+        }
+    }
+    pub fn to_vec(&self) -> Vec<u64> {
+        (0..self.len()).map(|i| self.get(i)).collect()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Link {
+    Parent,
+    Fk(FkId),
+    Children(EntityId),
+}
+
+struct Frame {
+    entity: EntityId,
+    rows: RowSet,
+    cols: HashMap<AttrId, Arc<Column>>,
+    parent_idx: Option<Arc<Vec<u64>>>,
+    picks: HashMap<FkId, Arc<Vec<u64>>>,
+    /// Linked frame and, for each row of this frame, the row in the linked frame
+    /// (`u32::MAX` for none). For `Children`, the map holds segment starts instead.
+    links: HashMap<Link, (FrameId, Arc<Vec<u32>>)>,
+}
+
+/// Marks a missing reference in pick vectors.
+pub const NONE: u64 = u64::MAX;
+
+pub struct Evaluator<'p> {
+    pub plan: &'p Plan,
+    pub ir: &'p Ir,
+    frames: Vec<Frame>,
+}
+
+impl<'p> Evaluator<'p> {
+    pub fn new(plan: &'p Plan) -> Evaluator<'p> {
+        Evaluator {
+            plan,
+            ir: &plan.ir,
+            frames: Vec::new(),
+        }
+    }
+
+    pub fn frame(&mut self, entity: EntityId, rows: RowSet) -> FrameId {
+        self.frames.push(Frame {
+            entity,
+            rows,
+            cols: HashMap::new(),
+            parent_idx: None,
+            picks: HashMap::new(),
+            links: HashMap::new(),
+        });
+        self.frames.len() - 1
+    }
+
+    pub fn len(&self, f: FrameId) -> usize {
+        self.frames[f].rows.len()
+    }
+
+    pub fn rows(&self, f: FrameId) -> &RowSet {
+        &self.frames[f].rows
+    }
+
+    fn key(&self, e: EntityId, a: AttrId, what: &str) -> u64 {
+        let ent = &self.ir.entities[e];
+        stream(
+            self.plan.seed,
+            &format!("{}.{}{what}", ent.qualified, ent.attributes[a].name),
+        )
+    }
+
+    /// The parent row index of every row (entities generated per parent).
+    pub fn parent_index(&mut self, f: FrameId) -> Arc<Vec<u64>> {
+        if let Some(p) = &self.frames[f].parent_idx {
+            return p.clone();
+        }
+        let e = self.frames[f].entity;
+        let offsets = self.plan.entities[e]
+            .offsets
+            .as_ref()
+            .expect("per-parent entity has offsets");
+        let rows = &self.frames[f].rows;
+        let n = rows.len();
+        let mut out = Vec::with_capacity(n);
+        match rows {
+            RowSet::Range(a, _) if n > 0 => {
+                let mut p = offsets.partition_point(|&o| o <= *a) - 1;
+                for i in 0..n as u64 {
+                    let r = a + i;
+                    while offsets[p + 1] <= r {
+                        p += 1;
+                    }
+                    out.push(p as u64);
+                }
+            }
+            _ => {
+                for i in 0..n {
+                    let r = rows.get(i);
+                    out.push((offsets.partition_point(|&o| o <= r) - 1) as u64);
+                }
+            }
+        }
+        let out = Arc::new(out);
+        self.frames[f].parent_idx = Some(out.clone());
+        out
+    }
+
+    /// A frame over the given target rows (`NONE` allowed) and the position of each input in it.
+    fn gather_frame(&mut self, entity: EntityId, idx: &[u64]) -> (FrameId, Arc<Vec<u32>>) {
+        let sorted = idx
+            .windows(2)
+            .all(|w| w[0] <= w[1] || w[1] == NONE || w[0] == NONE);
+        let mut uniq: Vec<u64> = idx.iter().copied().filter(|&x| x != NONE).collect();
+        if !sorted {
+            uniq.sort_unstable();
+        }
+        uniq.dedup();
+        let map: Vec<u32> = if sorted {
+            let mut pos = 0usize;
+            idx.iter()
+                .map(|&x| {
+                    if x == NONE {
+                        return u32::MAX;
+                    }
+                    while uniq[pos] != x {
+                        pos += 1;
+                    }
+                    pos as u32
+                })
+                .collect()
+        } else {
+            idx.iter()
+                .map(|&x| {
+                    if x == NONE {
+                        u32::MAX
+                    } else {
+                        uniq.binary_search(&x).unwrap_or(0) as u32
+                    }
+                })
+                .collect()
+        };
+        let contiguous =
+            !uniq.is_empty() && uniq[uniq.len() - 1] - uniq[0] + 1 == uniq.len() as u64;
+        let rows = if contiguous {
+            RowSet::Range(uniq[0], uniq[uniq.len() - 1] + 1)
+        } else {
+            RowSet::List(uniq)
+        };
+        (self.frame(entity, rows), Arc::new(map))
+    }
+
+    fn link(&mut self, f: FrameId, hop: Hop) -> (FrameId, Arc<Vec<u32>>) {
+        let key = match hop {
+            Hop::Parent => Link::Parent,
+            Hop::Fk(k) => Link::Fk(k),
+        };
+        if let Some(l) = self.frames[f].links.get(&key) {
+            return l.clone();
+        }
+        let e = self.frames[f].entity;
+        let (target, idx) = match hop {
+            Hop::Parent => (
+                self.ir.entities[e].parent().expect("parent"),
+                self.parent_index(f),
+            ),
+            Hop::Fk(k) => (self.ir.entities[e].foreign_keys[k].target, self.picks(f, k)),
+        };
+        let l = self.gather_frame(target, &idx);
+        self.frames[f].links.insert(key, l.clone());
+        l
+    }
+
+    /// A column reached through hops, aligned with frame `f`'s rows.
+    pub fn col_ref(&mut self, f: FrameId, c: &ColRef) -> Arc<Column> {
+        let mut cur = f;
+        let mut map: Option<Vec<u32>> = None;
+        for h in &c.hops {
+            let (next, m) = self.link(cur, *h);
+            map = Some(match map {
+                None => (*m).clone(),
+                Some(prev) => prev
+                    .iter()
+                    .map(|&i| {
+                        if i == u32::MAX {
+                            u32::MAX
+                        } else {
+                            m[i as usize]
+                        }
+                    })
+                    .collect(),
+            });
+            cur = next;
+        }
+        let col = self.attr(cur, c.attr);
+        match map {
+            None => col,
+            Some(m) => Arc::new(col.gather(&m)),
+        }
+    }
+
+    pub fn builtin(&mut self, f: FrameId, b: Builtin) -> Column {
+        let n = self.len(f);
+        let data = match b {
+            Builtin::Row => (0..n)
+                .map(|i| self.frames[f].rows.get(i) as i64 + 1)
+                .collect(),
+            Builtin::ChildIndex => self.child_index(f).iter().map(|&x| x as i64).collect(),
+            Builtin::Level => {
+                let e = self.frames[f].entity;
+                let levels = self.plan.entities[e].levels.clone().unwrap_or_default();
+                (0..n)
+                    .map(|i| level_of(&levels, self.frames[f].rows.get(i)) as i64 + 1)
+                    .collect()
+            }
+        };
+        Column::new(Data::Int(data))
+    }
+
+    /// 1-based position of each row among its parent's children.
+    pub fn child_index(&mut self, f: FrameId) -> Vec<u64> {
+        let e = self.frames[f].entity;
+        let p = self.parent_index(f);
+        let offsets = self.plan.entities[e].offsets.as_ref().expect("offsets");
+        (0..p.len())
+            .map(|i| self.frames[f].rows.get(i) - offsets[p[i] as usize] + 1)
+            .collect()
+    }
+
+    /// The referenced row index of every row for foreign key `fk` (`NONE` where null).
+    pub fn picks(&mut self, f: FrameId, k: FkId) -> Arc<Vec<u64>> {
+        if let Some(p) = self.frames[f].picks.get(&k) {
+            return p.clone();
+        }
+        let e = self.frames[f].entity;
+        let ent = &self.ir.entities[e];
+        let fk = &ent.foreign_keys[k];
+        let first = fk.columns[0];
+        let pick_stream = self.key(e, first, "#pick");
+        let null_stream = self.key(e, first, "#nulls");
+        let n_target = self.plan.entities[fk.target].rows;
+        let n = self.len(f);
+        let mut out: Vec<u64> = match &fk.pick {
+            Pick::Parent => (*self.parent_index(f)).clone(),
+            Pick::Uniform => (0..n)
+                .map(|i| {
+                    (unit_at(pick_stream, self.frames[f].rows.get(i)) * n_target as f64) as u64
+                })
+                .collect(),
+            Pick::Zipf(s) => {
+                let perm = Permutation::new(n_target, pick_stream);
+                let z = rand_distr::Zipf::new(n_target.max(1) as f64, *s).ok();
+                (0..n)
+                    .map(|i| {
+                        let mut rng = RowRng::new(pick_stream, self.frames[f].rows.get(i));
+                        let rank = z
+                            .as_ref()
+                            .map_or(1.0, |z| rand_distr::Distribution::sample(z, &mut rng));
+                        perm.apply((rank as u64).clamp(1, n_target.max(1)) - 1)
+                    })
+                    .collect()
+            }
+            Pick::Weighted(_) => {
+                let cum = self.plan.entities[e]
+                    .weights
+                    .get(&k)
+                    .cloned()
+                    .unwrap_or_default();
+                let total = cum.last().copied().unwrap_or(0.0);
+                (0..n)
+                    .map(|i| {
+                        if total <= 0.0 {
+                            return NONE;
+                        }
+                        let u = unit_at(pick_stream, self.frames[f].rows.get(i)) * total;
+                        (cum.partition_point(|&c| c <= u) as u64).min(n_target - 1)
+                    })
+                    .collect()
+            }
+            Pick::Distinct => {
+                let parents = self.parent_index(f);
+                let ci = self.child_index(f);
+                (0..n)
+                    .map(|i| {
+                        let p = parents[i];
+                        let start = mix2(pick_stream, p) % n_target.max(1);
+                        let step = coprime_step(mix2(pick_stream ^ 1, p), n_target);
+                        ((start as u128 + (ci[i] - 1) as u128 * step as u128)
+                            % n_target.max(1) as u128) as u64
+                    })
+                    .collect()
+            }
+            Pick::Hierarchy { .. } => {
+                let levels = self.plan.entities[e].levels.clone().unwrap_or_default();
+                (0..n)
+                    .map(|i| hierarchy_parent(&levels, self.frames[f].rows.get(i)))
+                    .collect()
+            }
+        };
+        if n_target == 0 {
+            out.iter_mut().for_each(|x| *x = NONE);
+        }
+        if fk.null_rate > 0.0 {
+            for (i, x) in out.iter_mut().enumerate() {
+                if unit_at(null_stream, self.frames[f].rows.get(i)) < fk.null_rate {
+                    *x = NONE;
+                }
+            }
+        }
+        if let Some(w) = &fk.when {
+            let w = w.clone();
+            let keep = super::exprs::truthy(&self.eval_expr(f, &w));
+            for (x, k) in out.iter_mut().zip(keep) {
+                if !k {
+                    *x = NONE;
+                }
+            }
+        }
+        let out = Arc::new(out);
+        self.frames[f].picks.insert(k, out.clone());
+        out
+    }
+
+    /// A frame over all children (of entity `child`) of the rows of `f`, and segment starts.
+    fn children(&mut self, f: FrameId, child: EntityId) -> (FrameId, Arc<Vec<u32>>) {
+        if let Some(l) = self.frames[f].links.get(&Link::Children(child)) {
+            return l.clone();
+        }
+        let offsets = self.plan.entities[child]
+            .offsets
+            .as_ref()
+            .expect("child offsets");
+        let rows = &self.frames[f].rows;
+        let n = rows.len();
+        let mut seg = Vec::with_capacity(n + 1);
+        seg.push(0u32);
+        let child_rows = match rows {
+            RowSet::Range(a, b) => {
+                let base = offsets[*a as usize];
+                for r in *a..*b {
+                    seg.push((offsets[r as usize + 1] - base) as u32);
+                }
+                RowSet::Range(base, offsets[*b as usize])
+            }
+            RowSet::List(v) => {
+                let mut list = Vec::new();
+                for &r in v {
+                    list.extend(offsets[r as usize]..offsets[r as usize + 1]);
+                    seg.push(list.len() as u32);
+                }
+                RowSet::List(list)
+            }
+        };
+        let cf = self.frame(child, child_rows);
+        // The children's parent link points back at this frame.
+        let mut back = Vec::with_capacity(self.len(cf));
+        for i in 0..n {
+            for _ in seg[i]..seg[i + 1] {
+                back.push(i as u32);
+            }
+        }
+        let parent_rows: Vec<u64> = back
+            .iter()
+            .map(|&i| self.frames[f].rows.get(i as usize))
+            .collect();
+        self.frames[cf].parent_idx = Some(Arc::new(parent_rows));
+        self.frames[cf]
+            .links
+            .insert(Link::Parent, (f, Arc::new(back)));
+        let seg = Arc::new(seg);
+        self.frames[f]
+            .links
+            .insert(Link::Children(child), (cf, seg.clone()));
+        (cf, seg)
+    }
+
+    /// Attribute `a` of frame `f`'s entity, computed once per frame.
+    pub fn attr(&mut self, f: FrameId, a: AttrId) -> Arc<Column> {
+        if let Some(c) = self.frames[f].cols.get(&a) {
+            return c.clone();
+        }
+        let e = self.frames[f].entity;
+        let attr = &self.ir.entities[e].attributes[a];
+        let ty = attr.ty;
+        let stream_v = self.key(e, a, "");
+        let n = self.len(f);
+        let raw = match &attr.generator {
+            Generator::Const(v) => Column::constant(v, ty, n),
+            Generator::Sequence { start, step } => Column::new(Data::Int(
+                (0..n)
+                    .map(|i| {
+                        start.wrapping_add((self.frames[f].rows.get(i) as i64).wrapping_mul(*step))
+                    })
+                    .collect(),
+            )),
+            Generator::Format(parts) => values::format_keys(parts, &self.frames[f].rows),
+            Generator::ChildIndex => Column::new(Data::Int(
+                self.child_index(f).iter().map(|&x| x as i64).collect(),
+            )),
+            Generator::Choice {
+                values: vals,
+                weights,
+            } => values::choice(
+                vals,
+                weights,
+                ty,
+                attr.unique,
+                stream_v,
+                &self.frames[f].rows,
+            ),
+            Generator::Cycle(vals) => {
+                let idx: Vec<usize> = (0..n)
+                    .map(|i| (self.frames[f].rows.get(i) % vals.len() as u64) as usize)
+                    .collect();
+                values::from_values(vals, ty, &idx)
+            }
+            Generator::Dist {
+                dist,
+                min,
+                max,
+                round,
+            } => values::dist(
+                *dist,
+                *min,
+                *max,
+                *round,
+                ty,
+                attr.unique,
+                stream_v,
+                &self.frames[f].rows,
+            ),
+            Generator::Between {
+                lo,
+                hi,
+                seasonality,
+            } => values::between(
+                *lo,
+                *hi,
+                seasonality,
+                ty,
+                attr.unique,
+                stream_v,
+                &self.frames[f].rows,
+            ),
+            Generator::Relative {
+                anchor,
+                before,
+                min_ms,
+                max_ms,
+                seasonality,
+            } => {
+                let anchor_col = self.col_ref(f, anchor);
+                values::relative(
+                    &anchor_col,
+                    *before,
+                    *min_ms,
+                    *max_ms,
+                    seasonality,
+                    ty,
+                    stream_v,
+                    &self.frames[f].rows,
+                )
+            }
+            Generator::Fake { kind, range } => {
+                values::fake(*kind, *range, stream_v, &self.frames[f].rows)
+            }
+            Generator::Expr(x) => {
+                let x = x.clone();
+                self.eval_expr(f, &x)
+            }
+            Generator::Ref { fk, column } => {
+                let tcol = self.ir.entities[e].foreign_keys[*fk].target_columns[*column];
+                let (tf, map) = self.link(f, Hop::Fk(*fk));
+                let c = self.attr(tf, tcol);
+                c.gather(&map)
+            }
+            Generator::Rollup {
+                agg,
+                child,
+                attr: ca,
+            } => {
+                let (cf, seg) = self.children(f, *child);
+                let col = ca.map(|x| self.attr(cf, x));
+                let src_ty = ca.map(|x| self.ir.entities[*child].attributes[x].ty);
+                values::rollup(*agg, col.as_deref(), src_ty, &seg, ty)
+            }
+        };
+        let attr = &self.ir.entities[e].attributes[a];
+        let mut col = raw.cast(ty);
+        if attr.null_rate > 0.0 && !matches!(attr.generator, Generator::Ref { .. }) {
+            let ns = self.key(e, a, "#nulls");
+            let keep: Vec<bool> = (0..n)
+                .map(|i| unit_at(ns, self.frames[f].rows.get(i)) >= attr.null_rate)
+                .collect();
+            col.mask(&keep);
+        }
+        if let Some(w) = &attr.when {
+            let w = w.clone();
+            let keep = super::exprs::truthy(&self.eval_expr(f, &w));
+            col.mask(&keep);
+        }
+        let col = Arc::new(col);
+        self.frames[f].cols.insert(a, col.clone());
+        col
+    }
+}
+
+/// A step in [1, n) coprime with n, from a random word (1 when n ≤ 2).
+fn coprime_step(r: u64, n: u64) -> u64 {
+    if n <= 2 {
+        return 1;
+    }
+    let mut s = 1 + r % (n - 1);
+    while gcd(s, n) != 1 {
+        s = 1 + s % (n - 1);
+    }
+    s
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// Level (0-based) of row `r` given level start boundaries.
+pub fn level_of(levels: &[u64], r: u64) -> usize {
+    levels.partition_point(|&l| l <= r).saturating_sub(1)
+}
+
+/// Parent of row `r` in a balanced hierarchy with the given level starts (last = row count).
+pub fn hierarchy_parent(levels: &[u64], r: u64) -> u64 {
+    let k = level_of(levels, r);
+    if k == 0 || k + 1 >= levels.len() {
+        return NONE;
+    }
+    let (ps, pe) = (levels[k - 1], levels[k]);
+    let (cs, ce) = (levels[k], levels[k + 1]);
+    ps + ((r - cs) as u128 * (pe - ps) as u128 / (ce - cs) as u128) as u64
+}

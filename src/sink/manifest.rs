@@ -1,0 +1,85 @@
+//! The lake manifest (`<out>/lake/_manifest.json`): what downstream tools read to find every
+//! entity's files, row counts, checksums, keys and foreign keys. Nothing time-dependent goes
+//! in, so the manifest is as deterministic as the data.
+
+use crate::ir::Ir;
+use serde::Serialize;
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Manifest {
+    pub lab_version: String,
+    pub seed: u64,
+    pub scale: f64,
+    pub specs_sha256: String,
+    pub formats: Vec<String>,
+    pub compression: String,
+    pub entities: Vec<EntityEntry>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct EntityEntry {
+    pub domain: String,
+    pub entity: String,
+    pub rows: u64,
+    pub primary_key: Vec<String>,
+    pub foreign_keys: Vec<ForeignKeyEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition_key: Option<String>,
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct ForeignKeyEntry {
+    pub columns: Vec<String>,
+    pub references: Reference,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct Reference {
+    pub domain: String,
+    pub entity: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Serialize, Debug, Clone)]
+pub struct FileEntry {
+    /// Relative to `<out>/lake/`.
+    pub path: String,
+    pub format: String,
+    pub rows: u64,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// The manifest skeleton of an entity (files are filled in by the writer).
+pub fn entity_entry(ir: &Ir, e: usize, rows: u64) -> EntityEntry {
+    let ent = &ir.entities[e];
+    let names = |ids: &[usize], ent: &crate::ir::Entity| {
+        ids.iter()
+            .map(|&a| ent.attributes[a].name.clone())
+            .collect::<Vec<_>>()
+    };
+    EntityEntry {
+        domain: ir.domains[ent.domain].name.clone(),
+        entity: ent.name.clone(),
+        rows,
+        primary_key: names(&ent.primary_key, ent),
+        foreign_keys: ent
+            .foreign_keys
+            .iter()
+            .map(|fk| {
+                let t = &ir.entities[fk.target];
+                ForeignKeyEntry {
+                    columns: names(&fk.columns, ent),
+                    references: Reference {
+                        domain: ir.domains[t.domain].name.clone(),
+                        entity: t.name.clone(),
+                        columns: names(&fk.target_columns, t),
+                    },
+                }
+            })
+            .collect(),
+        partition_key: ent.partition.as_ref().map(|p| p.key.clone()),
+        files: Vec::new(),
+    }
+}

@@ -1,0 +1,403 @@
+//! The sink stage: writes generated chunks to the lake. Chunks are generated and encoded
+//! (Parquet column chunks, CSV text, statistics) in parallel on a rayon pool, then appended
+//! to their files strictly in chunk order on one thread, so the bytes never depend on the
+//! thread count. Files are written inside a staging directory; see [`atomic`].
+
+pub mod atomic;
+pub mod hashing;
+pub mod manifest;
+pub mod stats;
+
+use crate::emit::{DataStats, EntityStats};
+use crate::generate;
+use crate::ir::value::{MS_PER_DAY, civil_from_days};
+use crate::ir::{EntityId, Granularity};
+use crate::plan::Plan;
+use arrow::array::{Array, Date32Array, TimestampMillisecondArray, UInt32Array};
+use arrow::record_batch::RecordBatch;
+use hashing::HashingWriter;
+use manifest::{FileEntry, Manifest};
+use parquet::arrow::ArrowSchemaConverter;
+use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::{WriterProperties, WriterPropertiesPtr};
+use parquet::file::writer::SerializedFileWriter;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Parquet compression codecs offered on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Codec {
+    Snappy,
+    Zstd,
+    None,
+}
+
+impl Codec {
+    fn parquet(self) -> Compression {
+        match self {
+            Codec::Snappy => Compression::SNAPPY,
+            Codec::Zstd => Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()),
+            Codec::None => Compression::UNCOMPRESSED,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Snappy => "snappy",
+            Codec::Zstd => "zstd",
+            Codec::None => "none",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct SinkOptions {
+    pub parquet: bool,
+    pub csv: bool,
+    pub codec: Codec,
+}
+
+/// What was written for one entity, for the closing summary.
+#[derive(Clone, Debug)]
+pub struct EntityReport {
+    pub entity: EntityId,
+    pub rows: u64,
+    pub files: usize,
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+/// Called after each chunk is written: (entity, rows written so far).
+pub type Progress<'a> = &'a (dyn Fn(EntityId, u64) + Sync);
+
+struct Encoded {
+    /// Per partition value (None when unpartitioned): rows, Parquet column chunks, CSV text.
+    parts: Vec<(Option<String>, u64, Vec<ArrowColumnChunk>, Vec<u8>)>,
+    stats: Vec<stats::ChunkStats>,
+}
+
+struct OpenFile {
+    rel_dir: String,
+    name: String,
+    rows: u64,
+    pq: Option<SerializedFileWriter<HashingWriter<BufWriter<File>>>>,
+    csv: Option<HashingWriter<BufWriter<File>>>,
+}
+
+fn props(opts: &SinkOptions, plan: &Plan) -> WriterPropertiesPtr {
+    Arc::new(
+        WriterProperties::builder()
+            .set_compression(opts.codec.parquet())
+            .set_max_row_group_row_count(Some(plan.chunk_rows as usize))
+            .set_created_by(format!("lab {}", env!("CARGO_PKG_VERSION")))
+            .build(),
+    )
+}
+
+/// Formats a partition value from a date (days) or timestamp (ms).
+fn partition_value(days: i64, g: Granularity) -> String {
+    let (y, m, d) = civil_from_days(days);
+    match g {
+        Granularity::Day => format!("{y:04}-{m:02}-{d:02}"),
+        Granularity::Month => format!("{y:04}-{m:02}"),
+        Granularity::Year => format!("{y:04}"),
+    }
+}
+
+/// Splits a batch by partition value (in value order).
+fn split(plan: &Plan, e: EntityId, batch: RecordBatch) -> Vec<(Option<String>, RecordBatch)> {
+    let Some(p) = &plan.ir.entities[e].partition else {
+        return vec![(None, batch)];
+    };
+    let col = batch.column(p.from);
+    let days: Vec<i64> = if let Some(a) = col.as_any().downcast_ref::<Date32Array>() {
+        a.values().iter().map(|d| *d as i64).collect()
+    } else if let Some(a) = col.as_any().downcast_ref::<TimestampMillisecondArray>() {
+        a.values()
+            .iter()
+            .map(|t| t.div_euclid(MS_PER_DAY))
+            .collect()
+    } else {
+        return vec![(None, batch)];
+    };
+    let mut groups: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for (i, d) in days.iter().enumerate() {
+        groups
+            .entry(partition_value(*d, p.granularity))
+            .or_default()
+            .push(i as u32);
+    }
+    groups
+        .into_iter()
+        .map(|(k, idx)| {
+            let idx = UInt32Array::from(idx);
+            let b = arrow::compute::take_record_batch(&batch, &idx).expect("take rows");
+            (Some(k), b)
+        })
+        .collect()
+}
+
+fn encode_parquet(
+    factory: &ArrowRowGroupWriterFactory,
+    batch: &RecordBatch,
+) -> parquet::errors::Result<Vec<ArrowColumnChunk>> {
+    let mut writers = factory.create_column_writers(0)?;
+    let mut k = 0;
+    for (arr, field) in batch.columns().iter().zip(batch.schema().fields()) {
+        for leaf in compute_leaves(field, arr)? {
+            writers[k].write(&leaf)?;
+            k += 1;
+        }
+    }
+    writers.into_iter().map(|w| w.close()).collect()
+}
+
+fn encode_csv(batch: &RecordBatch) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(batch.num_rows() * 64);
+    {
+        let mut w = arrow::csv::WriterBuilder::new()
+            .with_header(false)
+            .with_date_format("%Y-%m-%d".into())
+            .with_timestamp_format("%Y-%m-%dT%H:%M:%S%.3f".into())
+            .build(&mut buf);
+        w.write(batch).map_err(io::Error::other)?;
+    }
+    Ok(buf)
+}
+
+/// The CSV header row (identifiers are `[a-z][a-z0-9_]*`, so no quoting is needed).
+fn csv_header(schema: &arrow::datatypes::Schema) -> Vec<u8> {
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    format!("{}\n", names.join(",")).into_bytes()
+}
+
+/// Writes every entity of the plan under `lake` (a staging directory). Returns the manifest,
+/// the measured statistics and a report per entity.
+pub fn write_lake(
+    plan: &Plan,
+    lake: &Path,
+    opts: &SinkOptions,
+    progress: Progress,
+) -> io::Result<(Manifest, DataStats, Vec<EntityReport>)> {
+    let ir = &plan.ir;
+    let mut manifest = Manifest {
+        lab_version: env!("CARGO_PKG_VERSION").to_string(),
+        seed: plan.seed,
+        scale: plan.scale,
+        specs_sha256: ir.specs_sha256.clone(),
+        formats: [("parquet", opts.parquet), ("csv", opts.csv)]
+            .iter()
+            .filter(|f| f.1)
+            .map(|f| f.0.to_string())
+            .collect(),
+        compression: opts.codec.name().to_string(),
+        entities: Vec::new(),
+    };
+    let mut stats = DataStats {
+        entities: vec![EntityStats::default(); ir.entities.len()],
+    };
+    let mut reports = Vec::new();
+    let props = props(opts, plan);
+    for &e in &ir.order {
+        let started = Instant::now();
+        let ent = &ir.entities[e];
+        let domain = &ir.domains[ent.domain].name;
+        let schema = generate::schema(plan, e);
+        let parquet_schema = ArrowSchemaConverter::new()
+            .convert(&schema)
+            .map_err(io::Error::other)?;
+        let dummy = SerializedFileWriter::new(
+            Vec::<u8>::new(),
+            parquet_schema.root_schema_ptr(),
+            props.clone(),
+        )
+        .map_err(io::Error::other)?;
+        let factory = ArrowRowGroupWriterFactory::new(&dummy, schema.clone());
+        let header = csv_header(&schema);
+        let chunks = plan.chunks(e);
+        let per_file = (plan.file_rows / plan.chunk_rows).max(1) as usize;
+        let window = rayon::current_num_threads().max(1) * 2;
+        let mut entry = manifest::entity_entry(ir, e, plan.entities[e].rows);
+        let mut acc: Vec<stats::Accumulator> = (0..ent.attributes.len())
+            .map(|_| stats::Accumulator::default())
+            .collect();
+        let mut open: BTreeMap<(Option<String>, usize), OpenFile> = BTreeMap::new();
+        let mut written = 0u64;
+        let part_key = ent.partition.as_ref().map(|p| p.key.clone());
+        for (w, batch_of) in chunks.chunks(window).enumerate() {
+            let encoded: Vec<io::Result<Encoded>> = batch_of
+                .par_iter()
+                .map(|&(a, b)| {
+                    let batch = generate::chunk(plan, e, a, b);
+                    let st: Vec<stats::ChunkStats> =
+                        batch.columns().iter().map(stats::chunk_stats).collect();
+                    let mut parts = Vec::new();
+                    for (pv, sub) in split(plan, e, batch) {
+                        let pq = if opts.parquet {
+                            encode_parquet(&factory, &sub).map_err(io::Error::other)?
+                        } else {
+                            Vec::new()
+                        };
+                        let csv = if opts.csv {
+                            encode_csv(&sub)?
+                        } else {
+                            Vec::new()
+                        };
+                        parts.push((pv, sub.num_rows() as u64, pq, csv));
+                    }
+                    Ok(Encoded { parts, stats: st })
+                })
+                .collect();
+            for (k, enc) in encoded.into_iter().enumerate() {
+                let enc = enc?;
+                let chunk_index = w * window + k;
+                let file_index = chunk_index / per_file;
+                // Files of earlier file ranges are complete.
+                let done: Vec<_> = open
+                    .keys()
+                    .filter(|(_, fi)| *fi < file_index)
+                    .cloned()
+                    .collect();
+                for key in done {
+                    let f = open.remove(&key).expect("open file");
+                    close_file(f, &mut entry.files)?;
+                }
+                for (pv, rows, pq, csv) in enc.parts {
+                    let key = (pv.clone(), file_index);
+                    if !open.contains_key(&key) {
+                        let sub = match (&part_key, &pv) {
+                            (Some(k), Some(v)) => format!("/{k}={v}"),
+                            _ => String::new(),
+                        };
+                        let f = open_file(
+                            lake,
+                            domain,
+                            &ent.name,
+                            &sub,
+                            file_index,
+                            opts,
+                            &parquet_schema,
+                            &props,
+                            &header,
+                        )?;
+                        open.insert(key.clone(), f);
+                    }
+                    let f = open.get_mut(&key).expect("open file");
+                    if let Some(wr) = f.pq.as_mut() {
+                        let mut rg = wr.next_row_group().map_err(io::Error::other)?;
+                        for c in pq {
+                            c.append_to_row_group(&mut rg).map_err(io::Error::other)?;
+                        }
+                        rg.close().map_err(io::Error::other)?;
+                    }
+                    if let Some(c) = f.csv.as_mut() {
+                        c.write_all(&csv)?;
+                    }
+                    f.rows += rows;
+                    written += rows;
+                }
+                for (a, s) in acc.iter_mut().zip(enc.stats) {
+                    a.add(s);
+                }
+                progress(e, written);
+            }
+        }
+        for (_, f) in std::mem::take(&mut open) {
+            close_file(f, &mut entry.files)?;
+        }
+        entry.files.sort_by(|a, b| a.path.cmp(&b.path));
+        let bytes: u64 = entry.files.iter().map(|f| f.bytes).sum();
+        stats.entities[e] = EntityStats {
+            rows: plan.entities[e].rows,
+            files: entry.files.len(),
+            bytes,
+            columns: acc.into_iter().map(stats::Accumulator::finish).collect(),
+        };
+        reports.push(EntityReport {
+            entity: e,
+            rows: plan.entities[e].rows,
+            files: entry.files.len(),
+            bytes,
+            seconds: started.elapsed().as_secs_f64(),
+        });
+        manifest.entities.push(entry);
+    }
+    // Manifest order: by domain, then entity, as the dictionary lists them.
+    manifest
+        .entities
+        .sort_by(|a, b| (&a.domain, &a.entity).cmp(&(&b.domain, &b.entity)));
+    let text = serde_json::to_string_pretty(&manifest).map_err(io::Error::other)? + "\n";
+    std::fs::write(lake.join("_manifest.json"), text)?;
+    Ok((manifest, stats, reports))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn open_file(
+    lake: &Path,
+    domain: &str,
+    entity: &str,
+    sub: &str,
+    index: usize,
+    opts: &SinkOptions,
+    parquet_schema: &parquet::schema::types::SchemaDescriptor,
+    props: &WriterPropertiesPtr,
+    header: &[u8],
+) -> io::Result<OpenFile> {
+    let name = format!("part-{index:05}");
+    let mut f = OpenFile {
+        rel_dir: format!("{domain}/{entity}{sub}"),
+        name,
+        rows: 0,
+        pq: None,
+        csv: None,
+    };
+    if opts.parquet {
+        let dir = lake.join("raw").join(&f.rel_dir);
+        std::fs::create_dir_all(&dir)?;
+        let file = File::create(dir.join(format!("{}.parquet", f.name)))?;
+        let w = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
+        f.pq = Some(
+            SerializedFileWriter::new(w, parquet_schema.root_schema_ptr(), props.clone())
+                .map_err(io::Error::other)?,
+        );
+    }
+    if opts.csv {
+        let dir = lake.join("csv").join(&f.rel_dir);
+        std::fs::create_dir_all(&dir)?;
+        let file = File::create(dir.join(format!("{}.csv", f.name)))?;
+        let mut w = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
+        w.write_all(header)?;
+        f.csv = Some(w);
+    }
+    Ok(f)
+}
+
+fn close_file(f: OpenFile, files: &mut Vec<FileEntry>) -> io::Result<()> {
+    if let Some(w) = f.pq {
+        let inner = w.into_inner().map_err(io::Error::other)?;
+        let (bytes, sha256) = inner.finish()?;
+        files.push(FileEntry {
+            path: format!("raw/{}/{}.parquet", f.rel_dir, f.name),
+            format: "parquet".into(),
+            rows: f.rows,
+            bytes,
+            sha256,
+        });
+    }
+    if let Some(w) = f.csv {
+        let (bytes, sha256) = w.finish()?;
+        files.push(FileEntry {
+            path: format!("csv/{}/{}.csv", f.rel_dir, f.name),
+            format: "csv".into(),
+            rows: f.rows,
+            bytes,
+            sha256,
+        });
+    }
+    Ok(())
+}
