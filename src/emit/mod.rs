@@ -335,9 +335,3 @@ mod tests {
         assert_eq!(fmt_scale(0.05), "0.05");
     }
 }
-
-/// The measured data profile pages (only when data was generated).
-pub fn profile(ir: &Ir, opts: &EmitOptions, stats: &DataStats) -> Vec<Artifact> {
-    let _ = (ir, opts, stats);
-    Vec::new()
-}
