@@ -103,13 +103,20 @@ pub struct SourceMap {
 struct SourceFile {
     name: String,
     text: String,
+    /// Byte offset of the start of each line, so rendering a diagnostic does not scan the
+    /// file (a file with many problems would otherwise take quadratic time).
+    line_starts: Vec<usize>,
 }
 
 impl SourceMap {
     pub fn add(&mut self, name: impl Into<String>, text: String) -> FileId {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         self.files.push(SourceFile {
             name: name.into(),
             text,
+            line_starts,
         });
         (self.files.len() - 1) as FileId
     }
@@ -126,10 +133,15 @@ impl SourceMap {
 
     /// The text of 1-based line `line` of a file, without its line terminator.
     pub fn line(&self, id: FileId, line: u32) -> Option<&str> {
-        let text = self.files.get(id as usize)?.text.as_str();
-        text.split('\n')
-            .nth(line.checked_sub(1)? as usize)
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        let f = self.files.get(id as usize)?;
+        let i = line.checked_sub(1)? as usize;
+        let start = *f.line_starts.get(i)?;
+        let end = f
+            .line_starts
+            .get(i + 1)
+            .map_or(f.text.len(), |next| next - 1);
+        let l = &f.text[start..end];
+        Some(l.strip_suffix('\r').unwrap_or(l))
     }
 }
 
@@ -182,11 +194,13 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         );
         if let Some(src) = sources.line(span.file, span.line) {
             let src = src.replace('\t', " ");
-            let _ = writeln!(out, "{pad}{blue}|{reset}");
-            let _ = writeln!(out, "{blue}{line_no} |{reset} {src}");
             let width = src.chars().count() as u32;
             let start = span.col.saturating_sub(1).min(width);
             let len = span.len.max(1).min(width.saturating_sub(start).max(1));
+            // A very long line (minified YAML) is shown as a window around the caret.
+            let (src, start, len) = window(&src, start, len);
+            let _ = writeln!(out, "{pad}{blue}|{reset}");
+            let _ = writeln!(out, "{blue}{line_no} |{reset} {src}");
             let _ = writeln!(
                 out,
                 "{pad}{blue}|{reset} {}{label_color}{}{reset}",
@@ -202,6 +216,35 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         let _ = writeln!(out, "{pad}{blue}={reset} {bold}help{reset}: {help}");
     }
     out
+}
+
+/// Source lines longer than this many characters are cut to a window around the caret.
+const MAX_SHOWN: u32 = 160;
+
+/// The part of `src` to print and the caret's start and length within it: the whole line when
+/// it is short, else at most [`MAX_SHOWN`] characters around the caret, with `…` at cut ends.
+fn window(src: &str, start: u32, len: u32) -> (String, u32, u32) {
+    let width = src.chars().count() as u32;
+    if width <= MAX_SHOWN {
+        return (src.to_string(), start, len);
+    }
+    let len = len.min(MAX_SHOWN / 2);
+    let from = start.saturating_sub(MAX_SHOWN / 4);
+    let to = (from + MAX_SHOWN).min(width);
+    let mut shown: String = src
+        .chars()
+        .skip(from as usize)
+        .take((to - from) as usize)
+        .collect();
+    let mut start = start - from;
+    if from > 0 {
+        shown.insert(0, '…');
+        start += 1;
+    }
+    if to < width {
+        shown.push('…');
+    }
+    (shown, start, len)
 }
 
 /// Renders every diagnostic followed by a one-line summary (`error: 2 errors, 1 warning`).
@@ -252,16 +295,24 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     best.map(|(c, _)| c)
 }
 
+/// Edit distance where swapping two adjacent characters counts as one edit (optimal string
+/// alignment), so the commonest typo, `grian` for `grain`, is one edit away.
 fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    let mut prev2: Vec<usize> = vec![0; b.len() + 1];
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
+    for i in 0..a.len() {
         cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
+        for j in 0..b.len() {
+            let cost = usize::from(a[i] != b[j]);
             cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
+                cur[j + 1] = cur[j + 1].min(prev2[j - 1] + 1);
+            }
         }
+        std::mem::swap(&mut prev2, &mut prev);
         std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
@@ -302,6 +353,35 @@ mod tests {
             Some("customer_id")
         );
         assert_eq!(suggest("zzz", ["customer_id", "order_id"]), None);
+        assert_eq!(suggest("grian", ["grain", "rows"]), Some("grain"));
+    }
+
+    #[test]
+    fn long_lines_are_windowed_around_the_caret() {
+        let mut sm = SourceMap::default();
+        let line = format!("{}bad{}", "x".repeat(1000), "y".repeat(1000));
+        let f = sm.add("x.yaml", line);
+        let d = Diagnostic::error("E0200", Some(Span::new(f, 1, 1001, 3)), "bad");
+        let r = render(&d, &sm, false);
+        let shown = r.lines().nth(3).unwrap();
+        let caret = r.lines().nth(4).unwrap();
+        assert!(shown.chars().count() < 200, "{r}");
+        let at = |s: &str, pat: &str| s.find(pat).map(|b| s[..b].chars().count());
+        assert_eq!(at(shown, "bad"), at(caret, "^^^"), "{r}");
+    }
+
+    #[test]
+    fn lines_are_found_by_number() {
+        let mut sm = SourceMap::default();
+        let f = sm.add("x.yaml", "a\r\nbb\n\nccc".to_string());
+        let lines: Vec<Option<&str>> = (0..6).map(|n| sm.line(f, n)).collect();
+        assert_eq!(
+            lines,
+            [None, Some("a"), Some("bb"), Some(""), Some("ccc"), None]
+        );
+        let g = sm.add("empty.yaml", String::new());
+        assert_eq!(sm.line(g, 1), Some(""));
+        assert_eq!(sm.line(g, 2), None);
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub fn dump(ir: &Ir) -> String {
                 let t = &ir.entities[fk.target];
                 let _ = writeln!(
                     out,
-                    "    fk#{i} ({}) -> {}({}) pick {:?}{}{}",
+                    "    fk#{i} ({}) -> {}({}) pick {}{}{}",
                     fk.columns
                         .iter()
                         .map(|&a| e.attributes[a].name.as_str())
@@ -59,7 +59,7 @@ pub fn dump(ir: &Ir) -> String {
                         .map(|&a| t.attributes[a].name.as_str())
                         .collect::<Vec<_>>()
                         .join(", "),
-                    fk.pick,
+                    pick(t, &fk.pick),
                     if fk.null_rate > 0.0 {
                         format!(" nulls {}", fk.null_rate)
                     } else {
@@ -121,12 +121,45 @@ fn rows(ir: &Ir, e: &Entity) -> String {
             count,
             when,
         } => format!(
-            "per {} count {:?}{}",
+            "per {} count {}{}",
             ir.entities[*parent].qualified,
-            count,
+            count_dist(count),
             when.as_ref()
                 .map_or(String::new(), |w| format!(" when {}", expr(ir, *parent, w)))
         ),
+    }
+}
+
+/// A children-per-parent distribution: `poisson(2.4), shift 1, max 12`.
+fn count_dist(c: &CountDist) -> String {
+    let mut s = match c.base {
+        CountBase::Fixed(n) => format!("fixed {n}"),
+        CountBase::Uniform(a, b) => format!("uniform [{a}, {b}]"),
+        CountBase::Poisson(l) => format!("poisson({l})"),
+        CountBase::Geometric(p) => format!("geometric({p})"),
+        CountBase::Bernoulli(p) => format!("bernoulli({p})"),
+    };
+    if c.zero_inflated > 0.0 {
+        let _ = write!(s, ", zero-inflated {}", c.zero_inflated);
+    }
+    if c.shift > 0 {
+        let _ = write!(s, ", shift {}", c.shift);
+    }
+    if let Some(m) = c.max {
+        let _ = write!(s, ", max {m}");
+    }
+    s
+}
+
+/// How a foreign key picks its row: `zipf(1.1)`, `weighted by popularity`.
+fn pick(target: &Entity, p: &Pick) -> String {
+    match p {
+        Pick::Parent => "parent".into(),
+        Pick::Uniform => "uniform".into(),
+        Pick::Distinct => "distinct".into(),
+        Pick::Zipf(s) => format!("zipf({s})"),
+        Pick::Weighted(w) => format!("weighted by {}", target.attributes[*w].name),
+        Pick::Hierarchy { depth } => format!("hierarchy of depth {depth}"),
     }
 }
 

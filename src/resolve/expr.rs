@@ -11,6 +11,10 @@ use crate::ir::{Type, Value};
 /// Expressions longer than this are refused (keeps parsing bounded for any input).
 pub const MAX_LEN: usize = 4096;
 const MAX_DEPTH: usize = 64;
+/// Deepest parse tree accepted. Operator chains (`a + b + c …`) are parsed by loops but build
+/// a tree as deep as the chain is long; every later pass over the tree recurses, so its depth
+/// is bounded too.
+const MAX_TREE_DEPTH: usize = 128;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Tok {
@@ -481,7 +485,38 @@ pub fn parse(src: &str) -> Result<PExpr, (u32, u32, String)> {
             ),
         ));
     }
+    if deeper_than(&e, MAX_TREE_DEPTH) {
+        let (start, len) = e.pos();
+        return Err((
+            start,
+            len,
+            format!(
+                "expression is nested too deeply (more than {MAX_TREE_DEPTH} levels of operators)"
+            ),
+        ));
+    }
     Ok(e)
+}
+
+/// Whether the tree is deeper than `limit`; recurses at most `limit` levels.
+fn deeper_than(e: &PExpr, limit: usize) -> bool {
+    if limit == 0 {
+        return true;
+    }
+    let l = limit - 1;
+    match e {
+        PExpr::Lit(..) | PExpr::Name(..) => false,
+        PExpr::Unary(_, x, _) | PExpr::IsNull(x, _, _) => deeper_than(x, l),
+        PExpr::Binary(_, a, b, _, _) => deeper_than(a, l) || deeper_than(b, l),
+        PExpr::Call(_, args, _, _) => args.iter().any(|a| deeper_than(a, l)),
+        PExpr::Case(whens, otherwise, _) => {
+            whens
+                .iter()
+                .any(|(c, v)| deeper_than(c, l) || deeper_than(v, l))
+                || otherwise.as_ref().is_some_and(|o| deeper_than(o, l))
+        }
+        PExpr::In(x, list, _, _) => deeper_than(x, l) || list.iter().any(|a| deeper_than(a, l)),
+    }
 }
 
 /// Name resolution for the checker.
@@ -775,9 +810,11 @@ impl Checker<'_> {
                 Some(self.at(off, len)),
                 format!("unknown function `{name}`"),
             );
-            if let Some(h) = did_you_mean(name, Func::ALL.iter().map(|f| f.0)) {
-                d = d.with_help(h);
-            }
+            d = d.with_help(
+                did_you_mean(name, Func::ALL.iter().map(|f| f.0)).unwrap_or_else(|| {
+                    "the expression functions are listed in docs/spec-reference.md".into()
+                }),
+            );
             self.diags.push(d);
             return None;
         };
@@ -1079,5 +1116,7 @@ mod tests {
         assert!(parse("case when a then 1 else 2 end").is_ok());
         assert!(parse(&"(".repeat(200)).is_err());
         assert!(parse(&"-".repeat(200)).is_err());
+        assert!(parse(&vec!["a"; 120].join(" + ")).is_ok());
+        assert!(parse(&vec!["a"; 2000].join("+")).is_err());
     }
 }

@@ -138,6 +138,9 @@ impl Scope for EntityScope<'_> {
                 t.attributes[a].ty,
             )),
             None => {
+                // Point at the attribute part of a qualified name.
+                let prefix = name.chars().count() - attr_name.chars().count();
+                let span = span.sub(prefix as u32, attr_name.chars().count() as u32);
                 let mut d = Diagnostic::error(
                     codes::UNKNOWN_ATTRIBUTE,
                     Some(span),
@@ -247,7 +250,27 @@ impl Resolver<'_> {
             col: text.span.col + offset,
             ..text.span
         };
-        expr::check(&text.value, span, &scope, self.diags)
+        let n_before = self.diags.len();
+        let e = expr::check(&text.value, span, &scope, self.diags);
+        // The checker counts characters of the value from its first one; move diagnostics that
+        // land past a line break or an escape to where the character really is in the file.
+        let sources = &self.specs.sources;
+        for d in &mut self.diags[n_before..] {
+            if let Some(s) = &mut d.span
+                && s.file == span.file
+                && s.line == span.line
+                && s.col >= span.col
+            {
+                *s = locate(
+                    sources.text(span.file),
+                    span,
+                    &text.value,
+                    s.col - span.col,
+                    s.len,
+                );
+            }
+        }
+        e
     }
 
     fn expr_offset(&self, eid: EntityId, aid: Option<AttrId>, field: &str) -> u32 {
@@ -417,13 +440,16 @@ impl Resolver<'_> {
                     Ok(v) if !(c.value.plain && crate::spec::yaml::is_null(&c.value.text)) => {
                         Generator::Const(v)
                     }
-                    Ok(_) => Generator::Const(Value::Null),
+                    Ok(_) => {
+                        self.entities[eid].attributes[aid].nullable = true;
+                        Generator::Const(Value::Null)
+                    }
                     Err(msg) => {
                         return self.err(
                             codes::NOT_ASSIGNABLE,
                             c.span,
                             msg,
-                            Some(format!("give a {ty} value")),
+                            Some(format!("give {} value", a_type(ty))),
                         );
                     }
                 }
@@ -451,6 +477,18 @@ impl Resolver<'_> {
                         }
                         Generator::ChildIndex
                     }
+                    ast::KeySpec::Named(fmt)
+                        if !fmt.contains(['{', '}'])
+                            && crate::diagnostics::suggest(fmt, ["sequence", "child_index"])
+                                .is_some() =>
+                    {
+                        return self.err(
+                            codes::INVALID_VALUE,
+                            k.span,
+                            format!("unknown key generator `{fmt}`"),
+                            did_you_mean(fmt, ["sequence", "child_index"]),
+                        );
+                    }
                     ast::KeySpec::Named(fmt) => {
                         if !ty.is_string() {
                             return bad_type(
@@ -462,15 +500,7 @@ impl Resolver<'_> {
                         match parse_format(fmt) {
                             Ok(parts) => Generator::Format(parts),
                             Err(msg) => {
-                                let help = if matches!(
-                                    fmt.as_str(),
-                                    "seq" | "sequense" | "sequance" | "child" | "childindex"
-                                ) {
-                                    did_you_mean(fmt, ["sequence", "child_index"])
-                                        .unwrap_or_default()
-                                } else {
-                                    "a key format holds `{row}` or `{row:07}` (zero-padded), e.g. `C-{row:07}`; or use `sequence` / `child_index`".into()
-                                };
+                                let help = "a key format holds `{row}` or `{row:07}` (zero-padded), e.g. `C-{row:07}`; or use `sequence` / `child_index`".to_string();
                                 return self.err(codes::BAD_FORMAT, k.span, msg, Some(help));
                             }
                         }
@@ -523,7 +553,7 @@ impl Resolver<'_> {
                                 codes::GENERATOR_TYPE,
                                 s.span,
                                 format!("choice value for `{name}`: {msg}"),
-                                Some(format!("every value must be a {ty}")),
+                                Some(format!("every value must be {}", a_type(ty))),
                             );
                         }
                     }
@@ -563,7 +593,7 @@ impl Resolver<'_> {
                                 codes::GENERATOR_TYPE,
                                 s.span,
                                 format!("cycle value for `{name}`: {msg}"),
-                                Some(format!("every value must be a {ty}")),
+                                Some(format!("every value must be {}", a_type(ty))),
                             );
                         }
                     }
@@ -890,7 +920,7 @@ impl Resolver<'_> {
                         codes::NOT_ASSIGNABLE,
                         t.span,
                         format!("expression for `{name}` has type {}, but the attribute is {ty}", e.ty),
-                        Some(format!("change the attribute's `type` or convert the value (e.g. `to_string(…)`, `int(…)`, `date(…)`)")),
+                        Some("change the attribute's `type` or convert the value (e.g. `to_string(…)`, `int(…)`, `date(…)`)".into()),
                     );
                 }
                 Generator::Expr(e)
@@ -1110,6 +1140,9 @@ impl Resolver<'_> {
                 let name = attr.name.clone();
                 let capacity: Option<f64> = match &attr.generator {
                     Generator::Sequence { .. } | Generator::Format(_) => None,
+                    // Without `const` in the spec this is the placeholder of a generator
+                    // that failed (already reported): nothing to check.
+                    Generator::Const(_) if self.attr_ast(eid, aid).constant.is_none() => continue,
                     Generator::Const(_) => Some(1.0),
                     Generator::Choice { values, .. } | Generator::Cycle(values) => {
                         Some(values.len() as f64)
@@ -1193,7 +1226,12 @@ impl Resolver<'_> {
                     self.err(
                         codes::INFEASIBLE_UNIQUE,
                         span,
-                        format!("`{name}` must be unique, but its generator has only {cap} distinct values for about {} rows", rows.round()),
+                        format!(
+                            "`{name}` must be unique{}, but its generator has only {cap} distinct value{} for about {} rows",
+                            if self.attr_ast(eid, aid).unique.is_none() { " (it is the primary key)" } else { "" },
+                            if cap == 1.0 { "" } else { "s" },
+                            rows.round()
+                        ),
                         Some("widen the value range, lower the row count, or drop `unique`".into()),
                     );
                 }
@@ -1253,6 +1291,59 @@ impl Resolver<'_> {
             }
         }
     }
+}
+
+/// The source position of character `off` of a scalar's value that starts at `start`: walks
+/// the value and the source together, so folded and block scalars that span lines, and
+/// escapes (`''`, `\"`), map to the right line and column. Falls back to counting characters
+/// on the first line when the two cannot be matched up.
+fn locate(text: &str, start: Span, value: &str, off: u32, len: u32) -> Span {
+    let fallback = start.sub(off, len);
+    let mut lines = text.split('\n').skip(start.line as usize - 1);
+    let Some(first) = lines.next() else {
+        return fallback;
+    };
+    let mut cur: Vec<char> = first.trim_end_matches('\r').chars().collect();
+    let (mut line, mut col) = (start.line, start.col as usize - 1);
+    // Just after a line break, spaces of the value are the indentation of a more-indented
+    // line that folding kept; the source's indentation was skipped already.
+    let mut after_break = false;
+    for vc in value.chars().take(off as usize) {
+        if after_break && vc == ' ' {
+            continue;
+        }
+        after_break = false;
+        loop {
+            match cur.get(col) {
+                Some(&sc) if sc == vc => col += 1,
+                Some('\\') => col += 2,
+                Some('\'') if cur.get(col + 1) == Some(&'\'') => col += 2,
+                Some(_) => return fallback,
+                None => {
+                    // A line break in the source: a newline of the value, or folded to a space.
+                    let Some(next) = lines.next() else {
+                        return fallback;
+                    };
+                    cur = next.trim_end_matches('\r').chars().collect();
+                    line += 1;
+                    col = cur.iter().take_while(|c| **c == ' ').count();
+                    if vc != ' ' && vc != '\n' {
+                        continue;
+                    }
+                    after_break = true;
+                }
+            }
+            break;
+        }
+    }
+    Span::new(start.file, line, col as u32 + 1, len.max(1))
+}
+
+/// "a string", "an int32": the type with its indefinite article, for messages.
+fn a_type(ty: Type) -> String {
+    let name = ty.to_string();
+    let article = if name.starts_with('i') { "an" } else { "a" };
+    format!("{article} {name}")
 }
 
 fn is_ident_ok(s: &str) -> bool {

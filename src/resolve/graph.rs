@@ -3,12 +3,14 @@
 //! the only cycles allowed, and any other cycle is reported with its path. The attribute graph
 //! records which values need which (expressions, anchors, rollups, picks, child counts); a
 //! cycle there could never be generated, so it is reported too. The result is the generation
-//! order: referenced entities first.
+//! order: referenced entities first. Every graph walk is iterative (Kosaraju's algorithm
+//! rather than petgraph's recursive Tarjan), so a chain of thousands of references cannot
+//! overflow the stack.
 
 use crate::codes;
 use crate::diagnostics::Diagnostic;
 use crate::ir::*;
-use petgraph::algo::{tarjan_scc, toposort};
+use petgraph::algo::{kosaraju_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::HashMap;
 
@@ -32,7 +34,7 @@ pub(super) fn check(entities: &[Entity], diags: &mut Vec<Diagnostic>) -> Vec<Ent
         }
     }
     let mut ok = true;
-    for scc in tarjan_scc(&g) {
+    for scc in kosaraju_scc(&g) {
         if scc.len() > 1 {
             ok = false;
             let ids: Vec<EntityId> = scc.iter().map(|n| g[*n]).collect();
@@ -231,7 +233,7 @@ fn attribute_cycles(entities: &[Entity], diags: &mut Vec<Diagnostic>) {
             );
         }
     }
-    for scc in tarjan_scc(&g) {
+    for scc in kosaraju_scc(&g) {
         if scc.len() < 2 {
             continue;
         }

@@ -25,6 +25,8 @@ pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
         entities: Vec::new(),
         asts: Vec::new(),
         declared: Vec::new(),
+        attr_asts: Vec::new(),
+        by_name: HashMap::new(),
     };
     r.collect_names();
     r.attributes();
@@ -80,6 +82,9 @@ pub fn is_ident(name: &str) -> bool {
         && name.len() <= 63
 }
 
+/// Domain names that would collide with emitted files (`docs/index.md`, `erd/enterprise.*`).
+pub const RESERVED_DOMAINS: &[&str] = &["index", "enterprise"];
+
 struct Resolver<'a> {
     specs: &'a Specs,
     diags: &'a mut Vec<Diagnostic>,
@@ -89,6 +94,11 @@ struct Resolver<'a> {
     asts: Vec<&'a ast::EntitySpec>,
     /// Declared (or, for references, inherited) attribute types; `None` until known.
     declared: Vec<Vec<Option<Type>>>,
+    /// For each IR attribute, its position in the entity's AST (attributes with an invalid
+    /// name are left out of the IR, so the positions differ).
+    attr_asts: Vec<Vec<usize>>,
+    /// Entities by qualified name (`domain.entity`), so references resolve in constant time.
+    by_name: HashMap<String, EntityId>,
 }
 
 fn suggest_ident(name: &str) -> String {
@@ -105,7 +115,9 @@ fn suggest_ident(name: &str) -> String {
     while s.contains("__") {
         s = s.replace("__", "_");
     }
-    let s = s.trim_matches('_').to_string();
+    let mut s = s.trim_matches('_').to_string();
+    s.truncate(63);
+    let s = s.trim_end_matches('_').to_string();
     if s.starts_with(|c: char| c.is_ascii_digit()) || s.is_empty() {
         format!("x_{s}")
     } else {
@@ -131,7 +143,14 @@ impl<'a> Resolver<'a> {
             self.err(
                 codes::BAD_IDENT,
                 span,
-                format!("{what} name `{name}` is not a valid identifier"),
+                format!(
+                    "{what} name `{name}` is not a valid identifier{}",
+                    if name.len() > 63 {
+                        " (it is longer than 63 characters)"
+                    } else {
+                        ""
+                    }
+                ),
                 Some(format!(
                     "names are lower-case `[a-z][a-z0-9_]*` (at most 63 characters) so they are safe in paths and SQL; try `{}`",
                     suggest_ident(name)
@@ -154,6 +173,15 @@ impl<'a> Resolver<'a> {
         for file in &specs.files {
             let d = &file.spec.domain;
             if !self.check_ident("domain", &d.value, d.span) {
+                continue;
+            }
+            if RESERVED_DOMAINS.contains(&d.value.as_str()) {
+                self.err(
+                    codes::BAD_IDENT,
+                    d.span,
+                    format!("domain name `{}` is reserved", d.value),
+                    Some("`index` and `enterprise` name the dictionary's index page and the enterprise-wide ERD; pick another name".into()),
+                );
                 continue;
             }
             if let Some(first) = seen_domains.get(&d.value) {
@@ -206,14 +234,6 @@ impl<'a> Resolver<'a> {
                 file: specs.sources.name(file.file).to_string(),
                 entities: Vec::new(),
             });
-            if file.spec.entities.is_empty() {
-                self.err(
-                    codes::MISSING_KEY,
-                    d.span,
-                    format!("domain `{}` has no entities", d.value),
-                    Some("add at least one entity under `entities:`".into()),
-                );
-            }
             for (name, e) in &file.spec.entities {
                 if !self.check_ident("entity", &name.value, name.span) {
                     continue;
@@ -251,13 +271,19 @@ impl<'a> Resolver<'a> {
                 self.asts.push(e);
             }
         }
+        self.by_name = self
+            .entities
+            .iter()
+            .map(|e| (e.qualified.clone(), e.id))
+            .collect();
     }
 
     fn attributes(&mut self) {
         for eid in 0..self.entities.len() {
             let ast = self.asts[eid];
             let mut decl = Vec::new();
-            for (name, a) in &ast.attributes {
+            let mut positions = Vec::new();
+            for (position, (name, a)) in ast.attributes.iter().enumerate() {
                 if !self.check_ident("attribute", &name.value, name.span) {
                     continue;
                 }
@@ -270,13 +296,16 @@ impl<'a> Resolver<'a> {
                             None
                         }
                         Err(msg) => {
-                            let help =
+                            let help = if msg.starts_with("unknown type") {
                                 crate::diagnostics::suggest(&t.value, Type::NAMES.iter().copied())
                                     .map(|s| format!("did you mean `{s}`?"))
-                                    .unwrap_or_else(|| {
-                                        format!("types are {}", Type::NAMES.join(", "))
-                                    });
-                            self.err(codes::BAD_TYPE, t.span, msg, Some(help));
+                                    .or_else(|| {
+                                        Some(format!("types are {}", Type::NAMES.join(", ")))
+                                    })
+                            } else {
+                                None
+                            };
+                            self.err(codes::BAD_TYPE, t.span, msg, help);
                             None
                         }
                     },
@@ -322,37 +351,30 @@ impl<'a> Resolver<'a> {
                     span: name.span,
                 });
                 decl.push(ty);
+                positions.push(position);
             }
             self.declared.push(decl);
+            self.attr_asts.push(positions);
         }
     }
 
     /// The AST of attribute `attr` of entity `eid` (attributes that failed the identifier check
     /// are not in the IR, so look them up by name).
     fn attr_ast(&self, eid: EntityId, attr: AttrId) -> &'a ast::AttributeSpec {
-        let name = &self.entities[eid].attributes[attr].name;
         let ast: &'a ast::EntitySpec = self.asts[eid];
-        &ast.attributes
-            .iter()
-            .find(|(n, _)| &n.value == name)
-            .expect("attribute AST")
-            .1
+        &ast.attributes[self.attr_asts[eid][attr]].1
     }
 
     /// Finds an entity by `name` or `domain.name`, from the point of view of domain `from`.
     fn lookup_entity(&mut self, from: usize, text: &str, span: Span) -> Option<EntityId> {
-        let found = match text.split_once('.') {
-            Some((d, e)) => self
-                .entities
-                .iter()
-                .position(|x| self.domains[x.domain].name == d && x.name == e),
-            None => self
-                .entities
-                .iter()
-                .position(|x| x.domain == from && x.name == text),
+        let found = if text.contains('.') {
+            self.by_name.get(text)
+        } else {
+            self.by_name
+                .get(&format!("{}.{text}", self.domains[from].name))
         };
-        if found.is_some() {
-            return found;
+        if let Some(&id) = found {
+            return Some(id);
         }
         let mut candidates: Vec<String> = self
             .entities
@@ -363,6 +385,20 @@ impl<'a> Resolver<'a> {
         candidates.extend(self.entities.iter().map(|x| x.qualified.clone()));
         let mut help = crate::diagnostics::suggest(text, candidates.iter().map(String::as_str))
             .map(|s| format!("did you mean `{s}`?"));
+        if help.is_none()
+            && let Some((d, _)) = text.split_once('.')
+            && !self.domains.iter().any(|x| x.name == d)
+        {
+            let known: Vec<String> = self
+                .domains
+                .iter()
+                .map(|x| format!("`{}`", x.name))
+                .collect();
+            help = Some(format!(
+                "no spec declares the domain `{d}`; the domains are {}",
+                known.join(", ")
+            ));
+        }
         if help.is_none() && !text.contains('.') {
             let elsewhere: Vec<&str> = self
                 .entities
@@ -654,12 +690,32 @@ impl<'a> Resolver<'a> {
                 let (entity_text, column_text) = match parts.as_slice() {
                     [e] => (e.to_string(), None),
                     [a, b] => {
-                        if self.domains.iter().any(|d| d.name == *a)
-                            && self
-                                .entities
+                        let local = |n: &str| {
+                            self.entities
                                 .iter()
-                                .any(|x| self.domains[x.domain].name == *a && x.name == *b)
-                        {
+                                .any(|x| x.domain == domain && x.name == n)
+                        };
+                        let is_domain = self.domains.iter().any(|d| d.name == *a);
+                        let local_typo = crate::diagnostics::suggest(
+                            a,
+                            self.entities
+                                .iter()
+                                .filter(|x| x.domain == domain)
+                                .map(|x| x.name.as_str()),
+                        )
+                        .is_some();
+                        // `domain.entity` when `a` names a domain (or nothing at all, so the
+                        // error speaks of the unknown domain); else `entity.column`.
+                        let qualified = if is_domain {
+                            !local(a)
+                                || self
+                                    .entities
+                                    .iter()
+                                    .any(|x| self.domains[x.domain].name == *a && x.name == *b)
+                        } else {
+                            !local(a) && !local_typo
+                        };
+                        if qualified {
                             (format!("{a}.{b}"), None)
                         } else {
                             (a.to_string(), Some(b.to_string()))

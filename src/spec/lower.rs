@@ -85,15 +85,31 @@ impl<'a> MapReader<'a> {
     fn check_unknown(&self, diags: &mut Vec<Diagnostic>) {
         for (k, _) in self.entries {
             let name = k.as_scalar().unwrap_or("");
-            if !self.allowed.contains(&name) {
+            if name.is_empty() {
+                diags.push(
+                    Diagnostic::error(
+                        codes::UNKNOWN_KEY,
+                        Some(k.span),
+                        format!("empty key in {}", self.what),
+                    )
+                    .with_help(
+                        "write the key's name before the `:` (a lone `?` starts an empty key)",
+                    ),
+                );
+            } else if !self.allowed.contains(&name) {
                 let mut d = Diagnostic::error(
                     codes::UNKNOWN_KEY,
                     Some(k.span),
                     format!("unknown key `{name}` in {}", self.what),
                 );
-                if let Some(h) = did_you_mean(name, self.allowed.iter().copied()) {
-                    d = d.with_help(h);
-                }
+                d = d.with_help(
+                    did_you_mean(name, self.allowed.iter().copied()).unwrap_or_else(|| {
+                        format!(
+                            "the keys of {} are listed in docs/spec-reference.md",
+                            self.what
+                        )
+                    }),
+                );
                 diags.push(d);
             }
         }
@@ -130,10 +146,16 @@ impl<'a> MapReader<'a> {
 }
 
 fn shape(node: &Node, msg: &str, help: Option<&str>) -> Diagnostic {
+    let found = match &node.kind {
+        NodeKind::Scalar { text, .. } if !node.is_null() && text.chars().count() <= 40 => {
+            format!("`{text}`")
+        }
+        _ => node.describe().to_string(),
+    };
     let d = Diagnostic::error(
         codes::WRONG_SHAPE,
         Some(node.span),
-        format!("{msg}, found {}", node.describe()),
+        format!("{msg}, found {found}"),
     );
     match help {
         Some(h) => d.with_help(h.to_string()),
@@ -302,6 +324,14 @@ pub fn lower(root: &Node, diags: &mut Vec<Diagnostic>) -> Option<DomainSpec> {
         "add `entities:` with at least one entity",
     ) {
         match &en.kind {
+            NodeKind::Map(items) if items.is_empty() => diags.push(
+                Diagnostic::error(
+                    codes::MISSING_KEY,
+                    Some(en.span),
+                    "the domain has no entities",
+                )
+                .with_help("add at least one entity under `entities:`"),
+            ),
             NodeKind::Map(items) => {
                 for (k, v) in items {
                     let name = Sp::new(k.as_scalar().unwrap_or_default().to_string(), k.span);
@@ -326,7 +356,9 @@ pub fn lower(root: &Node, diags: &mut Vec<Diagnostic>) -> Option<DomainSpec> {
 }
 
 fn lower_entity(node: &Node, name_span: Span, diags: &mut Vec<Diagnostic>) -> Option<EntitySpec> {
-    let r = MapReader::new(node, "an entity", ENTITY_KEYS, diags)?;
+    let mut r = MapReader::new(node, "an entity", ENTITY_KEYS, diags)?;
+    // A missing key is reported at the entity's name, which is where a reader looks.
+    r.span = name_span;
     let kind = r.get("kind").and_then(|n| {
         let s = string(n, "`kind`", diags)?;
         let k = match s.value.as_str() {

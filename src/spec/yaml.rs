@@ -12,6 +12,9 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
 pub const MAX_DEPTH: usize = 64;
 /// Maximum number of nodes after alias expansion, per file.
 pub const MAX_NODES: usize = 1_000_000;
+/// Maximum number of nodes that aliases may add, per file. Specs use aliases for small shared
+/// pieces (a seasonality profile); the budget stops an alias bomb after a few milliseconds.
+pub const MAX_ALIAS_NODES: usize = 100_000;
 
 /// A YAML node with its location.
 #[derive(Clone, Debug)]
@@ -68,8 +71,14 @@ pub fn is_null(text: &str) -> bool {
     matches!(text, "" | "~" | "null" | "Null" | "NULL")
 }
 
-fn span_of(file: FileId, s: &YSpan) -> Span {
+/// The span of an event. `end` is the (line, column) just after the last character of the
+/// text: events at the end of the input (an empty value on the last line) are placed there
+/// rather than on a line that does not exist.
+fn span_of(file: FileId, s: &YSpan, end: (u32, u32)) -> Span {
     let start = s.start;
+    if start.line() as u32 > end.0 {
+        return Span::new(file, end.0, end.1, 1);
+    }
     let len = if s.end.line() == start.line() {
         s.end.index().saturating_sub(start.index())
     } else {
@@ -88,13 +97,41 @@ enum Frame {
         items: Vec<Node>,
         span: Span,
         anchor: usize,
+        /// Nodes and nesting height of the children so far.
+        sized: Extent,
     },
     Map {
         entries: Vec<(Node, Node)>,
+        /// The keys so far and the line of each, so duplicates are found in constant time.
+        keys: std::collections::HashMap<String, u32>,
         pending_key: Option<Node>,
         span: Span,
         anchor: usize,
+        sized: Extent,
     },
+}
+
+/// The number of nodes in a subtree and its height (0 for a scalar), kept alongside the tree
+/// so that neither the alias budget nor the depth limit ever needs to walk a subtree.
+#[derive(Clone, Copy, Default)]
+struct Extent {
+    size: usize,
+    height: usize,
+}
+
+impl Extent {
+    fn add(&mut self, child: Extent) {
+        self.size += child.size;
+        self.height = self.height.max(child.height);
+    }
+
+    /// The collection holding children of this size and height.
+    fn parent(self) -> Extent {
+        Extent {
+            size: 1 + self.size,
+            height: 1 + self.height,
+        }
+    }
 }
 
 /// Parses one YAML document. Returns the root node, or `None` (with diagnostics) when the
@@ -102,10 +139,18 @@ enum Frame {
 pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Node> {
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: std::collections::HashMap<usize, (Node, usize)> = Default::default();
+    let mut anchors: std::collections::HashMap<usize, (Node, Extent)> = Default::default();
     let mut root: Option<Node> = None;
     let mut n_nodes: usize = 0;
+    let mut n_alias_nodes: usize = 0;
     let mut n_docs = 0;
+    let end = {
+        let last = text.rsplit('\n').next().unwrap_or_default();
+        (
+            text.split('\n').count() as u32,
+            last.chars().count() as u32 + 1,
+        )
+    };
 
     loop {
         let (event, yspan) = match parser.next_event() {
@@ -113,22 +158,43 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<No
             Some(Ok(ev)) => ev,
             Some(Err(e)) => {
                 let m = e.marker();
-                let span = Span::new(file, m.line() as u32, m.col() as u32 + 1, 1);
+                let mut span = Span::new(file, m.line() as u32, m.col() as u32 + 1, 1);
+                // At the end of the input the scanner's position is past the last line.
+                if m.line() as u32 > end.0 {
+                    span = Span::new(file, end.0, end.1, 1);
+                }
+                if e.info().contains("recursion limit") {
+                    diags.push(too_deep(span));
+                    return None;
+                }
+                let mut help =
+                    "check indentation, colons after keys, and matching quotes and brackets";
+                // The scanner notices a tab after the fact; point at the indenting tab itself.
+                if e.info().contains("tab") {
+                    help = "YAML indents with spaces; replace the tab with spaces";
+                    if let Some((i, line)) = text
+                        .split('\n')
+                        .enumerate()
+                        .skip(m.line().saturating_sub(1))
+                        .find(|(_, l)| l.trim_start_matches(' ').starts_with('\t'))
+                    {
+                        let col = line.len() - line.trim_start_matches(' ').len() + 1;
+                        span = Span::new(file, i as u32 + 1, col as u32, 1);
+                    }
+                }
                 diags.push(
                     Diagnostic::error(
                         codes::YAML_SYNTAX,
                         Some(span),
                         format!("YAML syntax error: {}", e.info()),
                     )
-                    .with_help(
-                        "check indentation, colons after keys, and matching quotes and brackets",
-                    ),
+                    .with_help(help),
                 );
                 return None;
             }
         };
-        let span = span_of(file, &yspan);
-        let node = match event {
+        let span = span_of(file, &yspan, end);
+        let (node, node_sized) = match event {
             Event::StreamStart | Event::Nothing | Event::DocumentEnd => continue,
             Event::StreamEnd => break,
             Event::DocumentStart(_) => {
@@ -169,13 +235,14 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<No
                     },
                     span,
                 };
+                let sized = Extent { size: 1, height: 0 };
                 if anchor > 0 {
-                    anchors.insert(anchor, (node.clone(), 1));
+                    anchors.insert(anchor, (node.clone(), sized));
                 }
-                node
+                (node, sized)
             }
             Event::Alias(id) => {
-                let Some((node, size)) = anchors.get(&id) else {
+                let Some((node, sized)) = anchors.get(&id) else {
                     diags.push(Diagnostic::error(
                         codes::YAML_SYNTAX,
                         Some(span),
@@ -183,21 +250,27 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<No
                     ));
                     return None;
                 };
-                n_nodes += size;
-                if n_nodes > MAX_NODES {
+                n_nodes += sized.size;
+                n_alias_nodes += sized.size;
+                if n_alias_nodes > MAX_ALIAS_NODES {
                     diags.push(
                         Diagnostic::error(
                             codes::ALIAS_BUDGET,
                             Some(span),
-                            format!("YAML aliases expand to more than {MAX_NODES} nodes"),
+                            format!("YAML aliases expand to more than {MAX_ALIAS_NODES} nodes"),
                         )
                         .with_help("this looks like an alias bomb; write the values out or use fewer nested aliases"),
                     );
                     return None;
                 }
+                // The copy counts towards the depth limit where it is inserted.
+                if stack.len() + sized.height > MAX_DEPTH {
+                    diags.push(too_deep(span));
+                    return None;
+                }
                 let mut n = node.clone();
                 n.span = span;
-                n
+                (n, *sized)
             }
             Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag)
                 if tag.is_some() =>
@@ -222,6 +295,7 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<No
                     items: Vec::new(),
                     span,
                     anchor,
+                    sized: Extent::default(),
                 });
                 continue;
             }
@@ -232,51 +306,52 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<No
                 }
                 stack.push(Frame::Map {
                     entries: Vec::new(),
+                    keys: Default::default(),
                     pending_key: None,
                     span,
                     anchor,
+                    sized: Extent::default(),
                 });
                 continue;
             }
             Event::SequenceEnd => match stack.pop() {
                 Some(Frame::Seq {
                     items,
-                    span,
+                    span: start,
                     anchor,
+                    sized,
                 }) => {
+                    let span = extend_to(start, span);
                     n_nodes += 1;
-                    let size = 1 + items.iter().map(node_size).sum::<usize>();
                     let node = Node {
                         kind: NodeKind::Seq(items),
                         span,
                     };
                     if anchor > 0 {
-                        anchors.insert(anchor, (node.clone(), size));
+                        anchors.insert(anchor, (node.clone(), sized.parent()));
                     }
-                    node
+                    (node, sized.parent())
                 }
                 _ => return None,
             },
             Event::MappingEnd => match stack.pop() {
                 Some(Frame::Map {
                     entries,
-                    span,
+                    span: start,
                     anchor,
+                    sized,
                     ..
                 }) => {
+                    let span = extend_to(start, span);
                     n_nodes += 1;
-                    let size = 1 + entries
-                        .iter()
-                        .map(|(k, v)| node_size(k) + node_size(v))
-                        .sum::<usize>();
                     let node = Node {
                         kind: NodeKind::Map(entries),
                         span,
                     };
                     if anchor > 0 {
-                        anchors.insert(anchor, (node.clone(), size));
+                        anchors.insert(anchor, (node.clone(), sized.parent()));
                     }
-                    node
+                    (node, sized.parent())
                 }
                 _ => return None,
             },
@@ -292,10 +367,15 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<No
         // Attach the finished node to its parent.
         match stack.last_mut() {
             None => root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq { items, sized, .. }) => {
+                sized.add(node_sized);
+                items.push(node);
+            }
             Some(Frame::Map {
                 entries,
+                keys,
                 pending_key,
+                sized,
                 ..
             }) => match pending_key.take() {
                 None => {
@@ -310,28 +390,24 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<No
                         );
                         return None;
                     };
-                    if let Some((first, _)) =
-                        entries.iter().find(|(k, _)| k.as_scalar() == Some(text))
-                    {
+                    if let Some(first_line) = keys.get(text) {
                         diags.push(
                             Diagnostic::error(
                                 codes::DUPLICATE_KEY,
                                 Some(node.span),
                                 format!("duplicate key `{text}`"),
                             )
-                            .with_help(format!(
-                                "`{text}` is already defined at line {}",
-                                first.span.line
-                            )),
+                            .with_help(format!("`{text}` is already defined at line {first_line}")),
                         );
                     }
+                    sized.add(node_sized);
                     *pending_key = Some(node);
                 }
                 Some(key) => {
-                    let dup = entries
-                        .iter()
-                        .any(|(k, _)| k.as_scalar() == key.as_scalar());
-                    if !dup {
+                    sized.add(node_sized);
+                    let text = key.as_scalar().unwrap_or_default().to_string();
+                    if let std::collections::hash_map::Entry::Vacant(v) = keys.entry(text) {
+                        v.insert(key.span.line);
                         entries.push((key, node));
                     }
                 }
@@ -351,6 +427,19 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<No
     root
 }
 
+/// The span of a collection from its start to its end event: a flow collection on one line
+/// (`[1, 2]`, `{ a: 1 }`) is underlined whole; block collections keep their start position.
+fn extend_to(start: Span, end: Span) -> Span {
+    if end.line == start.line && end.col >= start.col {
+        Span {
+            len: (end.col + end.len - start.col).max(1),
+            ..start
+        }
+    } else {
+        start
+    }
+}
+
 fn too_deep(span: Span) -> Diagnostic {
     Diagnostic::error(
         codes::TOO_DEEP,
@@ -358,19 +447,6 @@ fn too_deep(span: Span) -> Diagnostic {
         format!("YAML is nested more than {MAX_DEPTH} levels deep"),
     )
     .with_help("specs need only a few levels: domain → entities → attributes → options")
-}
-
-fn node_size(n: &Node) -> usize {
-    match &n.kind {
-        NodeKind::Scalar { .. } => 1,
-        NodeKind::Seq(items) => 1 + items.iter().map(node_size).sum::<usize>(),
-        NodeKind::Map(entries) => {
-            1 + entries
-                .iter()
-                .map(|(k, v)| node_size(k) + node_size(v))
-                .sum::<usize>()
-        }
-    }
 }
 
 #[cfg(test)]
