@@ -145,15 +145,7 @@ impl CompileArgs {
         if self.check && !self.docs_only {
             return Err("--check compares the documentation only: use it with --docs-only".into());
         }
-        if !crate::resolve::is_ident(&self.bucket.replace(['-', '.'], "_"))
-            || self.bucket.len() < 3
-            || self.bucket.len() > 63
-        {
-            return Err(format!(
-                "--bucket `{}` is not a valid S3 bucket name (3–63 lower-case letters, digits, `-`, `.`)",
-                self.bucket
-            ));
-        }
+        crate::emit::check_bucket(&self.bucket).map_err(|e| format!("--bucket: {e}"))?;
         Ok(CompileConfig {
             specs: self.specs,
             out: self.out,

@@ -69,7 +69,13 @@ fn run_in_pool(
         seed: cfg.seed,
         rows: plan.entities.iter().map(|e| e.rows).collect(),
     };
-    let mut artifacts = emit::emit_all(ir, &emit_opts);
+    let mut artifacts = match emit::emit_all(ir, &emit_opts) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
     if cfg.check {
         return check_artifacts(&cfg.out, &artifacts);
     }

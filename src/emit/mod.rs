@@ -1,6 +1,21 @@
 //! The emit stage: pure functions from the IR (plus row counts, and measured statistics when
 //! data was generated) to text artifacts: the data dictionary, Mermaid and Graphviz ERDs,
 //! Athena DDL and Glue TableInput documents. Emitters do no IO; the CLI writes the files.
+//!
+//! One model, many outputs: every emitter reads the same IR, and the pieces two emitters share
+//! are computed once here or in a shared module, so the outputs cannot disagree. The physical
+//! table (columns, Athena types, truncated comments, location, table properties) is built once
+//! in [`table`] and printed by both [`athena`] and [`glue`]; the relationship graph (endpoints,
+//! cardinalities, identifying or not) is built once in [`erd`] and drawn by both [`mermaid`] and
+//! [`graphviz`], and the dictionary embeds the Mermaid text verbatim.
+
+pub mod athena;
+pub mod dictionary;
+pub mod erd;
+pub mod glue;
+pub mod graphviz;
+pub mod mermaid;
+pub mod table;
 
 use crate::ir::Ir;
 
@@ -9,6 +24,15 @@ use crate::ir::Ir;
 pub struct Artifact {
     pub path: String,
     pub contents: String,
+}
+
+impl Artifact {
+    fn new(path: impl Into<String>, contents: impl Into<String>) -> Artifact {
+        Artifact {
+            path: path.into(),
+            contents: contents.into(),
+        }
+    }
 }
 
 /// What the emitters need besides the IR.
@@ -21,6 +45,22 @@ pub struct EmitOptions {
     /// Exact row count of every entity at `scale`, indexed by entity id.
     pub rows: Vec<u64>,
 }
+
+/// Why the emitters refused to produce output. These are checks of the inputs (options) and of
+/// the emitters' own invariants (every diagram edge ends at a declared box); a valid IR with
+/// valid options never fails.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmitError {
+    pub problems: Vec<String>,
+}
+
+impl std::fmt::Display for EmitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot emit: {}", self.problems.join("; "))
+    }
+}
+
+impl std::error::Error for EmitError {}
 
 /// Measured statistics of generated data, indexed like the IR's entities and attributes.
 #[derive(Clone, Debug, Default)]
@@ -47,14 +87,251 @@ pub struct ColumnStats {
     pub max: Option<String>,
 }
 
-/// Every spec-derived artifact (deterministic for given specs and options).
-pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Vec<Artifact> {
-    let _ = (ir, opts);
-    Vec::new()
+/// The JSON Schema of the spec language, as emitted into the output directory.
+pub const SCHEMA_PATH: &str = "schema/lab-spec.schema.json";
+
+/// Every spec-derived artifact, sorted by path (deterministic for given specs and options):
+/// the JSON Schema, the data dictionary, Mermaid and Graphviz ERDs per domain and for the
+/// enterprise, Athena DDL per domain and a Glue TableInput per entity.
+pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError> {
+    check_options(ir, opts)?;
+    let graph = erd::Graph::new(ir);
+    let mut out = vec![Artifact::new(SCHEMA_PATH, crate::spec::json_schema())];
+    let mut problems = Vec::new();
+
+    let mut domain_mermaid = Vec::with_capacity(ir.domains.len());
+    for d in 0..ir.domains.len() {
+        let name = &ir.domains[d].name;
+        let view = graph.domain_view(ir, d);
+        match (mermaid::render(ir, &view), graphviz::render(ir, &view)) {
+            (Ok(mmd), Ok(dot)) => {
+                out.push(Artifact::new(format!("erd/{name}.mmd"), mmd.clone()));
+                out.push(Artifact::new(format!("erd/{name}.dot"), dot));
+                domain_mermaid.push(mmd);
+            }
+            (a, b) => {
+                problems.extend(a.err().into_iter().flatten());
+                problems.extend(b.err().into_iter().flatten());
+                domain_mermaid.push(String::new());
+            }
+        }
+        out.push(Artifact::new(
+            format!("ddl/athena/{name}.sql"),
+            athena::render_domain(ir, opts, d),
+        ));
+        for &e in &ir.domains[d].entities {
+            out.push(Artifact::new(
+                format!("glue/{name}/{}.json", ir.entities[e].name),
+                glue::render_table(ir, opts, e),
+            ));
+        }
+    }
+    let view = graph.enterprise_view(ir);
+    match (mermaid::render(ir, &view), graphviz::render(ir, &view)) {
+        (Ok(mmd), Ok(dot)) => {
+            out.push(Artifact::new("erd/enterprise.mmd", mmd));
+            out.push(Artifact::new("erd/enterprise.dot", dot));
+        }
+        (a, b) => {
+            problems.extend(a.err().into_iter().flatten());
+            problems.extend(b.err().into_iter().flatten());
+        }
+    }
+    if !problems.is_empty() {
+        return Err(EmitError { problems });
+    }
+    out.push(Artifact::new("docs/index.md", dictionary::index(ir, opts)));
+    for (d, mmd) in domain_mermaid.iter().enumerate() {
+        out.push(Artifact::new(
+            format!("docs/{}.md", ir.domains[d].name),
+            dictionary::domain_page(ir, opts, &graph, d, mmd),
+        ));
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    // A domain named like a fixed file (`index`, `enterprise`) would overwrite it.
+    let clashes: Vec<String> = out
+        .windows(2)
+        .filter(|w| w[0].path == w[1].path)
+        .map(|w| {
+            format!(
+                "two artifacts would be written to `{}`; rename the domain that produces it",
+                w[0].path
+            )
+        })
+        .collect();
+    if !clashes.is_empty() {
+        return Err(EmitError { problems: clashes });
+    }
+    Ok(out)
 }
 
-/// The measured data profile pages (only when data was generated).
+/// The measured data profile: `docs/profile/index.md` and `docs/profile/<domain>.md`, from the
+/// statistics the sink gathered while writing. Not committed (it depends on generated data).
 pub fn profile(ir: &Ir, opts: &EmitOptions, stats: &DataStats) -> Vec<Artifact> {
-    let _ = (ir, opts, stats);
-    Vec::new()
+    let mut out = vec![Artifact::new(
+        "docs/profile/index.md",
+        dictionary::profile_index(ir, opts, stats),
+    )];
+    for d in 0..ir.domains.len() {
+        out.push(Artifact::new(
+            format!("docs/profile/{}.md", ir.domains[d].name),
+            dictionary::profile_page(ir, opts, stats, d),
+        ));
+    }
+    out
+}
+
+/// Expected row count of every entity at `scale` (indexed by entity id): scaled and fixed counts
+/// as the IR defines them, and for per-parent entities the parent's count times the mean
+/// children per parent, rounded. A stand-in for the planner's exact counts where no data is
+/// generated (snapshot tests, `--docs-only` before the engine ran).
+pub fn expected_rows(ir: &Ir, scale: f64) -> Vec<u64> {
+    let mut rows: Vec<Option<u64>> = vec![None; ir.entities.len()];
+    // `order` lists every parent before its children; an entity missing from it falls back to
+    // its own base count.
+    for e in ir.order.iter().copied().chain(0..ir.entities.len()) {
+        if rows[e].is_some() {
+            continue;
+        }
+        let ent = &ir.entities[e];
+        rows[e] = Some(match (&ent.rows, ent.base_rows(scale)) {
+            (_, Some(n)) => n,
+            (crate::ir::Rows::PerParent { parent, count, .. }, None) => {
+                let parent_rows = rows[*parent].unwrap_or(0);
+                (parent_rows as f64 * count.mean()).round().max(0.0) as u64
+            }
+            _ => 0,
+        });
+    }
+    rows.into_iter().map(|r| r.unwrap_or(0)).collect()
+}
+
+fn check_options(ir: &Ir, opts: &EmitOptions) -> Result<(), EmitError> {
+    let mut problems = Vec::new();
+    if opts.rows.len() != ir.entities.len() {
+        problems.push(format!(
+            "row counts are given for {} entities, but the model has {}",
+            opts.rows.len(),
+            ir.entities.len()
+        ));
+    }
+    if let Err(e) = check_bucket(&opts.bucket) {
+        problems.push(e);
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(EmitError { problems })
+    }
+}
+
+/// S3 bucket naming rules (3–63 characters of `a-z 0-9 . -`, starting and ending with a letter
+/// or digit). The bucket goes into SQL string literals and JSON, so it is checked before use.
+pub fn check_bucket(bucket: &str) -> Result<(), String> {
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-';
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if (3..=63).contains(&bucket.len())
+        && bucket.chars().all(ok_char)
+        && edge(bucket.chars().next())
+        && edge(bucket.chars().last())
+        && !bucket.contains("..")
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{bucket}` is not a valid S3 bucket name (3-63 characters: lower-case letters, digits, `.` and `-`, starting and ending with a letter or digit)"
+        ))
+    }
+}
+
+/// The longest prefix of `s` that is at most `max` bytes and ends on a char boundary.
+pub fn truncate_bytes(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// `s` as one line (newlines and tabs become spaces, other control characters are dropped),
+/// shortened to at most `max` bytes with a trailing `…` when it had to be cut.
+pub fn one_line_within(s: &str, max: usize) -> String {
+    let flat: String = s
+        .chars()
+        .filter_map(|c| match c {
+            '\n' | '\r' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect();
+    let flat = flat.trim().to_string();
+    if flat.len() <= max {
+        return flat;
+    }
+    const ELLIPSIS: &str = "…";
+    let mut cut = truncate_bytes(&flat, max.saturating_sub(ELLIPSIS.len())).to_string();
+    cut.push_str(ELLIPSIS);
+    cut
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The scale as written on the command line (`1`, `0.05`).
+pub fn fmt_scale(scale: f64) -> String {
+    let s = format!("{scale}");
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncates_on_a_char_boundary() {
+        // 'é' is two bytes: 127 of them are 254 bytes, and one more would be 256.
+        let s = "é".repeat(200);
+        let t = truncate_bytes(&s, 255);
+        assert_eq!(t.len(), 254);
+        assert_eq!(t.chars().count(), 127);
+        // A 4-byte char straddling the limit is dropped whole.
+        let s = format!("{}{}", "a".repeat(253), "😀");
+        assert_eq!(truncate_bytes(&s, 255), "a".repeat(253));
+        assert_eq!(truncate_bytes("short", 255), "short");
+    }
+
+    #[test]
+    fn one_line_marks_the_cut() {
+        let s = format!("line one\nline two {}", "ü".repeat(300));
+        let t = one_line_within(&s, 255);
+        assert!(t.len() <= 255, "{} bytes", t.len());
+        assert!(t.starts_with("line one line two "));
+        assert!(t.ends_with('…'));
+        assert_eq!(one_line_within("  a\tb ", 255), "a b");
+    }
+
+    #[test]
+    fn buckets_and_numbers() {
+        assert!(check_bucket("lab-lake").is_ok());
+        assert!(check_bucket("x'y").is_err());
+        assert!(check_bucket("ab").is_err());
+        assert!(check_bucket("Upper").is_err());
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(12), "12");
+        assert_eq!(fmt_scale(1.0), "1");
+        assert_eq!(fmt_scale(0.05), "0.05");
+    }
 }

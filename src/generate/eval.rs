@@ -225,9 +225,13 @@ impl<'p> Evaluator<'p> {
 
     /// A frame over the given target rows (`NONE` allowed) and the position of each input in it.
     fn gather_frame(&mut self, entity: EntityId, idx: &[u64]) -> (FrameId, Arc<Vec<u32>>) {
-        let sorted = idx
-            .windows(2)
-            .all(|w| w[0] <= w[1] || w[1] == NONE || w[0] == NONE);
+        // Sorted when the non-null indices never decrease (nulls may sit anywhere).
+        let mut prev = 0u64;
+        let sorted = idx.iter().filter(|&&x| x != NONE).all(|&x| {
+            let ok = x >= prev;
+            prev = x;
+            ok
+        });
         let mut uniq: Vec<u64> = idx.iter().copied().filter(|&x| x != NONE).collect();
         if !sorted {
             uniq.sort_unstable();

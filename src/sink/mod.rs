@@ -229,9 +229,8 @@ pub fn write_lake(
         let mut open: BTreeMap<(Option<String>, usize), OpenFile> = BTreeMap::new();
         let mut written = 0u64;
         let part_key = ent.partition.as_ref().map(|p| p.key.clone());
-        for (w, batch_of) in chunks.chunks(window).enumerate() {
-            let encoded: Vec<io::Result<Encoded>> = batch_of
-                .par_iter()
+        let encode = |win: &[(u64, u64)]| -> Vec<io::Result<Encoded>> {
+            win.par_iter()
                 .map(|&(a, b)| {
                     let batch = generate::chunk(plan, e, a, b);
                     let st: Vec<stats::ChunkStats> =
@@ -252,7 +251,9 @@ pub fn write_lake(
                     }
                     Ok(Encoded { parts, stats: st })
                 })
-                .collect();
+                .collect()
+        };
+        let mut write_window = |w: usize, encoded: Vec<io::Result<Encoded>>| -> io::Result<()> {
             for (k, enc) in encoded.into_iter().enumerate() {
                 let enc = enc?;
                 let chunk_index = w * window + k;
@@ -305,6 +306,28 @@ pub fn write_lake(
                     a.add(s);
                 }
                 progress(e, written);
+            }
+            Ok(())
+        };
+        // Pipeline: while window w is written (in order, on this thread), window w + 1 is
+        // generated and encoded on the pool.
+        let windows: Vec<&[(u64, u64)]> = chunks.chunks(window).collect();
+        let mut pending: Option<(usize, Vec<io::Result<Encoded>>)> = None;
+        let mut w = 0;
+        loop {
+            let next_window = windows.get(w).copied();
+            let taken = pending.take();
+            let (wrote, next) = rayon::join(
+                || taken.map_or(Ok(()), |(pw, enc)| write_window(pw, enc)),
+                || next_window.map(encode),
+            );
+            wrote?;
+            match next {
+                Some(enc) => {
+                    pending = Some((w, enc));
+                    w += 1;
+                }
+                None => break,
             }
         }
         for (_, f) in std::mem::take(&mut open) {

@@ -45,21 +45,15 @@ pub struct Scalar {
     pub plain: bool,
 }
 
-#[derive(JsonSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-enum ScalarSchema {
-    String(String),
-    Number(f64),
-    Bool(bool),
-}
-
 impl JsonSchema for Scalar {
     fn schema_name() -> Cow<'static, str> {
         "Scalar".into()
     }
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        ScalarSchema::json_schema(generator)
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A value: string, number, boolean, or null (`~`).",
+            "type": ["string", "number", "boolean", "null"]
+        })
     }
 }
 
@@ -259,7 +253,7 @@ pub enum Granularity {
 pub struct AttributeSpec {
     /// bool, int8, int16, int32, int64, float64, decimal(p,s), string, string(n), date, timestamp.
     #[serde(rename = "type")]
-    #[schemars(extend("pattern" = "^(bool|int8|int16|int32|int64|float64|string|date|timestamp|decimal\\(\\s*[0-9]+\\s*,\\s*[0-9]+\\s*\\)|string\\(\\s*[0-9]+\\s*\\))$"))]
+    #[schemars(extend("pattern" = "^(bool|boolean|int8|int16|int32|int64|float64|string|date|timestamp|decimal\\(\\s*[0-9]+\\s*,\\s*[0-9]+\\s*\\)|string\\(\\s*[0-9]+\\s*\\))$"))]
     pub ty: Option<Sp<String>>,
     /// What the column means.
     pub description: Option<Sp<String>>,
@@ -283,6 +277,7 @@ pub struct AttributeSpec {
     /// Values taken in turn by row: row 1 gets the first, and so on (wrapping around).
     pub cycle: Option<Sp<Vec<Sp<Scalar>>>>,
     /// A numeric distribution.
+    #[schemars(with = "Option<DistSchema>")]
     pub dist: Option<Sp<DistSpec>>,
     /// A date or timestamp uniformly (times seasonality) in `[start, end]`.
     pub between: Option<Sp<(Sp<String>, Sp<String>)>>,
@@ -381,6 +376,52 @@ pub enum DistSpec {
     Zipf { n: u64, s: f64 },
     /// true with probability `p` (for bool attributes).
     Bernoulli { p: f64 },
+}
+
+/// The YAML shapes of `dist`: single-parameter distributions also take a bare number
+/// (`poisson: 2.4` as well as `poisson: {mean: 2.4}`).
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[allow(dead_code)]
+enum DistSchema {
+    /// Uniform in `[min, max]`.
+    Uniform((f64, f64)),
+    /// Normal with `mean` and `sd`.
+    Normal { mean: f64, sd: f64 },
+    /// Log-normal with the given `median` and `sigma` (of the underlying normal).
+    Lognormal { median: f64, sigma: f64 },
+    /// Exponential with the given mean.
+    Exponential(NumberOr<MeanParam>),
+    /// Poisson with the given mean.
+    Poisson(NumberOr<MeanParam>),
+    /// Geometric: failures before the first success with probability `p`.
+    Geometric(NumberOr<PParam>),
+    /// Zipf over `1..=n` with exponent `s`.
+    Zipf { n: u64, s: f64 },
+    /// true with probability `p` (for bool attributes).
+    Bernoulli(NumberOr<PParam>),
+}
+
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum NumberOr<T> {
+    Number(f64),
+    Params(T),
+}
+
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct MeanParam {
+    mean: f64,
+}
+
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct PParam {
+    p: f64,
 }
 
 /// A duration (`30m`) or a range of durations (`[1h, 7d]`).

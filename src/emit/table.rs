@@ -1,0 +1,172 @@
+//! The physical table of an entity, as the metastore sees it: database and table name, columns
+//! with their Athena types and comments cut to Glue's limits, the partition column, the S3
+//! location and the table properties (Parquet, compression, partition projection). Built once
+//! here and printed by both the Athena DDL and the Glue TableInput emitters, so the two always
+//! describe the same table.
+
+use super::{EmitOptions, one_line_within};
+use crate::ir::value::{MS_PER_DAY, civil_from_days};
+use crate::ir::{AttrId, EntityId, Generator, Granularity, Ir, Type, Value};
+
+/// Glue's limit on a column comment, in bytes.
+pub const COLUMN_COMMENT_BYTES: usize = 255;
+/// Glue's limit on a table description, in bytes.
+pub const TABLE_COMMENT_BYTES: usize = 2048;
+/// The projection range used when the partition source's range cannot be derived from the spec.
+pub const FALLBACK_RANGE: &str = "NOW-10YEARS,NOW";
+
+pub const SERDE: &str = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
+pub const INPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
+pub const OUTPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub database: String,
+    pub name: String,
+    /// One line, at most [`TABLE_COMMENT_BYTES`].
+    pub comment: String,
+    pub owner: String,
+    pub columns: Vec<Column>,
+    /// The Hive partition column (not a column of the data files).
+    pub partition: Option<Column>,
+    /// `s3://<bucket>/raw/<domain>/<entity>/`.
+    pub location: String,
+    /// Table properties shared by the DDL's TBLPROPERTIES and Glue's `Parameters`, in order.
+    pub properties: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Column {
+    pub name: String,
+    /// The Athena (Hive DDL) type from `Type::athena()`.
+    pub ty: String,
+    /// One line, at most [`COLUMN_COMMENT_BYTES`]; empty when there is no description.
+    pub comment: String,
+    pub pii: bool,
+}
+
+/// The table of entity `e`.
+pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
+    let ent = &ir.entities[e];
+    let domain = &ir.domains[ent.domain].name;
+    let location = format!("s3://{}/raw/{domain}/{}/", opts.bucket, ent.name);
+    let columns = ent
+        .attributes
+        .iter()
+        .map(|a| Column {
+            name: a.name.clone(),
+            ty: a.ty.athena(),
+            comment: one_line_within(&a.description, COLUMN_COMMENT_BYTES),
+            pii: a.pii,
+        })
+        .collect();
+    let mut properties = vec![
+        ("classification".to_string(), "parquet".to_string()),
+        ("parquet.compression".into(), "SNAPPY".into()),
+    ];
+    let partition = ent.partition.as_ref().map(|p| {
+        let key = &p.key;
+        let from = &ent.attributes[p.from].name;
+        properties.extend([
+            ("projection.enabled".to_string(), "true".to_string()),
+            (format!("projection.{key}.type"), "date".into()),
+            (format!("projection.{key}.format"), p.java_format().into()),
+            (
+                format!("projection.{key}.range"),
+                projection_range(ir, e, p.from, p.granularity),
+            ),
+            (format!("projection.{key}.interval"), "1".into()),
+            (format!("projection.{key}.interval.unit"), p.unit().into()),
+            (
+                "storage.location.template".into(),
+                format!("{location}{key}=${{{key}}}/"),
+            ),
+        ]);
+        Column {
+            name: key.clone(),
+            ty: Type::String(None).athena(),
+            comment: one_line_within(
+                &format!(
+                    "Partition: {} of {from} ({}), UTC",
+                    granularity_word(p.granularity),
+                    p.java_format()
+                ),
+                COLUMN_COMMENT_BYTES,
+            ),
+            pii: false,
+        }
+    });
+    Table {
+        database: domain.clone(),
+        name: ent.name.clone(),
+        comment: one_line_within(&ent.description, TABLE_COMMENT_BYTES),
+        owner: ent.owner.clone(),
+        columns,
+        partition,
+        location,
+        properties,
+    }
+}
+
+fn granularity_word(g: Granularity) -> &'static str {
+    match g {
+        Granularity::Day => "day",
+        Granularity::Month => "month",
+        Granularity::Year => "year",
+    }
+}
+
+/// The projection range `first,last` in the partition format, covering every value the source
+/// attribute can take, or [`FALLBACK_RANGE`] when the spec does not bound it.
+pub fn projection_range(ir: &Ir, e: EntityId, a: AttrId, g: Granularity) -> String {
+    match range_ms(ir, e, a, 0) {
+        Some((lo, hi)) if lo <= hi => format!("{},{}", period(lo, g), period(hi, g)),
+        _ => FALLBACK_RANGE.into(),
+    }
+}
+
+/// The partition value of an instant (ms since the epoch, UTC).
+fn period(ms: i64, g: Granularity) -> String {
+    let (y, m, d) = civil_from_days(ms.div_euclid(MS_PER_DAY));
+    match g {
+        Granularity::Day => format!("{y:04}-{m:02}-{d:02}"),
+        Granularity::Month => format!("{y:04}-{m:02}"),
+        Granularity::Year => format!("{y:04}"),
+    }
+}
+
+/// Smallest and largest value (ms since the epoch) a date or timestamp attribute can take,
+/// following `after`/`before` chains to a `between` or a constant.
+fn range_ms(ir: &Ir, e: EntityId, a: AttrId, depth: usize) -> Option<(i64, i64)> {
+    if depth > 64 {
+        return None;
+    }
+    let attr = ir.entities.get(e)?.attributes.get(a)?;
+    let to_ms = |v: i64| match attr.ty {
+        Type::Date => v.checked_mul(MS_PER_DAY),
+        _ => Some(v),
+    };
+    match &attr.generator {
+        Generator::Between { lo, hi, .. } => Some((to_ms(*lo)?, to_ms(*hi)?)),
+        Generator::Const(Value::Date(d)) => {
+            let ms = (*d as i64).checked_mul(MS_PER_DAY)?;
+            Some((ms, ms))
+        }
+        Generator::Const(Value::Timestamp(t)) => Some((*t, *t)),
+        Generator::Relative {
+            anchor,
+            before,
+            min_ms,
+            max_ms,
+            ..
+        } => {
+            let (lo, hi) = range_ms(ir, anchor.entity, anchor.attr, depth + 1)?;
+            if *before {
+                Some((lo.checked_sub(*max_ms)?, hi.checked_sub(*min_ms)?))
+            } else {
+                Some((lo.checked_add(*min_ms)?, hi.checked_add(*max_ms)?))
+            }
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Installs the external validators the integration tests run on lab's output (see README.md):
+#   .venv/                      sqlglot, duckdb, pyarrow, check-jsonschema, botocore, pyspark
+#   tests/tools/node_modules/   mermaid + jsdom (package-lock.json pins every package)
+#   graphviz (`dot`), Java 17, Node.js   from Debian apt, each only when missing
+# Idempotent: every step checks first and skips when its tool is already there, so a warm run
+# takes well under a second. CI runs it as root on Debian 12; elsewhere apt steps use sudo.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+tools="$root/tests/tools"
+venv="$root/.venv"
+
+# Versions known to work together (see the validators reference).
+py_pins=(
+  "sqlglot==30.30.0"
+  "duckdb==2.0.1"
+  "pyarrow==26.0.1"
+  "check-jsonschema==0.39.0"
+  "botocore==1.44.8"
+  "pyspark==4.3.0"
+)
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then
+    as_root apt-get update -qq
+    apt_updated=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# --- Debian packages -------------------------------------------------------------------
+if ! command -v dot >/dev/null 2>&1; then
+  say "installing graphviz"
+  apt_install graphviz
+fi
+if ! java -version >/dev/null 2>&1; then
+  say "installing openjdk-17-jre-headless (for Spark)"
+  apt_install openjdk-17-jre-headless
+fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  say "installing nodejs and npm"
+  apt_install nodejs npm
+fi
+
+# --- Python venv -----------------------------------------------------------------------
+# A stamp holding the pin list turns the warm path into a file comparison instead of a pip run.
+py_stamp="$venv/.lab-pins"
+want_py="$(printf '%s\n' "${py_pins[@]}")"
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$py_stamp" 2>/dev/null)" != "$want_py" ]; then
+  if [ ! -x "$venv/bin/python" ]; then
+    say "creating $venv"
+    python3 -m venv "$venv"
+  fi
+  say "installing Python validators: ${py_pins[*]} (pyspark takes a minute or two)"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "${py_pins[@]}"
+  printf '%s' "$want_py" >"$py_stamp"
+fi
+
+# --- Node packages ---------------------------------------------------------------------
+node_stamp="$tools/node_modules/.lab-package-lock.json"
+if [ ! -d "$tools/node_modules/mermaid" ] || ! cmp -s "$tools/package-lock.json" "$node_stamp"; then
+  say "installing Node validators (mermaid, jsdom)"
+  (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$tools/package-lock.json" "$node_stamp"
+fi
+
+say "ok: $(dot -V 2>&1 | head -n1); node $(node --version); $("$venv/bin/python" --version)"
