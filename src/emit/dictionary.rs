@@ -304,7 +304,11 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
 
 /// How the row count is defined, in words.
 fn rows_rule(ir: &Ir, opts: &EmitOptions, e: &Entity) -> String {
-    match &e.rows {
+    rows_rule_of(ir, opts, e, &e.rows)
+}
+
+fn rows_rule_of(ir: &Ir, opts: &EmitOptions, e: &Entity, rows: &Rows) -> String {
+    match rows {
         Rows::Scaled(_) if opts.scale == 1.0 => "scales linearly with `--scale`".into(),
         Rows::Scaled(n) => format!("{} at scale 1, scales linearly", thousands(*n)),
         Rows::Fixed(n) => format!("fixed at {}", thousands(*n)),
@@ -316,7 +320,7 @@ fn rows_rule(ir: &Ir, opts: &EmitOptions, e: &Entity) -> String {
             let p = &ir.entities[*parent];
             let mut s = format!(
                 "{} per {} row, mean {}",
-                count_dist(count),
+                count_dist(ir, *parent, count),
                 entity_link(ir, e.domain, *parent),
                 trim_float(count.mean())
             );
@@ -330,16 +334,24 @@ fn rows_rule(ir: &Ir, opts: &EmitOptions, e: &Entity) -> String {
             }
             s
         }
+        Rows::Union(members) => {
+            let parts: Vec<String> = members
+                .iter()
+                .map(|m| rows_rule_of(ir, opts, e, m))
+                .collect();
+            format!("the union of: {}", parts.join("; then "))
+        }
     }
 }
 
-fn count_dist(c: &CountDist) -> String {
-    let mut s = match c.base {
+fn count_dist(ir: &Ir, parent: EntityId, c: &CountDist) -> String {
+    let mut s = match &c.base {
+        CountBase::Expr(x) => format!("the value of {}", code(&expr(ir, parent, x))),
         CountBase::Fixed(n) => format!("exactly {n}"),
         CountBase::Uniform(a, b) => format!("uniform {a}..{b}"),
-        CountBase::Poisson(l) => format!("poisson({})", trim_float(l)),
-        CountBase::Geometric(p) => format!("geometric({})", trim_float(p)),
-        CountBase::Bernoulli(p) => format!("bernoulli({})", trim_float(p)),
+        CountBase::Poisson(l) => format!("poisson({})", trim_float(*l)),
+        CountBase::Geometric(p) => format!("geometric({})", trim_float(*p)),
+        CountBase::Bernoulli(p) => format!("bernoulli({})", trim_float(*p)),
     };
     if c.shift > 0 {
         let _ = write!(s, " + {}", c.shift);
@@ -363,6 +375,14 @@ fn pick(ir: &Ir, r: &Rel) -> String {
         crate::ir::Pick::Zipf(s) => format!("zipf({}) pick", trim_float(*s)),
         crate::ir::Pick::Weighted(a) => format!("pick weighted by `{}`", t.attributes[*a].name),
         crate::ir::Pick::Hierarchy { depth } => format!("hierarchy of {depth} levels"),
+        crate::ir::Pick::Lookup(x) => format!("lookup by key = {}", code(&expr(ir, r.child, x))),
+        crate::ir::Pick::Path(_) => "the row's ancestor".into(),
+        crate::ir::Pick::NthChild { index, .. } => {
+            format!(
+                "child number {} of an ancestor",
+                code(&expr(ir, r.child, index))
+            )
+        }
     }
 }
 

@@ -293,7 +293,10 @@ fn min_count(c: &CountDist) -> u64 {
     let base = match c.base {
         CountBase::Fixed(n) => n,
         CountBase::Uniform(a, _) => a,
-        CountBase::Poisson(_) | CountBase::Geometric(_) | CountBase::Bernoulli(_) => 0,
+        CountBase::Poisson(_)
+        | CountBase::Geometric(_)
+        | CountBase::Bernoulli(_)
+        | CountBase::Expr(_) => 0,
     };
     let m = base + c.shift;
     c.max.map_or(m, |x| m.min(x))

@@ -50,6 +50,7 @@ impl RowSet {
 enum Link {
     Parent,
     Fk(FkId),
+    Source(usize),
     Children(EntityId),
 }
 
@@ -146,6 +147,82 @@ impl<'p> Evaluator<'p> {
         out
     }
 
+    /// For a `union` entity: the parent row of every row that comes from member `k` (a `per`
+    /// member), `NONE` for rows of other members.
+    pub fn source_index(&mut self, f: FrameId, k: usize) -> Arc<Vec<u64>> {
+        let e = self.frames[f].entity;
+        let m = &self.plan.entities[e]
+            .members
+            .as_ref()
+            .expect("union members")[k];
+        let offsets = m.offsets.as_ref().expect("a per member has offsets");
+        let rows = &self.frames[f].rows;
+        Arc::new(
+            (0..rows.len())
+                .map(|i| {
+                    let r = rows.get(i);
+                    if r < m.start || r >= m.end {
+                        NONE
+                    } else {
+                        (offsets.partition_point(|&o| o <= r) - 1) as u64
+                    }
+                })
+                .collect(),
+        )
+    }
+
+    /// The rows reached from every row of `f` by following `path` (`NONE` where a hop has no
+    /// row).
+    fn path_rows(&mut self, f: FrameId, path: &[Hop]) -> Vec<u64> {
+        let mut cur = f;
+        let mut map: Option<Vec<u32>> = None;
+        for h in path {
+            let (next, m) = self.link(cur, *h);
+            map = Some(match map {
+                None => (*m).clone(),
+                Some(prev) => prev
+                    .iter()
+                    .map(|&i| {
+                        if i == u32::MAX {
+                            u32::MAX
+                        } else {
+                            m[i as usize]
+                        }
+                    })
+                    .collect(),
+            });
+            cur = next;
+        }
+        let rows = &self.frames[cur].rows;
+        match map {
+            None => rows.to_vec(),
+            Some(m) => m
+                .iter()
+                .map(|&i| {
+                    if i == u32::MAX {
+                        NONE
+                    } else {
+                        rows.get(i as usize)
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// The first row each path alternative reaches.
+    fn first_path_rows(&mut self, f: FrameId, paths: &[Vec<Hop>]) -> Vec<u64> {
+        let mut out = vec![NONE; self.len(f)];
+        for p in paths {
+            let r = self.path_rows(f, p);
+            for (o, x) in out.iter_mut().zip(r) {
+                if *o == NONE {
+                    *o = x;
+                }
+            }
+        }
+        out
+    }
+
     /// A frame over the given target rows (`NONE` allowed) and the position of each input in it.
     fn gather_frame(&mut self, entity: EntityId, idx: &[u64]) -> (FrameId, Arc<Vec<u32>>) {
         // Sorted when the non-null indices never decrease (nulls may sit anywhere).
@@ -198,6 +275,7 @@ impl<'p> Evaluator<'p> {
         let key = match hop {
             Hop::Parent => Link::Parent,
             Hop::Fk(k) => Link::Fk(k),
+            Hop::Source(k) => Link::Source(k),
         };
         if let Some(l) = self.frames[f].links.get(&key) {
             return l.clone();
@@ -209,6 +287,10 @@ impl<'p> Evaluator<'p> {
                 self.parent_index(f),
             ),
             Hop::Fk(k) => (self.ir.entities[e].foreign_keys[k].target, self.picks(f, k)),
+            Hop::Source(k) => (
+                self.ir.entities[e].sources()[k].expect("a per member"),
+                self.source_index(f, k),
+            ),
         };
         let l = self.gather_frame(target, &idx);
         self.frames[f].links.insert(key, l.clone());
@@ -250,6 +332,16 @@ impl<'p> Evaluator<'p> {
                 .map(|i| self.frames[f].rows.get(i) as i64 + 1)
                 .collect(),
             Builtin::ChildIndex => self.child_index(f).iter().map(|&x| x as i64).collect(),
+            Builtin::UnionIndex => {
+                let e = self.frames[f].entity;
+                let ep = &self.plan.entities[e];
+                (0..n)
+                    .map(|i| {
+                        ep.member_of(self.frames[f].rows.get(i))
+                            .map_or(0, |k| k as i64 + 1)
+                    })
+                    .collect()
+            }
             Builtin::Level => {
                 let e = self.frames[f].entity;
                 let levels = self.plan.entities[e].levels.clone().unwrap_or_default();
@@ -264,6 +356,23 @@ impl<'p> Evaluator<'p> {
     /// 1-based position of each row among its parent's children.
     pub fn child_index(&mut self, f: FrameId) -> Vec<u64> {
         let e = self.frames[f].entity;
+        if let Some(members) = &self.plan.entities[e].members {
+            // Within a union: the position among the children of the member's parent row, or
+            // in the member for members with a plain row count.
+            let rows = &self.frames[f].rows;
+            return (0..rows.len())
+                .map(|i| {
+                    let r = rows.get(i);
+                    let k = members
+                        .partition_point(|m| m.end <= r)
+                        .min(members.len() - 1);
+                    match &members[k].offsets {
+                        Some(o) => r - o[o.partition_point(|&x| x <= r) - 1] + 1,
+                        None => r - members[k].start + 1,
+                    }
+                })
+                .collect();
+        }
         let p = self.parent_index(f);
         let offsets = self.plan.entities[e].offsets.as_ref().expect("offsets");
         (0..p.len())
@@ -338,6 +447,59 @@ impl<'p> Evaluator<'p> {
                 let levels = self.plan.entities[e].levels.clone().unwrap_or_default();
                 (0..n)
                     .map(|i| hierarchy_parent(&levels, self.frames[f].rows.get(i)))
+                    .collect()
+            }
+            Pick::Lookup(x) => {
+                let x = x.clone();
+                let map = self.plan.entities[e]
+                    .lookups
+                    .get(&k)
+                    .cloned()
+                    .unwrap_or_default();
+                let col = self.eval_expr(f, &x);
+                // The plan checked that every value has a row.
+                (0..n)
+                    .map(|i| {
+                        if col.is_valid(i) {
+                            map.get(&col.text_at(i)).copied().unwrap_or(NONE)
+                        } else {
+                            NONE
+                        }
+                    })
+                    .collect()
+            }
+            Pick::Path(paths) => {
+                let paths = paths.clone();
+                self.first_path_rows(f, &paths)
+            }
+            Pick::NthChild {
+                paths,
+                index,
+                member,
+            } => {
+                let (paths, index) = (paths.clone(), index.clone());
+                let anc = self.first_path_rows(f, &paths);
+                let idx = self.eval_expr(f, &index);
+                let tp = &self.plan.entities[fk.target];
+                let offsets = match member {
+                    Some(k) => tp.members.as_ref().and_then(|m| m[*k].offsets.as_ref()),
+                    None => tp.offsets.as_ref(),
+                }
+                .expect("nth_child target is generated per the ancestor");
+                (0..n)
+                    .map(|i| {
+                        let p = anc[i];
+                        if p == NONE || !idx.is_valid(i) {
+                            return NONE;
+                        }
+                        let (a, b) = (offsets[p as usize], offsets[p as usize + 1]);
+                        let j = idx.i64_at(i);
+                        if j >= 1 && (j as u64) <= b - a {
+                            a + j as u64 - 1
+                        } else {
+                            NONE
+                        }
+                    })
                     .collect()
             }
         };

@@ -337,7 +337,8 @@ impl Evaluator<'_> {
             }
             Round => {
                 let c = &cols[0];
-                let digits = if cols.len() > 1 {
+                // Digits are taken from the first row (an empty frame has none).
+                let digits = if cols.len() > 1 && n > 0 {
                     cols[1].i64_at(0).clamp(0, 18) as u8
                 } else {
                     0
@@ -398,6 +399,13 @@ impl Evaluator<'_> {
                     valid: c.valid.clone(),
                 }
             }
+            Func::Timestamp => {
+                let c = &cols[0];
+                Column {
+                    data: Data::Ts((0..n).map(|i| c.ms_at(i)).collect()),
+                    valid: c.valid.clone(),
+                }
+            }
             MonthStart => {
                 let c = &cols[0];
                 let data = (0..n)
@@ -429,6 +437,40 @@ impl Evaluator<'_> {
                 ok(i).then(|| (cols[1].ms_at(i) - cols[0].ms_at(i)).div_euclid(MS_PER_DAY))
             }),
             Strftime => strs(&|i| ok(i).then(|| strftime(cols[0].ms_at(i), &cols[1].text_at(i)))),
+            Random => {
+                // The resolver adds the call's stream salt as a hidden argument.
+                let salt = match args.first().map(|a| &a.kind) {
+                    Some(ExprKind::Lit(Value::Int(s))) => *s as u64,
+                    _ => 0,
+                };
+                let key = super::rng::mix2(self.plan.seed, salt);
+                let rows = self.rows(f);
+                Column::new(Data::Float(
+                    (0..n)
+                        .map(|i| super::rng::unit_at(key, rows.get(i)))
+                        .collect(),
+                ))
+            }
+            Ln | Exp | Sqrt => {
+                let c = &cols[0];
+                let mut valid: Vec<bool> = (0..n).map(|i| c.is_valid(i)).collect();
+                let data = (0..n)
+                    .map(|i| {
+                        let x = c.f64_at(i);
+                        let y = match func {
+                            Ln => x.ln(),
+                            Exp => x.exp(),
+                            _ => x.sqrt(),
+                        };
+                        if !y.is_finite() {
+                            valid[i] = false;
+                            return 0.0;
+                        }
+                        y
+                    })
+                    .collect();
+                finish(Data::Float(data), valid)
+            }
         }
     }
 }

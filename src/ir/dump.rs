@@ -1,7 +1,7 @@
 //! A readable text dump of the IR, used by `lab check --dump-ir` and the valid-corpus snapshot
 //! tests: every resolved name, type, generator, key and the generation order, one line each.
 
-use super::expr::{Builtin, ExprKind, UnOp};
+use super::expr::{Builtin, ExprKind, Func, UnOp};
 use super::*;
 use std::fmt::Write as _;
 
@@ -59,7 +59,7 @@ pub fn dump(ir: &Ir) -> String {
                         .map(|&a| t.attributes[a].name.as_str())
                         .collect::<Vec<_>>()
                         .join(", "),
-                    pick(t, &fk.pick),
+                    pick(ir, e, t, &fk.pick),
                     if fk.null_rate > 0.0 {
                         format!(" nulls {}", fk.null_rate)
                     } else {
@@ -113,7 +113,11 @@ pub fn dump(ir: &Ir) -> String {
 }
 
 fn rows(ir: &Ir, e: &Entity) -> String {
-    match &e.rows {
+    rows_of(ir, &e.rows)
+}
+
+fn rows_of(ir: &Ir, r: &Rows) -> String {
+    match r {
         Rows::Scaled(n) => format!("{n} (scaled)"),
         Rows::Fixed(n) => format!("{n} (fixed)"),
         Rows::PerParent {
@@ -123,16 +127,25 @@ fn rows(ir: &Ir, e: &Entity) -> String {
         } => format!(
             "per {} count {}{}",
             ir.entities[*parent].qualified,
-            count_dist(count),
+            count_dist(ir, *parent, count),
             when.as_ref()
                 .map_or(String::new(), |w| format!(" when {}", expr(ir, *parent, w)))
+        ),
+        Rows::Union(members) => format!(
+            "union of [{}]",
+            members
+                .iter()
+                .map(|m| rows_of(ir, m))
+                .collect::<Vec<_>>()
+                .join("; ")
         ),
     }
 }
 
 /// A children-per-parent distribution: `poisson(2.4), shift 1, max 12`.
-fn count_dist(c: &CountDist) -> String {
-    let mut s = match c.base {
+fn count_dist(ir: &Ir, parent: EntityId, c: &CountDist) -> String {
+    let mut s = match &c.base {
+        CountBase::Expr(x) => format!("expr {}", expr(ir, parent, x)),
         CountBase::Fixed(n) => format!("fixed {n}"),
         CountBase::Uniform(a, b) => format!("uniform [{a}, {b}]"),
         CountBase::Poisson(l) => format!("poisson({l})"),
@@ -152,8 +165,15 @@ fn count_dist(c: &CountDist) -> String {
 }
 
 /// How a foreign key picks its row: `zipf(1.1)`, `weighted by popularity`.
-fn pick(target: &Entity, p: &Pick) -> String {
+fn pick(ir: &Ir, e: &Entity, target: &Entity, p: &Pick) -> String {
     match p {
+        Pick::Lookup(x) => format!("lookup({})", expr(ir, e.id, x)),
+        Pick::Path(paths) => format!("ancestor via {}", hop_paths(ir, e, paths)),
+        Pick::NthChild { paths, index, .. } => format!(
+            "child number {} of {}",
+            expr(ir, e.id, index),
+            hop_paths(ir, e, paths)
+        ),
         Pick::Parent => "parent".into(),
         Pick::Uniform => "uniform".into(),
         Pick::Distinct => "distinct".into(),
@@ -270,6 +290,13 @@ pub fn generator(ir: &Ir, e: &Entity, a: &Attribute) -> String {
                 Pick::Zipf(s) => format!("zipf({s}) pick"),
                 Pick::Weighted(w) => format!("pick weighted by {}", t.attributes[*w].name),
                 Pick::Hierarchy { depth } => format!("hierarchy of depth {depth}"),
+                Pick::Lookup(x) => format!("lookup by key = {}", expr(ir, e.id, x)),
+                Pick::Path(paths) => format!("the ancestor via {}", hop_paths(ir, e, paths)),
+                Pick::NthChild { paths, index, .. } => format!(
+                    "child number {} of the ancestor via {}",
+                    expr(ir, e.id, index),
+                    hop_paths(ir, e, paths)
+                ),
             };
             format!(
                 "ref {}.{} ({pick})",
@@ -284,6 +311,27 @@ pub fn generator(ir: &Ir, e: &Entity, a: &Attribute) -> String {
             }
         }
     }
+}
+
+/// Hop paths as text, e.g. `parent/source 2`, alternatives separated by ` or `.
+fn hop_paths(ir: &Ir, e: &Entity, paths: &[Vec<Hop>]) -> String {
+    paths
+        .iter()
+        .map(|p| {
+            let mut cur = e.id;
+            let mut names = Vec::new();
+            for h in p {
+                cur = match h {
+                    Hop::Parent => ir.entities[cur].parent().unwrap_or(cur),
+                    Hop::Source(k) => ir.entities[cur].sources()[*k].unwrap_or(cur),
+                    Hop::Fk(f) => ir.entities[cur].foreign_keys[*f].target,
+                };
+                names.push(ir.entities[cur].qualified.clone());
+            }
+            names.join(" → ")
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 fn season(s: &Seasonality) -> String {
@@ -343,6 +391,9 @@ pub fn expr(ir: &Ir, from: EntityId, e: &Expr) -> String {
         ExprKind::Builtin(Builtin::Row) => "row".into(),
         ExprKind::Builtin(Builtin::ChildIndex) => "child_index".into(),
         ExprKind::Builtin(Builtin::Level) => "level".into(),
+        ExprKind::Builtin(Builtin::UnionIndex) => "union_index".into(),
+        // The hidden argument seeds the call's stream.
+        ExprKind::Call(Func::Random, _) => "random()".into(),
         ExprKind::Unary(UnOp::Neg, x) => format!("-{}", expr(ir, from, x)),
         ExprKind::Unary(UnOp::Not, x) => format!("not {}", expr(ir, from, x)),
         ExprKind::Binary(op, a, b) => format!(

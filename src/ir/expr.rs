@@ -7,7 +7,7 @@ use super::value::Value;
 use super::{AttrId, EntityId, FkId};
 use crate::diagnostics::Span;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
     pub kind: ExprKind,
     pub ty: Type,
@@ -21,6 +21,8 @@ pub enum Hop {
     Parent,
     /// To the row referenced by foreign key `FkId` of the current entity.
     Fk(FkId),
+    /// To the parent row of member `k` of a `union` entity (none for rows of other members).
+    Source(usize),
 }
 
 /// An attribute of the current row (no hops) or of a related row.
@@ -85,9 +87,11 @@ pub enum Builtin {
     ChildIndex,
     /// 1-based level in a self-referencing hierarchy (roots are 1).
     Level,
+    /// 1-based index of the `union` member a row comes from.
+    UnionIndex,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     Lit(Value),
     Col(ColRef),
@@ -147,6 +151,11 @@ pub enum Func {
     MonthStart,
     DaysBetween,
     Strftime,
+    Random,
+    Timestamp,
+    Ln,
+    Exp,
+    Sqrt,
 }
 
 impl Func {
@@ -275,6 +284,35 @@ impl Func {
             2,
             2,
             "strftime(date|timestamp, format) → string (%Y %m %d %H %M %S)",
+        ),
+        (
+            "random",
+            Func::Random,
+            0,
+            0,
+            "random() → float64 uniform in [0, 1), a pure function of the seed, the attribute and the row; every call is an independent draw",
+        ),
+        (
+            "timestamp",
+            Func::Timestamp,
+            1,
+            1,
+            "timestamp(date|timestamp) → timestamp (a date at midnight UTC)",
+        ),
+        (
+            "ln",
+            Func::Ln,
+            1,
+            1,
+            "ln(number) → float64 (natural log; null for x ≤ 0)",
+        ),
+        ("exp", Func::Exp, 1, 1, "exp(number) → float64"),
+        (
+            "sqrt",
+            Func::Sqrt,
+            1,
+            1,
+            "sqrt(number) → float64 (null for x < 0)",
         ),
     ];
 

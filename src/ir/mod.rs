@@ -73,6 +73,31 @@ impl Entity {
         }
     }
 
+    /// The parent entity of each member of a `union` entity (`None` for members with a plain
+    /// row count); empty for other entities.
+    pub fn sources(&self) -> Vec<Option<EntityId>> {
+        match &self.rows {
+            Rows::Union(members) => members
+                .iter()
+                .map(|m| match m {
+                    Rows::PerParent { parent, .. } => Some(*parent),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every entity this entity's rows are generated from: the `per` parent, or the parents
+    /// of a `union`'s members.
+    pub fn row_parents(&self) -> Vec<EntityId> {
+        match &self.rows {
+            Rows::PerParent { parent, .. } => vec![*parent],
+            Rows::Union(_) => self.sources().into_iter().flatten().collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Row count at `scale`, for entities whose count does not depend on a parent.
     pub fn base_rows(&self, scale: f64) -> Option<u64> {
         match &self.rows {
@@ -84,7 +109,7 @@ impl Entity {
                 )
             }
             Rows::Fixed(n) => Some(*n),
-            Rows::PerParent { .. } => None,
+            Rows::PerParent { .. } | Rows::Union(_) => None,
         }
     }
 }
@@ -102,6 +127,9 @@ pub enum Rows {
         count: CountDist,
         when: Option<Expr>,
     },
+    /// The concatenation of several row sources (each `Scaled`, `Fixed` or `PerParent`), in
+    /// order: e.g. journal lines posted for invoices, then for payments, then for expenses.
+    Union(Vec<Rows>),
 }
 
 /// A children-per-parent distribution.
@@ -121,6 +149,8 @@ pub enum CountBase {
     Poisson(f64),
     Geometric(f64),
     Bernoulli(f64),
+    /// An integer expression over the parent row (negative or null counts are 0).
+    Expr(Box<Expr>),
 }
 
 impl CountDist {
@@ -130,7 +160,7 @@ impl CountDist {
             CountBase::Fixed(n) => Some(n),
             CountBase::Uniform(_, b) => Some(b),
             CountBase::Bernoulli(_) => Some(1),
-            CountBase::Poisson(_) | CountBase::Geometric(_) => None,
+            CountBase::Poisson(_) | CountBase::Geometric(_) | CountBase::Expr(_) => None,
         };
         match (base.map(|b| b + self.shift), self.max) {
             (Some(b), Some(m)) => Some(b.min(m)),
@@ -139,14 +169,16 @@ impl CountDist {
         }
     }
 
-    /// Expected count per parent (before `when`).
+    /// Expected count per parent (before `when`); an expression counts as 1 (its value is
+    /// known only when the parent rows are).
     pub fn mean(&self) -> f64 {
-        let base = match self.base {
-            CountBase::Fixed(n) => n as f64,
+        let base = match &self.base {
+            CountBase::Fixed(n) => *n as f64,
             CountBase::Uniform(a, b) => (a + b) as f64 / 2.0,
-            CountBase::Poisson(l) => l,
+            CountBase::Poisson(l) => *l,
             CountBase::Geometric(p) => (1.0 - p) / p,
-            CountBase::Bernoulli(p) => p,
+            CountBase::Bernoulli(p) => *p,
+            CountBase::Expr(_) => 1.0,
         };
         let m = (base + self.shift as f64) * (1.0 - self.zero_inflated);
         match self.max {
@@ -380,7 +412,13 @@ pub struct ForeignKey {
 
 impl ForeignKey {
     pub fn optional(&self) -> bool {
-        self.null_rate > 0.0 || self.when.is_some() || matches!(self.pick, Pick::Hierarchy { .. })
+        self.null_rate > 0.0
+            || self.when.is_some()
+            || match &self.pick {
+                Pick::Hierarchy { .. } | Pick::Lookup(_) | Pick::NthChild { .. } => true,
+                Pick::Path(paths) => paths.iter().flatten().any(|h| matches!(h, Hop::Source(_))),
+                _ => false,
+            }
     }
 }
 
@@ -398,6 +436,20 @@ pub enum Pick {
     /// A self-reference forming a tree of `depth` levels; roots have a null parent.
     Hierarchy {
         depth: u32,
+    },
+    /// The row whose key equals the expression's value (targets with a fixed row count).
+    Lookup(Box<Expr>),
+    /// The row reached by following hops: an ancestor through `per` parents and `union`
+    /// sources. Alternatives are tried in order; the first that reaches a row wins.
+    Path(Vec<Vec<Hop>>),
+    /// The `index`-th child (1-based) of an ancestor row, in a target generated `per` that
+    /// ancestor (or with a `union` member per it); out of range gives null. `paths` lead to
+    /// the ancestor as in `Path`.
+    NthChild {
+        paths: Vec<Vec<Hop>>,
+        index: Box<Expr>,
+        /// For a `union` target: the member generated per the ancestor.
+        member: Option<usize>,
     },
 }
 
@@ -424,6 +476,53 @@ impl Partition {
             Granularity::Year => "YEARS",
         }
     }
+}
+
+/// Every ancestor of entity `from` with the hops that reach it: `per` parents (`Hop::Parent`)
+/// and the parents of `union` members (`Hop::Source`), nearest first along each path.
+pub fn ancestors(entities: &[Entity], from: EntityId) -> Vec<(Vec<Hop>, EntityId)> {
+    fn walk(
+        entities: &[Entity],
+        cur: EntityId,
+        path: &mut Vec<Hop>,
+        out: &mut Vec<(Vec<Hop>, EntityId)>,
+    ) {
+        if path.len() > entities.len() {
+            return; // a cycle, reported elsewhere
+        }
+        let steps: Vec<(Hop, EntityId)> = match &entities[cur].rows {
+            Rows::PerParent { parent, .. } => vec![(Hop::Parent, *parent)],
+            Rows::Union(_) => entities[cur]
+                .sources()
+                .into_iter()
+                .enumerate()
+                .filter_map(|(k, p)| p.map(|p| (Hop::Source(k), p)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (hop, next) in steps {
+            path.push(hop);
+            out.push((path.clone(), next));
+            walk(entities, next, path, out);
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(entities, from, &mut Vec::new(), &mut out);
+    out
+}
+
+/// The hop paths from `from` to its ancestor `target` (several when a `union` reaches it
+/// through more than one member; empty when it is not an ancestor).
+pub fn ancestor_paths(entities: &[Entity], from: EntityId, target: EntityId) -> Vec<Vec<Hop>> {
+    let mut paths: Vec<Vec<Hop>> = ancestors(entities, from)
+        .into_iter()
+        .filter(|(_, e)| *e == target)
+        .map(|(p, _)| p)
+        .collect();
+    // Through a chain of `per` parents there is one path; keep the shortest first.
+    paths.sort_by_key(|p| p.len());
+    paths
 }
 
 impl Ir {

@@ -422,9 +422,21 @@ impl Parser {
     }
     fn case(&mut self, start: u32) -> PResult<PExpr> {
         let mut whens = Vec::new();
+        // The simple form `case x when v then …` compares `x` with each `v` (`x` is evaluated
+        // per branch, so a `random()` in it draws anew each time).
+        let subject = if self.is_kw("when") {
+            None
+        } else {
+            Some(self.expr()?)
+        };
         while self.is_kw("when") {
+            let (wo, wl) = (self.peek().start, self.peek().len);
             self.i += 1;
             let c = self.expr()?;
+            let c = match &subject {
+                Some(x) => PExpr::Binary(BinOp::Eq, Box::new(x.clone()), Box::new(c), wo, wl),
+                None => c,
+            };
             self.expect_kw("then")?;
             let v = self.expr()?;
             whens.push((c, v));
@@ -523,6 +535,11 @@ fn deeper_than(e: &PExpr, limit: usize) -> bool {
 pub trait Scope {
     /// Resolves a (possibly dotted) attribute name to a column and its type.
     fn column(&self, name: &str, span: Span) -> Result<(ColRef, Type), Diagnostic>;
+    /// Like `column`, but a name reached through several `union` members gives one column
+    /// per member; an expression takes the first that has a row (`coalesce`).
+    fn columns(&self, name: &str, span: Span) -> Result<Vec<(ColRef, Type)>, Diagnostic> {
+        self.column(name, span).map(|c| vec![c])
+    }
     /// Whether a built-in (`row`, `child_index`, `level`) is available here; the error says why not.
     fn builtin(&self, b: Builtin, span: Span) -> Result<(), Diagnostic>;
 }
@@ -611,6 +628,7 @@ impl Checker<'_> {
                     "row" => Some((Builtin::Row, Type::Int64)),
                     "child_index" => Some((Builtin::ChildIndex, Type::Int64)),
                     "level" => Some((Builtin::Level, Type::Int64)),
+                    "union_index" => Some((Builtin::UnionIndex, Type::Int64)),
                     _ => None,
                 };
                 if let Some((b, ty)) = builtin {
@@ -626,12 +644,31 @@ impl Checker<'_> {
                         }
                     };
                 }
-                match self.scope.column(name, span) {
-                    Ok((c, ty)) => Some(Expr {
-                        kind: ExprKind::Col(c),
-                        ty,
-                        span,
-                    }),
+                match self.scope.columns(name, span) {
+                    Ok(mut cols) if cols.len() == 1 => {
+                        let (c, ty) = cols.remove(0);
+                        Some(Expr {
+                            kind: ExprKind::Col(c),
+                            ty,
+                            span,
+                        })
+                    }
+                    Ok(cols) => {
+                        let ty = cols[0].1;
+                        let args = cols
+                            .into_iter()
+                            .map(|(c, ty)| Expr {
+                                kind: ExprKind::Col(c),
+                                ty,
+                                span,
+                            })
+                            .collect();
+                        Some(Expr {
+                            kind: ExprKind::Call(Func::Coalesce, args),
+                            ty,
+                            span,
+                        })
+                    }
                     Err(d) => {
                         self.diags.push(d);
                         None
@@ -960,17 +997,24 @@ impl Checker<'_> {
                 }
                 Type::Int64
             }
-            Float => {
+            Float | Ln | Exp | Sqrt => {
                 if !is_num(tys[0]) {
                     return bad(self, 0, "a number");
                 }
                 Type::Float64
             }
+            Random => Type::Float64,
             Days | Hours | Minutes | Seconds => {
                 if !is_num(tys[0]) {
                     return bad(self, 0, "a number");
                 }
                 Type::Interval
+            }
+            Func::Timestamp => {
+                if !is_time(tys[0]) {
+                    return bad(self, 0, "a date or timestamp");
+                }
+                Type::Timestamp
             }
             Date | MonthStart => {
                 if !is_time(tys[0]) {

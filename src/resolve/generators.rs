@@ -7,7 +7,7 @@ use super::Resolver;
 use super::expr::{self, Scope};
 use crate::codes;
 use crate::diagnostics::{Diagnostic, Span, did_you_mean};
-use crate::ir::expr::Builtin;
+use crate::ir::expr::{BinOp, Builtin, Func};
 use crate::ir::value::{parse_date, parse_duration, parse_timestamp};
 use crate::ir::*;
 use crate::spec::ast::{self, Sp};
@@ -24,11 +24,33 @@ impl EntityScope<'_> {
     /// foreign-key attribute's name, or the name of an entity referenced by exactly one
     /// foreign key.
     fn qualifier(&self, q: &str, span: Span) -> Result<(Vec<Hop>, EntityId), Diagnostic> {
+        let (mut paths, t) = self.qualifier_paths(q, span)?;
+        if paths.len() > 1 {
+            return Err(Diagnostic::error(
+                codes::AMBIGUOUS,
+                Some(span),
+                format!(
+                    "`{q}` is reached through {} `union` members here",
+                    paths.len()
+                ),
+            )
+            .with_help("use it in an expression (`expr`), where the member's own path is taken"));
+        }
+        Ok((paths.pop().unwrap_or_default(), t))
+    }
+
+    /// Like `qualifier`, but an ancestor reached through several `union` members gives one
+    /// path per member (each row takes the one its member reaches).
+    fn qualifier_paths(
+        &self,
+        q: &str,
+        span: Span,
+    ) -> Result<(Vec<Vec<Hop>>, EntityId), Diagnostic> {
         let e = &self.entities[self.entity];
         let mut options: Vec<(Vec<Hop>, EntityId, String)> = Vec::new();
         if q == "parent" {
             return match e.parent() {
-                Some(p) => Ok((vec![Hop::Parent], p)),
+                Some(p) => Ok((vec![vec![Hop::Parent]], p)),
                 None => Err(Diagnostic::error(
                     codes::UNKNOWN_ENTITY,
                     Some(span),
@@ -42,23 +64,16 @@ impl EntityScope<'_> {
                 )),
             };
         }
-        // Ancestors via `per`.
-        let mut hops = Vec::new();
-        let mut cur = e.parent();
-        while let Some(p) = cur {
-            hops.push(Hop::Parent);
+        // Ancestors via `per` parents and `union` sources.
+        for (hops, p) in ancestors(self.entities, self.entity) {
             let pe = &self.entities[p];
             if pe.name == q || pe.qualified == q {
-                options.push((hops.clone(), p, format!("the parent `{}`", pe.qualified)));
-            }
-            cur = pe.parent();
-            if hops.len() > self.entities.len() {
-                break;
+                options.push((hops, p, format!("the ancestor `{}`", pe.qualified)));
             }
         }
         for (i, fk) in e.foreign_keys.iter().enumerate() {
-            if fk.pick == Pick::Parent {
-                continue;
+            if fk.pick == Pick::Parent || matches!(fk.pick, Pick::Path(_)) {
+                continue; // reached as an ancestor
             }
             let t = &self.entities[fk.target];
             let via_attr = fk.columns.len() == 1 && e.attributes[fk.columns[0]].name == q;
@@ -70,25 +85,26 @@ impl EntityScope<'_> {
                 ));
             }
         }
+        let union_alternatives = options.len() > 1
+            && options
+                .iter()
+                .all(|o| o.1 == options[0].1 && o.2.starts_with("the ancestor"));
+        if union_alternatives {
+            let t = options[0].1;
+            return Ok((options.into_iter().map(|o| o.0).collect(), t));
+        }
         match options.len() {
             1 => {
                 let (h, t, _) = options.pop().unwrap();
-                Ok((h, t))
+                Ok((vec![h], t))
             }
             0 => {
                 let mut cands: Vec<String> = Vec::new();
                 if e.parent().is_some() {
                     cands.push("parent".into());
                 }
-                let mut cur = e.parent();
-                let mut guard = 0;
-                while let Some(p) = cur {
+                for (_, p) in ancestors(self.entities, self.entity) {
                     cands.push(self.entities[p].name.clone());
-                    cur = self.entities[p].parent();
-                    guard += 1;
-                    if guard > self.entities.len() {
-                        break;
-                    }
                 }
                 for fk in &e.foreign_keys {
                     cands.push(self.entities[fk.target].name.clone());
@@ -120,23 +136,37 @@ impl EntityScope<'_> {
 
 impl Scope for EntityScope<'_> {
     fn column(&self, name: &str, span: Span) -> Result<(ColRef, Type), Diagnostic> {
-        let (hops, target, attr_name) = match name.rsplit_once('.') {
-            None => (Vec::new(), self.entity, name),
+        if let Some((q, _)) = name.rsplit_once('.') {
+            // Anchors and other single-column uses need one path.
+            self.qualifier(q, span.sub(0, q.chars().count() as u32))?;
+        }
+        let mut cols = self.columns(name, span)?;
+        Ok(cols.remove(0))
+    }
+
+    fn columns(&self, name: &str, span: Span) -> Result<Vec<(ColRef, Type)>, Diagnostic> {
+        let (paths, target, attr_name) = match name.rsplit_once('.') {
+            None => (vec![Vec::new()], self.entity, name),
             Some((q, a)) => {
-                let (h, t) = self.qualifier(q, span.sub(0, q.chars().count() as u32))?;
+                let (h, t) = self.qualifier_paths(q, span.sub(0, q.chars().count() as u32))?;
                 (h, t, a)
             }
         };
         let t = &self.entities[target];
         match t.attr(attr_name) {
-            Some(a) => Ok((
-                ColRef {
-                    hops,
-                    entity: target,
-                    attr: a,
-                },
-                t.attributes[a].ty,
-            )),
+            Some(a) => Ok(paths
+                .into_iter()
+                .map(|hops| {
+                    (
+                        ColRef {
+                            hops,
+                            entity: target,
+                            attr: a,
+                        },
+                        t.attributes[a].ty,
+                    )
+                })
+                .collect()),
             None => {
                 // Point at the attribute part of a qualified name.
                 let prefix = name.chars().count() - attr_name.chars().count();
@@ -164,7 +194,18 @@ impl Scope for EntityScope<'_> {
         let e = &self.entities[self.entity];
         match b {
             Builtin::Row => Ok(()),
-            Builtin::ChildIndex if e.parent().is_some() => Ok(()),
+            Builtin::ChildIndex if e.parent().is_some() || matches!(e.rows, Rows::Union(_)) => {
+                Ok(())
+            }
+            Builtin::UnionIndex if matches!(e.rows, Rows::Union(_)) => Ok(()),
+            Builtin::UnionIndex => Err(Diagnostic::error(
+                codes::BAD_PARENT,
+                Some(span),
+                format!(
+                    "`union_index` needs `rows: {{union: …}}`, and `{}` has none",
+                    e.name
+                ),
+            )),
             Builtin::ChildIndex => Err(Diagnostic::error(
                 codes::BAD_PARENT,
                 Some(span),
@@ -194,6 +235,93 @@ impl Scope for EntityScope<'_> {
     }
 }
 
+/// Gives every `random()` call its own stream: a hidden argument, the hash of the site and
+/// the call's position in the expression, so draws depend on names and never on spans.
+pub(super) fn seed_randoms(e: &mut Expr, site: &str, k: &mut u32) {
+    match &mut e.kind {
+        ExprKind::Call(Func::Random, args) => {
+            if args.is_empty() {
+                let salt = crate::generate::rng::hash_name(&format!("{site}#random{k}"));
+                *k += 1;
+                args.push(Expr {
+                    kind: ExprKind::Lit(Value::Int(salt as i64)),
+                    ty: Type::Int64,
+                    span: e.span,
+                });
+            }
+        }
+        ExprKind::Lit(_) | ExprKind::Col(_) | ExprKind::Builtin(_) => {}
+        ExprKind::Unary(_, x) => seed_randoms(x, site, k),
+        ExprKind::Binary(_, a, b) => {
+            seed_randoms(a, site, k);
+            seed_randoms(b, site, k);
+        }
+        ExprKind::Call(_, args) => args.iter_mut().for_each(|a| seed_randoms(a, site, k)),
+        ExprKind::Case { whens, otherwise } => {
+            for (c, v) in whens {
+                seed_randoms(c, site, k);
+                seed_randoms(v, site, k);
+            }
+            if let Some(o) = otherwise {
+                seed_randoms(o, site, k);
+            }
+        }
+        ExprKind::IsNull { expr, .. } => seed_randoms(expr, site, k),
+        ExprKind::In { expr, list, .. } => {
+            seed_randoms(expr, site, k);
+            list.iter_mut().for_each(|a| seed_randoms(a, site, k));
+        }
+    }
+}
+
+/// Whether a column reference can be null: a hop that may reach no row, or a nullable
+/// attribute at its end.
+fn col_nullable(entities: &[Entity], from: EntityId, c: &ColRef) -> bool {
+    let mut cur = from;
+    for h in &c.hops {
+        match h {
+            Hop::Parent => cur = entities[cur].parent().unwrap_or(cur),
+            Hop::Source(_) => return true,
+            Hop::Fk(f) => {
+                let fk = &entities[cur].foreign_keys[*f];
+                if fk.optional() {
+                    return true;
+                }
+                cur = fk.target;
+            }
+        }
+    }
+    entities[c.entity].attributes[c.attr].nullable
+}
+
+/// Whether an expression can evaluate to null (conservatively).
+fn expr_nullable(entities: &[Entity], from: EntityId, e: &Expr) -> bool {
+    let n = |x: &Expr| expr_nullable(entities, from, x);
+    match &e.kind {
+        ExprKind::Lit(v) => *v == Value::Null,
+        ExprKind::Col(c) => col_nullable(entities, from, c),
+        ExprKind::Builtin(_) => false,
+        ExprKind::Unary(_, x) => n(x),
+        ExprKind::Binary(op, a, b) => {
+            let zero_div = matches!(op, BinOp::Div | BinOp::Rem)
+                && !matches!(&b.kind, ExprKind::Lit(v) if v.display() != "0" && *v != Value::Null);
+            zero_div || n(a) || n(b)
+        }
+        ExprKind::Call(f, args) => match f {
+            Func::Coalesce => args.iter().all(n),
+            Func::Concat | Func::Random => false,
+            Func::If => n(&args[1]) || n(&args[2]),
+            Func::Ln | Func::Sqrt => true,
+            _ => args.iter().any(n),
+        },
+        ExprKind::Case { whens, otherwise } => {
+            otherwise.as_ref().is_none_or(|o| n(o)) || whens.iter().any(|(_, v)| n(v))
+        }
+        ExprKind::IsNull { .. } => false,
+        ExprKind::In { expr, list, .. } => n(expr) || list.iter().any(n),
+    }
+}
+
 fn hopsless(name: &str) -> bool {
     !name.contains('.')
 }
@@ -208,6 +336,19 @@ pub fn expected_rows(entities: &[Entity], eid: EntityId) -> f64 {
             Rows::PerParent { parent, count, .. } => {
                 n *= count.mean();
                 cur = *parent;
+            }
+            Rows::Union(members) => {
+                let mut total = 0.0;
+                for m in members {
+                    total += match m {
+                        Rows::Scaled(r) | Rows::Fixed(r) => *r as f64,
+                        Rows::PerParent { parent, count, .. } => {
+                            count.mean() * expected_rows(entities, *parent)
+                        }
+                        Rows::Union(_) => 0.0,
+                    };
+                }
+                return n * total;
             }
         }
     }
@@ -240,7 +381,15 @@ fn generator_keys(a: &ast::AttributeSpec) -> Vec<(&'static str, Span)> {
 }
 
 impl Resolver<'_> {
-    fn check_expr(&mut self, eid: EntityId, text: &Sp<String>, offset: u32) -> Option<Expr> {
+    /// Checks an expression over entity `eid`. `site` names where it is used (e.g.
+    /// `shop.orders.total`), which seeds its `random()` calls.
+    fn check_expr(
+        &mut self,
+        eid: EntityId,
+        text: &Sp<String>,
+        offset: u32,
+        site: &str,
+    ) -> Option<Expr> {
         let scope = EntityScope {
             entities: &self.entities,
             domains: &self.domains,
@@ -270,7 +419,9 @@ impl Resolver<'_> {
                 );
             }
         }
-        e
+        let mut e = e?;
+        seed_randoms(&mut e, site, &mut 0);
+        Some(e)
     }
 
     fn expr_offset(&self, eid: EntityId, aid: Option<AttrId>, field: &str) -> u32 {
@@ -299,31 +450,110 @@ impl Resolver<'_> {
     }
 
     pub(super) fn generators(&mut self) {
-        // Count `when` conditions are evaluated on the parent row.
+        // Count `when` conditions and count expressions are evaluated on the parent row.
         for eid in 0..self.entities.len() {
             let ast = self.asts[eid];
-            if let ast::RowsSpec::Per(ast::PerRows { when: Some(w), .. }) = &ast.rows.value {
-                let Rows::PerParent { parent, .. } = self.entities[eid].rows else {
-                    continue;
-                };
-                let off = self.quoted_offset(w.span);
-                if let Some(e) = self.check_expr(parent, w, off) {
-                    if e.ty != Type::Bool && e.ty != Type::Null {
-                        self.err(
-                            codes::EXPR_TYPE,
-                            w.span,
-                            format!("`when` must be a bool expression, found {}", e.ty),
-                            Some("compare with `=`, `!=`, `<` …".into()),
-                        );
-                    } else if let Rows::PerParent { when, .. } = &mut self.entities[eid].rows {
-                        *when = Some(e);
-                    }
+            let q = self.entities[eid].qualified.clone();
+            match &ast.rows.value {
+                ast::RowsSpec::Per(p) => {
+                    let mut rows = std::mem::replace(&mut self.entities[eid].rows, Rows::Fixed(0));
+                    self.member_exprs(p, &mut rows, &format!("{q}#rows"));
+                    self.entities[eid].rows = rows;
                 }
+                ast::RowsSpec::Union(u) => {
+                    let mut rows = std::mem::replace(&mut self.entities[eid].rows, Rows::Fixed(0));
+                    if let Rows::Union(members) = &mut rows {
+                        for (k, (m, r)) in u.union.iter().zip(members.iter_mut()).enumerate() {
+                            if let ast::RowsSpec::Per(p) = &m.value {
+                                self.member_exprs(p, r, &format!("{q}#rows{k}"));
+                            }
+                        }
+                    }
+                    self.entities[eid].rows = rows;
+                }
+                _ => {}
             }
         }
         for eid in 0..self.entities.len() {
             for aid in 0..self.entities[eid].attributes.len() {
                 self.generator(eid, aid);
+            }
+        }
+        self.nullability();
+    }
+
+    /// Marks derived attributes nullable when their source can be null: expressions over
+    /// nullable columns or hops that may reach no row, and times relative to a nullable
+    /// anchor. Iterates to a fixpoint because attributes derive from one another.
+    fn nullability(&mut self) {
+        loop {
+            let mut changed = false;
+            for eid in 0..self.entities.len() {
+                for aid in 0..self.entities[eid].attributes.len() {
+                    let a = &self.entities[eid].attributes[aid];
+                    if a.nullable {
+                        continue;
+                    }
+                    let null = match &a.generator {
+                        Generator::Expr(x) => expr_nullable(&self.entities, eid, x),
+                        Generator::Relative { anchor, .. } => {
+                            col_nullable(&self.entities, eid, anchor)
+                        }
+                        _ => false,
+                    };
+                    if null {
+                        self.entities[eid].attributes[aid].nullable = true;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// Checks a `per` source's `when` (bool) and count `expr` (integer) over the parent row.
+    fn member_exprs(&mut self, p: &ast::PerRows, rows: &mut Rows, site: &str) {
+        let Rows::PerParent {
+            parent,
+            count,
+            when,
+        } = rows
+        else {
+            return;
+        };
+        let parent = *parent;
+        if let Some(w) = &p.when {
+            let off = self.quoted_offset(w.span);
+            if let Some(e) = self.check_expr(parent, w, off, &format!("{site}#when")) {
+                if e.ty != Type::Bool && e.ty != Type::Null {
+                    self.err(
+                        codes::EXPR_TYPE,
+                        w.span,
+                        format!("`when` must be a bool expression, found {}", e.ty),
+                        Some("compare with `=`, `!=`, `<` …".into()),
+                    );
+                } else {
+                    *when = Some(e);
+                }
+            }
+        }
+        if let (ast::CountSpec::Dist(d), CountBase::Expr(slot)) = (&p.count.value, &mut count.base)
+            && let Some(x) = &d.expr
+        {
+            let off = self.quoted_offset(x.span);
+            if let Some(e) = self.check_expr(parent, x, off, &format!("{site}#count")) {
+                if e.ty.is_integer() || e.ty == Type::Null {
+                    **slot = e;
+                } else {
+                    self.err(
+                        codes::EXPR_TYPE,
+                        x.span,
+                        format!("a count expression must be an integer, found {}", e.ty),
+                        Some("convert with `int(…)`, `floor(…)` or `round(…)`".into()),
+                    );
+                }
             }
         }
     }
@@ -378,6 +608,7 @@ impl Resolver<'_> {
                 &["after", "before"][..],
             ),
             ("pick", a.pick.as_ref().map(|s| s.span), &["ref"][..]),
+            ("lookup", a.lookup.as_ref().map(|s| s.span), &["ref"][..]),
             (
                 "hierarchy",
                 a.hierarchy.as_ref().map(|s| s.span),
@@ -405,7 +636,8 @@ impl Resolver<'_> {
         // Conditional presence.
         if let Some(w) = &a.when {
             let off = self.expr_offset(eid, Some(aid), "when");
-            if let Some(e) = self.check_expr(eid, w, off) {
+            let site = format!("{}.{name}#when", self.entities[eid].qualified);
+            if let Some(e) = self.check_expr(eid, w, off, &site) {
                 if e.ty != Type::Bool && e.ty != Type::Null {
                     self.err(
                         codes::EXPR_TYPE,
@@ -912,7 +1144,8 @@ impl Resolver<'_> {
             "expr" => {
                 let t = a.expr.as_ref().unwrap();
                 let off = self.expr_offset(eid, Some(aid), "expr");
-                let Some(e) = self.check_expr(eid, t, off) else {
+                let site = format!("{}.{name}", self.entities[eid].qualified);
+                let Some(e) = self.check_expr(eid, t, off, &site) else {
                     return;
                 };
                 if !ty.accepts(e.ty) {
@@ -1039,6 +1272,7 @@ impl Resolver<'_> {
                 let Generator::Ref { fk, .. } = self.entities[eid].attributes[aid].generator else {
                     return;
                 };
+                self.pick_exprs(eid, aid, fk);
                 if self.entities[eid].foreign_keys[fk].optional() {
                     self.entities[eid].attributes[aid].nullable = true;
                 }
@@ -1063,6 +1297,78 @@ impl Resolver<'_> {
             _ => unreachable!(),
         };
         self.entities[eid].attributes[aid].generator = generator;
+    }
+
+    /// Checks the expressions of `lookup` and `nth_child` picks (once per foreign key, on its
+    /// first column): a lookup value must have the target key's type, an index an integer.
+    fn pick_exprs(&mut self, eid: EntityId, aid: AttrId, fk: FkId) {
+        let f = self.entities[eid].foreign_keys[fk].clone();
+        if f.columns[0] != aid {
+            return;
+        }
+        let a = self.attr_ast(eid, aid);
+        let site = format!(
+            "{}.{}",
+            self.entities[eid].qualified, self.entities[eid].attributes[aid].name
+        );
+        match &f.pick {
+            Pick::Lookup(_) => {
+                let Some(l) = &a.lookup else { return };
+                let key = f.target_columns[0];
+                let kt = self.entities[f.target].attributes[key].ty;
+                let off = self.quoted_offset(l.span);
+                let Some(e) = self.check_expr(eid, l, off, &format!("{site}#lookup")) else {
+                    return;
+                };
+                if e.ty != Type::Null
+                    && !e.ty.same_key_type(kt)
+                    && !(e.ty.is_integer() && kt.is_integer())
+                {
+                    let msg = format!(
+                        "`lookup` gives {} values, but the key `{}.{}` is {kt}",
+                        e.ty,
+                        self.entities[f.target].qualified,
+                        self.entities[f.target].attributes[key].name
+                    );
+                    return self.err(
+                        codes::KEY_TYPE_MISMATCH,
+                        l.span,
+                        msg,
+                        Some(
+                            "give a value of the key's type (e.g. `to_string(…)` or `int(…)`)"
+                                .into(),
+                        ),
+                    );
+                }
+                self.entities[eid].foreign_keys[fk].pick = Pick::Lookup(Box::new(e));
+            }
+            Pick::NthChild { paths, member, .. } => {
+                let (paths, member) = (paths.clone(), *member);
+                let Some(p) = &a.pick else { return };
+                let ast::PickSpec::NthChild(n) = &p.value else {
+                    return;
+                };
+                let text = Sp::new(n.nth_child.clone(), p.span);
+                let off = self.quoted_offset(p.span);
+                let Some(e) = self.check_expr(eid, &text, off, &format!("{site}#nth_child")) else {
+                    return;
+                };
+                if !(e.ty.is_integer() || e.ty == Type::Null) {
+                    return self.err(
+                        codes::EXPR_TYPE,
+                        p.span,
+                        format!("`nth_child` must be an integer expression, found {}", e.ty),
+                        Some("e.g. `child_index` or `1 + int(random() * n)`".into()),
+                    );
+                }
+                self.entities[eid].foreign_keys[fk].pick = Pick::NthChild {
+                    paths,
+                    index: Box::new(e),
+                    member,
+                };
+            }
+            _ => {}
+        }
     }
 
     fn seasonality(&mut self, a: &ast::AttributeSpec, ty: Type) -> Option<Seasonality> {

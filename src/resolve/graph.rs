@@ -24,9 +24,7 @@ pub(super) fn check(entities: &[Entity], diags: &mut Vec<Diagnostic>) -> Vec<Ent
             .filter(|f| f.target != e.id)
             .map(|f| f.target)
             .collect();
-        if let Some(p) = e.parent() {
-            targets.push(p);
-        }
+        targets.extend(e.row_parents());
         targets.sort_unstable();
         targets.dedup();
         for t in targets {
@@ -41,7 +39,7 @@ pub(super) fn check(entities: &[Entity], diags: &mut Vec<Diagnostic>) -> Vec<Ent
             let path = cycle_path(&ids, |a| {
                 let e = &entities[a];
                 let mut t: Vec<EntityId> = e.foreign_keys.iter().map(|f| f.target).collect();
-                t.extend(e.parent());
+                t.extend(e.row_parents());
                 t
             });
             let first = path[0];
@@ -126,6 +124,10 @@ fn deps(entities: &[Entity], n: Node) -> Vec<Node> {
                     out.push(Node::Rows(cur));
                     cur = entities[cur].parent().unwrap_or(cur);
                 }
+                Hop::Source(k) => {
+                    out.push(Node::Rows(cur));
+                    cur = entities[cur].sources()[*k].unwrap_or(cur);
+                }
                 Hop::Fk(f) => {
                     let fk = &entities[cur].foreign_keys[*f];
                     for col in &fk.columns {
@@ -146,17 +148,31 @@ fn deps(entities: &[Entity], n: Node) -> Vec<Node> {
     };
     match n {
         Node::Rows(e) => {
-            if let Rows::PerParent { parent, when, .. } = &entities[e].rows {
-                out.push(Node::Rows(*parent));
-                if let Some(w) = when {
-                    expr_deps(w, *parent, &mut out);
+            let members = match &entities[e].rows {
+                Rows::Union(m) => m.iter().collect(),
+                r => vec![r],
+            };
+            for m in members {
+                if let Rows::PerParent {
+                    parent,
+                    when,
+                    count,
+                } = m
+                {
+                    out.push(Node::Rows(*parent));
+                    if let Some(w) = when {
+                        expr_deps(w, *parent, &mut out);
+                    }
+                    if let CountBase::Expr(x) = &count.base {
+                        expr_deps(x, *parent, &mut out);
+                    }
                 }
             }
         }
         Node::Attr(e, a) => {
             let ent = &entities[e];
             let attr = &ent.attributes[a];
-            if ent.parent().is_some() {
+            if !ent.row_parents().is_empty() {
                 out.push(Node::Rows(e));
             }
             if let Some(w) = &attr.when {
@@ -177,8 +193,24 @@ fn deps(entities: &[Entity], n: Node) -> Vec<Node> {
                         out.push(Node::Rows(f.target));
                         out.push(Node::Attr(f.target, f.target_columns[*column]));
                     }
-                    if let Pick::Weighted(w) = f.pick {
-                        out.push(Node::Attr(f.target, w));
+                    match &f.pick {
+                        Pick::Weighted(w) => out.push(Node::Attr(f.target, *w)),
+                        Pick::Lookup(x) => {
+                            expr_deps(x, e, &mut out);
+                            out.extend(f.target_columns.iter().map(|&c| Node::Attr(f.target, c)));
+                        }
+                        Pick::Path(paths) => {
+                            for p in paths {
+                                col_deps_rows(entities, p, e, &mut out);
+                            }
+                        }
+                        Pick::NthChild { paths, index, .. } => {
+                            for p in paths {
+                                col_deps_rows(entities, p, e, &mut out);
+                            }
+                            expr_deps(index, e, &mut out);
+                        }
+                        _ => {}
                     }
                     if let Some(w) = &f.when {
                         expr_deps(w, e, &mut out);
@@ -190,6 +222,68 @@ fn deps(entities: &[Entity], n: Node) -> Vec<Node> {
     }
     out.retain(|d| *d != n || matches!(n, Node::Attr(..)));
     out
+}
+
+/// The order in which the plan can fix row counts: every entity after the entities whose
+/// rows its own count needs — its `per` parents and union sources, and every entity whose
+/// rows the `when` and count expressions over those parents reach (through parent hops,
+/// picks and rollups). Generation order (`Ir::order`) follows references instead.
+pub fn row_order(entities: &[Entity]) -> Vec<EntityId> {
+    let needs: Vec<Vec<EntityId>> = entities
+        .iter()
+        .map(|e| {
+            let mut seen = std::collections::HashSet::new();
+            let mut stack = deps(entities, Node::Rows(e.id));
+            let mut out = e.row_parents();
+            while let Some(n) = stack.pop() {
+                if !seen.insert(n) {
+                    continue;
+                }
+                if let Node::Rows(x) = n
+                    && x != e.id
+                {
+                    out.push(x);
+                }
+                if n != Node::Rows(e.id) {
+                    stack.extend(deps(entities, n));
+                }
+            }
+            out.sort_unstable();
+            out.dedup();
+            out
+        })
+        .collect();
+    let mut order = Vec::with_capacity(entities.len());
+    let mut state = vec![0u8; entities.len()]; // 0 new, 1 visiting, 2 done
+    fn visit(e: EntityId, needs: &[Vec<EntityId>], state: &mut [u8], order: &mut Vec<EntityId>) {
+        if state[e] != 0 {
+            return; // done, or a cycle the resolver has already reported
+        }
+        state[e] = 1;
+        for &x in &needs[e] {
+            visit(x, needs, state, order);
+        }
+        state[e] = 2;
+        order.push(e);
+    }
+    for e in 0..entities.len() {
+        visit(e, &needs, &mut state, &mut order);
+    }
+    order
+}
+
+/// The row sets a hop path (through parents and union sources) needs.
+fn col_deps_rows(entities: &[Entity], path: &[Hop], from: EntityId, out: &mut Vec<Node>) {
+    let mut cur = from;
+    for h in path {
+        out.push(Node::Rows(cur));
+        cur = match h {
+            Hop::Parent => entities[cur].parent().unwrap_or(cur),
+            Hop::Source(k) => entities[cur].sources()[*k].unwrap_or(cur),
+            Hop::Fk(f) => entities[cur].foreign_keys[*f].target,
+        };
+    }
+    out.push(Node::Rows(cur));
 }
 
 fn attribute_cycles(entities: &[Entity], diags: &mut Vec<Diagnostic>) {

@@ -6,6 +6,7 @@
 
 pub mod expr;
 mod graph;
+pub use graph::row_order;
 pub mod reserved;
 
 use crate::codes;
@@ -465,9 +466,46 @@ impl<'a> Resolver<'a> {
                         when: None,
                     }
                 }
+                ast::RowsSpec::Union(u) => {
+                    let Some(rows) = self.union_rows(eid, u) else {
+                        continue;
+                    };
+                    rows
+                }
             };
             self.entities[eid].rows = rows;
         }
+    }
+
+    /// The members of `rows: {union: [...]}`, each resolved like a `rows` of its own.
+    fn union_rows(&mut self, eid: EntityId, u: &ast::UnionRows) -> Option<Rows> {
+        let domain = self.entities[eid].domain;
+        let mut members = Vec::new();
+        for m in &u.union {
+            members.push(match &m.value {
+                ast::RowsSpec::Scaled(n) => Rows::Scaled(*n),
+                ast::RowsSpec::Fixed(f) => Rows::Fixed(f.fixed),
+                ast::RowsSpec::Per(p) => {
+                    let parent = self.lookup_entity(domain, &p.per.value, p.per.span)?;
+                    if parent == eid {
+                        self.err(
+                            codes::BAD_PARENT,
+                            p.per.span,
+                            "a union member cannot be generated per row of its own entity",
+                            None,
+                        );
+                        return None;
+                    }
+                    Rows::PerParent {
+                        parent,
+                        count: self.count(&p.count)?,
+                        when: None,
+                    }
+                }
+                ast::RowsSpec::Union(_) => return None, // refused by the loader
+            });
+        }
+        Some(Rows::Union(members))
     }
 
     fn count(&mut self, c: &Sp<ast::CountSpec>) -> Option<CountDist> {
@@ -486,12 +524,14 @@ impl<'a> Resolver<'a> {
                 zero_inflated,
                 shift,
                 max,
+                expr,
             }) => {
                 let n_bases = [
                     uniform.is_some(),
                     poisson.is_some(),
                     geometric.is_some(),
                     bernoulli.is_some(),
+                    expr.is_some(),
                 ]
                 .iter()
                 .filter(|b| **b)
@@ -500,12 +540,19 @@ impl<'a> Resolver<'a> {
                     self.err(
                         if n_bases == 0 { codes::MISSING_KEY } else { codes::CONFLICT },
                         c.span,
-                        "`count` takes exactly one of `uniform`, `poisson`, `geometric`, `bernoulli`",
+                        "`count` takes exactly one of `uniform`, `poisson`, `geometric`, `bernoulli`, `expr`",
                         Some("e.g. `count: {poisson: 2.4}` or `count: {uniform: [1, 5]}`".into()),
                     );
                     return None;
                 }
-                let base = if let Some((a, b)) = uniform {
+                let base = if expr.is_some() {
+                    // Checked against the parent's scope in `generators`.
+                    CountBase::Expr(Box::new(Expr {
+                        kind: ExprKind::Lit(Value::Null),
+                        ty: Type::Null,
+                        span: c.span,
+                    }))
+                } else if let Some((a, b)) = uniform {
                     if a > b {
                         self.err(
                             codes::BAD_RANGE,
@@ -662,6 +709,53 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Checks that a `lookup` reference can find its target by key value: no other `pick`,
+    /// a fixed row count (so the plan can map every key value to its row) and a single-column
+    /// key. The expression itself is checked in `generators`.
+    fn lookup_pick(
+        &mut self,
+        target: EntityId,
+        pick: Option<&Sp<ast::PickSpec>>,
+        span: Span,
+    ) -> Option<Pick> {
+        if let Some(p) = pick {
+            self.err(
+                codes::CONFLICT,
+                p.span,
+                "a reference takes `lookup` or `pick`, not both",
+                None,
+            );
+            return None;
+        }
+        let t = &self.entities[target];
+        if !matches!(t.rows, Rows::Fixed(_)) {
+            let msg = format!(
+                "`lookup` needs `{}` to have `rows: {{fixed: n}}`",
+                t.qualified
+            );
+            self.err(
+                codes::BAD_KEY,
+                span,
+                msg,
+                Some("key values are mapped to rows when the plan is made, which needs a fixed set of rows".into()),
+            );
+            return None;
+        }
+        if t.primary_key.len() != 1 {
+            let msg = format!(
+                "`lookup` needs `{}` to have a single-column key",
+                t.qualified
+            );
+            self.err(codes::BAD_KEY, span, msg, None);
+            return None;
+        }
+        Some(Pick::Lookup(Box::new(Expr {
+            kind: ExprKind::Lit(Value::Null),
+            ty: Type::Null,
+            span,
+        })))
+    }
+
     /// Resolves `ref` targets into foreign keys, groups composite keys, picks, and inherits
     /// key types.
     fn foreign_keys(&mut self) {
@@ -672,6 +766,7 @@ impl<'a> Resolver<'a> {
             column: AttrId,
             pick: Option<Sp<ast::PickSpec>>,
             hierarchy: Option<u32>,
+            lookup: Option<Span>,
             span: Span,
         }
         let mut per_entity: Vec<Vec<RefAttr>> =
@@ -814,6 +909,7 @@ impl<'a> Resolver<'a> {
                     column,
                     pick: a.pick.clone(),
                     hierarchy,
+                    lookup: a.lookup.as_ref().map(|l| l.span),
                     span: r.span,
                 });
             }
@@ -870,15 +966,79 @@ impl<'a> Resolver<'a> {
                     );
                     continue;
                 }
+                let sources = self.entities[eid].sources();
                 let pick = if let Some(depth) = first.hierarchy {
                     Pick::Hierarchy { depth }
+                } else if let Some(lspan) = first.lookup {
+                    match self.lookup_pick(first.target, first.pick.as_ref(), lspan) {
+                        Some(p) => p,
+                        None => continue,
+                    }
                 } else {
                     match &first.pick {
                         None if Some(first.target) == parent && !parent_bound => {
                             parent_bound = true;
                             Pick::Parent
                         }
+                        // A union member's parent: the row's source row (null on other members).
+                        None if sources.contains(&Some(first.target)) => Pick::Path(
+                            (0..sources.len())
+                                .filter(|&k| sources[k] == Some(first.target))
+                                .map(|k| vec![Hop::Source(k)])
+                                .collect(),
+                        ),
                         None => Pick::Uniform,
+                        Some(p) if matches!(&p.value, ast::PickSpec::Named(n) if n == "ancestor") =>
+                        {
+                            let paths = ancestor_paths(&self.entities, eid, first.target);
+                            if paths.is_empty() {
+                                let msg = format!(
+                                    "`pick: ancestor` needs `{}` to be an ancestor of `{}` (through `per` parents or `union` sources)",
+                                    self.entities[first.target].qualified,
+                                    self.entities[eid].qualified
+                                );
+                                self.err(codes::BAD_PARENT, p.span, msg, None);
+                                continue;
+                            }
+                            Pick::Path(paths)
+                        }
+                        Some(p) if matches!(&p.value, ast::PickSpec::NthChild(_)) => {
+                            // The target's parent, or the first union member whose parent
+                            // is an ancestor of this row.
+                            let t = &self.entities[first.target];
+                            let (paths, member) = match t.parent() {
+                                Some(g) => (ancestor_paths(&self.entities, eid, g), None),
+                                None => t
+                                    .sources()
+                                    .iter()
+                                    .enumerate()
+                                    .filter_map(|(k, g)| {
+                                        let p = ancestor_paths(&self.entities, eid, (*g)?);
+                                        (!p.is_empty()).then_some((p, Some(k)))
+                                    })
+                                    .next()
+                                    .unwrap_or_default(),
+                            };
+                            if paths.is_empty() {
+                                let msg = format!(
+                                    "`pick: {{nth_child: …}}` needs `{}` to be generated `per` an ancestor of `{}`",
+                                    self.entities[first.target].qualified,
+                                    self.entities[eid].qualified
+                                );
+                                self.err(codes::BAD_PARENT, p.span, msg, Some("e.g. invoice lines (per invoices per orders) can pick the n-th line of their order".into()));
+                                continue;
+                            }
+                            // The index expression is checked in `generators`.
+                            Pick::NthChild {
+                                paths,
+                                index: Box::new(Expr {
+                                    kind: ExprKind::Lit(Value::Null),
+                                    ty: Type::Null,
+                                    span: p.span,
+                                }),
+                                member,
+                            }
+                        }
                         Some(p) => match &p.value {
                             ast::PickSpec::Named(n) if n == "uniform" => Pick::Uniform,
                             ast::PickSpec::Named(n) if n == "distinct" => {
@@ -896,9 +1056,11 @@ impl<'a> Resolver<'a> {
                                 parent_bound = true;
                                 Pick::Parent
                             }
+                            ast::PickSpec::NthChild(_) => unreachable!("handled above"),
                             ast::PickSpec::Named(n) => {
-                                let help = did_you_mean(n, ["uniform", "distinct", "parent"]);
-                                self.err(codes::INVALID_VALUE, p.span, format!("unknown pick `{n}`"), help.or(Some("use `uniform`, `distinct`, `parent`, `{zipf: s}` or `{weighted: attribute}`".into())));
+                                let help =
+                                    did_you_mean(n, ["uniform", "distinct", "parent", "ancestor"]);
+                                self.err(codes::INVALID_VALUE, p.span, format!("unknown pick `{n}`"), help.or(Some("use `uniform`, `distinct`, `parent`, `ancestor`, `{zipf: s}`, `{weighted: attribute}` or `{nth_child: expr}`".into())));
                                 continue;
                             }
                             ast::PickSpec::Zipf(ast::ZipfPick { zipf }) => {

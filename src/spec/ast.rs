@@ -157,6 +157,22 @@ pub enum RowsSpec {
     Fixed(FixedRows),
     /// Children per parent row, generated with the parent.
     Per(PerRows),
+    /// Several row sources one after the other (see [`UnionRows`]).
+    Union(UnionRows),
+}
+
+/// An entity fed by several sources, e.g. journal lines posted for invoices, payments and
+/// expenses: `{union: [{per: invoices, count: 3}, {per: payments, count: 2}, 500]}`. Each
+/// member is a row count, `{fixed: n}` or `{per: parent, count: …}`; rows come member by
+/// member. A member's parent is reachable in expressions by its name (null on rows of other
+/// members), a `ref` to it picks it, and the `union_index` built-in (1-based) tells the
+/// members apart.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnionRows {
+    /// The members, in row order (at least two; no nested unions).
+    #[schemars(with = "Vec<RowsSpec>")]
+    pub union: Vec<Sp<RowsSpec>>,
 }
 
 #[derive(Clone, Debug, JsonSchema)]
@@ -203,6 +219,11 @@ pub struct CountDistSpec {
     pub shift: Option<u64>,
     /// Upper cap on the count.
     pub max: Option<u64>,
+    /// An integer expression over the parent row giving the count, e.g.
+    /// `{expr: "days_between(start_date, end_date) + 1"}` (negative or null means 0).
+    /// `random()` in it draws per parent row.
+    #[schemars(with = "Option<String>")]
+    pub expr: Option<Sp<String>>,
 }
 
 /// Partitioning: a string partition key derived from a date or timestamp attribute.
@@ -275,8 +296,15 @@ pub struct AttributeSpec {
     #[serde(rename = "ref")]
     pub reference: Option<Sp<String>>,
     /// How the referenced row is picked: `uniform` (default), `distinct`, `{zipf: s}`,
-    /// `{weighted: attribute}`.
+    /// `{weighted: attribute}`, `ancestor` or `{nth_child: "<expr>"}`.
     pub pick: Option<Sp<PickSpec>>,
+    /// With `ref`: pick the referenced row by its key value instead, e.g.
+    /// `lookup: "case when debit > 0 then 1100 else 4000 end"` picks the account whose key is
+    /// 1100 or 4000. The target needs `rows: {fixed: n}` and a single-column key; a value with
+    /// no matching row stops `lab compile` with an error naming it, and null gives a null
+    /// reference. `random()` in it draws per row.
+    #[schemars(with = "Option<String>")]
+    pub lookup: Option<Sp<String>>,
     /// For a self-reference: the hierarchy's depth (number of levels).
     pub hierarchy: Option<Sp<HierarchySpec>>,
     /// A rollup from child rows: `{sum: child.attr}`, `{count: child}`, `{min: …}`, `{max: …}`.
@@ -417,10 +445,23 @@ pub enum FakeSpec {
 #[derive(Clone, Debug, JsonSchema)]
 #[serde(untagged)]
 pub enum PickSpec {
-    /// `uniform` or `distinct` (no repeats among the children of one parent).
+    /// `uniform`, `distinct` (no repeats among the children of one parent), or `ancestor`
+    /// (the row's own ancestor of the referenced entity, reached through `per` parents and
+    /// `union` sources: e.g. an order line's customer).
     Named(String),
     Zipf(ZipfPick),
     Weighted(WeightedPick),
+    NthChild(NthChildPick),
+}
+
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NthChildPick {
+    /// The referenced entity is generated `per` an ancestor of this row; pick that ancestor's
+    /// child number `<expr>` (1-based; out of range gives null). E.g. an invoice line's
+    /// order line: `{nth_child: "child_index"}`; a random order of the customer:
+    /// `{nth_child: "1 + int(random() * customers.order_count)"}`.
+    pub nth_child: String,
 }
 
 #[derive(Clone, Debug, JsonSchema)]

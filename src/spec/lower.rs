@@ -40,6 +40,7 @@ pub const ATTRIBUTE_KEYS: &[&str] = &[
     "expr",
     "ref",
     "pick",
+    "lookup",
     "hierarchy",
     "rollup",
     "min",
@@ -447,7 +448,15 @@ fn lower_rows(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RowsSpec>> 
             unsigned(node, "`rows`", diags).map(|n| Sp::new(RowsSpec::Scaled(n), node.span))
         }
         NodeKind::Map(_) => {
-            let r = MapReader::new(node, "`rows`", &["fixed", "per", "count", "when"], diags)?;
+            let r = MapReader::new(
+                node,
+                "`rows`",
+                &["fixed", "per", "count", "when", "union"],
+                diags,
+            )?;
+            if let Some(u) = r.get("union") {
+                return lower_union(node, u, diags);
+            }
             if let Some(f) = r.get("fixed") {
                 if let Some(k) = r.key_span("per") {
                     diags.push(Diagnostic::error(
@@ -486,6 +495,53 @@ fn lower_rows(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RowsSpec>> 
     }
 }
 
+/// `rows: {union: [member, …]}`: every member is a plain rows spec (no nested unions).
+fn lower_union(node: &Node, u: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RowsSpec>> {
+    let NodeKind::Map(entries) = &node.kind else {
+        return None;
+    };
+    if entries.len() != 1 {
+        diags.push(invalid(
+            node,
+            "`rows: {union: …}` takes no other keys",
+            "put `per`, `count` and `when` inside the union's members",
+        ));
+        return None;
+    }
+    let NodeKind::Seq(items) = &u.kind else {
+        diags.push(shape(
+            u,
+            "`union` must be a list of row sources",
+            Some("e.g. `union: [{per: invoices, count: 3}, {per: payments, count: 2}]`"),
+        ));
+        return None;
+    };
+    if items.len() < 2 {
+        diags.push(invalid(
+            u,
+            "`union` needs at least two members",
+            "with one source, write it directly as `rows`",
+        ));
+        return None;
+    }
+    let mut members = Vec::new();
+    for item in items {
+        if let NodeKind::Map(e) = &item.kind
+            && e.iter().any(|(k, _)| k.as_scalar() == Some("union"))
+        {
+            diags.push(invalid(
+                item,
+                "a `union` member cannot be a union",
+                "list all sources in one `union`",
+            ));
+            continue;
+        }
+        members.extend(lower_rows(item, diags));
+    }
+    (members.len() == items.len())
+        .then(|| Sp::new(RowsSpec::Union(UnionRows { union: members }), node.span))
+}
+
 fn lower_count(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<CountSpec>> {
     match &node.kind {
         NodeKind::Scalar { .. } => {
@@ -500,6 +556,7 @@ fn lower_count(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<CountSpec>
                 "zero_inflated",
                 "shift",
                 "max",
+                "expr",
             ];
             let r = MapReader::new(node, "`count`", KEYS, diags)?;
             let uniform = r
@@ -517,6 +574,7 @@ fn lower_count(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<CountSpec>
                 .and_then(|n| number(n, "`zero_inflated`", diags));
             let shift = r.get("shift").and_then(|n| unsigned(n, "`shift`", diags));
             let max = r.get("max").and_then(|n| unsigned(n, "`max`", diags));
+            let expr = opt_string(&r, "expr", diags);
             Some(Sp::new(
                 CountSpec::Dist(CountDistSpec {
                     uniform,
@@ -526,6 +584,7 @@ fn lower_count(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<CountSpec>
                     zero_inflated,
                     shift,
                     max,
+                    expr,
                 }),
                 node.span,
             ))
@@ -644,11 +703,19 @@ fn lower_attribute(
     });
     a.expr = opt_string(&r, "expr", diags);
     a.reference = opt_string(&r, "ref", diags);
+    a.lookup = opt_string(&r, "lookup", diags);
     a.pick = r.get("pick").and_then(|n| match &n.kind {
         NodeKind::Scalar { text, .. } => Some(Sp::new(PickSpec::Named(text.clone()), n.span)),
         _ => {
-            let pr = MapReader::new(n, "`pick`", &["zipf", "weighted"], diags)?;
-            if let Some(z) = pr.get("zipf") {
+            let pr = MapReader::new(n, "`pick`", &["zipf", "weighted", "nth_child"], diags)?;
+            if let Some(c) = pr.get("nth_child") {
+                string(c, "`nth_child`", diags).map(|s| {
+                    Sp::new(
+                        PickSpec::NthChild(NthChildPick { nth_child: s.value }),
+                        c.span,
+                    )
+                })
+            } else if let Some(z) = pr.get("zipf") {
                 number(z, "`zipf`", diags)
                     .map(|s| Sp::new(PickSpec::Zipf(ZipfPick { zipf: s }), n.span))
             } else if let Some(w) = pr.get("weighted") {

@@ -51,7 +51,7 @@ fn output_is_identical_across_thread_counts_and_runs() {
         compile(
             &specs_dir(),
             &out,
-            &["--scale", "0.2", "--threads", t, "--format", "both"],
+            &["--scale", "0.05", "--threads", t, "--format", "both"],
         );
         manifests.push(read(out.join("lake/_manifest.json")));
     }
@@ -156,7 +156,7 @@ fn a_killed_run_leaves_the_previous_output_intact() {
             "--threads",
             "1",
             "--scale",
-            "20",
+            "2",
             "--out",
             out.to_str().unwrap(),
         ])

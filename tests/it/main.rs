@@ -4,6 +4,7 @@
 //! set-up step when they are missing.
 
 mod common;
+mod domains;
 mod emit;
 mod engine;
 mod frontend;

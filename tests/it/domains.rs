@@ -1,0 +1,152 @@
+//! The shipped enterprise model: the five domain specs compile, and every business invariant
+//! under `tests/invariants/` holds on the generated lake (checked by DuckDB) at two seeds and
+//! two scales; the tutorial's new domain compiles beside them by YAML alone.
+
+use crate::common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("lab-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn compile(specs: &Path, out: &Path, scale: &str, seed: &str) {
+    let o = lab(&[
+        "compile",
+        "--quiet",
+        "--specs",
+        specs.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--scale",
+        scale,
+        "--seed",
+        seed,
+    ]);
+    assert!(
+        o.status.success(),
+        "lab compile failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+fn invariants(lake: &Path) -> String {
+    let o = Command::new(python())
+        .arg(root().join("tests/tools/invariants.py"))
+        .arg("--lake")
+        .arg(lake)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "invariants failed on {}:\n{out}\n{}",
+        lake.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+#[test]
+fn five_domains_are_shipped() {
+    for d in ["finance", "marketing", "ecommerce", "crm", "web"] {
+        assert!(
+            root().join(format!("specs/{d}.yaml")).is_file(),
+            "specs/{d}.yaml is missing"
+        );
+    }
+    let checked = lab::check(&root().join("specs"));
+    assert!(!checked.has_errors(), "{}", checked.render(false));
+    let ir = checked.ir.unwrap();
+    assert_eq!(ir.domains.len(), 5);
+    for e in &ir.entities {
+        assert!(
+            !e.description.is_empty() && !e.grain.is_empty() && !e.owner.is_empty(),
+            "{} lacks description, grain or owner",
+            e.qualified
+        );
+        for a in &e.attributes {
+            assert!(
+                !a.description.is_empty(),
+                "{}.{} has no description",
+                e.qualified,
+                a.name
+            );
+        }
+    }
+    // Cross-domain links exist.
+    let cross = ir
+        .entities
+        .iter()
+        .flat_map(|e| e.foreign_keys.iter().map(move |f| (e, f)))
+        .filter(|(e, f)| ir.entities[f.target].domain != e.domain)
+        .count();
+    assert!(cross >= 8, "only {cross} cross-domain foreign keys");
+}
+
+#[test]
+fn invariants_hold_at_two_seeds_and_two_scales() {
+    let base = tmp("invariants");
+    let mut reports = Vec::new();
+    for (scale, seed) in [("0.05", "42"), ("0.05", "7"), ("0.15", "42")] {
+        let out = base.join(format!("s{scale}-{seed}"));
+        compile(&root().join("specs"), &out, scale, seed);
+        reports.push(invariants(&out.join("lake")));
+    }
+    let n_ok = reports[0].lines().filter(|l| l.contains(" ok")).count();
+    let n_files = std::fs::read_dir(root().join("tests/invariants"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "sql")
+        })
+        .count();
+    assert!(n_files >= 30, "only {n_files} invariants");
+    assert!(
+        n_ok >= n_files,
+        "not every invariant reported ok:\n{}",
+        reports[0]
+    );
+}
+
+#[test]
+fn the_tutorial_domain_compiles_with_yaml_alone() {
+    let specs = tmp("tutorial-specs");
+    for e in std::fs::read_dir(root().join("specs")).unwrap().flatten() {
+        std::fs::copy(e.path(), specs.join(e.file_name())).unwrap();
+    }
+    for e in std::fs::read_dir(root().join("tests/data/tutorial"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(e.path(), specs.join(e.file_name())).unwrap();
+    }
+    let out = tmp("tutorial-out");
+    compile(&specs, &out, "0.02", "42");
+    let tutorial_domains: Vec<String> = std::fs::read_dir(root().join("tests/data/tutorial"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for d in tutorial_domains {
+        assert!(
+            out.join(format!("docs/{d}.md")).is_file(),
+            "no dictionary page for {d}"
+        );
+        assert!(out.join(format!("erd/{d}.mmd")).is_file(), "no ERD for {d}");
+        assert!(
+            out.join(format!("ddl/athena/{d}.sql")).is_file(),
+            "no DDL for {d}"
+        );
+        assert!(
+            out.join(format!("lake/raw/{d}")).is_dir(),
+            "no data for {d}"
+        );
+    }
+}
