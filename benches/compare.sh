@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# Benchmark lab against tpchgen-cli on TPC-H-shaped data, then measure lab's own scaling.
+#
+# Usage:  bash benches/compare.sh                  # SF 1, 2 threads, 3 alternating runs each
+#         SF=0.1 RUNS=5 bash benches/compare.sh    # other scale factor / more runs
+#
+# Environment:
+#   SF=1          TPC-H scale factor, passed to both tools (lab: --scale SF on benches/specs)
+#   THREADS=2     worker threads for both tools
+#   RUNS=3        timed runs per tool, alternating lab, tpchgen-cli, lab, … (≥ 1; 3+ advised)
+#   SCALE_RUNS=   runs per configuration in the scaling part (default: RUNS)
+#   QUICK_RUNS=5  runs of `lab check` and `lab compile --docs-only` (median reported)
+#   PART=all      `tpch` (only lab vs tpchgen-cli), `scaling` (only lab on specs/), or `all`
+#   RESULTS=      also write the final Markdown block to this file
+#
+# What it does:
+#   1. `cargo build --release` (lab), `cargo install tpchgen-cli --locked` if it is missing,
+#      GNU time via apt-get if /usr/bin/time is missing.
+#   2. lab `compile --specs benches/specs --scale SF --threads THREADS` and
+#      `tpchgen-cli parquet -s SF --num-threads THREADS --parquet-compression snappy`, each run
+#      into a fresh directory, alternating; rows / columns / bytes are read from the Parquet
+#      footers of the output (benches/parquet_stats.py, standard-library Python); wall time is
+#      the median over the runs; peak RSS is the largest "Maximum resident set size" that
+#      `/usr/bin/time -v` reported.
+#   3. lab on the domain specs in specs/: --scale 1 vs --scale 10 (time ratio, peak RSS),
+#      --threads 1 vs --threads 2 at scale 1 (speed-up), and the median wall time of
+#      `lab check` and `lab compile --docs-only`.
+#   4. Prints one Markdown block with every result and its target (docs/performance.md).
+#
+# Needs: cargo, python3 (standard library only), GNU time, awk. Everything it writes goes to a
+# temporary directory that is removed on exit.
+set -euo pipefail
+
+SF="${SF:-1}"
+THREADS="${THREADS:-2}"
+RUNS="${RUNS:-3}"
+SCALE_RUNS="${SCALE_RUNS:-$RUNS}"
+QUICK_RUNS="${QUICK_RUNS:-5}"
+PART="${PART:-all}"
+RESULTS="${RESULTS:-}"
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+say() { printf 'compare: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+case "$PART" in all | tpch | scaling) ;; *) die "PART must be all, tpch or scaling" ;; esac
+for v in RUNS SCALE_RUNS QUICK_RUNS THREADS; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a whole number ≥ 1 (got '${!v}')"
+done
+[[ "$SF" =~ ^[0-9]*\.?[0-9]+$ ]] || die "SF must be a positive number (got '$SF')"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/lab-bench.XXXXXX")"
+cleanup() { rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- tools -------------------------------------------------------------------------------
+command -v python3 >/dev/null || die "python3 is needed (standard library only)"
+if [ ! -x /usr/bin/time ]; then
+  say "installing GNU time (apt-get install time)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+fi
+
+say "building lab (cargo build --release)"
+cargo build --release --quiet
+target_dir="$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+LAB="$target_dir/release/lab"
+[ -x "$LAB" ] || die "no lab binary at $LAB"
+
+TPCHGEN=""
+if [ "$PART" != scaling ]; then
+  cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+  if command -v tpchgen-cli >/dev/null; then
+    TPCHGEN="$(command -v tpchgen-cli)"
+  elif [ -x "$cargo_bin/tpchgen-cli" ]; then
+    TPCHGEN="$cargo_bin/tpchgen-cli"
+  else
+    cargo info tpchgen-cli >/dev/null 2>&1 || die "tpchgen-cli is not on crates.io (cargo info tpchgen-cli)"
+    say "installing tpchgen-cli (cargo install tpchgen-cli --locked; takes a few minutes)"
+    cargo install tpchgen-cli --locked --quiet
+    TPCHGEN="$cargo_bin/tpchgen-cli"
+  fi
+fi
+
+lab_version="$("$LAB" --version | awk '{print $NF}')"
+lab_rev="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+tpchgen_version=""
+if [ -n "$TPCHGEN" ]; then
+  tpchgen_version="$("$TPCHGEN" --version 2>/dev/null | awk '{print $NF}' || true)"
+fi
+cpu="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)"
+mem="$(awk '/^MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || true)"
+
+# --- measuring -----------------------------------------------------------------------------
+# run LABEL CMD… : runs CMD under GNU time, appends "LABEL wall_seconds peak_rss_kib" to
+# $work/times. Output of CMD goes to $work/last.log (shown if it fails).
+run() {
+  local label="$1"
+  shift
+  sync
+  local t0 t1
+  t0="$(date +%s%N)"
+  if ! /usr/bin/time -v -o "$work/time.txt" "$@" >"$work/last.log" 2>&1; then
+    cat "$work/last.log" >&2
+    die "failed: $*"
+  fi
+  t1="$(date +%s%N)"
+  local rss cpu
+  rss="$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")"
+  cpu="$(awk -F': ' '/User time|System time/ {s += $2} END {print s + 0}' "$work/time.txt")"
+  awk -v l="$label" -v a="$t0" -v b="$t1" -v r="$rss" -v c="$cpu" \
+    'BEGIN { printf "%s %.4f %d %.2f\n", l, (b - a) / 1e9, r, c }' >>"$work/times"
+  say "$(awk -v l="$label" -v a="$t0" -v b="$t1" -v r="$rss" -v c="$cpu" \
+    'BEGIN { printf "%-8s %8.3f s wall %8.2f s CPU %6d MiB", l, (b - a) / 1e9, c, r / 1024 }')"
+}
+
+# median LABEL [FIELD] → median of FIELD (2 = wall seconds, 4 = CPU seconds) over LABEL's runs
+median() {
+  awk -v l="$1" -v f="${2:-2}" '$1 == l {print $f}' "$work/times" | sort -g |
+    awk '{v[NR] = $1} END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# peak LABEL → largest peak RSS (KiB) over LABEL's runs
+peak() { awk -v l="$1" '$1 == l && $3 > m {m = $3} END {print m + 0}' "$work/times"; }
+
+export LC_NUMERIC=C
+# Thousands separated by commas, independent of the locale.
+fmt_int() { awk -v n="$1" 'BEGIN { s = sprintf("%d", n); o = ""; while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) } printf "%s%s", s, o }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+verdict() { awk "BEGIN { print (($1) ? \"pass\" : \"**FAIL**\") }"; }
+
+load="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+md="$work/results.md"
+: >"$md"
+{
+  echo "Machine: ${cpu:-unknown CPU}, $(nproc) cores, ${mem:-? GiB} · lab $lab_version ($lab_rev)${tpchgen_version:+ · tpchgen-cli $tpchgen_version} · $(date -u +%Y-%m-%d) · load average before the runs: $load"
+  echo
+} >>"$md"
+
+# --- 1. lab vs tpchgen-cli ---------------------------------------------------------------
+if [ "$PART" != scaling ]; then
+  say "TPC-H SF $SF, $THREADS threads, $RUNS alternating runs per tool"
+  lab_cmd=("$LAB" compile --specs "$root/benches/specs" --scale "$SF" --threads "$THREADS"
+    --format parquet --compression snappy --quiet)
+  # tpchgen-cli ≥ 3 has a `parquet` subcommand with `--compression`; older ones take
+  # `--format parquet --parquet-compression`.
+  if "$TPCHGEN" parquet --help >/dev/null 2>&1; then
+    tpch_cmd=("$TPCHGEN" parquet --scale-factor "$SF" --num-threads "$THREADS"
+      --compression SNAPPY --quiet)
+  else
+    tpch_cmd=("$TPCHGEN" --format parquet --scale-factor "$SF" --num-threads "$THREADS"
+      --parquet-compression snappy)
+  fi
+  for i in $(seq 1 "$RUNS"); do
+    out="$work/lab-$i"
+    run lab "${lab_cmd[@]}" --out "$out"
+    if [ "$i" = 1 ]; then
+      python3 "$root/benches/parquet_stats.py" "$out/lake" --tables >"$work/lab.stats"
+    fi
+    rm -rf "$out"
+    out="$work/tpchgen-$i"
+    mkdir -p "$out"
+    run tpchgen "${tpch_cmd[@]}" --output-dir "$out"
+    if [ "$i" = 1 ]; then
+      python3 "$root/benches/parquet_stats.py" "$out" --tables >"$work/tpchgen.stats"
+    fi
+    rm -rf "$out"
+  done
+  # Totals are the last line of each stats file: rows columns cells bytes files.
+  read -r l_rows l_cols l_cells l_bytes _ < <(tail -n 1 "$work/lab.stats")
+  read -r t_rows t_cols t_cells t_bytes _ < <(tail -n 1 "$work/tpchgen.stats")
+  l_wall="$(median lab)"
+  t_wall="$(median tpchgen)"
+  l_cpu="$(median lab 4)"
+  t_cpu="$(median tpchgen 4)"
+  l_cps="$(calc '%.0f' "$l_cells / $l_wall")"
+  t_cps="$(calc '%.0f' "$t_cells / $t_wall")"
+  ratio="$(calc '%.2f' "$l_cps / $t_cps")"
+  l_cpc="$(calc '%.0f' "$l_cells / $l_cpu")"
+  t_cpc="$(calc '%.0f' "$t_cells / $t_cpu")"
+  {
+    echo "**lab vs tpchgen-cli** — TPC-H SF $SF, $THREADS threads, Parquet + Snappy, median of $RUNS alternating runs each"
+    echo
+    echo "| tool | rows | columns | cells | output bytes | median wall (s) | cells/s | median CPU (s) | cells/CPU-s | peak RSS (MiB) |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| lab $lab_version | $(fmt_int "$l_rows") | $l_cols | $(fmt_int "$l_cells") | $(fmt_int "$l_bytes") | $(calc '%.2f' "$l_wall") | $(fmt_int "$l_cps") | $(calc '%.2f' "$l_cpu") | $(fmt_int "$l_cpc") | $(mib "$(peak lab)") |"
+    echo "| tpchgen-cli $tpchgen_version | $(fmt_int "$t_rows") | $t_cols | $(fmt_int "$t_cells") | $(fmt_int "$t_bytes") | $(calc '%.2f' "$t_wall") | $(fmt_int "$t_cps") | $(calc '%.2f' "$t_cpu") | $(fmt_int "$t_cpc") | $(mib "$(peak tpchgen)") |"
+    echo "| **lab / tpchgen-cli** | $(calc '%.3f' "$l_rows / $t_rows") | | $(calc '%.3f' "$l_cells / $t_cells") | $(calc '%.2f' "$l_bytes / $t_bytes") | $(calc '%.2f' "$l_wall / $t_wall") | **$ratio** (target ≥ 1.0: $(verdict "$ratio >= 1.0")) | $(calc '%.2f' "$l_cpu / $t_cpu") | $(calc '%.2f' "$l_cpc / $t_cpc") | $(calc '%.2f' "$(peak lab) / $(peak tpchgen)") |"
+    echo
+    echo "| table | lab rows | tpchgen-cli rows | columns | lab bytes | tpchgen-cli bytes |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+    for t in region nation supplier customer part partsupp orders lineitem; do
+      lr="" lc="" lb="" tr="" tc="" tb=""
+      read -r _ lr lc _ lb _ < <(awk -v t="$t" '$1 == t' "$work/lab.stats") || true
+      read -r _ tr tc _ tb _ < <(awk -v t="$t" '$1 == t' "$work/tpchgen.stats") || true
+      cols="${lc:-?}"
+      [ "${lc:-}" = "${tc:-}" ] || cols="${lc:-?} / ${tc:-?}"
+      echo "| $t | $(fmt_int "${lr:-0}") | $(fmt_int "${tr:-0}") | $cols | $(fmt_int "${lb:-0}") | $(fmt_int "${tb:-0}") |"
+    done
+    echo
+    echo "Commands: \`lab compile --specs benches/specs --scale $SF --threads $THREADS --format parquet --compression snappy --quiet --out DIR\`;"
+    echo "\`${tpch_cmd[*]/#$TPCHGEN/tpchgen-cli} --output-dir DIR\`."
+    echo
+  } >>"$md"
+fi
+
+# --- 2. lab scaling on specs/ ------------------------------------------------------------
+if [ "$PART" != tpch ]; then
+  domains="$(cd "$root/specs" && { ls -1 ./*.yaml 2>/dev/null || true; } | sed 's|^\./||; s|\.yaml$||' | paste -sd, - | sed 's/,/, /g')"
+  [ -n "$domains" ] || die "no specs in specs/"
+  say "scaling on specs/ ($domains): $SCALE_RUNS runs per configuration"
+  base=("$LAB" compile --specs "$root/specs" --format parquet --compression snappy --quiet)
+  rows_s1="" rows_s10=""
+  for i in $(seq 1 "$SCALE_RUNS"); do
+    run s1t2 "${base[@]}" --scale 1 --threads 2 --out "$work/s1t2"
+    [ -n "$rows_s1" ] || read -r rows_s1 _ cells_s1 _ < <(python3 "$root/benches/parquet_stats.py" "$work/s1t2/lake")
+    rm -rf "$work/s1t2"
+    run s10t2 "${base[@]}" --scale 10 --threads 2 --out "$work/s10t2"
+    [ -n "$rows_s10" ] || read -r rows_s10 _ cells_s10 _ < <(python3 "$root/benches/parquet_stats.py" "$work/s10t2/lake")
+    rm -rf "$work/s10t2"
+    run s1t1 "${base[@]}" --scale 1 --threads 1 --out "$work/s1t1"
+    rm -rf "$work/s1t1"
+  done
+  for i in $(seq 1 "$QUICK_RUNS"); do
+    run check "$LAB" check --specs "$root/specs"
+    run docs "$LAB" compile --specs "$root/specs" --docs-only --quiet --out "$work/docs-$i"
+    rm -rf "$work/docs-$i"
+  done
+  w1="$(median s1t2)"
+  w10="$(median s10t2)"
+  w1t1="$(median s1t1)"
+  tratio="$(calc '%.2f' "$w10 / $w1")"
+  sp="$(calc '%.2f' "$w1t1 / $w1")"
+  r10="$(peak s10t2)"
+  ck="$(calc '%.0f' "$(median check) * 1000")"
+  dk="$(calc '%.0f' "$(median docs) * 1000")"
+  {
+    echo "**lab scaling** — specs/ ($domains), Parquet + Snappy, median of $SCALE_RUNS runs (check / docs-only: $QUICK_RUNS)"
+    echo
+    echo "| measure | result | target | status |"
+    echo "| --- | ---: | --- | --- |"
+    echo "| scale 1, 2 threads | $(calc '%.2f' "$w1") s, $(fmt_int "$rows_s1") rows, $(fmt_int "$(calc '%.0f' "$cells_s1 / $w1")") cells/s, $(mib "$(peak s1t2)") MiB | | |"
+    echo "| scale 10, 2 threads | $(calc '%.2f' "$w10") s, $(fmt_int "$rows_s10") rows, $(fmt_int "$(calc '%.0f' "$cells_s10 / $w10")") cells/s, $(mib "$r10") MiB | | |"
+    echo "| time scale 10 / scale 1 | ${tratio}× | ≤ 11× | $(verdict "$tratio <= 11") |"
+    echo "| peak RSS at scale 10 | $(mib "$r10") MiB | ≤ 1024 MiB | $(verdict "$r10 <= 1048576") |"
+    echo "| scale 1, 1 thread | $(calc '%.2f' "$w1t1") s, $(mib "$(peak s1t1)") MiB | | |"
+    echo "| CPU seconds: 1 thread → 2 threads | $(calc '%.2f' "$(median s1t1 4)") s → $(calc '%.2f' "$(median s1t2 4)") s | | |"
+    echo "| speed-up 2 threads / 1 thread | ${sp}× | ≥ 1.8× | $(verdict "$sp >= 1.8") |"
+    echo "| \`lab check --specs specs\` | $ck ms | < 200 ms | $(verdict "$ck < 200") |"
+    echo "| \`lab compile --docs-only --specs specs\` | $dk ms | < 200 ms | $(verdict "$dk < 200") |"
+    echo
+    echo "Commands: \`lab compile --specs specs --scale {1,10} --threads {1,2} --format parquet --compression snappy --quiet --out DIR\`."
+  } >>"$md"
+fi
+
+echo
+echo '```markdown'
+cat "$md"
+echo '```'
+if [ -n "$RESULTS" ]; then
+  cp "$md" "$RESULTS"
+fi
