@@ -293,6 +293,12 @@ impl Column {
                     .map(|t| t.div_euclid(value::MS_PER_DAY) as i32)
                     .collect(),
             ),
+            // Nothing to cut when no value has more bytes than the limit has characters.
+            (Data::Str(s), Type::String(Some(max)))
+                if s.offsets.windows(2).all(|w| (w[1] - w[0]) as u32 <= max) =>
+            {
+                Data::Str(s)
+            }
             (Data::Str(s), Type::String(Some(max))) => {
                 let mut out = Strings::with_capacity(s.len(), s.bytes.len());
                 for i in 0..s.len() {

@@ -229,12 +229,28 @@ pub fn write_lake(
         let mut open: BTreeMap<(Option<String>, usize), OpenFile> = BTreeMap::new();
         let mut written = 0u64;
         let part_key = ent.partition.as_ref().map(|p| p.key.clone());
+        // Columns whose values are distinct by construction need no hashing for the profile:
+        // a single-column primary key (verified by the test suite) and row-number keys.
+        let known_unique: Vec<bool> = ent
+            .attributes
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                ent.primary_key == [i]
+                    || matches!(a.generator, crate::ir::Generator::Sequence { step, .. } if step != 0)
+                    || matches!(a.generator, crate::ir::Generator::Format(_))
+            })
+            .collect();
         let encode = |win: &[(u64, u64)]| -> Vec<io::Result<Encoded>> {
             win.par_iter()
                 .map(|&(a, b)| {
                     let batch = generate::chunk(plan, e, a, b);
-                    let st: Vec<stats::ChunkStats> =
-                        batch.columns().iter().map(stats::chunk_stats).collect();
+                    let st: Vec<stats::ChunkStats> = batch
+                        .columns()
+                        .iter()
+                        .zip(&known_unique)
+                        .map(|(c, u)| stats::chunk_stats(c, *u))
+                        .collect();
                     let mut parts = Vec::new();
                     for (pv, sub) in split(plan, e, batch) {
                         let pq = if opts.parquet {
@@ -356,7 +372,37 @@ pub fn write_lake(
         .sort_by(|a, b| (&a.domain, &a.entity).cmp(&(&b.domain, &b.entity)));
     let text = serde_json::to_string_pretty(&manifest).map_err(io::Error::other)? + "\n";
     std::fs::write(lake.join("_manifest.json"), text)?;
+    std::fs::write(lake.join("_profile.json"), profile_json(ir, &stats)?)?;
     Ok((manifest, stats, reports))
+}
+
+/// The measured statistics as JSON (`_profile.json`): entity → column → nulls, distinct
+/// count, min and max, for tools that check the profile against the data.
+fn profile_json(ir: &crate::ir::Ir, stats: &DataStats) -> io::Result<String> {
+    let mut root = serde_json::Map::new();
+    for (e, ent) in ir.entities.iter().enumerate() {
+        let mut cols = serde_json::Map::new();
+        for (a, attr) in ent.attributes.iter().enumerate() {
+            let Some(c) = stats.entities[e].columns.get(a) else {
+                continue;
+            };
+            cols.insert(
+                attr.name.clone(),
+                serde_json::json!({
+                    "nulls": c.nulls,
+                    "distinct": c.distinct,
+                    "distinct_exact": c.distinct_exact,
+                    "min": c.min,
+                    "max": c.max,
+                }),
+            );
+        }
+        root.insert(
+            ent.qualified.clone(),
+            serde_json::json!({ "rows": stats.entities[e].rows, "columns": cols }),
+        );
+    }
+    Ok(serde_json::to_string_pretty(&root).map_err(io::Error::other)? + "\n")
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -144,6 +144,25 @@ fn duckdb_finds_unique_keys_no_orphans_and_athena_safe_footers() {
 }
 
 #[test]
+fn the_data_profile_matches_the_data() {
+    let out = tmp("profile");
+    compile(&specs_dir(), &out, &["--scale", "0.05", "--seed", "11"]);
+    let o = Command::new(python())
+        .arg(root().join("tests/tools/profile_check.py"))
+        .arg(out.join("lake"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "profile check failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout.contains("columns match the data"), "{stdout}");
+    assert!(read(out.join("docs/profile/index.md")).contains("Data profile"));
+}
+
+#[test]
 fn a_killed_run_leaves_the_previous_output_intact() {
     let out = tmp("kill");
     compile(&specs_dir(), &out, &["--scale", "0.05"]);
