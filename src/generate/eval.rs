@@ -174,25 +174,7 @@ impl<'p> Evaluator<'p> {
     /// The rows reached from every row of `f` by following `path` (`NONE` where a hop has no
     /// row).
     fn path_rows(&mut self, f: FrameId, path: &[Hop]) -> Vec<u64> {
-        let mut cur = f;
-        let mut map: Option<Vec<u32>> = None;
-        for h in path {
-            let (next, m) = self.link(cur, *h);
-            map = Some(match map {
-                None => (*m).clone(),
-                Some(prev) => prev
-                    .iter()
-                    .map(|&i| {
-                        if i == u32::MAX {
-                            u32::MAX
-                        } else {
-                            m[i as usize]
-                        }
-                    })
-                    .collect(),
-            });
-            cur = next;
-        }
+        let (cur, map) = self.follow(f, path);
         let rows = &self.frames[cur].rows;
         match map {
             None => rows.to_vec(),
@@ -297,11 +279,12 @@ impl<'p> Evaluator<'p> {
         l
     }
 
-    /// A column reached through hops, aligned with frame `f`'s rows.
-    pub fn col_ref(&mut self, f: FrameId, c: &ColRef) -> Arc<Column> {
+    /// Follows hops from frame `f`: the frame reached and, for each row of `f`, its row there
+    /// (`None` when there are no hops; `u32::MAX` where a hop finds no row).
+    fn follow(&mut self, f: FrameId, hops: &[Hop]) -> (FrameId, Option<Vec<u32>>) {
         let mut cur = f;
         let mut map: Option<Vec<u32>> = None;
-        for h in &c.hops {
+        for h in hops {
             let (next, m) = self.link(cur, *h);
             map = Some(match map {
                 None => (*m).clone(),
@@ -318,6 +301,12 @@ impl<'p> Evaluator<'p> {
             });
             cur = next;
         }
+        (cur, map)
+    }
+
+    /// A column reached through hops, aligned with frame `f`'s rows.
+    pub fn col_ref(&mut self, f: FrameId, c: &ColRef) -> Arc<Column> {
+        let (cur, map) = self.follow(f, &c.hops);
         let col = self.attr(cur, c.attr);
         match map {
             None => col,

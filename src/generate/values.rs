@@ -456,38 +456,28 @@ pub fn rollup(
         )),
         Agg::Sum => {
             let c = col.expect("sum has a column");
+            // Sum of the non-null child values of each parent segment.
+            fn per_segment<T: std::iter::Sum<T>>(
+                seg: &[u32],
+                c: &Column,
+                get: impl Fn(usize) -> T,
+            ) -> Vec<T> {
+                (0..seg.len() - 1)
+                    .map(|i| {
+                        (seg[i]..seg[i + 1])
+                            .map(|j| j as usize)
+                            .filter(|&j| c.is_valid(j))
+                            .map(&get)
+                            .sum()
+                    })
+                    .collect()
+            }
             match src_ty.unwrap_or(ty) {
-                Type::Float64 => Column::new(Data::Float(
-                    (0..n)
-                        .map(|i| {
-                            (seg[i]..seg[i + 1])
-                                .filter(|&j| c.is_valid(j as usize))
-                                .map(|j| c.f64_at(j as usize))
-                                .sum()
-                        })
-                        .collect(),
-                )),
-                Type::Decimal(_, s) => Column::new(Data::Dec(
-                    (0..n)
-                        .map(|i| {
-                            (seg[i]..seg[i + 1])
-                                .filter(|&j| c.is_valid(j as usize))
-                                .map(|j| c.dec_at(j as usize, s))
-                                .sum()
-                        })
-                        .collect(),
-                    s,
-                )),
-                _ => Column::new(Data::Int(
-                    (0..n)
-                        .map(|i| {
-                            (seg[i]..seg[i + 1])
-                                .filter(|&j| c.is_valid(j as usize))
-                                .map(|j| c.i64_at(j as usize))
-                                .sum()
-                        })
-                        .collect(),
-                )),
+                Type::Float64 => Column::new(Data::Float(per_segment(seg, c, |j| c.f64_at(j)))),
+                Type::Decimal(_, s) => {
+                    Column::new(Data::Dec(per_segment(seg, c, |j| c.dec_at(j, s)), s))
+                }
+                _ => Column::new(Data::Int(per_segment(seg, c, |j| c.i64_at(j)))),
             }
         }
         Agg::Min | Agg::Max => {
