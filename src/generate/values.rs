@@ -351,6 +351,59 @@ const COLORS: &[&str] = &[
     "pink", "brown", "beige", "ivory",
 ];
 
+/// Words, sentences (capitalised, ending with a period) and paragraphs (4–10-word sentences)
+/// of lorem ipsum from the `fake` crate's English word list; `lo..=hi` is the number of words,
+/// or of sentences for a paragraph.
+fn lorem(kind: FakeKind, lo: usize, hi: usize, r: &mut RowRng, out: &mut Vec<u8>) {
+    use fake::locales::{Data, EN};
+    let words = EN::LOREM_WORD;
+    let word = |r: &mut RowRng, out: &mut Vec<u8>, capital: bool| {
+        let w = words[r.below(words.len() as u64) as usize].as_bytes();
+        if capital {
+            out.push(w[0].to_ascii_uppercase());
+            out.extend_from_slice(&w[1..]);
+        } else {
+            out.extend_from_slice(w);
+        }
+    };
+    let sentence = |r: &mut RowRng, out: &mut Vec<u8>, k: usize| {
+        for j in 0..k {
+            if j > 0 {
+                out.push(b' ');
+            }
+            word(r, out, j == 0);
+        }
+        out.push(b'.');
+    };
+    let count = |r: &mut RowRng| lo + r.below((hi.max(lo) - lo + 1) as u64) as usize;
+    match kind {
+        FakeKind::Word => word(r, out, false),
+        FakeKind::Words => {
+            let k = count(r);
+            for j in 0..k {
+                if j > 0 {
+                    out.push(b' ');
+                }
+                word(r, out, false);
+            }
+        }
+        FakeKind::Sentence => {
+            let k = count(r).max(1);
+            sentence(r, out, k);
+        }
+        _ => {
+            let k = count(r).max(1);
+            for j in 0..k {
+                if j > 0 {
+                    out.push(b' ');
+                }
+                let len = 4 + r.below(7) as usize;
+                sentence(r, out, len);
+            }
+        }
+    }
+}
+
 pub fn fake(kind: FakeKind, range: Option<(u32, u32)>, stream: u64, rows: &RowSet) -> Column {
     use fake::faker::{
         address::en::*, company::en::*, internet::en::*, job::en::Title, lorem::en::*, name::en,
@@ -359,10 +412,18 @@ pub fn fake(kind: FakeKind, range: Option<(u32, u32)>, stream: u64, rows: &RowSe
     let n = rows.len();
     let mut s = Strings::with_capacity(n, n * 12);
     let (lo, hi) = range.map_or((3usize, 8usize), |(a, b)| (a as usize, b as usize));
-    let mut buf = String::new();
     for i in 0..n {
         let mut rng = RowRng::new(stream, rows.get(i));
         let r = &mut rng;
+        // Lorem text is written straight into the column buffer: no allocation per value.
+        if matches!(
+            kind,
+            FakeKind::Word | FakeKind::Words | FakeKind::Sentence | FakeKind::Paragraph
+        ) {
+            lorem(kind, lo, hi, r, &mut s.bytes);
+            s.finish_value();
+            continue;
+        }
         let v: String = match kind {
             FakeKind::FirstName => en::FirstName().fake_with_rng(r),
             FakeKind::LastName => en::LastName().fake_with_rng(r),
@@ -397,21 +458,10 @@ pub fn fake(kind: FakeKind, range: Option<(u32, u32)>, stream: u64, rows: &RowSe
             }
             FakeKind::Ipv4 => IPv4().fake_with_rng(r),
             FakeKind::UserAgent => UserAgent().fake_with_rng(r),
-            FakeKind::Word => Word().fake_with_rng(r),
-            FakeKind::Words => {
-                let k = lo + r.below((hi - lo + 1) as u64) as usize;
-                buf.clear();
-                for j in 0..k {
-                    if j > 0 {
-                        buf.push(' ');
-                    }
-                    let w: String = Word().fake_with_rng(r);
-                    buf.push_str(&w);
-                }
-                buf.clone()
+            // Written by `lorem` above.
+            FakeKind::Word | FakeKind::Words | FakeKind::Sentence | FakeKind::Paragraph => {
+                unreachable!()
             }
-            FakeKind::Sentence => Sentence(lo..hi + 1).fake_with_rng(r),
-            FakeKind::Paragraph => Paragraph(lo..hi + 1).fake_with_rng(r),
             FakeKind::Color => COLORS[r.below(COLORS.len() as u64) as usize].to_string(),
             FakeKind::CurrencyCode => fake::faker::currency::en::CurrencyCode().fake_with_rng(r),
             FakeKind::Digits => {
