@@ -96,36 +96,29 @@ fn run_in_pool(
             eprintln!("error: cannot create `{}`: {e}", staging.display());
             return ExitCode::from(2);
         }
-        let bar: Mutex<Option<(usize, ProgressBar)>> = Mutex::new(None);
+        // One bar for the whole lake: entities are written concurrently.
+        let total: u64 = plan.entities.iter().map(|e| e.rows).sum();
+        let bar = interactive.then(|| {
+            let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{msg:>24} [{bar:30}] {pos}/{len} rows {per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b
+        });
+        let written: Mutex<Vec<u64>> = Mutex::new(vec![0; plan.entities.len()]);
         let progress = |e: usize, rows: u64| {
-            if !interactive {
-                return;
-            }
-            let mut guard = bar.lock().unwrap_or_else(|p| p.into_inner());
-            if guard.as_ref().is_none_or(|(cur, _)| *cur != e) {
-                if let Some((_, b)) = guard.take() {
-                    b.finish();
-                }
-                let b = ProgressBar::with_draw_target(
-                    Some(plan.entities[e].rows),
-                    ProgressDrawTarget::stderr(),
-                );
-                b.set_style(
-                    ProgressStyle::with_template(
-                        "{prefix:>32} [{bar:30}] {pos}/{len} rows {per_sec}",
-                    )
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-                );
-                b.set_prefix(plan.ir.entities[e].qualified.clone());
-                *guard = Some((e, b));
-            }
-            if let Some((_, b)) = guard.as_ref() {
-                b.set_position(rows);
-            }
+            let Some(b) = &bar else { return };
+            let mut w = written.lock().unwrap_or_else(|p| p.into_inner());
+            w[e] = rows;
+            b.set_position(w.iter().sum());
+            b.set_message(plan.ir.entities[e].qualified.clone());
         };
         let result = sink::write_lake(&plan, &staging, &cfg.sink, &progress);
-        if let Some((_, b)) = bar.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        if let Some(b) = &bar {
             b.finish_and_clear();
         }
         let (_manifest, stats, reports) = match result {

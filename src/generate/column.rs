@@ -384,8 +384,18 @@ pub fn empty_of(ty: Type, n: usize) -> Data {
     }
 }
 
+/// 10^s for decimal scales 0..=38, from a table (hot in decimal arithmetic).
 pub fn pow10(s: u8) -> i128 {
-    10i128.pow(s as u32)
+    const T: [i128; 39] = {
+        let mut t = [1i128; 39];
+        let mut i = 1;
+        while i < 39 {
+            t[i] = t[i - 1] * 10;
+            i += 1;
+        }
+        t
+    };
+    T[(s as usize).min(38)]
 }
 
 /// Changes a decimal's scale, rounding half away from zero.

@@ -10,6 +10,17 @@ use crate::ir::{Expr, Type};
 use sha2::Digest;
 use std::cmp::Ordering;
 
+/// Powers of ten as floats, so decimal → float conversion needs no `powi` per value.
+const POW10_F64: [f64; 39] = {
+    let mut t = [1.0f64; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10.0;
+        i += 1;
+    }
+    t
+};
+
 /// Per-row accessors used by the operators.
 impl Column {
     #[inline]
@@ -17,7 +28,7 @@ impl Column {
         match &self.data {
             Data::Int(v) | Data::Ts(v) | Data::Interval(v) => v[i] as f64,
             Data::Float(v) => v[i],
-            Data::Dec(v, s) => v[i] as f64 / pow10(*s) as f64,
+            Data::Dec(v, s) => v[i] as f64 / POW10_F64[(*s).min(38) as usize],
             Data::Date(v) => v[i] as f64,
             Data::Bool(v) => f64::from(u8::from(v[i])),
             _ => 0.0,

@@ -203,167 +203,18 @@ pub fn write_lake(
     };
     let mut reports = Vec::new();
     let props = props(opts, plan);
-    for &e in &ir.order {
-        let started = Instant::now();
-        let ent = &ir.entities[e];
-        let domain = &ir.domains[ent.domain].name;
-        let schema = generate::schema(plan, e);
-        let parquet_schema = ArrowSchemaConverter::new()
-            .convert(&schema)
-            .map_err(io::Error::other)?;
-        let dummy = SerializedFileWriter::new(
-            Vec::<u8>::new(),
-            parquet_schema.root_schema_ptr(),
-            props.clone(),
-        )
-        .map_err(io::Error::other)?;
-        let factory = ArrowRowGroupWriterFactory::new(&dummy, schema.clone());
-        let header = csv_header(&schema);
-        let chunks = plan.chunks(e);
-        let per_file = (plan.file_rows / plan.chunk_rows).max(1) as usize;
-        let window = rayon::current_num_threads().max(1) * 2;
-        let mut entry = manifest::entity_entry(ir, e, plan.entities[e].rows);
-        let mut acc: Vec<stats::Accumulator> = (0..ent.attributes.len())
-            .map(|_| stats::Accumulator::default())
-            .collect();
-        let mut open: BTreeMap<(Option<String>, usize), OpenFile> = BTreeMap::new();
-        let mut written = 0u64;
-        let part_key = ent.partition.as_ref().map(|p| p.key.clone());
-        // Columns whose values are distinct by construction need no hashing for the profile:
-        // a single-column primary key (verified by the test suite) and row-number keys.
-        let known_unique: Vec<bool> = ent
-            .attributes
-            .iter()
-            .enumerate()
-            .map(|(i, a)| {
-                ent.primary_key == [i]
-                    || matches!(a.generator, crate::ir::Generator::Sequence { step, .. } if step != 0)
-                    || matches!(a.generator, crate::ir::Generator::Format(_))
-            })
-            .collect();
-        let encode = |win: &[(u64, u64)]| -> Vec<io::Result<Encoded>> {
-            win.par_iter()
-                .map(|&(a, b)| {
-                    let batch = generate::chunk(plan, e, a, b);
-                    let st: Vec<stats::ChunkStats> = batch
-                        .columns()
-                        .iter()
-                        .zip(&known_unique)
-                        .map(|(c, u)| stats::chunk_stats(c, *u))
-                        .collect();
-                    let mut parts = Vec::new();
-                    for (pv, sub) in split(plan, e, batch) {
-                        let pq = if opts.parquet {
-                            encode_parquet(&factory, &sub).map_err(io::Error::other)?
-                        } else {
-                            Vec::new()
-                        };
-                        let csv = if opts.csv {
-                            encode_csv(&sub)?
-                        } else {
-                            Vec::new()
-                        };
-                        parts.push((pv, sub.num_rows() as u64, pq, csv));
-                    }
-                    Ok(Encoded { parts, stats: st })
-                })
-                .collect()
-        };
-        let mut write_window = |w: usize, encoded: Vec<io::Result<Encoded>>| -> io::Result<()> {
-            for (k, enc) in encoded.into_iter().enumerate() {
-                let enc = enc?;
-                let chunk_index = w * window + k;
-                let file_index = chunk_index / per_file;
-                // Files of earlier file ranges are complete.
-                let done: Vec<_> = open
-                    .keys()
-                    .filter(|(_, fi)| *fi < file_index)
-                    .cloned()
-                    .collect();
-                for key in done {
-                    let f = open.remove(&key).expect("open file");
-                    close_file(f, &mut entry.files)?;
-                }
-                for (pv, rows, pq, csv) in enc.parts {
-                    let key = (pv.clone(), file_index);
-                    if !open.contains_key(&key) {
-                        let sub = match (&part_key, &pv) {
-                            (Some(k), Some(v)) => format!("/{k}={v}"),
-                            _ => String::new(),
-                        };
-                        let f = open_file(
-                            lake,
-                            domain,
-                            &ent.name,
-                            &sub,
-                            file_index,
-                            opts,
-                            &parquet_schema,
-                            &props,
-                            &header,
-                        )?;
-                        open.insert(key.clone(), f);
-                    }
-                    let f = open.get_mut(&key).expect("open file");
-                    if let Some(wr) = f.pq.as_mut() {
-                        let mut rg = wr.next_row_group().map_err(io::Error::other)?;
-                        for c in pq {
-                            c.append_to_row_group(&mut rg).map_err(io::Error::other)?;
-                        }
-                        rg.close().map_err(io::Error::other)?;
-                    }
-                    if let Some(c) = f.csv.as_mut() {
-                        c.write_all(&csv)?;
-                    }
-                    f.rows += rows;
-                    written += rows;
-                }
-                for (a, s) in acc.iter_mut().zip(enc.stats) {
-                    a.add(s);
-                }
-                progress(e, written);
-            }
-            Ok(())
-        };
-        // Pipeline: while window w is written (in order, on this thread), window w + 1 is
-        // generated and encoded on the pool.
-        let windows: Vec<&[(u64, u64)]> = chunks.chunks(window).collect();
-        let mut pending: Option<(usize, Vec<io::Result<Encoded>>)> = None;
-        let mut w = 0;
-        loop {
-            let next_window = windows.get(w).copied();
-            let taken = pending.take();
-            let (wrote, next) = rayon::join(
-                || taken.map_or(Ok(()), |(pw, enc)| write_window(pw, enc)),
-                || next_window.map(encode),
-            );
-            wrote?;
-            match next {
-                Some(enc) => {
-                    pending = Some((w, enc));
-                    w += 1;
-                }
-                None => break,
-            }
-        }
-        for (_, f) in std::mem::take(&mut open) {
-            close_file(f, &mut entry.files)?;
-        }
-        entry.files.sort_by(|a, b| a.path.cmp(&b.path));
-        let bytes: u64 = entry.files.iter().map(|f| f.bytes).sum();
-        stats.entities[e] = EntityStats {
-            rows: plan.entities[e].rows,
-            files: entry.files.len(),
-            bytes,
-            columns: acc.into_iter().map(stats::Accumulator::finish).collect(),
-        };
-        reports.push(EntityReport {
-            entity: e,
-            rows: plan.entities[e].rows,
-            files: entry.files.len(),
-            bytes,
-            seconds: started.elapsed().as_secs_f64(),
-        });
+    // Entities are independent (every value is a function of the plan), so they are written
+    // concurrently, each as its own task; within an entity, chunks run in parallel too.
+    let results: Vec<io::Result<(manifest::EntityEntry, EntityStats, EntityReport)>> = ir
+        .order
+        .par_iter()
+        .with_max_len(1)
+        .map(|&e| write_entity(plan, e, lake, opts, &props, progress))
+        .collect();
+    for r in results {
+        let (entry, st, report) = r?;
+        stats.entities[report.entity] = st;
+        reports.push(report);
         manifest.entities.push(entry);
     }
     // Manifest order: by domain, then entity, as the dictionary lists them.
@@ -374,6 +225,179 @@ pub fn write_lake(
     std::fs::write(lake.join("_manifest.json"), text)?;
     std::fs::write(lake.join("_profile.json"), profile_json(ir, &stats)?)?;
     Ok((manifest, stats, reports))
+}
+
+/// Generates and writes one entity: its files, manifest entry, statistics and report.
+fn write_entity(
+    plan: &Plan,
+    e: EntityId,
+    lake: &Path,
+    opts: &SinkOptions,
+    props: &WriterPropertiesPtr,
+    progress: Progress,
+) -> io::Result<(manifest::EntityEntry, EntityStats, EntityReport)> {
+    let ir = &plan.ir;
+    let started = Instant::now();
+    let ent = &ir.entities[e];
+    let domain = &ir.domains[ent.domain].name;
+    let schema = generate::schema(plan, e);
+    let parquet_schema = ArrowSchemaConverter::new()
+        .convert(&schema)
+        .map_err(io::Error::other)?;
+    let dummy = SerializedFileWriter::new(
+        Vec::<u8>::new(),
+        parquet_schema.root_schema_ptr(),
+        props.clone(),
+    )
+    .map_err(io::Error::other)?;
+    let factory = ArrowRowGroupWriterFactory::new(&dummy, schema.clone());
+    let header = csv_header(&schema);
+    let chunks = plan.chunks(e);
+    let per_file = (plan.file_rows / plan.chunk_rows).max(1) as usize;
+    let window = rayon::current_num_threads().max(1) * 2;
+    let mut entry = manifest::entity_entry(ir, e, plan.entities[e].rows);
+    let mut acc: Vec<stats::Accumulator> = (0..ent.attributes.len())
+        .map(|_| stats::Accumulator::default())
+        .collect();
+    let mut open: BTreeMap<(Option<String>, usize), OpenFile> = BTreeMap::new();
+    let mut written = 0u64;
+    let part_key = ent.partition.as_ref().map(|p| p.key.clone());
+    // Columns whose values are distinct by construction need no hashing for the profile:
+    // a single-column primary key (verified by the test suite) and row-number keys.
+    let known_unique: Vec<bool> = ent
+        .attributes
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            ent.primary_key == [i]
+                || matches!(a.generator, crate::ir::Generator::Sequence { step, .. } if step != 0)
+                || matches!(a.generator, crate::ir::Generator::Format(_))
+        })
+        .collect();
+    let encode = |win: &[(u64, u64)]| -> Vec<io::Result<Encoded>> {
+        win.par_iter()
+            .map(|&(a, b)| {
+                let batch = generate::chunk(plan, e, a, b);
+                let st: Vec<stats::ChunkStats> = batch
+                    .columns()
+                    .iter()
+                    .zip(&known_unique)
+                    .map(|(c, u)| stats::chunk_stats(c, *u))
+                    .collect();
+                let mut parts = Vec::new();
+                for (pv, sub) in split(plan, e, batch) {
+                    let pq = if opts.parquet {
+                        encode_parquet(&factory, &sub).map_err(io::Error::other)?
+                    } else {
+                        Vec::new()
+                    };
+                    let csv = if opts.csv {
+                        encode_csv(&sub)?
+                    } else {
+                        Vec::new()
+                    };
+                    parts.push((pv, sub.num_rows() as u64, pq, csv));
+                }
+                Ok(Encoded { parts, stats: st })
+            })
+            .collect()
+    };
+    let mut write_window = |w: usize, encoded: Vec<io::Result<Encoded>>| -> io::Result<()> {
+        for (k, enc) in encoded.into_iter().enumerate() {
+            let enc = enc?;
+            let chunk_index = w * window + k;
+            let file_index = chunk_index / per_file;
+            // Files of earlier file ranges are complete.
+            let done: Vec<_> = open
+                .keys()
+                .filter(|(_, fi)| *fi < file_index)
+                .cloned()
+                .collect();
+            for key in done {
+                let f = open.remove(&key).expect("open file");
+                close_file(f, &mut entry.files)?;
+            }
+            for (pv, rows, pq, csv) in enc.parts {
+                let key = (pv.clone(), file_index);
+                if !open.contains_key(&key) {
+                    let sub = match (&part_key, &pv) {
+                        (Some(k), Some(v)) => format!("/{k}={v}"),
+                        _ => String::new(),
+                    };
+                    let f = open_file(
+                        lake,
+                        domain,
+                        &ent.name,
+                        &sub,
+                        file_index,
+                        opts,
+                        &parquet_schema,
+                        &props,
+                        &header,
+                    )?;
+                    open.insert(key.clone(), f);
+                }
+                let f = open.get_mut(&key).expect("open file");
+                if let Some(wr) = f.pq.as_mut() {
+                    let mut rg = wr.next_row_group().map_err(io::Error::other)?;
+                    for c in pq {
+                        c.append_to_row_group(&mut rg).map_err(io::Error::other)?;
+                    }
+                    rg.close().map_err(io::Error::other)?;
+                }
+                if let Some(c) = f.csv.as_mut() {
+                    c.write_all(&csv)?;
+                }
+                f.rows += rows;
+                written += rows;
+            }
+            for (a, s) in acc.iter_mut().zip(enc.stats) {
+                a.add(s);
+            }
+            progress(e, written);
+        }
+        Ok(())
+    };
+    // Pipeline: while window w is written (in order, on this thread), window w + 1 is
+    // generated and encoded on the pool.
+    let windows: Vec<&[(u64, u64)]> = chunks.chunks(window).collect();
+    let mut pending: Option<(usize, Vec<io::Result<Encoded>>)> = None;
+    let mut w = 0;
+    loop {
+        let next_window = windows.get(w).copied();
+        let taken = pending.take();
+        let (wrote, next) = rayon::join(
+            || taken.map_or(Ok(()), |(pw, enc)| write_window(pw, enc)),
+            || next_window.map(encode),
+        );
+        wrote?;
+        match next {
+            Some(enc) => {
+                pending = Some((w, enc));
+                w += 1;
+            }
+            None => break,
+        }
+    }
+    for (_, f) in std::mem::take(&mut open) {
+        close_file(f, &mut entry.files)?;
+    }
+    entry.files.sort_by(|a, b| a.path.cmp(&b.path));
+    let bytes: u64 = entry.files.iter().map(|f| f.bytes).sum();
+    let st = EntityStats {
+        rows: plan.entities[e].rows,
+        files: entry.files.len(),
+        bytes,
+        columns: acc.into_iter().map(stats::Accumulator::finish).collect(),
+    };
+    let report = EntityReport {
+        entity: e,
+        rows: plan.entities[e].rows,
+        files: entry.files.len(),
+        bytes,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    Ok((entry, st, report))
 }
 
 /// The measured statistics as JSON (`_profile.json`): entity → column → nulls, distinct
