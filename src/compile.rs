@@ -117,7 +117,9 @@ fn run_in_pool(
             b.set_position(w.iter().sum());
             b.set_message(plan.ir.entities[e].qualified.clone());
         };
+        let lake_started = Instant::now();
         let result = sink::write_lake(&plan, &staging, &cfg.sink, &progress);
+        let lake_seconds = lake_started.elapsed().as_secs_f64();
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
@@ -138,7 +140,7 @@ fn run_in_pool(
         }
         artifacts.extend(emit::profile(ir, &emit_opts, &stats));
         if !cfg.quiet {
-            eprint!("{}", summary(&plan, &reports));
+            eprint!("{}", summary(&plan, &reports, lake_seconds));
         }
     }
     if let Err(e) = write_artifacts(&cfg.out, &artifacts, cfg.docs_only) {
@@ -266,7 +268,9 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn summary(plan: &crate::plan::Plan, reports: &[sink::EntityReport]) -> String {
+/// The closing table. Entities are written concurrently, so each row's seconds are that
+/// entity's own wall time, and the total row uses the lake's wall time.
+fn summary(plan: &crate::plan::Plan, reports: &[sink::EntityReport], lake_seconds: f64) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
     let _ = writeln!(
@@ -274,7 +278,7 @@ fn summary(plan: &crate::plan::Plan, reports: &[sink::EntityReport]) -> String {
         "{:<36} {:>12} {:>6} {:>10} {:>8} {:>12}",
         "entity", "rows", "files", "MB", "seconds", "rows/s"
     );
-    let (mut rows, mut files, mut bytes, mut secs) = (0u64, 0usize, 0u64, 0f64);
+    let (mut rows, mut files, mut bytes) = (0u64, 0usize, 0u64);
     for r in reports {
         let rate = if r.seconds > 0.0 {
             r.rows as f64 / r.seconds
@@ -294,8 +298,8 @@ fn summary(plan: &crate::plan::Plan, reports: &[sink::EntityReport]) -> String {
         rows += r.rows;
         files += r.files;
         bytes += r.bytes;
-        secs += r.seconds;
     }
+    let secs = lake_seconds;
     let rate = if secs > 0.0 { rows as f64 / secs } else { 0.0 };
     let _ = writeln!(
         s,
