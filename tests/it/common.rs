@@ -31,6 +31,14 @@ pub fn tool(rel: &str) -> PathBuf {
     p
 }
 
+/// A fresh, empty scratch directory for one test.
+pub fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("lab-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
 pub fn python() -> PathBuf {
     tool(".venv/bin/python")
 }

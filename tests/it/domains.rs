@@ -3,15 +3,8 @@
 //! two scales; the tutorial's new domain compiles beside them by YAML alone.
 
 use crate::common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("lab-it-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 fn compile(specs: &Path, out: &Path, scale: &str, seed: &str) {
     let o = lab(&[
