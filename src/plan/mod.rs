@@ -135,7 +135,9 @@ fn child_offsets(
 ) -> Vec<u64> {
     let n_parent = plan.entities[parent].rows;
     let s = stream(plan.seed, stream_name);
-    let chunk = plan.chunk_rows;
+    // Smaller than a generation chunk: most parents fit in one chunk, and counting is cheap
+    // per row, so finer pieces let every thread help (the result does not depend on it).
+    let chunk = (plan.chunk_rows / 8).max(1024);
     let n_chunks = n_parent.div_ceil(chunk);
     let counts: Vec<Vec<u64>> = (0..n_chunks)
         .into_par_iter()
