@@ -47,3 +47,20 @@ pub fn read(p: impl AsRef<Path>) -> String {
     std::fs::read_to_string(p.as_ref())
         .unwrap_or_else(|e| panic!("read {}: {e}", p.as_ref().display()))
 }
+
+/// Runs a Python checker from `tests/tools/` with arguments and returns its report; the
+/// checker must succeed (its output is in the failure message).
+pub fn run_tool(script: &str, args: &[&std::ffi::OsStr]) -> String {
+    let o = Command::new(python())
+        .arg(root().join("tests/tools").join(script))
+        .args(args)
+        .output()
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{script} {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout
+}

@@ -4,7 +4,6 @@
 
 use crate::common::*;
 use std::path::Path;
-use std::process::Command;
 
 fn compile(specs: &Path, out: &Path, scale: &str, seed: &str) {
     let o = lab(&[
@@ -27,20 +26,7 @@ fn compile(specs: &Path, out: &Path, scale: &str, seed: &str) {
 }
 
 fn invariants(lake: &Path) -> String {
-    let o = Command::new(python())
-        .arg(root().join("tests/tools/invariants.py"))
-        .arg("--lake")
-        .arg(lake)
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "invariants failed on {}:\n{out}\n{}",
-        lake.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
+    run_tool("invariants.py", &["--lake".as_ref(), lake.as_os_str()])
 }
 
 #[test]

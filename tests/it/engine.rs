@@ -118,27 +118,11 @@ fn adding_an_attribute_or_entity_leaves_other_columns_unchanged() {
     }
 }
 
-/// Runs a checker from `tests/tools/` on a lake and returns its report (it must succeed).
-fn run_check(script: &str, lake: &Path) -> String {
-    let o = Command::new(python())
-        .arg(root().join("tests/tools").join(script))
-        .arg(lake)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "{script} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    stdout
-}
-
 #[test]
 fn duckdb_finds_unique_keys_no_orphans_and_athena_safe_footers() {
     let out = tmp("duckdb");
     compile(&specs_dir(), &out, &["--scale", "0.1", "--seed", "7"]);
-    let report = run_check("lake_check.py", &out.join("lake"));
+    let report = run_tool("lake_check.py", &[out.join("lake").as_os_str()]);
     assert!(report.contains("all ok"), "{report}");
 }
 
@@ -146,7 +130,7 @@ fn duckdb_finds_unique_keys_no_orphans_and_athena_safe_footers() {
 fn the_data_profile_matches_the_data() {
     let out = tmp("profile");
     compile(&specs_dir(), &out, &["--scale", "0.05", "--seed", "11"]);
-    let report = run_check("profile_check.py", &out.join("lake"));
+    let report = run_tool("profile_check.py", &[out.join("lake").as_os_str()]);
     assert!(report.contains("columns match the data"), "{report}");
     assert!(read(out.join("docs/profile/index.md")).contains("Data profile"));
 }
