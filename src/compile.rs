@@ -127,6 +127,18 @@ fn run_in_pool(
             Ok(r) => r,
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&staging);
+                // A lookup value without a row is an error in the specs, not in writing.
+                if let Some(m) = e
+                    .get_ref()
+                    .and_then(|i| i.downcast_ref::<crate::generate::LookupMiss>())
+                {
+                    let d = plan.lookup_miss(m);
+                    eprint!(
+                        "{}",
+                        crate::diagnostics::render_all(&[d], sources, crate::cli::color())
+                    );
+                    return ExitCode::from(1);
+                }
                 eprintln!("error: writing the lake failed: {e}");
                 return ExitCode::from(2);
             }

@@ -72,7 +72,25 @@ pub struct Evaluator<'p> {
     pub plan: &'p Plan,
     pub ir: &'p Ir,
     frames: Vec<Frame>,
+    /// The first `lookup` value met that no target row has.
+    pub miss: Option<LookupMiss>,
 }
+
+/// A `lookup` foreign key whose expression gave a key value that no target row has.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LookupMiss {
+    pub entity: EntityId,
+    pub fk: FkId,
+    pub value: String,
+}
+
+impl std::fmt::Display for LookupMiss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "lookup value `{}` has no row", self.value)
+    }
+}
+
+impl std::error::Error for LookupMiss {}
 
 impl<'p> Evaluator<'p> {
     pub fn new(plan: &'p Plan) -> Evaluator<'p> {
@@ -80,6 +98,7 @@ impl<'p> Evaluator<'p> {
             plan,
             ir: &plan.ir,
             frames: Vec::new(),
+            miss: None,
         }
     }
 
@@ -446,16 +465,30 @@ impl<'p> Evaluator<'p> {
                     .cloned()
                     .unwrap_or_default();
                 let col = self.eval_expr(f, &x);
-                // The plan checked that every value has a row.
-                (0..n)
-                    .map(|i| {
-                        if col.is_valid(i) {
-                            map.get(&col.text_at(i)).copied().unwrap_or(NONE)
-                        } else {
-                            NONE
+                let mut out = Vec::with_capacity(n);
+                for i in 0..n {
+                    if !col.is_valid(i) {
+                        out.push(NONE);
+                        continue;
+                    }
+                    let key = col.text_at(i);
+                    match map.get(&key) {
+                        Some(&r) => out.push(r),
+                        None => {
+                            // Values that are not literals are checked here, row by row;
+                            // the chunk is then refused, so no dangling key is written.
+                            if self.miss.is_none() {
+                                self.miss = Some(LookupMiss {
+                                    entity: e,
+                                    fk: k,
+                                    value: key,
+                                });
+                            }
+                            out.push(NONE);
                         }
-                    })
-                    .collect()
+                    }
+                }
+                out
             }
             Pick::Path(paths) => {
                 let paths = paths.clone();

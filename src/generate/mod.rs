@@ -13,6 +13,7 @@ use crate::ir::EntityId;
 use crate::plan::Plan;
 use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
+pub use eval::LookupMiss;
 use std::sync::Arc;
 
 /// The Arrow schema of an entity's files.
@@ -26,14 +27,18 @@ pub fn schema(plan: &Plan, e: EntityId) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-/// Generates rows `start..end` of entity `e`.
-pub fn chunk(plan: &Plan, e: EntityId, start: u64, end: u64) -> RecordBatch {
+/// Generates rows `start..end` of entity `e`. Fails when a `lookup` foreign key met a value
+/// that no target row has (the chunk would hold a dangling or null key).
+pub fn chunk(plan: &Plan, e: EntityId, start: u64, end: u64) -> Result<RecordBatch, LookupMiss> {
     let mut ev = eval::Evaluator::new(plan);
     let f = ev.frame(e, eval::RowSet::Range(start, end));
     let ent = &plan.ir.entities[e];
     let arrays: Vec<_> = (0..ent.attributes.len())
         .map(|a| ev.attr(f, a).to_arrow(ent.attributes[a].ty))
         .collect();
+    if let Some(m) = ev.miss {
+        return Err(m);
+    }
     let schema = schema(plan, e);
-    RecordBatch::try_new(schema, arrays).expect("columns match the schema")
+    Ok(RecordBatch::try_new(schema, arrays).expect("columns match the schema"))
 }

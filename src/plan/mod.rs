@@ -2,8 +2,8 @@
 //! child offsets (children of parent row p are rows `offsets[p]..offsets[p+1]`, so a child's
 //! parent is found by binary search and never stored), the level boundaries of hierarchies,
 //! the cumulative weights of weighted picks, the row ranges of `union` members, the key → row
-//! maps of `lookup` references (every looked-up value is checked to have a row before any data
-//! is written), and the chunking of every entity into row groups and files. Seeds are not
+//! maps of `lookup` references (literal lookup values are checked to have a row here, other
+//! values as they are generated), and the chunking of every entity into row groups and files. Seeds are not
 //! stored: streams are derived from names when needed.
 
 use crate::codes;
@@ -83,6 +83,27 @@ impl EntityPlan {
 }
 
 impl Plan {
+    /// The error for a `lookup` foreign key whose expression gives a key value that no row of
+    /// the target has.
+    pub fn lookup_miss(&self, m: &crate::generate::LookupMiss) -> Diagnostic {
+        let ent = &self.ir.entities[m.entity];
+        let fk = &ent.foreign_keys[m.fk];
+        let attr = &ent.attributes[fk.columns[0]];
+        let target = &self.ir.entities[fk.target];
+        Diagnostic::error(
+            codes::BAD_KEY,
+            Some(attr.span),
+            format!(
+                "`{}.{}` looks up `{}` key `{}`, which no row has",
+                ent.qualified, attr.name, target.qualified, m.value
+            ),
+        )
+        .with_help(format!(
+            "`{}` has {} rows; make the lookup give one of their keys",
+            target.qualified, self.entities[fk.target].rows
+        ))
+    }
+
     /// The chunks (row ranges) of an entity, in order.
     pub fn chunks(&self, e: EntityId) -> Vec<(u64, u64)> {
         let n = self.entities[e].rows;
@@ -350,9 +371,9 @@ fn literal_values(e: &Expr, out: &mut Vec<Value>) -> bool {
     }
 }
 
-/// Maps the key values of every `lookup` target to rows, and checks that every value the
-/// lookup expressions give has a row: statically when the values are literals, else by
-/// evaluating the expression over all rows (a miss would otherwise be a dangling key).
+/// Maps the key values of every `lookup` target to rows. When a lookup expression's values
+/// are all literals they are checked here, before anything is generated; other values are
+/// checked row by row as the entity is generated (see [`crate::generate::chunk`]).
 fn lookups(plan: &mut Plan) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let ir = &plan.ir;
@@ -374,55 +395,27 @@ fn lookups(plan: &mut Plan) -> Vec<Diagnostic> {
         }
     }
     for (e, k, map) in maps {
-        let ent = &ir.entities[e];
-        let fk = &ent.foreign_keys[k];
-        let Pick::Lookup(x) = &fk.pick else { continue };
-        let attr = &ent.attributes[fk.columns[0]];
-        let target = &ir.entities[fk.target];
-        let miss = |v: &str| {
-            Diagnostic::error(
-                codes::BAD_KEY,
-                Some(attr.span),
-                format!(
-                    "`{}.{}` looks up `{}` key `{v}`, which no row has",
-                    ent.qualified, attr.name, target.qualified
-                ),
-            )
-            .with_help(format!(
-                "`{}` has {} rows; make the lookup give one of their keys",
-                target.qualified,
-                map.len()
-            ))
+        let Pick::Lookup(x) = &ir.entities[e].foreign_keys[k].pick else {
+            continue;
         };
         let mut lits = Vec::new();
-        let missing: Vec<String> = if literal_values(x, &mut lits) {
-            lits.iter()
+        if literal_values(x, &mut lits) {
+            let missing = lits
+                .iter()
                 .filter(|v| **v != Value::Null)
                 .map(|v| match v {
                     Value::Str(s) => s.clone(),
                     v => v.display(),
                 })
-                .filter(|t| !map.contains_key(t))
-                .collect()
-        } else {
-            let n = plan.entities[e].rows;
-            let chunk = plan.chunk_rows;
-            let found: Vec<Option<String>> = (0..n.div_ceil(chunk))
-                .into_par_iter()
-                .map(|c| {
-                    let mut ev = Evaluator::new(plan);
-                    let f = ev.frame(e, RowSet::Range(c * chunk, ((c + 1) * chunk).min(n)));
-                    let col = ev.eval_expr(f, x);
-                    (0..col.len())
-                        .filter(|&i| col.is_valid(i))
-                        .map(|i| col.text_at(i))
-                        .find(|t| !map.contains_key(t))
-                })
-                .collect();
-            found.into_iter().flatten().take(1).collect()
-        };
-        if let Some(v) = missing.first() {
-            errors.push(miss(v));
+                .find(|t| !map.contains_key(t));
+            if let Some(value) = missing {
+                let m = crate::generate::LookupMiss {
+                    entity: e,
+                    fk: k,
+                    value,
+                };
+                errors.push(plan.lookup_miss(&m));
+            }
         }
         plan.entities[e].lookups.insert(k, Arc::new(map));
     }
@@ -542,7 +535,7 @@ entities:
         let e = plan.ir.entity_by_name("t", entity).unwrap();
         let mut out = Vec::new();
         for (a, b) in plan.chunks(e) {
-            let batch = crate::generate::chunk(plan, e, a, b);
+            let batch = crate::generate::chunk(plan, e, a, b).expect("lookups hit");
             let col = batch.column_by_name(name).unwrap();
             for i in 0..col.len() {
                 out.push(if col.is_null(i) {
@@ -649,13 +642,23 @@ entities:
             errors[0].message
         );
         assert!(errors[0].message.contains("3000"), "{}", errors[0].message);
-        // Also when the value depends on the row (checked by evaluating every row).
+        // A value that depends on the row is checked as the rows are generated: the chunk
+        // that meets it is refused.
         let spec = SPEC.replace(
             "lookup: \"case union_index when 1 then 1100 when 2 then 2100 else 1000 end\"",
             "lookup: \"1000 + 100 * union_index\"",
         );
-        let errors = plan_of(&spec, 42).unwrap_err();
-        assert!(errors[0].message.contains("1200"), "{}", errors[0].message);
+        let p = plan_of(&spec, 42).unwrap();
+        let e = p.ir.entity_by_name("t", "journal").unwrap();
+        let miss = p
+            .chunks(e)
+            .into_iter()
+            .find_map(|(a, b)| crate::generate::chunk(&p, e, a, b).err())
+            .expect("a chunk meets the missing key");
+        assert_eq!(miss.value, "1200");
+        let d = p.lookup_miss(&miss);
+        assert_eq!(d.code, codes::BAD_KEY);
+        assert!(d.message.contains("t.journal.account_id"), "{}", d.message);
     }
 
     #[test]

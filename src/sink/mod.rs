@@ -277,7 +277,7 @@ fn write_entity(
     let encode = |win: &[(u64, u64)]| -> Vec<io::Result<Encoded>> {
         win.par_iter()
             .map(|&(a, b)| {
-                let batch = generate::chunk(plan, e, a, b);
+                let batch = generate::chunk(plan, e, a, b).map_err(io::Error::other)?;
                 let st: Vec<stats::ChunkStats> = batch
                     .columns()
                     .iter()
