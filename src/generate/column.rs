@@ -43,6 +43,11 @@ impl Strings {
         // Only valid UTF-8 is ever pushed.
         std::str::from_utf8(&self.bytes[a..b]).unwrap_or("")
     }
+    /// The bytes of value `i` (no UTF-8 check; they order like the string).
+    #[inline]
+    pub fn bytes_at(&self, i: usize) -> &[u8] {
+        &self.bytes[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
     pub fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }

@@ -410,16 +410,29 @@ impl<'p> Evaluator<'p> {
                 .collect(),
             Pick::Zipf(s) => {
                 let perm = Permutation::new(n_target, pick_stream);
-                let z = rand_distr::Zipf::new(n_target.max(1) as f64, *s).ok();
-                (0..n)
-                    .map(|i| {
-                        let mut rng = RowRng::new(pick_stream, self.frames[f].rows.get(i));
-                        let rank = z
-                            .as_ref()
-                            .map_or(1.0, |z| rand_distr::Distribution::sample(z, &mut rng));
-                        perm.apply((rank as u64).clamp(1, n_target.max(1)) - 1)
-                    })
-                    .collect()
+                let rows = &self.frames[f].rows;
+                if let Some(cum) = self.plan.zipf_table(n_target, *s) {
+                    // Inverse CDF over the table: rank k has weight 1/k^s.
+                    let total = cum[cum.len() - 1];
+                    (0..n)
+                        .map(|i| {
+                            let u = unit_at(pick_stream, rows.get(i)) * total;
+                            let rank = cum.partition_point(|&c| c <= u) as u64;
+                            perm.apply(rank.min(n_target - 1))
+                        })
+                        .collect()
+                } else {
+                    let z = rand_distr::Zipf::new(n_target.max(1) as f64, *s).ok();
+                    (0..n)
+                        .map(|i| {
+                            let mut rng = RowRng::new(pick_stream, rows.get(i));
+                            let rank = z
+                                .as_ref()
+                                .map_or(1.0, |z| rand_distr::Distribution::sample(z, &mut rng));
+                            perm.apply((rank as u64).clamp(1, n_target.max(1)) - 1)
+                        })
+                        .collect()
+                }
             }
             Pick::Weighted(_) => {
                 let cum = self.plan.entities[e]

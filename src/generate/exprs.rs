@@ -28,7 +28,14 @@ impl Column {
         match &self.data {
             Data::Int(v) | Data::Ts(v) | Data::Interval(v) => v[i] as f64,
             Data::Float(v) => v[i],
-            Data::Dec(v, s) => v[i] as f64 / POW10_F64[(*s).min(38) as usize],
+            Data::Dec(v, s) => {
+                // i128 → f64 is a slow library call; decimals almost always fit in an i64.
+                let x = match i64::try_from(v[i]) {
+                    Ok(x) => x as f64,
+                    Err(_) => v[i] as f64,
+                };
+                x / POW10_F64[(*s).min(38) as usize]
+            }
             Data::Date(v) => v[i] as f64,
             Data::Bool(v) => f64::from(u8::from(v[i])),
             _ => 0.0,
@@ -598,6 +605,30 @@ fn binary(op: BinOp, a: &Column, ta: Type, b: &Column, tb: Type, ty: Type, n: us
         }
         Eq | Ne | Lt | Le | Gt | Ge => {
             let valid = and_valid(a, b, n);
+            let same = compare_same(op, a, b, n).or_else(|| {
+                // Mixed numeric representations (a decimal against an integer literal, …):
+                // bring both to the common one first, then compare in one typed loop.
+                if !(ta.is_numeric() && tb.is_numeric()) {
+                    return None;
+                }
+                let common = if ta == Type::Float64 || tb == Type::Float64 {
+                    Type::Float64
+                } else if matches!(ta, Type::Decimal(..)) || matches!(tb, Type::Decimal(..)) {
+                    Type::Decimal(38, a.scale().max(b.scale()))
+                } else {
+                    Type::Int64
+                };
+                compare_same(op, &a.clone().cast(common), &b.clone().cast(common), n)
+            });
+            if let Some(mut data) = same {
+                if let Some(v) = &valid {
+                    data.iter_mut().zip(v).for_each(|(d, ok)| *d &= *ok);
+                }
+                return Column {
+                    data: Data::Bool(data),
+                    valid,
+                };
+            }
             let data = (0..n)
                 .map(|i| {
                     let ord = if a.is_valid(i) && b.is_valid(i) {
@@ -658,9 +689,102 @@ fn binary(op: BinOp, a: &Column, ta: Type, b: &Column, tb: Type, ty: Type, n: us
     }
 }
 
+/// Whether an ordering satisfies a comparison operator.
+#[inline]
+fn holds(op: BinOp, o: Ordering) -> bool {
+    use BinOp::*;
+    match op {
+        Eq => o == Ordering::Equal,
+        Ne => o != Ordering::Equal,
+        Lt => o == Ordering::Less,
+        Le => o != Ordering::Greater,
+        Gt => o == Ordering::Greater,
+        _ => o != Ordering::Less,
+    }
+}
+
+/// Comparison of two columns with the same representation, in one typed loop (values of
+/// invalid rows are compared too; the caller masks them).
+fn compare_same(op: BinOp, a: &Column, b: &Column, n: usize) -> Option<Vec<bool>> {
+    macro_rules! each {
+        ($x:expr, $y:expr) => {
+            Some((0..n).map(|i| holds(op, $x[i].cmp(&$y[i]))).collect())
+        };
+    }
+    match (&a.data, &b.data) {
+        (Data::Int(x), Data::Int(y))
+        | (Data::Ts(x), Data::Ts(y))
+        | (Data::Interval(x), Data::Interval(y)) => each!(x, y),
+        (Data::Date(x), Data::Date(y)) => each!(x, y),
+        (Data::Bool(x), Data::Bool(y)) => each!(x, y),
+        (Data::Dec(x, sx), Data::Dec(y, sy)) if sx == sy => each!(x, y),
+        (Data::Float(x), Data::Float(y)) => Some(
+            (0..n)
+                .map(|i| x[i].partial_cmp(&y[i]).is_some_and(|o| holds(op, o)))
+                .collect(),
+        ),
+        (Data::Str(x), Data::Str(y)) => Some(
+            (0..n)
+                .map(|i| holds(op, x.bytes_at(i).cmp(y.bytes_at(i))))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
 fn arith(op: BinOp, a: &Column, ta: Type, b: &Column, tb: Type, ty: Type, n: usize) -> Data {
     use BinOp::*;
     let sign = if op == Sub { -1 } else { 1 };
+    if ty == Type::Float64
+        && !(matches!(a.data, Data::Float(_)) && matches!(b.data, Data::Float(_)))
+    {
+        let fa = Column::new(Data::Float((0..n).map(|i| a.f64_at(i)).collect()));
+        let fb = Column::new(Data::Float((0..n).map(|i| b.f64_at(i)).collect()));
+        return arith(op, &fa, Type::Float64, &fb, Type::Float64, ty, n);
+    }
+    // Typed loops when both sides already have the result's representation.
+    match (&a.data, &b.data, ty) {
+        (Data::Float(x), Data::Float(y), Type::Float64) => {
+            return Data::Float(
+                x.iter()
+                    .zip(y)
+                    .map(|(&p, &q)| match op {
+                        Add => p + q,
+                        Sub => p - q,
+                        Mul => p * q,
+                        Div if q != 0.0 => p / q,
+                        _ => 0.0,
+                    })
+                    .collect(),
+            );
+        }
+        (Data::Int(x), Data::Int(y), t) if t.is_integer() => {
+            return Data::Int(
+                x.iter()
+                    .zip(y)
+                    .map(|(&p, &q)| match op {
+                        Add => p.wrapping_add(q),
+                        Sub => p.wrapping_sub(q),
+                        Mul => p.wrapping_mul(q),
+                        Rem if q != 0 => p.wrapping_rem(q),
+                        _ => 0,
+                    })
+                    .collect(),
+            );
+        }
+        (Data::Dec(x, sx), Data::Dec(y, sy), Type::Decimal(_, s))
+            if (op == Add || op == Sub) && *sx == s && *sy == s =>
+        {
+            return Data::Dec(
+                x.iter()
+                    .zip(y)
+                    .map(|(&p, &q)| p.saturating_add(sign as i128 * q))
+                    .collect(),
+                s,
+            );
+        }
+        _ => {}
+    }
     match ty {
         Type::Null => Data::Null(n),
         Type::Int64 | Type::Int32 | Type::Int16 | Type::Int8 => {

@@ -46,7 +46,13 @@ pub struct Plan {
     pub chunk_rows: u64,
     pub file_rows: u64,
     pub entities: Vec<EntityPlan>,
+    /// Cumulative Zipf weights 1/k^s over k = 1..=n, per (n, s), built on first use.
+    zipf: std::sync::Mutex<HashMap<(u64, u64), Arc<Vec<f64>>>>,
 }
+
+/// Zipf picks over at most this many rows draw from a cumulative table (one binary search per
+/// pick); larger targets sample by rejection-inversion instead of holding the table.
+pub const ZIPF_TABLE_MAX: u64 = 1 << 22;
 
 #[derive(Clone, Debug, Default)]
 pub struct EntityPlan {
@@ -83,6 +89,27 @@ impl EntityPlan {
 }
 
 impl Plan {
+    /// The cumulative weights of a Zipf distribution with exponent `s` over ranks 1..=n, or
+    /// `None` when `n` is above [`ZIPF_TABLE_MAX`].
+    pub fn zipf_table(&self, n: u64, s: f64) -> Option<Arc<Vec<f64>>> {
+        if n == 0 || n > ZIPF_TABLE_MAX {
+            return None;
+        }
+        let mut cache = self.zipf.lock().unwrap_or_else(|p| p.into_inner());
+        let t = cache.entry((n, s.to_bits())).or_insert_with(|| {
+            let mut total = 0.0;
+            Arc::new(
+                (1..=n)
+                    .map(|k| {
+                        total += (k as f64).powf(-s);
+                        total
+                    })
+                    .collect(),
+            )
+        });
+        Some(t.clone())
+    }
+
     /// The error for a `lookup` foreign key whose expression gives a key value that no row of
     /// the target has.
     pub fn lookup_miss(&self, m: &crate::generate::LookupMiss) -> Diagnostic {
@@ -225,80 +252,19 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
             .div_ceil(opts.chunk_rows.max(1))
             * opts.chunk_rows.max(1),
         entities: vec![EntityPlan::default(); ir.entities.len()],
+        zipf: Default::default(),
     };
-    // Row counts in an order where every count's inputs are known (a `when` may read a
-    // rollup over another entity's children).
-    for e in crate::resolve::row_order(&ir.entities) {
-        let ent = &ir.entities[e];
-        match &ent.rows {
-            Rows::Scaled(_) | Rows::Fixed(_) => {
-                plan.entities[e].rows = ent.base_rows(opts.scale).unwrap_or(0)
-            }
-            Rows::PerParent {
-                parent,
-                count,
-                when,
-            } => {
-                // Distinct picks cannot have more children than the target has rows.
-                let cap = ent
-                    .foreign_keys
-                    .iter()
-                    .filter(|f| f.pick == Pick::Distinct)
-                    .map(|f| plan.entities[f.target].rows)
-                    .min();
-                let offsets = child_offsets(
-                    &plan,
-                    &format!("{}#rows", ent.qualified),
-                    *parent,
-                    count,
-                    when.as_ref(),
-                    cap,
-                    0,
-                );
-                plan.entities[e].rows = *offsets.last().unwrap_or(&0);
-                plan.entities[e].offsets = Some(offsets);
-            }
-            Rows::Union(members) => {
-                let mut out = Vec::with_capacity(members.len());
-                let mut start = 0u64;
-                for (k, m) in members.iter().enumerate() {
-                    let (end, offsets) = match m {
-                        Rows::PerParent {
-                            parent,
-                            count,
-                            when,
-                        } => {
-                            let o = child_offsets(
-                                &plan,
-                                &format!("{}#rows{k}", ent.qualified),
-                                *parent,
-                                count,
-                                when.as_ref(),
-                                None,
-                                start,
-                            );
-                            (*o.last().unwrap_or(&start), Some(o))
-                        }
-                        Rows::Scaled(n) => (start + scaled(*n, opts.scale), None),
-                        Rows::Fixed(n) => (start + n, None),
-                        Rows::Union(_) => (start, None),
-                    };
-                    out.push(MemberPlan {
-                        start,
-                        end,
-                        offsets,
-                    });
-                    start = end;
-                }
-                plan.entities[e].rows = start;
-                plan.entities[e].members = Some(out);
-            }
-        }
-        let n = plan.entities[e].rows;
-        for fk in &ent.foreign_keys {
-            if let Pick::Hierarchy { depth } = fk.pick {
-                plan.entities[e].levels = Some(hierarchy_levels(n, depth));
-            }
+    // Row counts wave by wave: every count's inputs (a `when` may read a rollup over another
+    // entity's children) are fixed in an earlier wave, and the entities of one wave are
+    // planned concurrently (each also splits its parent rows across the threads).
+    for wave in crate::resolve::row_waves(&ir.entities) {
+        let planned: Vec<(EntityId, EntityPlan)> = wave
+            .par_iter()
+            .with_max_len(1)
+            .map(|&e| (e, entity_rows(&plan, e)))
+            .collect();
+        for (e, p) in planned {
+            plan.entities[e] = p;
         }
     }
     // Weighted picks need the target's weight column over all its rows.
@@ -343,6 +309,81 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
     } else {
         Err(errors)
     }
+}
+
+/// The row count of entity `e` and how its rows map to parents (offsets, union members,
+/// hierarchy levels), given the plans of the entities its count needs.
+fn entity_rows(plan: &Plan, e: EntityId) -> EntityPlan {
+    let ent = &plan.ir.entities[e];
+    let mut out = EntityPlan::default();
+    match &ent.rows {
+        Rows::Scaled(_) | Rows::Fixed(_) => out.rows = ent.base_rows(plan.scale).unwrap_or(0),
+        Rows::PerParent {
+            parent,
+            count,
+            when,
+        } => {
+            // Distinct picks cannot have more children than the target has rows.
+            let cap = ent
+                .foreign_keys
+                .iter()
+                .filter(|f| f.pick == Pick::Distinct)
+                .map(|f| plan.entities[f.target].rows)
+                .min();
+            let offsets = child_offsets(
+                plan,
+                &format!("{}#rows", ent.qualified),
+                *parent,
+                count,
+                when.as_ref(),
+                cap,
+                0,
+            );
+            out.rows = *offsets.last().unwrap_or(&0);
+            out.offsets = Some(offsets);
+        }
+        Rows::Union(members) => {
+            let mut planned = Vec::with_capacity(members.len());
+            let mut start = 0u64;
+            for (k, m) in members.iter().enumerate() {
+                let (end, offsets) = match m {
+                    Rows::PerParent {
+                        parent,
+                        count,
+                        when,
+                    } => {
+                        let o = child_offsets(
+                            plan,
+                            &format!("{}#rows{k}", ent.qualified),
+                            *parent,
+                            count,
+                            when.as_ref(),
+                            None,
+                            start,
+                        );
+                        (*o.last().unwrap_or(&start), Some(o))
+                    }
+                    Rows::Scaled(n) => (start + scaled(*n, plan.scale), None),
+                    Rows::Fixed(n) => (start + n, None),
+                    Rows::Union(_) => (start, None),
+                };
+                planned.push(MemberPlan {
+                    start,
+                    end,
+                    offsets,
+                });
+                start = end;
+            }
+            out.rows = start;
+            out.members = Some(planned);
+        }
+    }
+    for fk in &ent.foreign_keys {
+        if let Pick::Hierarchy { depth } = fk.pick {
+            out.levels = Some(hierarchy_levels(out.rows, depth));
+        }
+    }
+    out
 }
 
 /// Rows at `scale` for a count given at scale 1 (rounded, at least 1 unless 0).

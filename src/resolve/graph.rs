@@ -224,11 +224,12 @@ fn deps(entities: &[Entity], n: Node) -> Vec<Node> {
     out
 }
 
-/// The order in which the plan can fix row counts: every entity after the entities whose
-/// rows its own count needs — its `per` parents and union sources, and every entity whose
-/// rows the `when` and count expressions over those parents reach (through parent hops,
-/// picks and rollups). Generation order (`Ir::order`) follows references instead.
-pub fn row_order(entities: &[Entity]) -> Vec<EntityId> {
+/// The order in which the plan can fix row counts, as waves: every entity comes in a wave
+/// after the entities whose rows its own count needs — its `per` parents and union sources,
+/// and every entity whose rows the `when` and count expressions over those parents reach
+/// (through parent hops, picks and rollups). The entities of one wave are independent.
+/// Generation order (`Ir::order`) follows references instead.
+pub fn row_waves(entities: &[Entity]) -> Vec<Vec<EntityId>> {
     let needs: Vec<Vec<EntityId>> = entities
         .iter()
         .map(|e| {
@@ -269,7 +270,29 @@ pub fn row_order(entities: &[Entity]) -> Vec<EntityId> {
     for e in 0..entities.len() {
         visit(e, &needs, &mut state, &mut order);
     }
-    order
+    // Waves: an entity goes one wave after the latest entity it needs (needs that come later
+    // in the order are cycles, already reported).
+    let mut pos = vec![0usize; entities.len()];
+    for (i, &e) in order.iter().enumerate() {
+        pos[e] = i;
+    }
+    let mut wave = vec![0usize; entities.len()];
+    for &e in &order {
+        wave[e] = needs[e]
+            .iter()
+            .filter(|&&x| pos[x] < pos[e])
+            .map(|&x| wave[x] + 1)
+            .max()
+            .unwrap_or(0);
+    }
+    let mut waves: Vec<Vec<EntityId>> = Vec::new();
+    for &e in &order {
+        if waves.len() <= wave[e] {
+            waves.resize(wave[e] + 1, Vec::new());
+        }
+        waves[wave[e]].push(e);
+    }
+    waves
 }
 
 /// The row sets a hop path (through parents and union sources) needs.

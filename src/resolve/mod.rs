@@ -6,7 +6,7 @@
 
 pub mod expr;
 mod graph;
-pub use graph::row_order;
+pub use graph::row_waves;
 pub mod reserved;
 
 use crate::codes;
