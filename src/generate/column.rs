@@ -250,7 +250,7 @@ impl Column {
                 let (lo, hi) = t.int_range();
                 Data::Int(
                     v.into_iter()
-                        .map(|x| (x.round() as i64).clamp(lo, hi))
+                        .map(|x| round_i128(x).clamp(lo as i128, hi as i128) as i64)
                         .collect(),
                 )
             }
@@ -277,7 +277,7 @@ impl Column {
                 let m = 10f64.powi(s as i32);
                 Data::Dec(
                     v.into_iter()
-                        .map(|x| clamp_dec((x * m).round() as i128, p))
+                        .map(|x| clamp_dec(round_i128(x * m), p))
                         .collect(),
                     s,
                 )
@@ -307,6 +307,13 @@ impl Column {
             (Data::Str(s), Type::String(Some(max))) => {
                 let mut out = Strings::with_capacity(s.len(), s.bytes.len());
                 for i in 0..s.len() {
+                    let b = s.bytes_at(i);
+                    if b.len() <= max as usize {
+                        // At most `max` bytes: at most `max` characters.
+                        out.bytes.extend_from_slice(b);
+                        out.finish_value();
+                        continue;
+                    }
                     let v = s.get(i);
                     match v.char_indices().nth(max as usize) {
                         Some((cut, _)) => out.push(&v[..cut]),
@@ -320,11 +327,13 @@ impl Column {
         Column { data, valid }
     }
 
-    /// Converts to an Arrow array of the attribute's Arrow type (no copy for numbers).
-    pub fn to_arrow(&self, ty: Type) -> ArrayRef {
-        let nulls = self.valid.as_ref().map(|v| NullBuffer::from(v.clone()));
-        match (&self.data, ty) {
-            (Data::Bool(v), _) => Arc::new(BooleanArray::new(v.iter().copied().collect(), nulls)),
+    /// Converts to an Arrow array of the attribute's Arrow type; 64-bit numbers, decimals,
+    /// dates, timestamps and strings move their buffers without copying.
+    pub fn into_arrow(self, ty: Type) -> ArrayRef {
+        let n = self.len();
+        let nulls = self.valid.map(NullBuffer::from);
+        match (self.data, ty) {
+            (Data::Bool(v), _) => Arc::new(BooleanArray::new(v.into_iter().collect(), nulls)),
             (Data::Int(v), Type::Int8) => {
                 Arc::new(Int8Array::new(v.iter().map(|x| *x as i8).collect(), nulls))
             }
@@ -336,34 +345,23 @@ impl Column {
                 v.iter().map(|x| *x as i32).collect(),
                 nulls,
             )),
-            (Data::Int(v), _) => Arc::new(Int64Array::new(ScalarBuffer::from(v.clone()), nulls)),
-            (Data::Float(v), _) => {
-                Arc::new(Float64Array::new(ScalarBuffer::from(v.clone()), nulls))
-            }
+            (Data::Int(v), _) => Arc::new(Int64Array::new(ScalarBuffer::from(v), nulls)),
+            (Data::Float(v), _) => Arc::new(Float64Array::new(ScalarBuffer::from(v), nulls)),
             (Data::Dec(v, _), Type::Decimal(p, s)) => Arc::new(
-                Decimal128Array::new(ScalarBuffer::from(v.clone()), nulls)
+                Decimal128Array::new(ScalarBuffer::from(v), nulls)
                     .with_precision_and_scale(p, s as i8)
                     .expect("valid decimal"),
             ),
-            (Data::Date(v), _) => Arc::new(Date32Array::new(ScalarBuffer::from(v.clone()), nulls)),
-            (Data::Ts(v), _) => Arc::new(TimestampMillisecondArray::new(
-                ScalarBuffer::from(v.clone()),
-                nulls,
-            )),
+            (Data::Date(v), _) => Arc::new(Date32Array::new(ScalarBuffer::from(v), nulls)),
+            (Data::Ts(v), _) => {
+                Arc::new(TimestampMillisecondArray::new(ScalarBuffer::from(v), nulls))
+            }
             (Data::Str(s), _) => {
-                let offsets = OffsetBuffer::new(ScalarBuffer::from(s.offsets.clone()));
-                Arc::new(StringArray::new(
-                    offsets,
-                    Buffer::from(s.bytes.clone()),
-                    nulls,
-                ))
+                let offsets = OffsetBuffer::new(ScalarBuffer::from(s.offsets));
+                Arc::new(StringArray::new(offsets, Buffer::from_vec(s.bytes), nulls))
             }
-            (d, t) => {
-                // Not reachable for resolved specs: every attribute is cast to its type first.
-                let n = self.len();
-                let _ = d;
-                arrow::array::new_null_array(&t.arrow(), n)
-            }
+            // Not reachable for resolved specs: every attribute is cast to its type first.
+            (_, t) => arrow::array::new_null_array(&t.arrow(), n),
         }
     }
 }
@@ -415,6 +413,26 @@ pub fn rescale(x: i128, from: u8, to: u8) -> i128 {
     }
 }
 
+/// `y.round() as i128` (half away from zero), through a 64-bit conversion when the value
+/// fits: both `round` and the float → i128 conversion are library calls on baseline x86-64.
+#[inline]
+pub fn round_i128(y: f64) -> i128 {
+    if y.abs() < 4.0e18 {
+        let t = y as i64; // truncates toward zero, exact for |y| < 2^62
+        let frac = y - t as f64;
+        let r = if frac >= 0.5 {
+            t + 1
+        } else if frac <= -0.5 {
+            t - 1
+        } else {
+            t
+        };
+        r as i128
+    } else {
+        y.round() as i128
+    }
+}
+
 fn clamp_dec(x: i128, p: u8) -> i128 {
     let lim = pow10(p) - 1;
     x.clamp(-lim, lim)
@@ -423,6 +441,30 @@ fn clamp_dec(x: i128, p: u8) -> i128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_rounding_matches_round() {
+        for y in [
+            0.0,
+            0.49999999999999994,
+            0.5,
+            1.5,
+            2.5,
+            -0.5,
+            -1.5,
+            -2.4999,
+            123456.785,
+            -99999.995,
+            4.5e15,
+            -4.5e15 + 0.5,
+            3.9e18,
+            5.0e18,
+            -7.0e20,
+            1e-300,
+        ] {
+            assert_eq!(round_i128(y), y.round() as i128, "{y}");
+        }
+    }
 
     #[test]
     fn rescale_rounds_half_away_from_zero() {

@@ -9,6 +9,7 @@ use crate::ir::value::{MS_PER_DAY, Value, civil_from_days, days_from_civil, week
 use crate::ir::{Expr, Type};
 use sha2::Digest;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// Powers of ten as floats, so decimal → float conversion needs no `powi` per value.
 const POW10_F64: [f64; 39] = {
@@ -109,6 +110,15 @@ pub fn truthy(c: &Column) -> Vec<bool> {
 }
 
 impl Evaluator<'_> {
+    /// Like [`Evaluator::eval_expr`], but a column reference is shared with the frame's cache
+    /// instead of copied (operators only read their operands).
+    fn eval_shared(&mut self, f: FrameId, e: &Expr) -> Arc<Column> {
+        match &e.kind {
+            ExprKind::Col(c) => self.col_ref(f, c),
+            _ => Arc::new(self.eval_expr(f, e)),
+        }
+    }
+
     pub fn eval_expr(&mut self, f: FrameId, e: &Expr) -> Column {
         let n = self.len(f);
         match &e.kind {
@@ -133,12 +143,12 @@ impl Evaluator<'_> {
                 Column { data, valid }
             }
             ExprKind::Binary(op, a, b) => {
-                let ca = self.eval_expr(f, a);
-                let cb = self.eval_expr(f, b);
+                let ca = self.eval_shared(f, a);
+                let cb = self.eval_shared(f, b);
                 binary(*op, &ca, a.ty, &cb, b.ty, e.ty, n)
             }
             ExprKind::IsNull { expr, negated } => {
-                let c = self.eval_expr(f, expr);
+                let c = self.eval_shared(f, expr);
                 Column::new(Data::Bool(
                     (0..n).map(|i| c.is_valid(i) == *negated).collect(),
                 ))
@@ -148,14 +158,14 @@ impl Evaluator<'_> {
                 list,
                 negated,
             } => {
-                let c = self.eval_expr(f, expr);
+                let c = self.eval_shared(f, expr);
                 let mut hit = vec![false; n];
                 let mut any_null = vec![!c.valid.is_none(); n];
                 for i in 0..n {
                     any_null[i] = !c.is_valid(i);
                 }
                 for x in list {
-                    let cx = self.eval_expr(f, x);
+                    let cx = self.eval_shared(f, x);
                     for i in 0..n {
                         if c.is_valid(i) && cx.is_valid(i) {
                             if compare(&c, expr.ty, &cx, x.ty, i) == Some(Ordering::Equal) {
@@ -181,7 +191,7 @@ impl Evaluator<'_> {
                 let mut chosen: Vec<Option<usize>> = vec![None; n];
                 let mut branches = Vec::new();
                 for (k, (c, v)) in whens.iter().enumerate() {
-                    let cc = self.eval_expr(f, c);
+                    let cc = self.eval_shared(f, c);
                     for i in 0..n {
                         if chosen[i].is_none() && cc.is_valid(i) && cc.bool_at(i) {
                             chosen[i] = Some(k);
@@ -203,7 +213,7 @@ impl Evaluator<'_> {
     }
 
     fn call(&mut self, f: FrameId, func: Func, args: &[Expr], ty: Type, n: usize) -> Column {
-        let cols: Vec<Column> = args.iter().map(|a| self.eval_expr(f, a)).collect();
+        let cols: Vec<Arc<Column>> = args.iter().map(|a| self.eval_shared(f, a)).collect();
         let all_valid = |i: usize| cols.iter().all(|c| c.is_valid(i));
         let valid_all: Vec<bool> = (0..n).map(all_valid).collect();
         let strs = |g: &dyn Fn(usize) -> Option<String>| -> Column {
@@ -297,7 +307,10 @@ impl Evaluator<'_> {
                 })
             }),
             Coalesce => {
-                let casted: Vec<Column> = cols.into_iter().map(|c| c.cast(ty)).collect();
+                let casted: Vec<Column> = cols
+                    .into_iter()
+                    .map(|c| Arc::unwrap_or_clone(c).cast(ty))
+                    .collect();
                 let fallback = Column::constant(&Value::Null, ty, n);
                 select(ty, n, |i| match casted.iter().find(|c| c.is_valid(i)) {
                     Some(c) => (c, i),
@@ -305,8 +318,8 @@ impl Evaluator<'_> {
                 })
             }
             If => {
-                let a = cols[1].clone().cast(ty);
-                let b = cols[2].clone().cast(ty);
+                let a = Column::clone(&cols[1]).cast(ty);
+                let b = Column::clone(&cols[2]).cast(ty);
                 select(ty, n, |i| {
                     if cols[0].is_valid(i) && cols[0].bool_at(i) {
                         (&a, i)
@@ -316,7 +329,10 @@ impl Evaluator<'_> {
                 })
             }
             Least | Greatest => {
-                let casted: Vec<Column> = cols.into_iter().map(|c| c.cast(ty)).collect();
+                let casted: Vec<Column> = cols
+                    .into_iter()
+                    .map(|c| Arc::unwrap_or_clone(c).cast(ty))
+                    .collect();
                 let fallback = Column::constant(&Value::Null, ty, n);
                 select(ty, n, |i| {
                     let mut best: Option<&Column> = None;

@@ -33,12 +33,17 @@ pub fn chunk(plan: &Plan, e: EntityId, start: u64, end: u64) -> Result<RecordBat
     let mut ev = eval::Evaluator::new(plan);
     let f = ev.frame(e, eval::RowSet::Range(start, end));
     let ent = &plan.ir.entities[e];
-    let arrays: Vec<_> = (0..ent.attributes.len())
-        .map(|a| ev.attr(f, a).to_arrow(ent.attributes[a].ty))
-        .collect();
+    let cols: Vec<_> = (0..ent.attributes.len()).map(|a| ev.attr(f, a)).collect();
     if let Some(m) = ev.miss {
         return Err(m);
     }
+    // Dropping the evaluator releases its cache, so each column moves into Arrow uncopied.
+    drop(ev);
+    let arrays: Vec<_> = cols
+        .into_iter()
+        .zip(&ent.attributes)
+        .map(|(c, a)| Arc::unwrap_or_clone(c).into_arrow(a.ty))
+        .collect();
     let schema = schema(plan, e);
     Ok(RecordBatch::try_new(schema, arrays).expect("columns match the schema"))
 }

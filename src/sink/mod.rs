@@ -22,6 +22,7 @@ use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory,
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::{WriterProperties, WriterPropertiesPtr};
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -89,14 +90,61 @@ struct OpenFile {
     csv: Option<HashingWriter<BufWriter<File>>>,
 }
 
-fn props(opts: &SinkOptions, plan: &Plan) -> WriterPropertiesPtr {
-    Arc::new(
-        WriterProperties::builder()
-            .set_compression(opts.codec.parquet())
-            .set_max_row_group_row_count(Some(plan.chunk_rows as usize))
-            .set_created_by(format!("lab {}", env!("CARGO_PKG_VERSION")))
-            .build(),
-    )
+fn props(opts: &SinkOptions, plan: &Plan, e: EntityId) -> WriterPropertiesPtr {
+    let mut b = WriterProperties::builder()
+        .set_compression(opts.codec.parquet())
+        .set_max_row_group_row_count(Some(plan.chunk_rows as usize))
+        .set_created_by(format!("lab {}", env!("CARGO_PKG_VERSION")));
+    let ent = &plan.ir.entities[e];
+    for (i, a) in ent.attributes.iter().enumerate() {
+        if mostly_distinct(a, ent.primary_key == [i]) {
+            b = b.set_column_dictionary_enabled(ColumnPath::from(a.name.as_str()), false);
+        }
+    }
+    Arc::new(b.build())
+}
+
+/// Whether a column's values are (nearly) all distinct by its generator, so a Parquet
+/// dictionary would only be built to be abandoned: keys, free text, identifiers,
+/// millisecond timestamps, unrounded floats and wide-ranged rounded numbers. Columns of
+/// unknown cardinality (expressions, references) keep the writer's default.
+fn mostly_distinct(a: &crate::ir::Attribute, single_key: bool) -> bool {
+    use crate::ir::{Dist, FakeKind as F, Generator as G, Type};
+    if a.unique || single_key {
+        return true;
+    }
+    match &a.generator {
+        G::Sequence { step, .. } => *step != 0,
+        G::Format(_) => true,
+        G::Fake { kind, range } => match kind {
+            F::Sentence | F::Paragraph | F::Uuid | F::Email | F::Street | F::Phone | F::Url => true,
+            F::Ipv4 | F::Username => true,
+            F::Words | F::Digits => range.is_none_or(|(_, hi)| hi >= 3),
+            _ => false,
+        },
+        G::Between { .. } | G::Relative { .. } => a.ty == Type::Timestamp,
+        G::Dist {
+            dist,
+            min,
+            max,
+            round,
+        } => {
+            let digits = match (a.ty, round) {
+                (Type::Float64, None) => return true,
+                (Type::Decimal(_, s), None) => s as u32,
+                (_, r) => r.unwrap_or(0),
+            };
+            let (lo, hi) = match dist {
+                Dist::Uniform(lo, hi) => (min.unwrap_or(*lo), max.unwrap_or(*hi)),
+                _ => match (min, max) {
+                    (Some(lo), Some(hi)) => (*lo, *hi),
+                    _ => return false,
+                },
+            };
+            (hi - lo) * 10f64.powi(digits as i32) > 65_536.0
+        }
+        _ => false,
+    }
 }
 
 /// Formats a partition value from a date (days) or timestamp (ms).
@@ -202,14 +250,13 @@ pub fn write_lake(
         entities: vec![EntityStats::default(); ir.entities.len()],
     };
     let mut reports = Vec::new();
-    let props = props(opts, plan);
     // Entities are independent (every value is a function of the plan), so they are written
     // concurrently, each as its own task; within an entity, chunks run in parallel too.
     let results: Vec<io::Result<(manifest::EntityEntry, EntityStats, EntityReport)>> = ir
         .order
         .par_iter()
         .with_max_len(1)
-        .map(|&e| write_entity(plan, e, lake, opts, &props, progress))
+        .map(|&e| write_entity(plan, e, lake, opts, progress))
         .collect();
     for r in results {
         let (entry, st, report) = r?;
@@ -233,9 +280,9 @@ fn write_entity(
     e: EntityId,
     lake: &Path,
     opts: &SinkOptions,
-    props: &WriterPropertiesPtr,
     progress: Progress,
 ) -> io::Result<(manifest::EntityEntry, EntityStats, EntityReport)> {
+    let props = &props(opts, plan, e);
     let ir = &plan.ir;
     let started = Instant::now();
     let ent = &ir.entities[e];

@@ -160,9 +160,20 @@ fn hash_str(s: &str) -> u64 {
     }
     let rest = words.remainder();
     if !rest.is_empty() {
-        let mut t = [0u8; 8];
-        t[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(t)).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        // The tail is read with whole loads (the last eight bytes, overlapping, when the
+        // string is that long): copying it into a buffer would stall on store forwarding.
+        let t = if b.len() >= 8 {
+            u64::from_le_bytes(b[b.len() - 8..].try_into().expect("eight bytes"))
+        } else if rest.len() >= 4 {
+            let lo = u32::from_le_bytes(rest[..4].try_into().expect("four bytes"));
+            let hi = u32::from_le_bytes(rest[rest.len() - 4..].try_into().expect("four bytes"));
+            u64::from(lo) | u64::from(hi) << 32
+        } else {
+            u64::from(rest[0])
+                | u64::from(rest[rest.len() / 2]) << 8
+                | u64::from(rest[rest.len() - 1]) << 16
+        };
+        h = (h ^ t).wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     }
     mix64(h)
 }
@@ -172,10 +183,13 @@ fn hash_str(s: &str) -> u64 {
 #[inline]
 fn prefix(s: &str) -> u64 {
     let b = s.as_bytes();
-    let mut t = [0u8; 8];
-    let k = b.len().min(8);
-    t[..k].copy_from_slice(&b[..k]);
-    u64::from_be_bytes(t)
+    match b.first_chunk::<8>() {
+        Some(w) => u64::from_be_bytes(*w),
+        None => b
+            .iter()
+            .enumerate()
+            .fold(0, |p, (i, &c)| p | u64::from(c) << (56 - 8 * i)),
+    }
 }
 
 /// Statistics of one column of one chunk.
