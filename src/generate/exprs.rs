@@ -748,45 +748,55 @@ fn compare_same(op: BinOp, a: &Column, b: &Column, n: usize) -> Option<Vec<bool>
     }
 }
 
+/// Integer arithmetic (wrapping; division by zero gives 0, masked as null by the caller).
+#[inline]
+fn int_op(op: BinOp, p: i64, q: i64) -> i64 {
+    match op {
+        BinOp::Add => p.wrapping_add(q),
+        BinOp::Sub => p.wrapping_sub(q),
+        BinOp::Mul => p.wrapping_mul(q),
+        BinOp::Rem if q != 0 => p.wrapping_rem(q),
+        _ => 0,
+    }
+}
+
+/// Float arithmetic (division by zero gives 0, masked as null by the caller).
+#[inline]
+fn float_op(op: BinOp, p: f64, q: f64) -> f64 {
+    match op {
+        BinOp::Add => p + q,
+        BinOp::Sub => p - q,
+        BinOp::Mul => p * q,
+        BinOp::Div if q != 0.0 => p / q,
+        _ => 0.0,
+    }
+}
+
+/// A column's values as floats, borrowed when they already are.
+fn floats(c: &Column, n: usize) -> std::borrow::Cow<'_, [f64]> {
+    match &c.data {
+        Data::Float(v) => std::borrow::Cow::Borrowed(v),
+        _ => std::borrow::Cow::Owned((0..n).map(|i| c.f64_at(i)).collect()),
+    }
+}
+
 fn arith(op: BinOp, a: &Column, ta: Type, b: &Column, tb: Type, ty: Type, n: usize) -> Data {
     use BinOp::*;
     let sign = if op == Sub { -1 } else { 1 };
-    if ty == Type::Float64
-        && !(matches!(a.data, Data::Float(_)) && matches!(b.data, Data::Float(_)))
-    {
-        let fa = Column::new(Data::Float((0..n).map(|i| a.f64_at(i)).collect()));
-        let fb = Column::new(Data::Float((0..n).map(|i| b.f64_at(i)).collect()));
-        return arith(op, &fa, Type::Float64, &fb, Type::Float64, ty, n);
-    }
-    // Typed loops when both sides already have the result's representation.
+    // Typed loops when both sides already have the result's representation (floats are
+    // converted once per column).
     match (&a.data, &b.data, ty) {
-        (Data::Float(x), Data::Float(y), Type::Float64) => {
+        (_, _, Type::Float64) => {
+            let (x, y) = (floats(a, n), floats(b, n));
             return Data::Float(
                 x.iter()
-                    .zip(y)
-                    .map(|(&p, &q)| match op {
-                        Add => p + q,
-                        Sub => p - q,
-                        Mul => p * q,
-                        Div if q != 0.0 => p / q,
-                        _ => 0.0,
-                    })
+                    .zip(y.iter())
+                    .map(|(&p, &q)| float_op(op, p, q))
                     .collect(),
             );
         }
         (Data::Int(x), Data::Int(y), t) if t.is_integer() => {
-            return Data::Int(
-                x.iter()
-                    .zip(y)
-                    .map(|(&p, &q)| match op {
-                        Add => p.wrapping_add(q),
-                        Sub => p.wrapping_sub(q),
-                        Mul => p.wrapping_mul(q),
-                        Rem if q != 0 => p.wrapping_rem(q),
-                        _ => 0,
-                    })
-                    .collect(),
-            );
+            return Data::Int(x.iter().zip(y).map(|(&p, &q)| int_op(op, p, q)).collect());
         }
         (Data::Dec(x, sx), Data::Dec(y, sy), Type::Decimal(_, s))
             if (op == Add || op == Sub) && *sx == s && *sy == s =>
@@ -803,35 +813,9 @@ fn arith(op: BinOp, a: &Column, ta: Type, b: &Column, tb: Type, ty: Type, n: usi
     }
     match ty {
         Type::Null => Data::Null(n),
-        Type::Int64 | Type::Int32 | Type::Int16 | Type::Int8 => {
-            let (x, y) = (a, b);
-            Data::Int(
-                (0..n)
-                    .map(|i| {
-                        let (p, q) = (x.i64_at(i), y.i64_at(i));
-                        match op {
-                            Add => p.wrapping_add(q),
-                            Sub => p.wrapping_sub(q),
-                            Mul => p.wrapping_mul(q),
-                            Rem if q != 0 => p.wrapping_rem(q),
-                            _ => 0,
-                        }
-                    })
-                    .collect(),
-            )
-        }
-        Type::Float64 => Data::Float(
+        Type::Int64 | Type::Int32 | Type::Int16 | Type::Int8 => Data::Int(
             (0..n)
-                .map(|i| {
-                    let (p, q) = (a.f64_at(i), b.f64_at(i));
-                    match op {
-                        Add => p + q,
-                        Sub => p - q,
-                        Mul => p * q,
-                        Div if q != 0.0 => p / q,
-                        _ => 0.0,
-                    }
-                })
+                .map(|i| int_op(op, a.i64_at(i), b.i64_at(i)))
                 .collect(),
         ),
         Type::Decimal(_, s) => {
