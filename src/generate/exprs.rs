@@ -2,7 +2,7 @@
 //! frame's rows; operators follow the types the resolver computed (SQL-style null
 //! propagation, three-valued `and`/`or`, decimals in exact fixed point).
 
-use super::column::{Column, Data, Strings, pow10, rescale};
+use super::column::{Column, Data, Strings, pow10, rescale, round_i128};
 use super::eval::{Evaluator, FrameId};
 use crate::ir::expr::{BinOp, ExprKind, Func, UnOp};
 use crate::ir::value::{MS_PER_DAY, Value, civil_from_days, days_from_civil, weekday};
@@ -12,11 +12,12 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// Powers of ten as floats, so decimal → float conversion needs no `powi` per value.
+/// Each entry is the exact power of ten rounded once to the nearest float.
 const POW10_F64: [f64; 39] = {
     let mut t = [1.0f64; 39];
     let mut i = 1;
     while i < 39 {
-        t[i] = t[i - 1] * 10.0;
+        t[i] = 10i128.pow(i as u32) as f64;
         i += 1;
     }
     t
@@ -59,7 +60,7 @@ impl Column {
         match &self.data {
             Data::Int(v) => (v[i] as i128).saturating_mul(pow10(s)),
             Data::Dec(v, from) => rescale(v[i], *from, s),
-            Data::Float(v) => (v[i] * pow10(s) as f64).round() as i128,
+            Data::Float(v) => round_i128(v[i] * POW10_F64[s.min(38) as usize]),
             _ => 0,
         }
     }
