@@ -13,7 +13,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn compile(specs: &Path, out: &Path, extra: &[&str]) {
+/// Runs `lab compile --quiet --specs <specs> --out <out> <extra…>`.
+fn run_compile(specs: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec![
         "compile",
         "--quiet",
@@ -23,10 +24,14 @@ fn compile(specs: &Path, out: &Path, extra: &[&str]) {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let o = lab(&args);
+    lab(&args)
+}
+
+fn compile(specs: &Path, out: &Path, extra: &[&str]) {
+    let o = run_compile(specs, out, extra);
     assert!(
         o.status.success(),
-        "lab {args:?} failed:\n{}",
+        "lab compile {extra:?} failed:\n{}",
         String::from_utf8_lossy(&o.stderr)
     );
 }
@@ -270,14 +275,7 @@ entities:
         spec("case when n = 3 and id > 200000 then 40 else n * 10 end"),
     )
     .unwrap();
-    let o = lab(&[
-        "compile",
-        "--quiet",
-        "--specs",
-        specs.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = run_compile(&specs, &out, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
