@@ -1,11 +1,21 @@
-//! The command line: clap types, validation of arguments into run configurations, and the
-//! commands themselves (`check`, `schema`, `compile`). This is the one place that writes
-//! files and prints; the stages it calls are pure.
+//! The command line: clap types, validation of arguments into the library's [`Config`], and
+//! the commands (`check`, `schema`, `compile`), which call the library and render what it
+//! returns — diagnostics, progress bars, the closing summary — and choose the exit code
+//! (0 success, 1 spec errors or stale documents, 2 usage, output or IO errors). The library
+//! prints nothing; this module is the only one that does.
+//!
+//! Every write to stdout and stderr is checked: a reader that hangs up (`lab check --dump-ir |
+//! head -1`) ends the command quietly with its own status, and a failed write (`2>/dev/full`)
+//! ends it with exit code 2 — never a panic.
 
+use crate::pipeline::{self, Config, Error, Observer, Outcome};
 use clap::{Parser, Subcommand};
-use std::io::IsTerminal;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Instant;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -74,6 +84,10 @@ pub struct CompileArgs {
     /// Parquet compression codec.
     #[arg(long, value_enum, default_value = "snappy")]
     pub compression: crate::sink::Codec,
+    /// Refuse runs whose estimated output is larger than SIZE (e.g. `500GB`, `2TiB`) or than
+    /// the free space of the output's file system; `none` lifts both checks.
+    #[arg(long, default_value = "100GiB", value_name = "SIZE")]
+    pub size_limit: String,
     /// S3 bucket used in table locations of the DDL and Glue tables.
     #[arg(long, default_value = "lab-lake", value_name = "NAME")]
     pub bucket: String,
@@ -96,24 +110,9 @@ pub enum Format {
     Both,
 }
 
-/// Validated `lab compile` configuration.
-#[derive(Debug)]
-pub struct CompileConfig {
-    pub specs: PathBuf,
-    pub out: PathBuf,
-    pub scale: f64,
-    pub seed: u64,
-    pub threads: usize,
-    pub sink: crate::sink::SinkOptions,
-    pub bucket: String,
-    pub docs_only: bool,
-    pub check: bool,
-    pub quiet: bool,
-}
-
 impl CompileArgs {
     /// Validates every flag before any work starts.
-    pub fn validate(self) -> Result<CompileConfig, String> {
+    pub fn validate(self) -> Result<(Config, bool, bool), String> {
         let scale: f64 = self
             .scale
             .trim()
@@ -145,8 +144,9 @@ impl CompileArgs {
         if self.check && !self.docs_only {
             return Err("--check compares the documentation only: use it with --docs-only".into());
         }
+        let size_limit = parse_size(&self.size_limit)?;
         crate::emit::check_bucket(&self.bucket).map_err(|e| format!("--bucket: {e}"))?;
-        Ok(CompileConfig {
+        let cfg = Config {
             specs: self.specs,
             out: self.out,
             scale,
@@ -159,9 +159,84 @@ impl CompileArgs {
             },
             bucket: self.bucket,
             docs_only: self.docs_only,
-            check: self.check,
-            quiet: self.quiet,
-        })
+            size_limit,
+        };
+        Ok((cfg, self.check, self.quiet))
+    }
+}
+
+/// Parses `--size-limit`: a byte count with an optional unit (`KB`, `MB`, `GB`, `TB` in powers
+/// of 1000, `KiB` … `TiB` in powers of 1024), or `none`.
+fn parse_size(text: &str) -> Result<Option<u64>, String> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024f64.powi(2),
+        "gib" => 1024f64.powi(3),
+        "tib" => 1024f64.powi(4),
+        _ => f64::NAN,
+    };
+    match num.parse::<f64>() {
+        Ok(n) if factor.is_finite() && n > 0.0 && n * factor < 1.8e19 => {
+            Ok(Some((n * factor) as u64))
+        }
+        _ => Err(format!(
+            "--size-limit must be a size such as `500GB`, `2TiB` or `none`, got `{text}`"
+        )),
+    }
+}
+
+/// How a command ends when writing to stdout or stderr failed.
+#[derive(Debug)]
+enum Hangup {
+    /// The reader went away (broken pipe): end quietly with the command's own status.
+    ReaderGone,
+    /// The write failed (e.g. a full device): the output is lost, exit code 2.
+    Failed,
+}
+
+fn classify(e: &std::io::Error) -> Hangup {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Hangup::ReaderGone
+    } else {
+        Hangup::Failed
+    }
+}
+
+/// Writes `text` to stdout and flushes.
+fn out(text: &str) -> Result<(), Hangup> {
+    let mut o = std::io::stdout().lock();
+    o.write_all(text.as_bytes())
+        .and_then(|()| o.flush())
+        .map_err(|e| classify(&e))
+}
+
+/// Writes `text` to stderr.
+fn err(text: &str) -> Result<(), Hangup> {
+    std::io::stderr()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| classify(&e))
+}
+
+/// The exit code of a command that ended with `status`, or stopped writing with `hangup`.
+fn finish(result: Result<u8, Hangup>, status_if_gone: u8) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Hangup::ReaderGone) => ExitCode::from(status_if_gone),
+        Err(Hangup::Failed) => ExitCode::from(2),
     }
 }
 
@@ -169,23 +244,20 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
+            let code = if e.use_stderr() { 2 } else { 0 };
+            return match e.print() {
+                Ok(()) => ExitCode::from(code),
+                Err(w) => finish(Err(classify(&w)), code),
             };
         }
     };
     match cli.command {
         Command::Check { specs, dump_ir } => check(&specs, dump_ir),
-        Command::Schema { out } => schema(&out),
+        Command::Schema { out } => finish(schema(&out), 0),
         Command::Compile(args) => match args.validate() {
-            Ok(cfg) => crate::compile::run(&cfg),
-            Err(msg) => {
-                eprintln!("error: {msg}");
-                ExitCode::from(2)
-            }
+            Ok((cfg, true, _)) => finish(check_documents(&cfg), 1),
+            Ok((cfg, false, quiet)) => finish(compile(&cfg, quiet), 2),
+            Err(msg) => finish(err(&format!("error: {msg}\n")).map(|()| 2), 2),
         },
     }
 }
@@ -194,49 +266,225 @@ pub fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
+fn render(diags: &[crate::diagnostics::Diagnostic], sources: &crate::diagnostics::SourceMap) -> String {
+    crate::diagnostics::render_all(diags, sources, color())
+}
+
 fn check(specs: &Path, dump_ir: bool) -> ExitCode {
     let checked = crate::check(specs);
-    eprint!("{}", checked.render(color()));
-    if checked.has_errors() {
-        return ExitCode::from(1);
-    }
-    let Some(ir) = &checked.ir else {
-        return ExitCode::from(1);
+    let status = match (&checked.ir, checked.has_errors()) {
+        (Some(_), false) => 0,
+        _ => 1,
     };
-    if dump_ir {
-        print!("{}", crate::ir::dump::dump(ir));
-    }
-    let n_attrs: usize = ir.entities.iter().map(|e| e.attributes.len()).sum();
-    eprintln!(
-        "ok: {} domains, {} entities, {} attributes in `{}`",
-        ir.domains.len(),
-        ir.entities.len(),
-        n_attrs,
-        specs.display()
-    );
-    ExitCode::SUCCESS
+    let run = || -> Result<u8, Hangup> {
+        err(&checked.render(color()))?;
+        let Some(ir) = checked.ir.as_ref().filter(|_| status == 0) else {
+            return Ok(1);
+        };
+        if dump_ir {
+            out(&crate::ir::dump::dump(ir))?;
+        }
+        let n_attrs: usize = ir.entities.iter().map(|e| e.attributes.len()).sum();
+        err(&format!(
+            "ok: {} domains, {} entities, {} attributes in `{}`\n",
+            ir.domains.len(),
+            ir.entities.len(),
+            n_attrs,
+            specs.display()
+        ))?;
+        Ok(0)
+    };
+    finish(run(), status)
 }
 
-fn schema(out: &Path) -> ExitCode {
-    let text = crate::spec::json_schema();
-    match write_atomic(out, text.as_bytes()) {
+fn schema(path: &Path) -> Result<u8, Hangup> {
+    match pipeline::write_schema(path) {
         Ok(()) => {
-            eprintln!("wrote {}", out.display());
-            ExitCode::SUCCESS
+            err(&format!("wrote {}\n", path.display()))?;
+            Ok(0)
         }
         Err(e) => {
-            eprintln!("error: cannot write `{}`: {e}", out.display());
-            ExitCode::from(2)
+            err(&format!("error: {e}\n"))?;
+            Ok(2)
         }
     }
 }
 
-/// Writes a file through a temporary sibling and a rename, so readers never see half a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+fn check_documents(cfg: &Config) -> Result<u8, Hangup> {
+    match pipeline::check_documents(cfg) {
+        Ok(f) if f.stale.is_empty() => {
+            err(&format!(
+                "ok: {} documents in `{}` are up to date\n",
+                f.documents,
+                cfg.out.display()
+            ))?;
+            Ok(0)
+        }
+        Ok(f) => {
+            let mut text = format!("error: {} generated file(s) are stale:\n", f.stale.len());
+            for s in &f.stale {
+                text += &format!("  {s}\n");
+            }
+            text += "help: run `lab compile --docs-only` and commit the result\n";
+            err(&text)?;
+            Ok(1)
+        }
+        Err(e) => report_error(&e),
     }
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+}
+
+fn compile(cfg: &Config, quiet: bool) -> Result<u8, Hangup> {
+    let observer = Terminal::new(cfg, quiet);
+    match pipeline::compile(cfg, &observer) {
+        Ok(_) => Ok(0),
+        Err(Error::Observer(e)) => Err(classify(&e)).or(Err(Hangup::Failed)),
+        Err(e) => report_error(&e),
+    }
+}
+
+/// Prints a failed run's error and returns its exit code.
+fn report_error(e: &Error) -> Result<u8, Hangup> {
+    match e {
+        Error::Spec {
+            diagnostics,
+            sources,
+        } => {
+            err(&render(diagnostics, sources))?;
+            Ok(1)
+        }
+        Error::TooLarge {
+            message,
+            from_flags,
+        } => {
+            err(&format!("error: {message}\n"))?;
+            Ok(if *from_flags { 2 } else { 1 })
+        }
+        Error::Output(o) => {
+            err(&format!("error: {o}\n"))?;
+            Ok(2)
+        }
+        Error::Threads(m) => {
+            err(&format!("error: {m}\n"))?;
+            Ok(2)
+        }
+        Error::Emit(m) => {
+            err(&format!("error: {m}\n"))?;
+            Ok(1)
+        }
+        Error::Observer(_) => Ok(2),
+    }
+}
+
+/// Renders a run on the terminal: warnings, one progress bar for the lake (on a terminal
+/// only), and the closing summary — printed before the output is published, so a run whose
+/// summary cannot be written publishes nothing.
+struct Terminal {
+    quiet: bool,
+    interactive: bool,
+    docs_only: bool,
+    out: PathBuf,
+    started: Instant,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Terminal {
+    fn new(cfg: &Config, quiet: bool) -> Terminal {
+        Terminal {
+            quiet,
+            interactive: !quiet && std::io::stderr().is_terminal(),
+            docs_only: cfg.docs_only,
+            out: cfg.out.clone(),
+            started: Instant::now(),
+            bar: Mutex::new(None),
+        }
+    }
+
+    fn bar(&self) -> std::sync::MutexGuard<'_, Option<ProgressBar>> {
+        self.bar.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Observer for Terminal {
+    fn checked(
+        &self,
+        diagnostics: &[crate::diagnostics::Diagnostic],
+        sources: &crate::diagnostics::SourceMap,
+    ) -> std::io::Result<()> {
+        if diagnostics.is_empty() {
+            return Ok(());
+        }
+        std::io::stderr().write_all(render(diagnostics, sources).as_bytes())
+    }
+
+    fn lake_started(&self, total_rows: u64) {
+        if !self.interactive {
+            return;
+        }
+        let b = ProgressBar::with_draw_target(Some(total_rows), ProgressDrawTarget::stderr());
+        b.set_style(
+            ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len} rows {per_sec} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        *self.bar() = Some(b);
+    }
+
+    fn progress(&self, entity: &str, rows_written: u64) {
+        if let Some(b) = self.bar().as_ref() {
+            b.set_position(rows_written);
+            b.set_message(entity.to_string());
+        }
+    }
+
+    fn lake_finished(&self) {
+        if let Some(b) = self.bar().take() {
+            b.finish_and_clear();
+        }
+    }
+
+    fn before_switch(&self, outcome: &Outcome) -> std::io::Result<()> {
+        if self.quiet {
+            return Ok(());
+        }
+        let mut text = outcome.lake.as_ref().map(summary).unwrap_or_default();
+        text += &format!(
+            "wrote {} documents{} to `{}` in {:.2}s\n",
+            outcome.documents,
+            if self.docs_only { "" } else { " and the lake" },
+            self.out.display(),
+            self.started.elapsed().as_secs_f64()
+        );
+        let mut e = std::io::stderr().lock();
+        e.write_all(text.as_bytes())?;
+        e.flush()
+    }
+}
+
+/// The closing table. Entities are written concurrently, so each row's seconds are that
+/// entity's own wall time, and the total row uses the lake's wall time.
+fn summary(lake: &pipeline::LakeReport) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<36} {:>12} {:>6} {:>10} {:>8} {:>12}",
+        "entity", "rows", "files", "MB", "seconds", "rows/s"
+    );
+    let line = |s: &mut String, name: &str, rows: u64, files: usize, bytes: u64, secs: f64| {
+        let rate = if secs > 0.0 { rows as f64 / secs } else { 0.0 };
+        let _ = writeln!(
+            s,
+            "{name:<36} {rows:>12} {files:>6} {:>10.2} {secs:>8.2} {rate:>12.0}",
+            bytes as f64 / 1e6
+        );
+    };
+    let (mut rows, mut files, mut bytes) = (0u64, 0usize, 0u64);
+    for r in &lake.entities {
+        line(&mut s, &r.name, r.rows, r.files, r.bytes, r.seconds);
+        rows += r.rows;
+        files += r.files;
+        bytes += r.bytes;
+    }
+    line(&mut s, "total", rows, files, bytes, lake.seconds);
+    s
 }

@@ -94,12 +94,12 @@ impl Diagnostic {
 }
 
 /// The source files a run has read, so diagnostics can print file names and source lines.
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct SourceFile {
     name: String,
     text: String,

@@ -13,15 +13,21 @@
 
 pub mod cli;
 pub mod codes;
-pub mod compile;
 pub mod diagnostics;
 pub mod emit;
 pub mod generate;
 pub mod ir;
+pub mod output;
+pub mod pipeline;
 pub mod plan;
 pub mod resolve;
 pub mod sink;
 pub mod spec;
+
+pub use pipeline::{
+    Config, Error, Freshness, Observer, Outcome, Silent, check_documents, compile, schema,
+    write_schema,
+};
 
 use diagnostics::{Diagnostic, SourceMap};
 use std::path::Path;

@@ -6,6 +6,9 @@
 //! values as they are generated), and the chunking of every entity into row groups and files. Seeds are not
 //! stored: streams are derived from names when needed.
 
+mod estimate;
+pub use estimate::{Estimate, estimate};
+
 use crate::codes;
 use crate::diagnostics::Diagnostic;
 use crate::generate::eval::{Evaluator, RowSet};

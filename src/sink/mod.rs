@@ -1,34 +1,31 @@
 //! The sink stage: writes generated chunks to the lake. Chunks are generated and encoded
-//! (Parquet column chunks, CSV text, statistics) in parallel on a rayon pool, then appended
-//! to their files strictly in chunk order on one thread, so the bytes never depend on the
-//! thread count. Files are written inside a staging directory; see [`atomic`].
+//! (one encoding per output [`format::Format`], plus column statistics) in parallel on the
+//! rayon pool, then appended to their files strictly in chunk order on one thread, so the
+//! bytes never depend on the thread count. Around the formats the sink composes what every
+//! format shares: file names and partition folders ([`partition`]), checksums while writing
+//! ([`hashing`]), the manifest ([`manifest`]) and the measured profile ([`stats`]). Files are
+//! written inside a staging directory; publishing it is [`crate::output`]'s job.
 
-pub mod atomic;
+pub mod csv;
+pub mod format;
 pub mod hashing;
 pub mod manifest;
+pub mod parquet;
+pub mod partition;
 pub mod stats;
 
 use crate::emit::{DataStats, EntityStats};
 use crate::generate;
-use crate::ir::value::{MS_PER_DAY, civil_from_days};
-use crate::ir::{EntityId, Granularity};
+use crate::ir::EntityId;
 use crate::plan::Plan;
-use arrow::array::{Array, Date32Array, TimestampMillisecondArray, UInt32Array};
-use arrow::record_batch::RecordBatch;
+use format::{Encoded, FileWriter, Format};
 use hashing::HashingWriter;
 use manifest::{FileEntry, Manifest};
-use parquet::arrow::ArrowSchemaConverter;
-use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::{WriterProperties, WriterPropertiesPtr};
-use parquet::file::writer::SerializedFileWriter;
-use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
-use std::path::Path;
-use std::sync::Arc;
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Parquet compression codecs offered on the command line.
@@ -40,13 +37,6 @@ pub enum Codec {
 }
 
 impl Codec {
-    fn parquet(self) -> Compression {
-        match self {
-            Codec::Snappy => Compression::SNAPPY,
-            Codec::Zstd => Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()),
-            Codec::None => Compression::UNCOMPRESSED,
-        }
-    }
     pub fn name(self) -> &'static str {
         match self {
             Codec::Snappy => "snappy",
@@ -56,11 +46,44 @@ impl Codec {
     }
 }
 
+/// Which formats to write, and how.
 #[derive(Clone, Debug)]
 pub struct SinkOptions {
     pub parquet: bool,
     pub csv: bool,
     pub codec: Codec,
+}
+
+impl Default for SinkOptions {
+    fn default() -> Self {
+        SinkOptions {
+            parquet: true,
+            csv: false,
+            codec: Codec::Snappy,
+        }
+    }
+}
+
+/// Why writing the lake failed.
+#[derive(Debug)]
+pub enum SinkError {
+    /// A value could not be generated (a spec problem found at run time).
+    Generate(generate::LookupMiss),
+    /// Writing a file failed.
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        source: io::Error,
+    },
+}
+
+fn io_err(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> SinkError {
+    let path = path.to_path_buf();
+    move |source| SinkError::Io {
+        path,
+        action,
+        source,
+    }
 }
 
 /// What was written for one entity, for the closing summary.
@@ -76,162 +99,31 @@ pub struct EntityReport {
 /// Called after each chunk is written: (entity, rows written so far).
 pub type Progress<'a> = &'a (dyn Fn(EntityId, u64) + Sync);
 
-struct Encoded {
-    /// Per partition value (None when unpartitioned): rows, Parquet column chunks, CSV text.
-    parts: Vec<(Option<String>, u64, Vec<ArrowColumnChunk>, Vec<u8>)>,
+/// One generated chunk, encoded: per partition (None when unpartitioned) its rows and one
+/// encoded batch per format; and the chunk's column statistics.
+struct EncodedChunk {
+    parts: Vec<(Option<String>, u64, Vec<Encoded>)>,
     stats: Vec<stats::ChunkStats>,
 }
 
+/// A data file being written: one file per format, same rows.
 struct OpenFile {
+    /// `<domain>/<entity>[/key=value]`.
     rel_dir: String,
+    /// `part-00000`.
     name: String,
     rows: u64,
-    pq: Option<SerializedFileWriter<HashingWriter<BufWriter<File>>>>,
-    csv: Option<HashingWriter<BufWriter<File>>>,
+    writers: Vec<Box<dyn FileWriter>>,
 }
 
-fn props(opts: &SinkOptions, plan: &Plan, e: EntityId) -> WriterPropertiesPtr {
-    let mut b = WriterProperties::builder()
-        .set_compression(opts.codec.parquet())
-        .set_max_row_group_row_count(Some(plan.chunk_rows as usize))
-        .set_created_by(format!("lab {}", env!("CARGO_PKG_VERSION")));
-    let ent = &plan.ir.entities[e];
-    for (i, a) in ent.attributes.iter().enumerate() {
-        if mostly_distinct(a, ent.primary_key == [i]) {
-            b = b.set_column_dictionary_enabled(ColumnPath::from(a.name.as_str()), false);
-        }
-    }
-    Arc::new(b.build())
-}
-
-/// Whether a column's values are (nearly) all distinct by its generator, so a Parquet
-/// dictionary would only be built to be abandoned: keys, free text, identifiers,
-/// millisecond timestamps, unrounded floats and wide-ranged rounded numbers. Columns of
-/// unknown cardinality (expressions, references) keep the writer's default.
-fn mostly_distinct(a: &crate::ir::Attribute, single_key: bool) -> bool {
-    use crate::ir::{Dist, FakeKind as F, Generator as G, Type};
-    if a.unique || single_key {
-        return true;
-    }
-    match &a.generator {
-        G::Sequence { step, .. } => *step != 0,
-        G::Format(_) => true,
-        G::Fake { kind, range } => match kind {
-            F::Sentence | F::Paragraph | F::Uuid | F::Email | F::Street | F::Phone | F::Url => true,
-            F::Ipv4 | F::Username => true,
-            F::Words | F::Digits => range.is_none_or(|(_, hi)| hi >= 3),
-            _ => false,
-        },
-        G::Between { .. } | G::Relative { .. } => a.ty == Type::Timestamp,
-        G::Dist {
-            dist,
-            min,
-            max,
-            round,
-        } => {
-            let digits = match (a.ty, round) {
-                (Type::Float64, None) => return true,
-                (Type::Decimal(_, s), None) => s as u32,
-                (_, r) => r.unwrap_or(0),
-            };
-            let (lo, hi) = match dist {
-                Dist::Uniform(lo, hi) => (min.unwrap_or(*lo), max.unwrap_or(*hi)),
-                _ => match (min, max) {
-                    (Some(lo), Some(hi)) => (*lo, *hi),
-                    _ => return false,
-                },
-            };
-            (hi - lo) * 10f64.powi(digits as i32) > 65_536.0
-        }
-        _ => false,
-    }
-}
-
-/// Formats a partition value from a date (days) or timestamp (ms).
-fn partition_value(days: i64, g: Granularity) -> String {
-    let (y, m, d) = civil_from_days(days);
-    match g {
-        Granularity::Day => format!("{y:04}-{m:02}-{d:02}"),
-        Granularity::Month => format!("{y:04}-{m:02}"),
-        Granularity::Year => format!("{y:04}"),
-    }
-}
-
-/// Splits a batch by partition value (in value order).
-fn split(plan: &Plan, e: EntityId, batch: RecordBatch) -> Vec<(Option<String>, RecordBatch)> {
-    let Some(p) = &plan.ir.entities[e].partition else {
-        return vec![(None, batch)];
-    };
-    let col = batch.column(p.from);
-    let days: Vec<i64> = if let Some(a) = col.as_any().downcast_ref::<Date32Array>() {
-        a.values().iter().map(|d| *d as i64).collect()
-    } else if let Some(a) = col.as_any().downcast_ref::<TimestampMillisecondArray>() {
-        a.values()
-            .iter()
-            .map(|t| t.div_euclid(MS_PER_DAY))
-            .collect()
-    } else {
-        return vec![(None, batch)];
-    };
-    let mut groups: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-    for (i, d) in days.iter().enumerate() {
-        groups
-            .entry(partition_value(*d, p.granularity))
-            .or_default()
-            .push(i as u32);
-    }
-    groups
-        .into_iter()
-        .map(|(k, idx)| {
-            let idx = UInt32Array::from(idx);
-            let b = arrow::compute::take_record_batch(&batch, &idx).expect("take rows");
-            (Some(k), b)
-        })
-        .collect()
-}
-
-fn encode_parquet(
-    factory: &ArrowRowGroupWriterFactory,
-    batch: &RecordBatch,
-) -> parquet::errors::Result<Vec<ArrowColumnChunk>> {
-    let mut writers = factory.create_column_writers(0)?;
-    let mut k = 0;
-    for (arr, field) in batch.columns().iter().zip(batch.schema().fields()) {
-        for leaf in compute_leaves(field, arr)? {
-            writers[k].write(&leaf)?;
-            k += 1;
-        }
-    }
-    writers.into_iter().map(|w| w.close()).collect()
-}
-
-fn encode_csv(batch: &RecordBatch) -> io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(batch.num_rows() * 64);
-    {
-        let mut w = arrow::csv::WriterBuilder::new()
-            .with_header(false)
-            .with_date_format("%Y-%m-%d".into())
-            .with_timestamp_format("%Y-%m-%dT%H:%M:%S%.3f".into())
-            .build(&mut buf);
-        w.write(batch).map_err(io::Error::other)?;
-    }
-    Ok(buf)
-}
-
-/// The CSV header row (identifiers are `[a-z][a-z0-9_]*`, so no quoting is needed).
-fn csv_header(schema: &arrow::datatypes::Schema) -> Vec<u8> {
-    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    format!("{}\n", names.join(",")).into_bytes()
-}
-
-/// Writes every entity of the plan under `lake` (a staging directory). Returns the manifest,
-/// the measured statistics and a report per entity.
+/// Writes every entity of the plan under `lake` (a staging directory), then the manifest and
+/// `_profile.json`. Returns the measured statistics and a report per entity.
 pub fn write_lake(
     plan: &Plan,
     lake: &Path,
     opts: &SinkOptions,
     progress: Progress,
-) -> io::Result<(Manifest, DataStats, Vec<EntityReport>)> {
+) -> Result<(DataStats, Vec<EntityReport>), SinkError> {
     let ir = &plan.ir;
     let mut manifest = Manifest {
         lab_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -252,7 +144,7 @@ pub fn write_lake(
     let mut reports = Vec::new();
     // Entities are independent (every value is a function of the plan), so they are written
     // concurrently, each as its own task; within an entity, chunks run in parallel too.
-    let results: Vec<io::Result<(manifest::EntityEntry, EntityStats, EntityReport)>> = ir
+    let results: Vec<Result<_, SinkError>> = ir
         .order
         .par_iter()
         .with_max_len(1)
@@ -268,276 +160,266 @@ pub fn write_lake(
     manifest
         .entities
         .sort_by(|a, b| (&a.domain, &a.entity).cmp(&(&b.domain, &b.entity)));
-    let text = serde_json::to_string_pretty(&manifest).map_err(io::Error::other)? + "\n";
-    std::fs::write(lake.join("_manifest.json"), text)?;
-    std::fs::write(lake.join("_profile.json"), profile_json(ir, &stats)?)?;
-    Ok((manifest, stats, reports))
+    let text = serde_json::to_string_pretty(&manifest).map_err(io::Error::other);
+    let path = lake.join("_manifest.json");
+    std::fs::write(&path, text.map_err(io_err(&path, "encode"))? + "\n")
+        .map_err(io_err(&path, "write"))?;
+    let path = lake.join("_profile.json");
+    std::fs::write(&path, stats::profile_json(ir, &stats)).map_err(io_err(&path, "write"))?;
+    Ok((stats, reports))
 }
 
 /// Generates and writes one entity: its files, manifest entry, statistics and report.
+/// Pipelined: while window w is appended to the files (in order, on this thread), window
+/// w + 1 is generated and encoded on the pool.
 fn write_entity(
     plan: &Plan,
     e: EntityId,
     lake: &Path,
     opts: &SinkOptions,
     progress: Progress,
-) -> io::Result<(manifest::EntityEntry, EntityStats, EntityReport)> {
-    let props = &props(opts, plan, e);
-    let ir = &plan.ir;
+) -> Result<(manifest::EntityEntry, EntityStats, EntityReport), SinkError> {
     let started = Instant::now();
-    let ent = &ir.entities[e];
-    let domain = &ir.domains[ent.domain].name;
-    let schema = generate::schema(plan, e);
-    let parquet_schema = ArrowSchemaConverter::new()
-        .convert(&schema)
-        .map_err(io::Error::other)?;
-    let dummy = SerializedFileWriter::new(
-        Vec::<u8>::new(),
-        parquet_schema.root_schema_ptr(),
-        props.clone(),
-    )
-    .map_err(io::Error::other)?;
-    let factory = ArrowRowGroupWriterFactory::new(&dummy, schema.clone());
-    let header = csv_header(&schema);
+    let enc = Encoder::new(plan, e, lake, opts)?;
+    let mut asm = Assembler::new(&enc);
     let chunks = plan.chunks(e);
-    let per_file = (plan.file_rows / plan.chunk_rows).max(1) as usize;
     let window = rayon::current_num_threads().max(1) * 2;
-    let mut entry = manifest::entity_entry(ir, e, plan.entities[e].rows);
-    let mut acc: Vec<stats::Accumulator> = (0..ent.attributes.len())
-        .map(|_| stats::Accumulator::default())
-        .collect();
-    let mut open: BTreeMap<(Option<String>, usize), OpenFile> = BTreeMap::new();
-    let mut written = 0u64;
-    let part_key = ent.partition.as_ref().map(|p| p.key.clone());
-    // Columns whose values are distinct by construction need no hashing for the profile:
-    // a single-column primary key (verified by the test suite) and row-number keys.
-    let known_unique: Vec<bool> = ent
-        .attributes
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            ent.primary_key == [i]
-                || matches!(a.generator, crate::ir::Generator::Sequence { step, .. } if step != 0)
-                || matches!(a.generator, crate::ir::Generator::Format(_))
-        })
-        .collect();
-    let encode = |win: &[(u64, u64)]| -> Vec<io::Result<Encoded>> {
-        win.par_iter()
-            .map(|&(a, b)| {
-                let batch = generate::chunk(plan, e, a, b).map_err(io::Error::other)?;
-                let st: Vec<stats::ChunkStats> = batch
-                    .columns()
-                    .iter()
-                    .zip(&known_unique)
-                    .map(|(c, u)| stats::chunk_stats(c, *u))
-                    .collect();
-                let mut parts = Vec::new();
-                for (pv, sub) in split(plan, e, batch) {
-                    let pq = if opts.parquet {
-                        encode_parquet(&factory, &sub).map_err(io::Error::other)?
-                    } else {
-                        Vec::new()
-                    };
-                    let csv = if opts.csv {
-                        encode_csv(&sub)?
-                    } else {
-                        Vec::new()
-                    };
-                    parts.push((pv, sub.num_rows() as u64, pq, csv));
-                }
-                Ok(Encoded { parts, stats: st })
-            })
-            .collect()
-    };
-    let mut write_window = |w: usize, encoded: Vec<io::Result<Encoded>>| -> io::Result<()> {
-        for (k, enc) in encoded.into_iter().enumerate() {
-            let enc = enc?;
-            let chunk_index = w * window + k;
-            let file_index = chunk_index / per_file;
-            // Files of earlier file ranges are complete.
-            let done: Vec<_> = open
-                .keys()
-                .filter(|(_, fi)| *fi < file_index)
-                .cloned()
-                .collect();
-            for key in done {
-                let f = open.remove(&key).expect("open file");
-                close_file(f, &mut entry.files)?;
-            }
-            for (pv, rows, pq, csv) in enc.parts {
-                let key = (pv.clone(), file_index);
-                if !open.contains_key(&key) {
-                    let sub = match (&part_key, &pv) {
-                        (Some(k), Some(v)) => format!("/{k}={v}"),
-                        _ => String::new(),
-                    };
-                    let f = open_file(
-                        lake,
-                        domain,
-                        &ent.name,
-                        &sub,
-                        file_index,
-                        opts,
-                        &parquet_schema,
-                        &props,
-                        &header,
-                    )?;
-                    open.insert(key.clone(), f);
-                }
-                let f = open.get_mut(&key).expect("open file");
-                if let Some(wr) = f.pq.as_mut() {
-                    let mut rg = wr.next_row_group().map_err(io::Error::other)?;
-                    for c in pq {
-                        c.append_to_row_group(&mut rg).map_err(io::Error::other)?;
-                    }
-                    rg.close().map_err(io::Error::other)?;
-                }
-                if let Some(c) = f.csv.as_mut() {
-                    c.write_all(&csv)?;
-                }
-                f.rows += rows;
-                written += rows;
-            }
-            for (a, s) in acc.iter_mut().zip(enc.stats) {
-                a.add(s);
-            }
-            progress(e, written);
-        }
-        Ok(())
-    };
-    // Pipeline: while window w is written (in order, on this thread), window w + 1 is
-    // generated and encoded on the pool.
     let windows: Vec<&[(u64, u64)]> = chunks.chunks(window).collect();
-    let mut pending: Option<(usize, Vec<io::Result<Encoded>>)> = None;
+    let mut pending: Option<(usize, Vec<Result<EncodedChunk, SinkError>>)> = None;
     let mut w = 0;
     loop {
         let next_window = windows.get(w).copied();
         let taken = pending.take();
         let (wrote, next) = rayon::join(
-            || taken.map_or(Ok(()), |(pw, enc)| write_window(pw, enc)),
-            || next_window.map(encode),
+            || taken.map_or(Ok(()), |(pw, c)| asm.append(&enc, pw * window, c, progress)),
+            || next_window.map(|win| enc.encode_window(win)),
         );
         wrote?;
         match next {
-            Some(enc) => {
-                pending = Some((w, enc));
+            Some(c) => {
+                pending = Some((w, c));
                 w += 1;
             }
             None => break,
         }
     }
-    for (_, f) in std::mem::take(&mut open) {
-        close_file(f, &mut entry.files)?;
-    }
-    entry.files.sort_by(|a, b| a.path.cmp(&b.path));
-    let bytes: u64 = entry.files.iter().map(|f| f.bytes).sum();
-    let st = EntityStats {
-        rows: plan.entities[e].rows,
-        files: entry.files.len(),
-        bytes,
-        columns: acc.into_iter().map(stats::Accumulator::finish).collect(),
-    };
-    let report = EntityReport {
-        entity: e,
-        rows: plan.entities[e].rows,
-        files: entry.files.len(),
-        bytes,
-        seconds: started.elapsed().as_secs_f64(),
-    };
-    Ok((entry, st, report))
+    asm.finish(&enc, started)
 }
 
-/// The measured statistics as JSON (`_profile.json`): entity → column → nulls, distinct
-/// count, min and max, for tools that check the profile against the data.
-fn profile_json(ir: &crate::ir::Ir, stats: &DataStats) -> io::Result<String> {
-    let mut root = serde_json::Map::new();
-    for (e, ent) in ir.entities.iter().enumerate() {
-        let mut cols = serde_json::Map::new();
-        for (a, attr) in ent.attributes.iter().enumerate() {
-            let Some(c) = stats.entities[e].columns.get(a) else {
-                continue;
-            };
-            cols.insert(
-                attr.name.clone(),
-                serde_json::json!({
-                    "nulls": c.nulls,
-                    "distinct": c.distinct,
-                    "distinct_exact": c.distinct_exact,
-                    "min": c.min,
-                    "max": c.max,
-                }),
-            );
+/// What an entity's chunks share, read-only: the formats set up for its schema, and which
+/// columns need no hashing for the profile. Encoding runs on the workers.
+struct Encoder<'a> {
+    plan: &'a Plan,
+    e: EntityId,
+    lake: &'a Path,
+    formats: Vec<Box<dyn Format>>,
+    /// Columns whose values are distinct by construction need no hashing for the profile:
+    /// a single-column primary key (verified by the test suite) and row-number keys.
+    known_unique: Vec<bool>,
+}
+
+impl<'a> Encoder<'a> {
+    fn new(
+        plan: &'a Plan,
+        e: EntityId,
+        lake: &'a Path,
+        opts: &SinkOptions,
+    ) -> Result<Self, SinkError> {
+        let ent = &plan.ir.entities[e];
+        let schema = generate::schema(plan, e);
+        let mut formats: Vec<Box<dyn Format>> = Vec::new();
+        if opts.parquet {
+            let pq = parquet::Parquet::new(plan, e, &schema, opts.codec);
+            formats.push(Box::new(pq.map_err(io_err(lake, "prepare Parquet for"))?));
         }
-        root.insert(
-            ent.qualified.clone(),
-            serde_json::json!({ "rows": stats.entities[e].rows, "columns": cols }),
-        );
+        if opts.csv {
+            formats.push(Box::new(csv::Csv::new(&schema)));
+        }
+        let known_unique = ent
+            .attributes
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                ent.primary_key == [i]
+                    || matches!(a.generator, crate::ir::Generator::Sequence { step, .. } if step != 0)
+                    || matches!(a.generator, crate::ir::Generator::Format(_))
+            })
+            .collect();
+        Ok(Encoder {
+            plan,
+            e,
+            lake,
+            formats,
+            known_unique,
+        })
     }
-    Ok(serde_json::to_string_pretty(&root).map_err(io::Error::other)? + "\n")
+
+    fn encode_window(&self, win: &[(u64, u64)]) -> Vec<Result<EncodedChunk, SinkError>> {
+        win.par_iter().map(|&(a, b)| self.encode(a, b)).collect()
+    }
+
+    fn encode(&self, start: u64, end: u64) -> Result<EncodedChunk, SinkError> {
+        let batch = generate::chunk(self.plan, self.e, start, end).map_err(SinkError::Generate)?;
+        let stats = batch
+            .columns()
+            .iter()
+            .zip(&self.known_unique)
+            .map(|(c, u)| stats::chunk_stats(c, *u))
+            .collect();
+        let entity = &self.plan.ir.entities[self.e].qualified;
+        let mut parts = Vec::new();
+        for (pv, sub) in partition::split(self.plan, self.e, batch)
+            .map_err(io_err(Path::new(entity), "partition"))?
+        {
+            let encoded = self
+                .formats
+                .iter()
+                .map(|f| f.encode(&sub))
+                .collect::<io::Result<Vec<_>>>()
+                .map_err(io_err(Path::new(entity), "encode"))?;
+            parts.push((pv, sub.num_rows() as u64, encoded));
+        }
+        Ok(EncodedChunk { parts, stats })
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn open_file(
-    lake: &Path,
-    domain: &str,
-    entity: &str,
-    sub: &str,
-    index: usize,
-    opts: &SinkOptions,
-    parquet_schema: &parquet::schema::types::SchemaDescriptor,
-    props: &WriterPropertiesPtr,
-    header: &[u8],
-) -> io::Result<OpenFile> {
+/// The assembling side of an entity: its open files, manifest entry and statistics, changed
+/// only on the thread that appends chunks in order.
+struct Assembler {
+    entry: manifest::EntityEntry,
+    acc: Vec<stats::Accumulator>,
+    open: BTreeMap<(Option<String>, usize), OpenFile>,
+    written: u64,
+}
+
+impl Assembler {
+    fn new(enc: &Encoder) -> Assembler {
+        let n = enc.plan.ir.entities[enc.e].attributes.len();
+        Assembler {
+            entry: manifest::entity_entry(&enc.plan.ir, enc.e, enc.plan.entities[enc.e].rows),
+            acc: (0..n).map(|_| stats::Accumulator::default()).collect(),
+            open: BTreeMap::new(),
+            written: 0,
+        }
+    }
+
+    /// Appends a window of encoded chunks (the first has index `first`) to their files.
+    fn append(
+        &mut self,
+        enc: &Encoder,
+        first: usize,
+        encoded: Vec<Result<EncodedChunk, SinkError>>,
+        progress: Progress,
+    ) -> Result<(), SinkError> {
+        let per_file = (enc.plan.file_rows / enc.plan.chunk_rows).max(1) as usize;
+        for (k, chunk) in encoded.into_iter().enumerate() {
+            let chunk = chunk?;
+            let file_index = (first + k) / per_file;
+            // Files of earlier file ranges are complete.
+            let done: Vec<_> = self
+                .open
+                .keys()
+                .filter(|(_, fi)| *fi < file_index)
+                .cloned()
+                .collect();
+            for key in done {
+                if let Some(f) = self.open.remove(&key) {
+                    self.close(enc, f)?;
+                }
+            }
+            for (pv, rows, batches) in chunk.parts {
+                let key = (pv, file_index);
+                if !self.open.contains_key(&key) {
+                    let f = open_file(enc, key.0.as_deref(), file_index)?;
+                    self.open.insert(key.clone(), f);
+                }
+                if let Some(f) = self.open.get_mut(&key) {
+                    for (wr, b) in f.writers.iter_mut().zip(batches) {
+                        wr.append(b)
+                            .map_err(io_err(&enc.lake.join(&f.rel_dir), "write"))?;
+                    }
+                    f.rows += rows;
+                }
+                self.written += rows;
+            }
+            for (a, s) in self.acc.iter_mut().zip(chunk.stats) {
+                a.add(s);
+            }
+            progress(enc.e, self.written);
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, enc: &Encoder, f: OpenFile) -> Result<(), SinkError> {
+        for (fmt, w) in enc.formats.iter().zip(f.writers) {
+            let path = format!("{}/{}/{}.{}", fmt.folder(), f.rel_dir, f.name, fmt.name());
+            let (bytes, sha256) = w.finish().map_err(io_err(&enc.lake.join(&path), "write"))?;
+            self.entry.files.push(FileEntry {
+                path,
+                format: fmt.name().into(),
+                rows: f.rows,
+                bytes,
+                sha256,
+            });
+        }
+        Ok(())
+    }
+
+    fn finish(
+        mut self,
+        enc: &Encoder,
+        started: Instant,
+    ) -> Result<(manifest::EntityEntry, EntityStats, EntityReport), SinkError> {
+        for (_, f) in std::mem::take(&mut self.open) {
+            self.close(enc, f)?;
+        }
+        let mut entry = self.entry;
+        entry.files.sort_by(|a, b| a.path.cmp(&b.path));
+        let bytes: u64 = entry.files.iter().map(|f| f.bytes).sum();
+        let rows = enc.plan.entities[enc.e].rows;
+        let st = EntityStats {
+            rows,
+            files: entry.files.len(),
+            bytes,
+            columns: self
+                .acc
+                .into_iter()
+                .map(stats::Accumulator::finish)
+                .collect(),
+        };
+        let report = EntityReport {
+            entity: enc.e,
+            rows,
+            files: entry.files.len(),
+            bytes,
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        Ok((entry, st, report))
+    }
+}
+
+/// Opens file number `index` of a partition (or of the unpartitioned entity) in every format.
+fn open_file(enc: &Encoder, partition: Option<&str>, index: usize) -> Result<OpenFile, SinkError> {
+    let ir = &enc.plan.ir;
+    let ent = &ir.entities[enc.e];
+    let mut rel_dir = format!("{}/{}", ir.domains[ent.domain].name, ent.name);
+    if let Some(p) = partition {
+        rel_dir = format!("{rel_dir}/{p}");
+    }
     let name = format!("part-{index:05}");
-    let mut f = OpenFile {
-        rel_dir: format!("{domain}/{entity}{sub}"),
+    let mut writers = Vec::with_capacity(enc.formats.len());
+    for f in &enc.formats {
+        let dir = enc.lake.join(f.folder()).join(&rel_dir);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir, "create directory"))?;
+        let path = dir.join(format!("{name}.{}", f.name()));
+        let file = File::create(&path).map_err(io_err(&path, "create"))?;
+        let out = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
+        writers.push(f.begin(out).map_err(io_err(&path, "write"))?);
+    }
+    Ok(OpenFile {
+        rel_dir,
         name,
         rows: 0,
-        pq: None,
-        csv: None,
-    };
-    if opts.parquet {
-        let dir = lake.join("raw").join(&f.rel_dir);
-        std::fs::create_dir_all(&dir)?;
-        let file = File::create(dir.join(format!("{}.parquet", f.name)))?;
-        let w = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
-        f.pq = Some(
-            SerializedFileWriter::new(w, parquet_schema.root_schema_ptr(), props.clone())
-                .map_err(io::Error::other)?,
-        );
-    }
-    if opts.csv {
-        let dir = lake.join("csv").join(&f.rel_dir);
-        std::fs::create_dir_all(&dir)?;
-        let file = File::create(dir.join(format!("{}.csv", f.name)))?;
-        let mut w = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
-        w.write_all(header)?;
-        f.csv = Some(w);
-    }
-    Ok(f)
-}
-
-fn close_file(f: OpenFile, files: &mut Vec<FileEntry>) -> io::Result<()> {
-    if let Some(w) = f.pq {
-        let inner = w.into_inner().map_err(io::Error::other)?;
-        let (bytes, sha256) = inner.finish()?;
-        files.push(FileEntry {
-            path: format!("raw/{}/{}.parquet", f.rel_dir, f.name),
-            format: "parquet".into(),
-            rows: f.rows,
-            bytes,
-            sha256,
-        });
-    }
-    if let Some(w) = f.csv {
-        let (bytes, sha256) = w.finish()?;
-        files.push(FileEntry {
-            path: format!("csv/{}/{}.csv", f.rel_dir, f.name),
-            format: "csv".into(),
-            rows: f.rows,
-            bytes,
-            sha256,
-        });
-    }
-    Ok(())
+        writers,
+    })
 }

@@ -160,13 +160,23 @@ fn a_killed_run_leaves_the_previous_output_intact() {
         .current_dir(root())
         .spawn()
         .unwrap();
-    // Wait until the new lake is being written, then kill the process outright.
+    // Wait until the new lake is being written (in the staging directory beside the output),
+    // then kill the process outright.
+    let staging_prefix = format!(".{}.lab-staging-", out.file_name().unwrap().to_string_lossy());
+    let staged = || -> Vec<String> {
+        std::fs::read_dir(out.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&staging_prefix))
+            .collect()
+    };
     let started = std::time::Instant::now();
     loop {
-        let staging = std::fs::read_dir(&out).unwrap().flatten().any(|e| {
+        let staging = std::fs::read_dir(out.parent().unwrap()).unwrap().flatten().any(|e| {
             let n = e.file_name().to_string_lossy().into_owned();
-            n.starts_with(".lake.tmp-")
-                && std::fs::read_dir(e.path())
+            n.starts_with(&staging_prefix)
+                && std::fs::read_dir(e.path().join("lake"))
                     .map(|mut d| d.next().is_some())
                     .unwrap_or(false)
         });
@@ -177,6 +187,7 @@ fn a_killed_run_leaves_the_previous_output_intact() {
     }
     child.kill().unwrap(); // SIGKILL
     let _ = child.wait();
+    assert!(!staged().is_empty(), "the killed run left no staging directory to clean");
     assert_eq!(
         read(out.join("lake/_manifest.json")),
         manifest,
@@ -189,12 +200,7 @@ fn a_killed_run_leaves_the_previous_output_intact() {
     );
     // The next run cleans up what the killed one left behind.
     compile(&specs_dir(), &out, &["--scale", "0.05"]);
-    let leftovers: Vec<_> = std::fs::read_dir(&out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains(".tmp-"))
-        .collect();
+    let leftovers = staged();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     assert_eq!(read(out.join("lake/_manifest.json")), manifest);
 }

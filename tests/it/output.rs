@@ -1,0 +1,412 @@
+//! The output directory and the terminal, tried as a careless and a hostile user would: `lab`
+//! never deletes or changes a file it did not create, publishes a run in one switch or not at
+//! all, names the path of every IO error, refuses absurd sizes up front, and ends quietly with
+//! the right exit code when its stdout or stderr goes away.
+
+use crate::common::{lab, read, root, tmp};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn specs() -> String {
+    root().join("specs").to_string_lossy().into_owned()
+}
+
+fn run(args: &[&str]) -> (Option<i32>, String) {
+    let o = lab(args);
+    (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+/// Every file under `dir` (links not followed) with its contents.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut m = BTreeMap::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return m;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        let t = e.file_type().unwrap();
+        if t.is_dir() {
+            m.extend(snapshot(&p));
+        } else if t.is_symlink() {
+            m.insert(p.clone(), std::fs::read_link(&p).unwrap().into_os_string().into_encoded_bytes());
+        } else {
+            m.insert(p.clone(), std::fs::read(&p).unwrap());
+        }
+    }
+    m
+}
+
+/// Names beside `out` that a run stages into.
+fn staging_leftovers(out: &Path) -> Vec<String> {
+    let name = out.file_name().unwrap().to_string_lossy().into_owned();
+    std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&format!(".{name}.")))
+        .collect()
+}
+
+fn compile_small(out: &Path, extra: &[&str]) {
+    let s = specs();
+    let mut args = vec!["compile", "--quiet", "--specs", &s, "--scale", "0.02"];
+    let o = out.to_string_lossy().into_owned();
+    args.extend(["--out", &o]);
+    args.extend(extra);
+    let (code, err) = run(&args);
+    assert_eq!(code, Some(0), "{args:?}: {err}");
+}
+
+#[test]
+fn a_directory_lab_does_not_own_is_refused_and_untouched() {
+    let base = tmp("not-owned");
+    // A project checkout: hand-written docs beside specs and code.
+    let project = base.join("project");
+    for (p, text) in [
+        ("Cargo.toml", "[package]\n"),
+        ("docs/spec-reference.md", "hand-written\n"),
+        ("src/main.rs", "fn main() {}\n"),
+    ] {
+        let f = project.join(p);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, text).unwrap();
+    }
+    let before = snapshot(&base);
+    for extra in [&["--docs-only"][..], &[][..]] {
+        let s = specs();
+        let mut args = vec!["compile", "--specs", &s, "--out", "."];
+        args.extend(extra);
+        let o = Command::new(env!("CARGO_BIN_EXE_lab"))
+            .args(&args)
+            .current_dir(&project)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("refusing to write") && err.contains(".lab-output"), "{err}");
+    }
+    assert_eq!(snapshot(&base), before, "files changed");
+    assert!(staging_leftovers(&project).is_empty());
+}
+
+#[test]
+fn the_root_directory_is_refused() {
+    let s = specs();
+    let (code, err) = run(&["compile", "--docs-only", "--specs", &s, "--out", "/"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("root directory"), "{err}");
+    assert!(!Path::new("/lake").exists() && !Path::new("/erd").exists());
+}
+
+#[test]
+fn foreign_files_and_links_inside_an_owned_output_are_refused() {
+    let base = tmp("foreign");
+    let out = base.join("out");
+    compile_small(&out, &[]);
+    assert!(out.join(".lab-output").is_file());
+    std::fs::write(out.join("notes.txt"), "mine\n").unwrap();
+    let before = snapshot(&out);
+    let s = specs();
+    let o = out.to_string_lossy().into_owned();
+    let (code, err) = run(&["compile", "--docs-only", "--specs", &s, "--out", &o]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("notes.txt"), "{err}");
+    assert_eq!(snapshot(&out), before);
+    std::fs::remove_file(out.join("notes.txt")).unwrap();
+
+    // A lake kept elsewhere behind a link would be replaced by a directory: refused.
+    let elsewhere = base.join("elsewhere");
+    std::fs::rename(out.join("lake"), &elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("lake")).unwrap();
+    let before = snapshot(&base);
+    let (code, err) = run(&["compile", "--specs", &s, "--out", &o, "--scale", "0.02"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(snapshot(&base), before);
+}
+
+#[test]
+fn an_output_reached_through_a_link_is_written_at_its_target() {
+    let base = tmp("out-link");
+    let real = base.join("real");
+    std::fs::create_dir(&real).unwrap();
+    let link = base.join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    compile_small(&link, &[]);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(real.join("lake/_manifest.json").is_file());
+    assert!(real.join("docs/index.md").is_file());
+}
+
+#[test]
+fn a_docs_only_run_keeps_the_lake_and_its_profile() {
+    let out = tmp("docs-only").join("out");
+    compile_small(&out, &[]);
+    let lake = snapshot(&out.join("lake"));
+    let profile = snapshot(&out.join("docs/profile"));
+    assert!(!profile.is_empty());
+    compile_small(&out, &["--docs-only"]);
+    let lake_after: BTreeMap<_, _> = snapshot(&out.join("lake"));
+    assert_eq!(lake_after, lake);
+    assert_eq!(snapshot(&out.join("docs/profile")), profile);
+    assert!(staging_leftovers(&out).is_empty());
+}
+
+/// A failure after the lake and before the documents are published (here: the observer
+/// refuses at the switch, as a failed summary write does) leaves the previous output as it
+/// was, lake and documents alike, and no staging directory.
+#[test]
+fn a_failure_before_the_switch_leaves_the_previous_output() {
+    struct Refuse;
+    impl lab::Observer for Refuse {
+        fn before_switch(&self, _: &lab::Outcome) -> std::io::Result<()> {
+            Err(std::io::Error::other("injected"))
+        }
+    }
+    let out = tmp("mixed").join("out");
+    let mut cfg = lab::Config::new(root().join("specs"), &out);
+    cfg.scale = 0.02;
+    cfg.threads = 2;
+    lab::compile(&cfg, &lab::Silent).unwrap();
+    let before = snapshot(&out);
+    // A spec change that adds a column to the lake and to the DDL.
+    let specs = tmp("mixed-specs");
+    for e in std::fs::read_dir(root().join("specs")).unwrap().flatten() {
+        std::fs::copy(e.path(), specs.join(e.file_name())).unwrap();
+    }
+    let web = specs.join("web.yaml");
+    let text = read(&web).replacen(
+        "    attributes:\n",
+        "    attributes:\n      injected_col: { type: int32, const: 7, description: Added. }\n",
+        1,
+    );
+    std::fs::write(&web, text).unwrap();
+    cfg.specs = specs;
+    for docs_only in [false, true] {
+        cfg.docs_only = docs_only;
+        let r = lab::compile(&cfg, &Refuse);
+        assert!(matches!(r, Err(lab::Error::Observer(_))), "{r:?}");
+        assert_eq!(snapshot(&out), before, "docs_only={docs_only}: the output changed");
+        assert!(staging_leftovers(&out).is_empty());
+    }
+    lab::compile(&cfg, &lab::Silent).unwrap();
+    assert!(read(out.join("ddl/athena/web.sql")).contains("injected_col"));
+}
+
+#[test]
+fn a_summary_that_cannot_be_written_publishes_nothing() {
+    let out = tmp("full-stderr").join("out");
+    compile_small(&out, &[]);
+    let before = snapshot(&out);
+    let s = specs();
+    let o = out.to_string_lossy().into_owned();
+    let status = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["compile", "--specs", &s, "--out", &o, "--scale", "0.03"])
+        .stderr(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2));
+    assert_eq!(snapshot(&out), before);
+    assert!(staging_leftovers(&out).is_empty());
+}
+
+#[test]
+fn closed_stdout_and_full_stderr_end_quietly_with_the_right_code() {
+    // A reader that stops after the first line.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["check", "--dump-ir", "--specs", &specs()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Read;
+        let mut first = [0u8; 64];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    for (args, to_stdout) in [
+        (vec!["check", "--specs", &specs()], false),
+        (vec!["--help"], true),
+        (vec!["check", "--dump-ir", "--specs", &specs()], true),
+    ] {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_lab"));
+        c.args(&args);
+        if to_stdout {
+            c.stdout(full());
+        } else {
+            c.stderr(full());
+        }
+        let o = c.output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    }
+}
+
+#[test]
+fn schema_out_writes_through_links_and_refuses_special_files() {
+    let base = tmp("schema-out");
+    let target = base.join("target.json");
+    std::fs::write(&target, "old").unwrap();
+    let link = base.join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let (code, err) = run(&["schema", "--out", link.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(read(&target).contains("\"$schema\""));
+
+    let fifo = base.join("fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let dir = base.join("dir");
+    std::fs::create_dir(&dir).unwrap();
+    for p in [&fifo, &dir] {
+        let started = Instant::now();
+        let (code, err) = run(&["schema", "--out", p.to_str().unwrap()]);
+        assert!(started.elapsed() < Duration::from_secs(60), "hung on {p:?}");
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("not a regular file"), "{err}");
+    }
+    let mut names: Vec<_> = std::fs::read_dir(&base)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["dir", "fifo", "link.json", "target.json"]);
+}
+
+#[test]
+fn absurd_sizes_are_refused_up_front() {
+    let base = tmp("sizes");
+    let out = base.join("out");
+    let s = specs();
+    let o = out.to_string_lossy().into_owned();
+    // A flag makes it too large: exit 2, for the data and for the plan's memory.
+    for extra in [&[][..], &["--docs-only"][..]] {
+        let started = Instant::now();
+        let mut args = vec!["compile", "--specs", &s, "--out", &o, "--scale", "100000"];
+        args.extend(extra);
+        let (code, err) = run(&args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains("--scale 100000"), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(60));
+    }
+    let (code, err) = run(&["compile", "--specs", &s, "--out", &o, "--scale", "20", "--size-limit", "1MB"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("size limit") && err.contains("--size-limit"), "{err}");
+    // The specs make it too large: exit 1.
+    let big = base.join("big");
+    std::fs::create_dir(&big).unwrap();
+    std::fs::write(
+        big.join("big.yaml"),
+        "domain: big\ndescription: Too big.\nentities:\n  things:\n    description: Many.\n    \
+         grain: one row per thing\n    rows: 50000000000\n    primary_key: id\n    attributes:\n      \
+         id: { type: int64, key: sequence, description: Key. }\n",
+    )
+    .unwrap();
+    let (code, err) = run(&["compile", "--specs", big.to_str().unwrap(), "--out", &o]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("the specs would write"), "{err}");
+    let (code, err) = run(&["compile", "--size-limit", "lots", "--out", &o]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!out.exists());
+}
+
+/// A small tmpfs, where the platform lets the test mount one: a full disk during the lake
+/// fails cleanly (exit 2, the path named, the previous output intact, nothing staged left),
+/// a run larger than the free space is refused before it starts, and a read-only file system
+/// gets a message naming the path.
+#[test]
+fn a_full_or_read_only_disk_fails_cleanly() {
+    let base = tmp("disk");
+    let mnt = base.join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=8m", "tmpfs"])
+        .arg(&mnt)
+        .output();
+    match &mounted {
+        Ok(o) if o.status.success() => {}
+        other => {
+            println!("skipped: cannot mount a tmpfs here ({other:?}); the disk-full test needs root and CAP_SYS_ADMIN");
+            return;
+        }
+    }
+    let unmount = |p: &Path| {
+        let _ = Command::new("umount").arg(p).status();
+    };
+    let result = std::panic::catch_unwind(|| {
+        let out = mnt.join("out");
+        compile_small(&out, &["--format", "csv"]);
+        let before = snapshot(&out);
+        let s = specs();
+        let o = out.to_string_lossy().into_owned();
+        // Larger than the free space: refused up front.
+        let (code, err) = run(&["compile", "--specs", &s, "--out", &o, "--scale", "1"]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("free"), "{err}");
+        // With the size checks lifted, the disk fills up while the lake is written.
+        let (code, err) = run(&[
+            "compile", "--specs", &s, "--out", &o, "--scale", "1", "--size-limit", "none",
+            "--format", "both",
+        ]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains(&mnt.to_string_lossy().into_owned()), "no path in: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(snapshot(&out), before);
+        assert!(staging_leftovers(&out).is_empty());
+        // Read-only: the message names the path.
+        let ro = Command::new("mount")
+            .args(["-o", "remount,ro"])
+            .arg(&mnt)
+            .status()
+            .unwrap();
+        assert!(ro.success());
+        let (code, err) = run(&["compile", "--specs", &s, "--out", &o, "--scale", "0.02"]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains(&mnt.to_string_lossy().into_owned()), "no path in: {err}");
+    });
+    unmount(&mnt);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+#[test]
+fn a_second_run_on_the_same_output_is_refused_while_the_first_writes() {
+    let out = tmp("locked").join("out");
+    compile_small(&out, &[]);
+    let held = lab::output::OutputDir::claim(&out).unwrap();
+    let s = specs();
+    let o = out.to_string_lossy().into_owned();
+    let (code, err) = run(&["compile", "--docs-only", "--specs", &s, "--out", &o]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("another `lab compile`"), "{err}");
+    drop(held);
+    let (code, err) = run(&["compile", "--docs-only", "--specs", &s, "--out", &o]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+/// Earlier versions locked `<out>/.lab.lock`; a FIFO there made them wait forever. Runs now
+/// lock the directory itself and never open that name.
+#[test]
+fn a_fifo_where_the_old_lock_file_was_does_not_hang() {
+    let out = tmp("fifo-lock").join("out");
+    compile_small(&out, &["--docs-only"]);
+    let c = std::ffi::CString::new(out.join(".lab.lock").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let started = Instant::now();
+    compile_small(&out, &["--docs-only"]);
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert!(!out.join(".lab.lock").exists());
+}
