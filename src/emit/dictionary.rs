@@ -215,7 +215,7 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
                     ent.name,
                     t.name
                 ),
-                pick(ir, r),
+                crate::ir::describe::pick(ir, ent, f, &code),
             ];
             if f.null_rate > 0.0 {
                 notes.push(format!("{}% null", pct(f.null_rate)));
@@ -363,27 +363,6 @@ fn count_dist(ir: &Ir, parent: EntityId, c: &CountDist) -> String {
         let _ = write!(s, ", {}% extra zeros", pct(c.zero_inflated));
     }
     s
-}
-
-fn pick(ir: &Ir, r: &Rel) -> String {
-    let f = &ir.entities[r.child].foreign_keys[r.fk];
-    let t = &ir.entities[r.parent];
-    match &f.pick {
-        crate::ir::Pick::Parent => "the parent row".into(),
-        crate::ir::Pick::Uniform => "uniform pick".into(),
-        crate::ir::Pick::Distinct => "distinct pick per parent".into(),
-        crate::ir::Pick::Zipf(s) => format!("zipf({}) pick", trim_float(*s)),
-        crate::ir::Pick::Weighted(a) => format!("pick weighted by `{}`", t.attributes[*a].name),
-        crate::ir::Pick::Hierarchy { depth } => format!("hierarchy of {depth} levels"),
-        crate::ir::Pick::Lookup(x) => format!("lookup by key = {}", code(&expr(ir, r.child, x))),
-        crate::ir::Pick::Path(_) => "the row's ancestor".into(),
-        crate::ir::Pick::NthChild { index, .. } => {
-            format!(
-                "child number {} of an ancestor",
-                code(&expr(ir, r.child, index))
-            )
-        }
-    }
 }
 
 /// Deterministic example values derived from the spec, where the generator makes them obvious.

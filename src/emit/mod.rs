@@ -181,29 +181,11 @@ pub fn profile(ir: &Ir, opts: &EmitOptions, stats: &DataStats) -> Vec<Artifact> 
     out
 }
 
-/// Expected row count of every entity at `scale` (indexed by entity id): scaled and fixed counts
-/// as the IR defines them, and for per-parent entities the parent's count times the mean
-/// children per parent, rounded. A stand-in for the planner's exact counts where no data is
-/// generated (snapshot tests, `--docs-only` before the engine ran).
+/// Expected row count of every entity at `scale` (indexed by entity id), from
+/// [`crate::ir::rows`]: a stand-in for the planner's exact counts where no data is generated
+/// (snapshot tests, tools that emit documents without planning).
 pub fn expected_rows(ir: &Ir, scale: f64) -> Vec<u64> {
-    let mut rows: Vec<Option<u64>> = vec![None; ir.entities.len()];
-    // `order` lists every parent before its children; an entity missing from it falls back to
-    // its own base count.
-    for e in ir.order.iter().copied().chain(0..ir.entities.len()) {
-        if rows[e].is_some() {
-            continue;
-        }
-        let ent = &ir.entities[e];
-        rows[e] = Some(match (&ent.rows, ent.base_rows(scale)) {
-            (_, Some(n)) => n,
-            (crate::ir::Rows::PerParent { parent, count, .. }, None) => {
-                let parent_rows = rows[*parent].unwrap_or(0);
-                (parent_rows as f64 * count.mean()).round().max(0.0) as u64
-            }
-            _ => 0,
-        });
-    }
-    rows.into_iter().map(|r| r.unwrap_or(0)).collect()
+    crate::ir::rows::expected_rows(&ir.entities, scale)
 }
 
 fn check_options(ir: &Ir, opts: &EmitOptions) -> Result<(), EmitError> {
