@@ -192,8 +192,10 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
     }
     let _ = writeln!(
         out,
-        "- **Location:** `s3://{}/raw/{}/{}/` ([Glue table](../glue/{}/{}.json))",
-        opts.bucket, dom.name, ent.name, dom.name, ent.name
+        "- **Location:** `{}` ([Glue table](../glue/{}/{}.json))",
+        super::table::location(&opts.bucket, &dom.name, &ent.name),
+        dom.name,
+        ent.name
     );
     let fks: Vec<&Rel> = graph.outbound(e).collect();
     if fks.is_empty() {

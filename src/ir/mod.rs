@@ -5,6 +5,7 @@
 pub mod describe;
 pub mod dump;
 pub mod expr;
+pub mod partition;
 pub mod rows;
 pub mod types;
 pub mod value;

@@ -10,8 +10,8 @@ pub mod stats;
 
 use crate::emit::{DataStats, EntityStats};
 use crate::generate;
-use crate::ir::value::{MS_PER_DAY, civil_from_days};
-use crate::ir::{EntityId, Granularity};
+use crate::ir::value::MS_PER_DAY;
+use crate::ir::{EntityId, partition};
 use crate::plan::Plan;
 use arrow::array::{Array, Date32Array, TimestampMillisecondArray, UInt32Array};
 use arrow::record_batch::RecordBatch;
@@ -147,16 +147,6 @@ fn mostly_distinct(a: &crate::ir::Attribute, single_key: bool) -> bool {
     }
 }
 
-/// Formats a partition value from a date (days) or timestamp (ms).
-fn partition_value(days: i64, g: Granularity) -> String {
-    let (y, m, d) = civil_from_days(days);
-    match g {
-        Granularity::Day => format!("{y:04}-{m:02}-{d:02}"),
-        Granularity::Month => format!("{y:04}-{m:02}"),
-        Granularity::Year => format!("{y:04}"),
-    }
-}
-
 /// Splits a batch by partition value (in value order).
 fn split(plan: &Plan, e: EntityId, batch: RecordBatch) -> Vec<(Option<String>, RecordBatch)> {
     let Some(p) = &plan.ir.entities[e].partition else {
@@ -176,7 +166,7 @@ fn split(plan: &Plan, e: EntityId, batch: RecordBatch) -> Vec<(Option<String>, R
     let mut groups: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for (i, d) in days.iter().enumerate() {
         groups
-            .entry(partition_value(*d, p.granularity))
+            .entry(partition::value_of_day(*d, p.granularity))
             .or_default()
             .push(i as u32);
     }
@@ -368,7 +358,7 @@ fn write_entity(
                 let key = (pv.clone(), file_index);
                 if !open.contains_key(&key) {
                     let sub = match (&part_key, &pv) {
-                        (Some(k), Some(v)) => format!("/{k}={v}"),
+                        (Some(k), Some(v)) => format!("/{}", partition::folder(k, v)),
                         _ => String::new(),
                     };
                     let f = open_file(
