@@ -68,6 +68,7 @@ fn run_in_pool(
         scale: cfg.scale,
         seed: cfg.seed,
         rows: plan.entities.iter().map(|e| e.rows).collect(),
+        compression: cfg.sink.codec,
     };
     let mut artifacts = match emit::emit_all(ir, &emit_opts) {
         Ok(a) => a,

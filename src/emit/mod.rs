@@ -44,6 +44,8 @@ pub struct EmitOptions {
     pub seed: u64,
     /// Exact row count of every entity at `scale`, indexed by entity id.
     pub rows: Vec<u64>,
+    /// The Parquet codec of the lake's files (the tables' `parquet.compression` property).
+    pub compression: crate::sink::Codec,
 }
 
 /// Why the emitters refused to produce output. These are checks of the inputs (options) and of

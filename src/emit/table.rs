@@ -7,6 +7,7 @@
 use super::{EmitOptions, one_line_within};
 use crate::ir::value::MS_PER_DAY;
 use crate::ir::{AttrId, EntityId, Generator, Granularity, Ir, Type, Value, partition};
+use crate::sink::Codec;
 
 /// Glue's limit on a column comment, in bytes.
 pub const COLUMN_COMMENT_BYTES: usize = 255;
@@ -51,6 +52,15 @@ pub fn location(bucket: &str, domain: &str, entity: &str) -> String {
     format!("s3://{bucket}/raw/{domain}/{entity}/")
 }
 
+/// The Athena name of a Parquet codec, as the `parquet.compression` table property takes it.
+pub fn athena_compression(codec: Codec) -> &'static str {
+    match codec {
+        Codec::Snappy => "SNAPPY",
+        Codec::Zstd => "ZSTD",
+        Codec::None => "UNCOMPRESSED",
+    }
+}
+
 /// The table of entity `e`.
 pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
     let ent = &ir.entities[e];
@@ -68,7 +78,10 @@ pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
         .collect();
     let mut properties = vec![
         ("classification".to_string(), "parquet".to_string()),
-        ("parquet.compression".into(), "SNAPPY".into()),
+        (
+            "parquet.compression".into(),
+            athena_compression(opts.compression).into(),
+        ),
     ];
     let partition = ent.partition.as_ref().map(|p| {
         let key = &p.key;

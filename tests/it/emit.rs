@@ -9,6 +9,7 @@
 use crate::common::{self, root};
 use lab::emit::{self, Artifact, EmitOptions};
 use lab::ir::Ir;
+use lab::sink::Codec;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -165,6 +166,7 @@ fn options(ir: &Ir) -> EmitOptions {
         scale: 1.0,
         seed: 42,
         rows: emit::expected_rows(ir, 1.0),
+        compression: Codec::Snappy,
     }
 }
 
@@ -354,6 +356,77 @@ fn a_domain_named_like_a_fixed_file_is_refused() {
             err.problems.iter().all(|p| p.contains("two artifacts")),
             "{err}"
         );
+    }
+}
+
+/// The tables' `parquet.compression` property names the codec the lake was written with, in
+/// the DDL and in the Glue `TableInput` alike; Snappy stays the default.
+#[test]
+fn ddl_and_glue_name_the_codec_in_use() {
+    let c = edge_case();
+    for (codec, athena) in [
+        (Codec::Snappy, "SNAPPY"),
+        (Codec::Zstd, "ZSTD"),
+        (Codec::None, "UNCOMPRESSED"),
+    ] {
+        let mut o = options(&c.ir);
+        o.compression = codec;
+        let artifacts = emit::emit_all(&c.ir, &o).expect("emit");
+        let get = |p: &str| {
+            &artifacts
+                .iter()
+                .find(|a| a.path == p)
+                .unwrap_or_else(|| panic!("no {p}"))
+                .contents
+        };
+        let ddl = get("ddl/athena/crm.sql");
+        assert_eq!(
+            ddl.matches(&format!("'parquet.compression'='{athena}'"))
+                .count(),
+            3,
+            "one property per crm table:\n{ddl}"
+        );
+        assert_eq!(ddl.matches("'parquet.compression'").count(), 3, "{ddl}");
+        let glue: serde_json::Value =
+            serde_json::from_str(get("glue/crm/accounts.json")).expect("Glue JSON");
+        assert_eq!(glue["Parameters"]["parquet.compression"], athena, "{glue}");
+    }
+}
+
+/// `lab compile --compression` reaches the documents: the DDL and the Glue tables of a
+/// `--docs-only` run name the codec given on the command line.
+#[test]
+fn compile_writes_the_chosen_codec_into_the_ddl() {
+    let base = tmp("compression");
+    for (flag, athena) in [
+        ("zstd", "ZSTD"),
+        ("none", "UNCOMPRESSED"),
+        ("snappy", "SNAPPY"),
+    ] {
+        // A fresh directory that does not exist yet.
+        let out_dir = base.join(flag);
+        let out = common::lab(&[
+            "compile",
+            "--docs-only",
+            "--quiet",
+            "--compression",
+            flag,
+            "--out",
+            out_dir.to_str().expect("UTF-8 path"),
+        ]);
+        assert_ok(&format!("lab compile --compression {flag}"), &out);
+        let ddl = common::read(out_dir.join("ddl/athena/finance.sql"));
+        let want = format!("'parquet.compression'='{athena}'");
+        assert!(ddl.contains(&want), "no {want} in finance.sql");
+        assert_eq!(
+            ddl.matches("'parquet.compression'").count(),
+            ddl.matches(&want).count(),
+            "another codec in finance.sql"
+        );
+        let glue: serde_json::Value =
+            serde_json::from_str(&common::read(out_dir.join("glue/finance/invoices.json")))
+                .expect("Glue JSON");
+        assert_eq!(glue["Parameters"]["parquet.compression"], athena);
     }
 }
 
