@@ -177,7 +177,7 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
     if let Some(p) = &ent.partition {
         let _ = writeln!(
             out,
-            "- **Partitioned by:** `{}` (string, not stored in the files): the {} of `{}` as `{}`, folders `{}=<value>/`, projected range `{}`",
+            "- **Partitioned by:** `{}` (string, not stored in the files): the {} of `{}` as `{}`, folders `{}/`, projected range `{}`",
             p.key,
             match p.granularity {
                 crate::ir::Granularity::Day => "day",
@@ -186,7 +186,7 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
             },
             ent.attributes[p.from].name,
             p.java_format(),
-            p.key,
+            crate::ir::partition::folder(&p.key, "<value>"),
             projection_range(ir, e, p.from, p.granularity)
         );
     }
@@ -197,6 +197,62 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
         dom.name,
         ent.name
     );
+    relationships(out, ir, graph, e);
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "| Column | Type | Athena type | Nullable | Unique | PII | Description | Generated as | Examples |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    let single_pk = ent.primary_key.len() == 1;
+    for (i, a) in ent.attributes.iter().enumerate() {
+        let keys = key_markers(ent, i);
+        let unique = a.unique || (single_pk && ent.primary_key[0] == i);
+        let _ = writeln!(
+            out,
+            "| {}{} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            code(&a.name),
+            if keys.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", keys.join(", "))
+            },
+            code(&a.ty.spec_name()),
+            code(&a.ty.athena()),
+            yes_no(a.nullable),
+            yes_no(unique),
+            if a.pii { "yes" } else { "" },
+            cell(&a.description),
+            code(&generator(ir, ent, a).replace('`', "")),
+            examples(ir, e, i, 0)
+                .iter()
+                .map(|v| code(v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if let Some(p) = &ent.partition {
+        let _ = writeln!(
+            out,
+            "| {} partition | `string` | `string` | no | no |  | Partition value, from the folder name | {} | {} |",
+            code(&p.key),
+            code(&format!(
+                "{} of {}",
+                p.java_format(),
+                ent.attributes[p.from].name
+            )),
+            projection_range(ir, e, p.from, p.granularity)
+                .split(',')
+                .map(code)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}
+
+/// The foreign keys of entity `e` and the foreign keys that reference it, as list items.
+fn relationships(out: &mut String, ir: &Ir, graph: &Graph, e: EntityId) {
+    let ent = &ir.entities[e];
     let fks: Vec<&Rel> = graph.outbound(e).collect();
     if fks.is_empty() {
         let _ = writeln!(out, "- **Foreign keys:** none");
@@ -251,56 +307,6 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
                 ent.name
             );
         }
-    }
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "| Column | Type | Athena type | Nullable | Unique | PII | Description | Generated as | Examples |"
-    );
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
-    let single_pk = ent.primary_key.len() == 1;
-    for (i, a) in ent.attributes.iter().enumerate() {
-        let keys = key_markers(ent, i);
-        let unique = a.unique || (single_pk && ent.primary_key[0] == i);
-        let _ = writeln!(
-            out,
-            "| {}{} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            code(&a.name),
-            if keys.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", keys.join(", "))
-            },
-            code(&a.ty.spec_name()),
-            code(&a.ty.athena()),
-            yes_no(a.nullable),
-            yes_no(unique),
-            if a.pii { "yes" } else { "" },
-            cell(&a.description),
-            code(&generator(ir, ent, a).replace('`', "")),
-            examples(ir, e, i, 0)
-                .iter()
-                .map(|v| code(v))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    if let Some(p) = &ent.partition {
-        let _ = writeln!(
-            out,
-            "| {} partition | `string` | `string` | no | no |  | Partition value, from the folder name | {} | {} |",
-            code(&p.key),
-            code(&format!(
-                "{} of {}",
-                p.java_format(),
-                ent.attributes[p.from].name
-            )),
-            projection_range(ir, e, p.from, p.granularity)
-                .split(',')
-                .map(code)
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
     }
 }
 

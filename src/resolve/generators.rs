@@ -1402,8 +1402,7 @@ impl Resolver<'_> {
     /// Uniqueness feasibility and partitioning.
     pub(super) fn constraints(&mut self) {
         let expected = crate::ir::rows::expected(&self.entities, 1.0);
-        for eid in 0..self.entities.len() {
-            let rows = expected[eid];
+        for (eid, &rows) in expected.iter().enumerate() {
             for aid in 0..self.entities[eid].attributes.len() {
                 let is_key = self.entities[eid].primary_key == [aid];
                 let attr = &self.entities[eid].attributes[aid];
