@@ -8,3 +8,4 @@ mod domains;
 mod emit;
 mod engine;
 mod frontend;
+mod reference;
