@@ -299,6 +299,7 @@ fn emit_options(cfg: &Config, plan: &Plan) -> EmitOptions {
         scale: cfg.scale,
         seed: cfg.seed,
         rows: plan.entities.iter().map(|e| e.rows).collect(),
+        compression: cfg.sink.codec,
     }
 }
 

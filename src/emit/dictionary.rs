@@ -177,7 +177,7 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
     if let Some(p) = &ent.partition {
         let _ = writeln!(
             out,
-            "- **Partitioned by:** `{}` (string, not stored in the files): the {} of `{}` as `{}`, folders `{}=<value>/`, projected range `{}`",
+            "- **Partitioned by:** `{}` (string, not stored in the files): the {} of `{}` as `{}`, folders `{}/`, projected range `{}`",
             p.key,
             match p.granularity {
                 crate::ir::Granularity::Day => "day",
@@ -186,70 +186,18 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
             },
             ent.attributes[p.from].name,
             p.java_format(),
-            p.key,
+            crate::ir::partition::folder(&p.key, "<value>"),
             projection_range(ir, e, p.from, p.granularity)
         );
     }
     let _ = writeln!(
         out,
-        "- **Location:** `s3://{}/raw/{}/{}/` ([Glue table](../glue/{}/{}.json))",
-        opts.bucket, dom.name, ent.name, dom.name, ent.name
+        "- **Location:** `{}` ([Glue table](../glue/{}/{}.json))",
+        super::table::location(&opts.bucket, &dom.name, &ent.name),
+        dom.name,
+        ent.name
     );
-    let fks: Vec<&Rel> = graph.outbound(e).collect();
-    if fks.is_empty() {
-        let _ = writeln!(out, "- **Foreign keys:** none");
-    } else {
-        let _ = writeln!(out, "- **Foreign keys:**");
-        for r in fks {
-            let t = &ir.entities[r.parent];
-            let f = &ent.foreign_keys[r.fk];
-            let mut notes = vec![
-                if r.parent_card == super::erd::Card::ExactlyOne {
-                    "required".to_string()
-                } else {
-                    "optional".to_string()
-                },
-                format!(
-                    "{} `{}` per `{}` row",
-                    r.child_card.describe(),
-                    ent.name,
-                    t.name
-                ),
-                pick(ir, r),
-            ];
-            if f.null_rate > 0.0 {
-                notes.push(format!("{}% null", pct(f.null_rate)));
-            }
-            if let Some(w) = &f.when {
-                notes.push(format!("only when {}", code(&expr(ir, e, w))));
-            }
-            let _ = writeln!(
-                out,
-                "  - {} → {}.{}: {}",
-                columns(ent, &r.child_columns),
-                entity_link(ir, ent.domain, r.parent),
-                columns(t, &r.parent_columns),
-                notes.join("; ")
-            );
-        }
-    }
-    let inbound: Vec<&Rel> = graph.inbound(e).collect();
-    if inbound.is_empty() {
-        let _ = writeln!(out, "- **Referenced by:** none");
-    } else {
-        let _ = writeln!(out, "- **Referenced by:**");
-        for r in inbound {
-            let c = &ir.entities[r.child];
-            let _ = writeln!(
-                out,
-                "  - {}.{} ({} per `{}` row)",
-                entity_link(ir, ent.domain, r.child),
-                columns(c, &r.child_columns),
-                r.child_card.describe(),
-                ent.name
-            );
-        }
-    }
+    relationships(out, ir, graph, e);
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -299,6 +247,66 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+    }
+}
+
+/// The foreign keys of entity `e` and the foreign keys that reference it, as list items.
+fn relationships(out: &mut String, ir: &Ir, graph: &Graph, e: EntityId) {
+    let ent = &ir.entities[e];
+    let fks: Vec<&Rel> = graph.outbound(e).collect();
+    if fks.is_empty() {
+        let _ = writeln!(out, "- **Foreign keys:** none");
+    } else {
+        let _ = writeln!(out, "- **Foreign keys:**");
+        for r in fks {
+            let t = &ir.entities[r.parent];
+            let f = &ent.foreign_keys[r.fk];
+            let mut notes = vec![
+                if r.parent_card == super::erd::Card::ExactlyOne {
+                    "required".to_string()
+                } else {
+                    "optional".to_string()
+                },
+                format!(
+                    "{} `{}` per `{}` row",
+                    r.child_card.describe(),
+                    ent.name,
+                    t.name
+                ),
+                crate::ir::describe::pick(ir, ent, f, &code),
+            ];
+            if f.null_rate > 0.0 {
+                notes.push(format!("{}% null", pct(f.null_rate)));
+            }
+            if let Some(w) = &f.when {
+                notes.push(format!("only when {}", code(&expr(ir, e, w))));
+            }
+            let _ = writeln!(
+                out,
+                "  - {} → {}.{}: {}",
+                columns(ent, &r.child_columns),
+                entity_link(ir, ent.domain, r.parent),
+                columns(t, &r.parent_columns),
+                notes.join("; ")
+            );
+        }
+    }
+    let inbound: Vec<&Rel> = graph.inbound(e).collect();
+    if inbound.is_empty() {
+        let _ = writeln!(out, "- **Referenced by:** none");
+    } else {
+        let _ = writeln!(out, "- **Referenced by:**");
+        for r in inbound {
+            let c = &ir.entities[r.child];
+            let _ = writeln!(
+                out,
+                "  - {}.{} ({} per `{}` row)",
+                entity_link(ir, ent.domain, r.child),
+                columns(c, &r.child_columns),
+                r.child_card.describe(),
+                ent.name
+            );
+        }
     }
 }
 
@@ -363,27 +371,6 @@ fn count_dist(ir: &Ir, parent: EntityId, c: &CountDist) -> String {
         let _ = write!(s, ", {}% extra zeros", pct(c.zero_inflated));
     }
     s
-}
-
-fn pick(ir: &Ir, r: &Rel) -> String {
-    let f = &ir.entities[r.child].foreign_keys[r.fk];
-    let t = &ir.entities[r.parent];
-    match &f.pick {
-        crate::ir::Pick::Parent => "the parent row".into(),
-        crate::ir::Pick::Uniform => "uniform pick".into(),
-        crate::ir::Pick::Distinct => "distinct pick per parent".into(),
-        crate::ir::Pick::Zipf(s) => format!("zipf({}) pick", trim_float(*s)),
-        crate::ir::Pick::Weighted(a) => format!("pick weighted by `{}`", t.attributes[*a].name),
-        crate::ir::Pick::Hierarchy { depth } => format!("hierarchy of {depth} levels"),
-        crate::ir::Pick::Lookup(x) => format!("lookup by key = {}", code(&expr(ir, r.child, x))),
-        crate::ir::Pick::Path(_) => "the row's ancestor".into(),
-        crate::ir::Pick::NthChild { index, .. } => {
-            format!(
-                "child number {} of an ancestor",
-                code(&expr(ir, r.child, index))
-            )
-        }
-    }
 }
 
 /// Deterministic example values derived from the spec, where the generator makes them obvious.

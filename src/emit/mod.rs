@@ -44,6 +44,8 @@ pub struct EmitOptions {
     pub seed: u64,
     /// Exact row count of every entity at `scale`, indexed by entity id.
     pub rows: Vec<u64>,
+    /// The Parquet codec of the lake's files (the tables' `parquet.compression` property).
+    pub compression: crate::sink::Codec,
 }
 
 /// Why the emitters refused to produce output. These are checks of the inputs (options) and of
@@ -181,29 +183,11 @@ pub fn profile(ir: &Ir, opts: &EmitOptions, stats: &DataStats) -> Vec<Artifact> 
     out
 }
 
-/// Expected row count of every entity at `scale` (indexed by entity id): scaled and fixed counts
-/// as the IR defines them, and for per-parent entities the parent's count times the mean
-/// children per parent, rounded. A stand-in for the planner's exact counts where no data is
-/// generated (snapshot tests, `--docs-only` before the engine ran).
+/// Expected row count of every entity at `scale` (indexed by entity id), from
+/// [`crate::ir::rows`]: a stand-in for the planner's exact counts where no data is generated
+/// (snapshot tests, tools that emit documents without planning).
 pub fn expected_rows(ir: &Ir, scale: f64) -> Vec<u64> {
-    let mut rows: Vec<Option<u64>> = vec![None; ir.entities.len()];
-    // `order` lists every parent before its children; an entity missing from it falls back to
-    // its own base count.
-    for e in ir.order.iter().copied().chain(0..ir.entities.len()) {
-        if rows[e].is_some() {
-            continue;
-        }
-        let ent = &ir.entities[e];
-        rows[e] = Some(match (&ent.rows, ent.base_rows(scale)) {
-            (_, Some(n)) => n,
-            (crate::ir::Rows::PerParent { parent, count, .. }, None) => {
-                let parent_rows = rows[*parent].unwrap_or(0);
-                (parent_rows as f64 * count.mean()).round().max(0.0) as u64
-            }
-            _ => 0,
-        });
-    }
-    rows.into_iter().map(|r| r.unwrap_or(0)).collect()
+    crate::ir::rows::expected_rows(&ir.entities, scale)
 }
 
 fn check_options(ir: &Ir, opts: &EmitOptions) -> Result<(), EmitError> {
@@ -225,21 +209,65 @@ fn check_options(ir: &Ir, opts: &EmitOptions) -> Result<(), EmitError> {
     }
 }
 
-/// S3 bucket naming rules (3–63 characters of `a-z 0-9 . -`, starting and ending with a letter
-/// or digit). The bucket goes into SQL string literals and JSON, so it is checked before use.
+/// Prefixes S3 reserves: no general-purpose bucket name may start with them.
+const RESERVED_BUCKET_PREFIXES: &[&str] = &["xn--", "sthree-", "amzn-s3-demo-"];
+
+/// Suffixes S3 reserves for access point aliases, Object Lambda access points, Multi-Region
+/// access points, directory buckets and table buckets.
+const RESERVED_BUCKET_SUFFIXES: &[&str] = &["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+
+/// The S3 naming rules of general-purpose buckets: 3-63 characters of lower-case letters,
+/// digits, `.` and `-`; a letter or digit first and last; no `..`, no dot next to a hyphen; not
+/// formatted as an IP address; none of the reserved prefixes and suffixes. The bucket goes
+/// into SQL string literals and JSON, so it is checked before use. The error names every rule
+/// the name breaks.
 pub fn check_bucket(bucket: &str) -> Result<(), String> {
+    let mut broken: Vec<String> = Vec::new();
+    let len = bucket.chars().count();
+    if !(3..=63).contains(&len) {
+        broken.push(format!("it must be 3 to 63 characters long, not {len}"));
+    }
     let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-';
+    if let Some(c) = bucket.chars().find(|&c| !ok_char(c)) {
+        broken.push(format!(
+            "it may hold only lower-case letters, digits, `.` and `-`, not {c:?}"
+        ));
+    }
     let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if (3..=63).contains(&bucket.len())
-        && bucket.chars().all(ok_char)
-        && edge(bucket.chars().next())
-        && edge(bucket.chars().last())
-        && !bucket.contains("..")
+    if !edge(bucket.chars().next()) || !edge(bucket.chars().last()) {
+        broken.push("it must start and end with a lower-case letter or a digit".into());
+    }
+    if bucket.contains("..") {
+        broken.push("it must not contain two adjacent dots".into());
+    }
+    if bucket.contains(".-") || bucket.contains("-.") {
+        broken.push("it must not have a dot next to a hyphen".into());
+    }
+    let groups: Vec<&str> = bucket.split('.').collect();
+    if groups.len() == 4
+        && groups
+            .iter()
+            .all(|g| !g.is_empty() && g.chars().all(|c| c.is_ascii_digit()))
     {
+        broken.push("it must not be formatted as an IP address".into());
+    }
+    for p in RESERVED_BUCKET_PREFIXES {
+        if bucket.starts_with(p) {
+            broken.push(format!("the prefix `{p}` is reserved by S3"));
+        }
+    }
+    for s in RESERVED_BUCKET_SUFFIXES {
+        if bucket.ends_with(s) {
+            broken.push(format!("the suffix `{s}` is reserved by S3"));
+        }
+    }
+    if broken.is_empty() {
         Ok(())
     } else {
         Err(format!(
-            "`{bucket}` is not a valid S3 bucket name (3-63 characters: lower-case letters, digits, `.` and `-`, starting and ending with a letter or digit)"
+            "`{}` is not a valid S3 bucket name: {}",
+            bucket.escape_debug(),
+            broken.join("; ")
         ))
     }
 }
@@ -324,11 +352,62 @@ mod tests {
     }
 
     #[test]
-    fn buckets_and_numbers() {
-        assert!(check_bucket("lab-lake").is_ok());
-        assert!(check_bucket("x'y").is_err());
-        assert!(check_bucket("ab").is_err());
-        assert!(check_bucket("Upper").is_err());
+    fn bucket_names_follow_every_s3_rule() {
+        // (name, the rule it breaks, or None when valid).
+        let long = "a".repeat(64);
+        let cases: &[(&str, Option<&str>)] = &[
+            ("lab-lake", None),
+            ("abc", None),
+            ("my.data-lake.2024", None),
+            ("1st-bucket", None),
+            (&long[..63], None),
+            ("192.168.5", None),
+            ("xn-bucket", None),
+            ("bucket-s3", None),
+            ("ab", Some("3 to 63 characters long, not 2")),
+            (long.as_str(), Some("3 to 63 characters long, not 64")),
+            ("Upper", Some("not 'U'")),
+            ("x'y", Some("not '\\''")),
+            ("under_score", Some("not '_'")),
+            ("-lake", Some("start and end with")),
+            ("lake.", Some("start and end with")),
+            ("my..lake", Some("two adjacent dots")),
+            ("my-.lake", Some("dot next to a hyphen")),
+            ("my.-lake", Some("dot next to a hyphen")),
+            ("192.168.5.4", Some("IP address")),
+            ("10.0.0.255", Some("IP address")),
+            ("xn--lake", Some("prefix `xn--`")),
+            ("sthree-lake", Some("prefix `sthree-`")),
+            ("sthree-configurator", Some("prefix `sthree-`")),
+            ("amzn-s3-demo-lake", Some("prefix `amzn-s3-demo-`")),
+            ("lake-s3alias", Some("suffix `-s3alias`")),
+            ("lake--ol-s3", Some("suffix `--ol-s3`")),
+            ("lake.mrap", Some("suffix `.mrap`")),
+            ("lake--x-s3", Some("suffix `--x-s3`")),
+            ("lake--table-s3", Some("suffix `--table-s3`")),
+        ];
+        for (name, rule) in cases {
+            match (check_bucket(name), rule) {
+                (Ok(()), None) => {}
+                (Err(e), Some(r)) => {
+                    assert!(
+                        e.contains(r),
+                        "`{name}`: expected a message with {r:?}, got {e}"
+                    );
+                    assert!(e.contains("is not a valid S3 bucket name"), "{e}");
+                }
+                (got, want) => panic!("`{name}`: got {got:?}, expected a failure: {want:?}"),
+            }
+        }
+        // Every broken rule is named, not only the first.
+        let e = check_bucket("-A..").unwrap_err();
+        for r in ["start and end", "two adjacent dots", "not 'A'"] {
+            assert!(e.contains(r), "{e}");
+        }
+    }
+
+    #[test]
+    fn numbers_and_scales() {
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(thousands(12), "12");
         assert_eq!(fmt_scale(1.0), "1");

@@ -5,8 +5,9 @@
 //! describe the same table.
 
 use super::{EmitOptions, one_line_within};
-use crate::ir::value::{MS_PER_DAY, civil_from_days};
-use crate::ir::{AttrId, EntityId, Generator, Granularity, Ir, Type, Value};
+use crate::ir::value::MS_PER_DAY;
+use crate::ir::{AttrId, EntityId, Generator, Granularity, Ir, Type, Value, partition};
+use crate::sink::Codec;
 
 /// Glue's limit on a column comment, in bytes.
 pub const COLUMN_COMMENT_BYTES: usize = 255;
@@ -45,11 +46,26 @@ pub struct Column {
     pub pii: bool,
 }
 
+/// The S3 folder of an entity's files: `s3://<bucket>/raw/<domain>/<entity>/`, the lake's
+/// `raw/<domain>/<entity>/` uploaded to the bucket.
+pub fn location(bucket: &str, domain: &str, entity: &str) -> String {
+    format!("s3://{bucket}/raw/{domain}/{entity}/")
+}
+
+/// The Athena name of a Parquet codec, as the `parquet.compression` table property takes it.
+pub fn athena_compression(codec: Codec) -> &'static str {
+    match codec {
+        Codec::Snappy => "SNAPPY",
+        Codec::Zstd => "ZSTD",
+        Codec::None => "UNCOMPRESSED",
+    }
+}
+
 /// The table of entity `e`.
 pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
     let ent = &ir.entities[e];
     let domain = &ir.domains[ent.domain].name;
-    let location = format!("s3://{}/raw/{domain}/{}/", opts.bucket, ent.name);
+    let location = location(&opts.bucket, domain, &ent.name);
     let columns = ent
         .attributes
         .iter()
@@ -62,7 +78,10 @@ pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
         .collect();
     let mut properties = vec![
         ("classification".to_string(), "parquet".to_string()),
-        ("parquet.compression".into(), "SNAPPY".into()),
+        (
+            "parquet.compression".into(),
+            athena_compression(opts.compression).into(),
+        ),
     ];
     let partition = ent.partition.as_ref().map(|p| {
         let key = &p.key;
@@ -79,7 +98,7 @@ pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
             (format!("projection.{key}.interval.unit"), p.unit().into()),
             (
                 "storage.location.template".into(),
-                format!("{location}{key}=${{{key}}}/"),
+                format!("{location}{}/", partition::folder_template(key)),
             ),
         ]);
         Column {
@@ -120,18 +139,12 @@ fn granularity_word(g: Granularity) -> &'static str {
 /// attribute can take, or [`FALLBACK_RANGE`] when the spec does not bound it.
 pub fn projection_range(ir: &Ir, e: EntityId, a: AttrId, g: Granularity) -> String {
     match range_ms(ir, e, a, 0) {
-        Some((lo, hi)) if lo <= hi => format!("{},{}", period(lo, g), period(hi, g)),
+        Some((lo, hi)) if lo <= hi => format!(
+            "{},{}",
+            partition::value_of_ms(lo, g),
+            partition::value_of_ms(hi, g)
+        ),
         _ => FALLBACK_RANGE.into(),
-    }
-}
-
-/// The partition value of an instant (ms since the epoch, UTC).
-fn period(ms: i64, g: Granularity) -> String {
-    let (y, m, d) = civil_from_days(ms.div_euclid(MS_PER_DAY));
-    match g {
-        Granularity::Day => format!("{y:04}-{m:02}-{d:02}"),
-        Granularity::Month => format!("{y:04}-{m:02}"),
-        Granularity::Year => format!("{y:04}"),
     }
 }
 

@@ -47,7 +47,7 @@ pub fn dump(ir: &Ir) -> String {
                 let t = &ir.entities[fk.target];
                 let _ = writeln!(
                     out,
-                    "    fk#{i} ({}) -> {}({}) pick {}{}{}",
+                    "    fk#{i} ({}) -> {}({}): {}{}{}",
                     fk.columns
                         .iter()
                         .map(|&a| e.attributes[a].name.as_str())
@@ -59,7 +59,7 @@ pub fn dump(ir: &Ir) -> String {
                         .map(|&a| t.attributes[a].name.as_str())
                         .collect::<Vec<_>>()
                         .join(", "),
-                    pick(ir, e, t, &fk.pick),
+                    super::describe::pick(ir, e, fk, &str::to_string),
                     if fk.null_rate > 0.0 {
                         format!(" nulls {}", fk.null_rate)
                     } else {
@@ -164,25 +164,6 @@ fn count_dist(ir: &Ir, parent: EntityId, c: &CountDist) -> String {
     s
 }
 
-/// How a foreign key picks its row: `zipf(1.1)`, `weighted by popularity`.
-fn pick(ir: &Ir, e: &Entity, target: &Entity, p: &Pick) -> String {
-    match p {
-        Pick::Lookup(x) => format!("lookup({})", expr(ir, e.id, x)),
-        Pick::Path(paths) => format!("ancestor via {}", hop_paths(ir, e, paths)),
-        Pick::NthChild { paths, index, .. } => format!(
-            "child number {} of {}",
-            expr(ir, e.id, index),
-            hop_paths(ir, e, paths)
-        ),
-        Pick::Parent => "parent".into(),
-        Pick::Uniform => "uniform".into(),
-        Pick::Distinct => "distinct".into(),
-        Pick::Zipf(s) => format!("zipf({s})"),
-        Pick::Weighted(w) => format!("weighted by {}", target.attributes[*w].name),
-        Pick::Hierarchy { depth } => format!("hierarchy of depth {depth}"),
-    }
-}
-
 /// Describes a generator in one line (also used by the data dictionary).
 pub fn generator(ir: &Ir, e: &Entity, a: &Attribute) -> String {
     match &a.generator {
@@ -283,21 +264,7 @@ pub fn generator(ir: &Ir, e: &Entity, a: &Attribute) -> String {
         Generator::Ref { fk, column } => {
             let f = &e.foreign_keys[*fk];
             let t = &ir.entities[f.target];
-            let pick = match &f.pick {
-                Pick::Parent => "the parent row".to_string(),
-                Pick::Uniform => "uniform pick".into(),
-                Pick::Distinct => "distinct pick per parent".into(),
-                Pick::Zipf(s) => format!("zipf({s}) pick"),
-                Pick::Weighted(w) => format!("pick weighted by {}", t.attributes[*w].name),
-                Pick::Hierarchy { depth } => format!("hierarchy of depth {depth}"),
-                Pick::Lookup(x) => format!("lookup by key = {}", expr(ir, e.id, x)),
-                Pick::Path(paths) => format!("the ancestor via {}", hop_paths(ir, e, paths)),
-                Pick::NthChild { paths, index, .. } => format!(
-                    "child number {} of the ancestor via {}",
-                    expr(ir, e.id, index),
-                    hop_paths(ir, e, paths)
-                ),
-            };
+            let pick = super::describe::pick(ir, e, f, &str::to_string);
             format!(
                 "ref {}.{} ({pick})",
                 t.qualified, t.attributes[f.target_columns[*column]].name
@@ -311,27 +278,6 @@ pub fn generator(ir: &Ir, e: &Entity, a: &Attribute) -> String {
             }
         }
     }
-}
-
-/// Hop paths as text, e.g. `parent/source 2`, alternatives separated by ` or `.
-fn hop_paths(ir: &Ir, e: &Entity, paths: &[Vec<Hop>]) -> String {
-    paths
-        .iter()
-        .map(|p| {
-            let mut cur = e.id;
-            let mut names = Vec::new();
-            for h in p {
-                cur = match h {
-                    Hop::Parent => ir.entities[cur].parent().unwrap_or(cur),
-                    Hop::Source(k) => ir.entities[cur].sources()[*k].unwrap_or(cur),
-                    Hop::Fk(f) => ir.entities[cur].foreign_keys[*f].target,
-                };
-                names.push(ir.entities[cur].qualified.clone());
-            }
-            names.join(" → ")
-        })
-        .collect::<Vec<_>>()
-        .join(" or ")
 }
 
 fn season(s: &Seasonality) -> String {

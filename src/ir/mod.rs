@@ -2,8 +2,11 @@
 //! every type is known, every expression is typed, and the entity order respects the
 //! foreign-key graph. The planner, the generator and every emitter read only this.
 
+pub mod describe;
 pub mod dump;
 pub mod expr;
+pub mod partition;
+pub mod rows;
 pub mod types;
 pub mod value;
 

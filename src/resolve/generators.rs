@@ -326,35 +326,6 @@ fn hopsless(name: &str) -> bool {
     !name.contains('.')
 }
 
-/// Expected rows at scale 1 (per-parent entities use the mean count), for feasibility checks.
-pub fn expected_rows(entities: &[Entity], eid: EntityId) -> f64 {
-    let mut n = 1.0;
-    let mut cur = eid;
-    for _ in 0..=entities.len() {
-        match &entities[cur].rows {
-            Rows::Scaled(r) | Rows::Fixed(r) => return n * *r as f64,
-            Rows::PerParent { parent, count, .. } => {
-                n *= count.mean();
-                cur = *parent;
-            }
-            Rows::Union(members) => {
-                let mut total = 0.0;
-                for m in members {
-                    total += match m {
-                        Rows::Scaled(r) | Rows::Fixed(r) => *r as f64,
-                        Rows::PerParent { parent, count, .. } => {
-                            count.mean() * expected_rows(entities, *parent)
-                        }
-                        Rows::Union(_) => 0.0,
-                    };
-                }
-                return n * total;
-            }
-        }
-    }
-    n
-}
-
 /// The generator keys of an attribute that are set, by name.
 fn generator_keys(a: &ast::AttributeSpec) -> Vec<(&'static str, Span)> {
     let mut v = Vec::new();
@@ -1430,8 +1401,8 @@ impl Resolver<'_> {
 
     /// Uniqueness feasibility and partitioning.
     pub(super) fn constraints(&mut self) {
-        for eid in 0..self.entities.len() {
-            let rows = expected_rows(&self.entities, eid);
+        let expected = crate::ir::rows::expected(&self.entities, 1.0);
+        for (eid, &rows) in expected.iter().enumerate() {
             for aid in 0..self.entities[eid].attributes.len() {
                 let is_key = self.entities[eid].primary_key == [aid];
                 let attr = &self.entities[eid].attributes[aid];

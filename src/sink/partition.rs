@@ -1,24 +1,15 @@
 //! Partition folders: a partitioned entity's rows are split by the value of their partition
 //! column (a date or timestamp, at day, month or year granularity) into `key=value/` folders,
-//! the layout Athena's partition projection reads.
+//! the layout Athena's partition projection reads. Values and folder names come from
+//! [`crate::ir::partition`], which the DDL's projection uses too.
 
 use super::Plan;
-use crate::ir::value::{MS_PER_DAY, civil_from_days};
-use crate::ir::{EntityId, Granularity};
+use crate::ir::value::MS_PER_DAY;
+use crate::ir::{EntityId, partition};
 use arrow::array::{Array, Date32Array, TimestampMillisecondArray, UInt32Array};
 use arrow::record_batch::RecordBatch;
 use std::collections::BTreeMap;
 use std::io;
-
-/// Formats a partition value from a date (days since the epoch).
-fn partition_value(days: i64, g: Granularity) -> String {
-    let (y, m, d) = civil_from_days(days);
-    match g {
-        Granularity::Day => format!("{y:04}-{m:02}-{d:02}"),
-        Granularity::Month => format!("{y:04}-{m:02}"),
-        Granularity::Year => format!("{y:04}"),
-    }
-}
 
 /// Splits a batch by partition value, in value order: `(Some("key=value"), rows)` per
 /// partition, or one `(None, batch)` when the entity is not partitioned.
@@ -44,7 +35,7 @@ pub fn split(
     let mut groups: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for (i, d) in days.iter().enumerate() {
         groups
-            .entry(partition_value(*d, p.granularity))
+            .entry(partition::value_of_day(*d, p.granularity))
             .or_default()
             .push(i as u32);
     }
@@ -53,7 +44,7 @@ pub fn split(
         .map(|(value, idx)| {
             let idx = UInt32Array::from(idx);
             let rows = arrow::compute::take_record_batch(&batch, &idx).map_err(io::Error::other)?;
-            Ok((Some(format!("{}={value}", p.key)), rows))
+            Ok((Some(partition::folder(&p.key, &value)), rows))
         })
         .collect()
 }

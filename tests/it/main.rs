@@ -9,3 +9,4 @@ mod emit;
 mod engine;
 mod frontend;
 mod output;
+mod reference;
