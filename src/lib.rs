@@ -18,6 +18,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod generate;
 pub mod ir;
+pub mod number;
 pub mod plan;
 pub mod resolve;
 pub mod sink;

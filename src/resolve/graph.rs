@@ -229,7 +229,7 @@ fn deps(entities: &[Entity], n: Node) -> Vec<Node> {
 /// and every entity whose rows the `when` and count expressions over those parents reach
 /// (through parent hops, picks and rollups). The entities of one wave are independent.
 /// Generation order (`Ir::order`) follows references instead.
-pub fn row_waves(entities: &[Entity]) -> Vec<Vec<EntityId>> {
+pub(super) fn row_waves(entities: &[Entity]) -> Vec<Vec<EntityId>> {
     let needs: Vec<Vec<EntityId>> = entities
         .iter()
         .map(|e| {
