@@ -33,18 +33,17 @@ impl Resolver<'_> {
     /// Resolves `ref` targets into foreign keys, groups composite keys, picks, and inherits
     /// key types.
     pub(super) fn foreign_keys(&mut self) {
-        let mut per_entity: Vec<Vec<RefAttr>> =
-            (0..self.entities.len()).map(|_| Vec::new()).collect();
+        let mut per_entity: Vec<Vec<RefAttr>> = Vec::with_capacity(self.entities.len());
         for eid in 0..self.entities.len() {
+            let mut refs = Vec::new();
             for aid in 0..self.entities[eid].attributes.len() {
                 let a = self.attr_ast(eid, aid);
                 let Some(GeneratorSpec::Ref(g)) = &a.generator else {
                     continue;
                 };
-                if let Some(r) = self.ref_attr(eid, aid, g) {
-                    per_entity[eid].push(r);
-                }
+                refs.extend(self.ref_attr(eid, aid, g));
             }
+            per_entity.push(refs);
         }
         for (eid, refs) in per_entity.into_iter().enumerate() {
             self.group_refs(eid, refs);

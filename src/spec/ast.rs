@@ -154,6 +154,8 @@ enum NameOrNames {
 }
 
 /// How many rows an entity has.
+// One per entity (and union member): the size of the larger variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, JsonSchema)]
 #[serde(untagged)]
 pub enum RowsSpec {
