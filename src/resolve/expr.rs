@@ -385,7 +385,7 @@ impl Parser {
                     "date" | "timestamp" if matches!(self.peek().tok, Tok::Str(_)) => {
                         let s = self.next();
                         let Tok::Str(text) = s.tok else {
-                            unreachable!()
+                            return Err((s.start, s.len, "expected a quoted literal".into()));
                         };
                         let ty = if lower == "date" {
                             Type::Date

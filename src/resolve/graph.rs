@@ -69,7 +69,9 @@ fn cycle_path<T: Copy + Eq + std::hash::Hash + Ord>(
     succ: impl Fn(T) -> Vec<T>,
 ) -> Vec<T> {
     let set: std::collections::HashSet<T> = ids.iter().copied().collect();
-    let start = *ids.iter().min().unwrap();
+    let Some(&start) = ids.iter().min() else {
+        return Vec::new();
+    };
     // BFS from start back to start within the set.
     let mut prev: HashMap<T, T> = HashMap::new();
     let mut queue = std::collections::VecDeque::from([start]);
@@ -99,7 +101,10 @@ fn cycle_path<T: Copy + Eq + std::hash::Hash + Ord>(
     let mut rev = Vec::new();
     while cur != start {
         rev.push(cur);
-        cur = prev[&cur];
+        match prev.get(&cur) {
+            Some(&p) => cur = p,
+            None => break,
+        }
     }
     path.extend(rev.into_iter().rev());
     path.push(start);
