@@ -338,7 +338,7 @@ impl<'a> Resolver<'a> {
                         }
                     },
                     None => {
-                        if !matches!(a.generator, Some(ast::GeneratorSpec::Ref(_))) {
+                        if !a.has_ref {
                             self.err(
                                 codes::MISSING_KEY,
                                 name.span,

@@ -268,6 +268,9 @@ pub struct AttributeSpec {
     /// The generator; `None` when none or several were given, or the one given did not load
     /// (each reported by the loader).
     pub generator: Option<GeneratorSpec>,
+    /// Whether a `ref` loaded, even if the generator is `None` because another generator
+    /// was given too: such an attribute may take its type from the referenced key.
+    pub has_ref: bool,
     /// Span of the attribute's name.
     pub name_span: Span,
 }

@@ -650,6 +650,7 @@ fn lower_attribute(
         .and_then(|n| number(n, "`nulls`", diags).map(|b| Sp::new(b, n.span)));
     a.when = opt_string(&r, "when", diags);
     let candidates = generator_candidates(&r, diags);
+    a.has_ref = candidates.iter().any(|c| c.0 == "ref");
     let options = lower_options(&r, diags);
     a.generator = one_generator(name, name_span, candidates, options, diags);
     Some(a)
