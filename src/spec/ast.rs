@@ -103,17 +103,6 @@ pub enum EntityKind {
     Reference,
 }
 
-impl EntityKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntityKind::Dimension => "dimension",
-            EntityKind::Fact => "fact",
-            EntityKind::Bridge => "bridge",
-            EntityKind::Reference => "reference",
-        }
-    }
-}
-
 /// An entity: one table of the domain.
 #[derive(Clone, Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
