@@ -102,6 +102,10 @@ pub const ALL: &[(&str, &str)] = &[
     (BAD_TYPE, "an unknown or out-of-range type"),
     (BAD_PARTITION, "an invalid partitioning declaration"),
     (
+        TOO_MANY_ROWS,
+        "an entity or a children-per-parent count with more than 2^40 rows",
+    ),
+    (
         RESERVED_WORD,
         "a name that is a reserved word in Athena (warning)",
     ),
@@ -154,5 +158,6 @@ pub const BAD_SEASONALITY: &str = "E0609";
 pub const BAD_FORMAT: &str = "E0610";
 pub const BAD_TYPE: &str = "E0611";
 pub const BAD_PARTITION: &str = "E0612";
+pub const TOO_MANY_ROWS: &str = "E0613";
 pub const RESERVED_WORD: &str = "W0700";
 pub const FILE_DOMAIN_MISMATCH: &str = "W0701";

@@ -17,6 +17,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod generate;
 pub mod ir;
+pub mod number;
 pub mod output;
 pub mod pipeline;
 pub mod plan;

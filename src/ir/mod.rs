@@ -11,7 +11,6 @@ pub mod types;
 pub mod value;
 
 use crate::diagnostics::Span;
-pub use crate::spec::ast::{EntityKind, Granularity};
 pub use expr::{ColRef, Expr, ExprKind, Hop};
 pub use types::Type;
 pub use value::Value;
@@ -19,6 +18,38 @@ pub use value::Value;
 pub type EntityId = usize;
 pub type AttrId = usize;
 pub type FkId = usize;
+
+/// What kind of table an entity is, as a data modeller would say it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntityKind {
+    /// Describes things; slowly changing.
+    Dimension,
+    /// Records events or transactions.
+    Fact,
+    /// Links two entities many-to-many.
+    Bridge,
+    /// A small fixed lookup table.
+    Reference,
+}
+
+impl EntityKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Dimension => "dimension",
+            EntityKind::Fact => "fact",
+            EntityKind::Bridge => "bridge",
+            EntityKind::Reference => "reference",
+        }
+    }
+}
+
+/// The period of a partition value: `yyyy-MM-dd`, `yyyy-MM` or `yyyy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Granularity {
+    Day,
+    Month,
+    Year,
+}
 
 /// The whole resolved model.
 #[derive(Clone, Debug)]
@@ -28,6 +59,10 @@ pub struct Ir {
     /// Generation order: every entity after the entities it references (hierarchical
     /// self-references aside).
     pub order: Vec<EntityId>,
+    /// The order in which row counts can be fixed, as waves: every entity comes in a wave
+    /// after the entities whose rows its own count needs; the entities of one wave are
+    /// independent (see `resolve::graph::row_waves`).
+    pub waves: Vec<Vec<EntityId>>,
     /// SHA-256 over the spec files (name and bytes, in name order).
     pub specs_sha256: String,
 }
@@ -165,7 +200,7 @@ impl CountDist {
             CountBase::Bernoulli(_) => Some(1),
             CountBase::Poisson(_) | CountBase::Geometric(_) | CountBase::Expr(_) => None,
         };
-        match (base.map(|b| b + self.shift), self.max) {
+        match (base.map(|b| b.saturating_add(self.shift)), self.max) {
             (Some(b), Some(m)) => Some(b.min(m)),
             (Some(b), None) => Some(b),
             (None, m) => m,

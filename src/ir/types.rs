@@ -134,10 +134,8 @@ impl Type {
     /// A Mermaid-safe type token (no commas or brackets): `decimal_12_2`, `varchar_40`.
     pub fn mermaid(self) -> String {
         self.athena()
-            .replace('(', "_")
-            .replace(',', "_")
-            .replace(')', "")
-            .replace(' ', "")
+            .replace(['(', ','], "_")
+            .replace([')', ' '], "")
     }
 
     /// The Arrow type the sinks write (Athena-safe: no unsigned ints, millisecond

@@ -44,7 +44,7 @@ impl Value {
                 }
                 Ok(Value::Int(v))
             }
-            Type::Float64 => crate::spec::lower::parse_f64(t)
+            Type::Float64 => crate::number::parse_f64(t)
                 .map(Value::Float)
                 .ok_or(format!("`{t}` is not a number")),
             Type::Decimal(p, s) => parse_decimal(t, p, s).map(|v| Value::Decimal(v, s)),
@@ -117,7 +117,7 @@ pub fn format_decimal(v: i128, scale: u8) -> String {
 
 /// Parses a decimal literal into an unscaled integer at `scale`, checking the precision.
 pub fn parse_decimal(t: &str, precision: u8, scale: u8) -> Result<i128, String> {
-    let f = crate::spec::lower::parse_f64(t).ok_or(format!("`{t}` is not a number"))?;
+    let f = crate::number::parse_f64(t).ok_or(format!("`{t}` is not a number"))?;
     let v = (f * 10f64.powi(scale as i32)).round();
     let limit = 10f64.powi(precision as i32);
     if v.abs() >= limit {

@@ -260,7 +260,7 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
     // Row counts wave by wave: every count's inputs (a `when` may read a rollup over another
     // entity's children) are fixed in an earlier wave, and the entities of one wave are
     // planned concurrently (each also splits its parent rows across the threads).
-    for wave in crate::resolve::row_waves(&ir.entities) {
+    for wave in &ir.waves {
         let planned: Vec<(EntityId, EntityPlan)> = wave
             .par_iter()
             .with_max_len(1)

@@ -385,7 +385,7 @@ impl Parser {
                     "date" | "timestamp" if matches!(self.peek().tok, Tok::Str(_)) => {
                         let s = self.next();
                         let Tok::Str(text) = s.tok else {
-                            unreachable!()
+                            return Err((s.start, s.len, "expected a quoted literal".into()));
                         };
                         let ty = if lower == "date" {
                             Type::Date
@@ -605,126 +605,24 @@ impl Checker<'_> {
         let (off, len) = p.pos();
         let span = self.at(off, len);
         match p {
-            PExpr::Lit(v, _, _) => {
-                let ty = match v {
-                    Value::Null => Type::Null,
-                    Value::Bool(_) => Type::Bool,
-                    Value::Int(_) => Type::Int64,
-                    Value::Float(_) => Type::Float64,
-                    Value::Decimal(_, s) => Type::Decimal(38, *s),
-                    Value::Str(_) => Type::String(None),
-                    Value::Date(_) => Type::Date,
-                    Value::Timestamp(_) => Type::Timestamp,
-                    Value::Interval(_) => Type::Interval,
-                };
-                Some(Expr {
-                    kind: ExprKind::Lit(v.clone()),
-                    ty,
-                    span,
-                })
-            }
-            PExpr::Name(name, _, _) => {
-                let builtin = match name.as_str() {
-                    "row" => Some((Builtin::Row, Type::Int64)),
-                    "child_index" => Some((Builtin::ChildIndex, Type::Int64)),
-                    "level" => Some((Builtin::Level, Type::Int64)),
-                    "union_index" => Some((Builtin::UnionIndex, Type::Int64)),
-                    _ => None,
-                };
-                if let Some((b, ty)) = builtin {
-                    return match self.scope.builtin(b, span) {
-                        Ok(()) => Some(Expr {
-                            kind: ExprKind::Builtin(b),
-                            ty,
-                            span,
-                        }),
-                        Err(d) => {
-                            self.diags.push(d);
-                            None
-                        }
-                    };
-                }
-                match self.scope.columns(name, span) {
-                    Ok(mut cols) if cols.len() == 1 => {
-                        let (c, ty) = cols.remove(0);
-                        Some(Expr {
-                            kind: ExprKind::Col(c),
-                            ty,
-                            span,
-                        })
-                    }
-                    Ok(cols) => {
-                        let ty = cols[0].1;
-                        let args = cols
-                            .into_iter()
-                            .map(|(c, ty)| Expr {
-                                kind: ExprKind::Col(c),
-                                ty,
-                                span,
-                            })
-                            .collect();
-                        Some(Expr {
-                            kind: ExprKind::Call(Func::Coalesce, args),
-                            ty,
-                            span,
-                        })
-                    }
-                    Err(d) => {
-                        self.diags.push(d);
-                        None
-                    }
-                }
-            }
-            PExpr::Unary(op, e, _) => {
-                let e = self.check(e)?;
-                let ok = match op {
-                    UnOp::Neg => e.ty.is_numeric() || e.ty == Type::Interval || e.ty == Type::Null,
-                    UnOp::Not => e.ty == Type::Bool || e.ty == Type::Null,
-                };
-                if !ok {
-                    let want = if *op == UnOp::Neg {
-                        "a number"
-                    } else {
-                        "a bool"
-                    };
-                    return self.type_err(
-                        off,
-                        1,
-                        format!(
-                            "`{}` needs {want}, found {}",
-                            if *op == UnOp::Neg { "-" } else { "not" },
-                            e.ty
-                        ),
-                        "check the operand's type",
-                    );
-                }
-                let ty = if *op == UnOp::Not {
-                    Type::Bool
-                } else if e.ty.is_integer() {
-                    Type::Int64
-                } else {
-                    e.ty
-                };
-                Some(Expr {
-                    kind: ExprKind::Unary(*op, Box::new(e)),
-                    ty,
-                    span,
-                })
-            }
+            PExpr::Lit(v, _, _) => Some(Expr {
+                kind: ExprKind::Lit(v.clone()),
+                ty: lit_type(v),
+                span,
+            }),
+            PExpr::Name(name, _, _) => self.name(name, span),
+            PExpr::Unary(op, e, _) => self.unary(*op, e, off, span),
             PExpr::Binary(op, a, b, o, l) => {
                 let a = self.check(a);
                 let b = self.check(b);
                 let (a, b) = (a?, b?);
-                let ty = match binary_type(*op, a.ty, b.ty) {
-                    Some(t) => t,
-                    None => {
-                        return self.type_err(
-                            *o,
-                            *l,
-                            format!("cannot apply `{}` to {} and {}", op.symbol(), a.ty, b.ty),
-                            binary_help(*op),
-                        );
-                    }
+                let Some(ty) = binary_type(*op, a.ty, b.ty) else {
+                    return self.type_err(
+                        *o,
+                        *l,
+                        format!("cannot apply `{}` to {} and {}", op.symbol(), a.ty, b.ty),
+                        binary_help(*op),
+                    );
                 };
                 Some(Expr {
                     kind: ExprKind::Binary(*op, Box::new(a), Box::new(b)),
@@ -743,101 +641,192 @@ impl Checker<'_> {
                     span,
                 })
             }
-            PExpr::In(e, list, negated, _) => {
-                let e = self.check(e);
-                let list: Vec<Option<Expr>> = list.iter().map(|x| self.check(x)).collect();
-                let e = e?;
-                let list: Vec<Expr> = list.into_iter().collect::<Option<_>>()?;
-                for x in &list {
-                    if binary_type(BinOp::Eq, e.ty, x.ty).is_none() {
+            PExpr::In(e, list, negated, _) => self.in_list(e, list, *negated, span),
+            PExpr::Case(whens, otherwise, _) => self.case(whens, otherwise.as_deref(), span),
+            PExpr::Call(name, args, o, l) => self.call(name, args, *o, *l, span),
+        }
+    }
+
+    /// A name: a built-in (`row`, `child_index`, …) or a column (several columns, one per
+    /// `union` member's path, are coalesced).
+    fn name(&mut self, name: &str, span: Span) -> Option<Expr> {
+        let builtin = match name {
+            "row" => Some(Builtin::Row),
+            "child_index" => Some(Builtin::ChildIndex),
+            "level" => Some(Builtin::Level),
+            "union_index" => Some(Builtin::UnionIndex),
+            _ => None,
+        };
+        if let Some(b) = builtin {
+            return match self.scope.builtin(b, span) {
+                Ok(()) => Some(Expr {
+                    kind: ExprKind::Builtin(b),
+                    ty: Type::Int64,
+                    span,
+                }),
+                Err(d) => {
+                    self.diags.push(d);
+                    None
+                }
+            };
+        }
+        let cols = match self.scope.columns(name, span) {
+            Ok(cols) => cols,
+            Err(d) => {
+                self.diags.push(d);
+                return None;
+            }
+        };
+        let mut exprs: Vec<Expr> = cols
+            .into_iter()
+            .map(|(c, ty)| Expr {
+                kind: ExprKind::Col(c),
+                ty,
+                span,
+            })
+            .collect();
+        match exprs.len() {
+            0 | 1 => exprs.pop(),
+            _ => Some(Expr {
+                ty: exprs[0].ty,
+                kind: ExprKind::Call(Func::Coalesce, exprs),
+                span,
+            }),
+        }
+    }
+
+    fn unary(&mut self, op: UnOp, e: &PExpr, off: u32, span: Span) -> Option<Expr> {
+        let e = self.check(e)?;
+        let ok = match op {
+            UnOp::Neg => e.ty.is_numeric() || e.ty == Type::Interval || e.ty == Type::Null,
+            UnOp::Not => e.ty == Type::Bool || e.ty == Type::Null,
+        };
+        if !ok {
+            let (sym, want) = if op == UnOp::Neg {
+                ("-", "a number")
+            } else {
+                ("not", "a bool")
+            };
+            return self.type_err(
+                off,
+                1,
+                format!("`{sym}` needs {want}, found {}", e.ty),
+                "check the operand's type",
+            );
+        }
+        let ty = if op == UnOp::Not {
+            Type::Bool
+        } else if e.ty.is_integer() {
+            Type::Int64
+        } else {
+            e.ty
+        };
+        Some(Expr {
+            kind: ExprKind::Unary(op, Box::new(e)),
+            ty,
+            span,
+        })
+    }
+
+    /// `x in (a, b, …)`: every listed value comparable with `x`.
+    fn in_list(&mut self, e: &PExpr, list: &[PExpr], negated: bool, span: Span) -> Option<Expr> {
+        let e = self.check(e);
+        let list: Vec<Option<Expr>> = list.iter().map(|x| self.check(x)).collect();
+        let e = e?;
+        let list: Vec<Expr> = list.into_iter().collect::<Option<_>>()?;
+        for x in &list {
+            if binary_type(BinOp::Eq, e.ty, x.ty).is_none() {
+                return self.type_err(
+                    x.span.col.saturating_sub(self.span.col),
+                    x.span.len,
+                    format!(
+                        "`in` list value of type {} cannot be compared with {}",
+                        x.ty, e.ty
+                    ),
+                    "every value in the list must have the same kind of type as the tested value",
+                );
+            }
+        }
+        Some(Expr {
+            kind: ExprKind::In {
+                expr: Box::new(e),
+                list,
+                negated,
+            },
+            ty: Type::Bool,
+            span,
+        })
+    }
+
+    /// `case when … then … [else …] end`: bool conditions, branches of one kind of type.
+    fn case(
+        &mut self,
+        whens: &[(PExpr, PExpr)],
+        otherwise: Option<&PExpr>,
+        span: Span,
+    ) -> Option<Expr> {
+        let mut out = Vec::new();
+        let mut ty = Type::Null;
+        let mut ok = true;
+        for (c, v) in whens {
+            let c = self.check(c);
+            let v = self.check(v);
+            let (Some(c), Some(v)) = (c, v) else {
+                ok = false;
+                continue;
+            };
+            if c.ty != Type::Bool && c.ty != Type::Null {
+                self.type_err(
+                    c.span.col.saturating_sub(self.span.col),
+                    c.span.len,
+                    format!("`when` condition must be bool, found {}", c.ty),
+                    "compare with `=`, `<` …",
+                );
+                ok = false;
+            }
+            match unify(ty, v.ty) {
+                Some(t) => ty = t,
+                None => {
+                    self.type_err(
+                        v.span.col.saturating_sub(self.span.col),
+                        v.span.len,
+                        format!("`case` branches have different types: {ty} and {}", v.ty),
+                        "make every branch the same kind of type",
+                    );
+                    ok = false;
+                }
+            }
+            out.push((c, v));
+        }
+        let otherwise = match otherwise {
+            Some(o) => {
+                let o = self.check(o)?;
+                match unify(ty, o.ty) {
+                    Some(t) => ty = t,
+                    None => {
                         return self.type_err(
-                            x.span.col.saturating_sub(self.span.col),
-                            x.span.len,
-                            format!("`in` list value of type {} cannot be compared with {}", x.ty, e.ty),
-                            "every value in the list must have the same kind of type as the tested value",
+                            o.span.col.saturating_sub(self.span.col),
+                            o.span.len,
+                            format!("`else` has type {}, other branches {ty}", o.ty),
+                            "make every branch the same kind of type",
                         );
                     }
                 }
-                Some(Expr {
-                    kind: ExprKind::In {
-                        expr: Box::new(e),
-                        list,
-                        negated: *negated,
-                    },
-                    ty: Type::Bool,
-                    span,
-                })
+                Some(Box::new(o))
             }
-            PExpr::Case(whens, otherwise, _) => {
-                let mut out = Vec::new();
-                let mut ty = Type::Null;
-                let mut ok = true;
-                for (c, v) in whens {
-                    let c = self.check(c);
-                    let v = self.check(v);
-                    match (c, v) {
-                        (Some(c), Some(v)) => {
-                            if c.ty != Type::Bool && c.ty != Type::Null {
-                                self.type_err(
-                                    c.span.col.saturating_sub(self.span.col),
-                                    c.span.len,
-                                    format!("`when` condition must be bool, found {}", c.ty),
-                                    "compare with `=`, `<` …",
-                                );
-                                ok = false;
-                            }
-                            match unify(ty, v.ty) {
-                                Some(t) => ty = t,
-                                None => {
-                                    self.type_err(
-                                        v.span.col.saturating_sub(self.span.col),
-                                        v.span.len,
-                                        format!(
-                                            "`case` branches have different types: {ty} and {}",
-                                            v.ty
-                                        ),
-                                        "make every branch the same kind of type",
-                                    );
-                                    ok = false;
-                                }
-                            }
-                            out.push((c, v));
-                        }
-                        _ => ok = false,
-                    }
-                }
-                let otherwise = match otherwise {
-                    Some(o) => {
-                        let o = self.check(o)?;
-                        match unify(ty, o.ty) {
-                            Some(t) => ty = t,
-                            None => {
-                                return self.type_err(
-                                    o.span.col.saturating_sub(self.span.col),
-                                    o.span.len,
-                                    format!("`else` has type {}, other branches {ty}", o.ty),
-                                    "make every branch the same kind of type",
-                                );
-                            }
-                        }
-                        Some(Box::new(o))
-                    }
-                    None => None,
-                };
-                if !ok {
-                    return None;
-                }
-                Some(Expr {
-                    kind: ExprKind::Case {
-                        whens: out,
-                        otherwise,
-                    },
-                    ty,
-                    span,
-                })
-            }
-            PExpr::Call(name, args, o, l) => self.call(name, args, *o, *l, span),
+            None => None,
+        };
+        if !ok {
+            return None;
         }
+        Some(Expr {
+            kind: ExprKind::Case {
+                whens: out,
+                otherwise,
+            },
+            ty,
+            span,
+        })
     }
 
     fn call(&mut self, name: &str, args: &[PExpr], off: u32, len: u32, span: Span) -> Option<Expr> {
@@ -855,13 +844,13 @@ impl Checker<'_> {
             self.diags.push(d);
             return None;
         };
+        let sig = Func::ALL.iter().find(|f| f.1 == func).map_or("", |f| f.4);
         if args.len() < min || args.len() > max {
             let want = if min == max {
                 format!("{min}")
             } else {
                 format!("{min} to {max}")
             };
-            let sig = Func::ALL.iter().find(|f| f.1 == func).map_or("", |f| f.4);
             self.diags.push(
                 Diagnostic::error(
                     codes::ARITY,
@@ -874,189 +863,178 @@ impl Checker<'_> {
         }
         let checked: Vec<Option<Expr>> = args.iter().map(|a| self.check(a)).collect();
         let args: Vec<Expr> = checked.into_iter().collect::<Option<_>>()?;
-        let tys: Vec<Type> = args.iter().map(|a| a.ty).collect();
-        let bad = |this: &mut Self, i: usize, want: &str| -> Option<Expr> {
-            let a = &args[i];
-            this.type_err(
-                a.span.col.saturating_sub(this.span.col),
-                a.span.len,
-                format!(
-                    "argument {} of `{name}` must be {want}, found {}",
-                    i + 1,
-                    a.ty
-                ),
-                Func::ALL.iter().find(|f| f.1 == func).map_or("", |f| f.4),
-            )
-        };
-        let is_str = |t: Type| t.is_string() || t == Type::Null;
-        let is_num = |t: Type| t.is_numeric() || t == Type::Null;
-        let is_time = |t: Type| t.is_temporal() || t == Type::Null;
-        use Func::*;
-        let ty = match func {
-            Lower | Upper | Trim => {
-                if !is_str(tys[0]) {
-                    return bad(self, 0, "a string");
-                }
-                Type::String(None)
+        match call_type(func, &args) {
+            Ok(ty) => Some(Expr {
+                kind: ExprKind::Call(func, args),
+                ty,
+                span,
+            }),
+            Err((i, want)) => {
+                let a = &args[i];
+                self.type_err(
+                    a.span.col.saturating_sub(self.span.col),
+                    a.span.len,
+                    format!(
+                        "argument {} of `{name}` must be {want}, found {}",
+                        i + 1,
+                        a.ty
+                    ),
+                    sig,
+                )
             }
-            Length => {
-                if !is_str(tys[0]) {
-                    return bad(self, 0, "a string");
-                }
-                Type::Int64
-            }
-            Substr => {
-                if !is_str(tys[0]) {
-                    return bad(self, 0, "a string");
-                }
-                for i in 1..tys.len() {
-                    if !(tys[i].is_integer() || tys[i] == Type::Null) {
-                        return bad(self, i, "an integer");
-                    }
-                }
-                Type::String(None)
-            }
-            Replace => {
-                for i in 0..3 {
-                    if !is_str(tys[i]) {
-                        return bad(self, i, "a string");
-                    }
-                }
-                Type::String(None)
-            }
-            Lpad => {
-                if !is_str(tys[0]) {
-                    return bad(self, 0, "a string");
-                }
-                if !tys[1].is_integer() {
-                    return bad(self, 1, "an integer");
-                }
-                if !is_str(tys[2]) {
-                    return bad(self, 2, "a string");
-                }
-                Type::String(None)
-            }
-            Concat | ToString | Sha256 => Type::String(None),
-            Hash => Type::Int64,
-            Coalesce | Least | Greatest => {
-                let mut t = Type::Null;
-                for (i, a) in tys.iter().enumerate() {
-                    match unify(t, *a) {
-                        Some(u) => t = u,
-                        None => return bad(self, i, &format!("{t}-compatible")),
-                    }
-                }
-                if matches!(func, Least | Greatest)
-                    && !(t.is_numeric() || t.is_temporal() || t.is_string() || t == Type::Null)
-                {
-                    return bad(self, 0, "a number, date, timestamp or string");
-                }
-                t
-            }
-            If => {
-                if tys[0] != Type::Bool && tys[0] != Type::Null {
-                    return bad(self, 0, "a bool");
-                }
-                match unify(tys[1], tys[2]) {
-                    Some(t) => t,
-                    None => {
-                        return bad(
-                            self,
-                            2,
-                            &format!("of the same kind as argument 2 ({})", tys[1]),
-                        );
-                    }
+        }
+    }
+}
+
+/// The type of a literal.
+fn lit_type(v: &Value) -> Type {
+    match v {
+        Value::Null => Type::Null,
+        Value::Bool(_) => Type::Bool,
+        Value::Int(_) => Type::Int64,
+        Value::Float(_) => Type::Float64,
+        Value::Decimal(_, s) => Type::Decimal(38, *s),
+        Value::Str(_) => Type::String(None),
+        Value::Date(_) => Type::Date,
+        Value::Timestamp(_) => Type::Timestamp,
+        Value::Interval(_) => Type::Interval,
+    }
+}
+
+/// A function argument that does not fit: its index and what it must be.
+type BadArg = (usize, String);
+
+fn is_str(t: Type) -> bool {
+    t.is_string() || t == Type::Null
+}
+
+fn is_num(t: Type) -> bool {
+    t.is_numeric() || t == Type::Null
+}
+
+fn is_time(t: Type) -> bool {
+    t.is_temporal() || t == Type::Null
+}
+
+/// Checks that argument `i` satisfies `ok`, else says what it must be.
+fn want(tys: &[Type], i: usize, ok: impl Fn(Type) -> bool, what: &str) -> Result<(), BadArg> {
+    if tys.get(i).copied().is_some_and(ok) {
+        Ok(())
+    } else {
+        Err((i, what.to_string()))
+    }
+}
+
+/// The result type of a call whose arguments (already counted) have been checked.
+fn call_type(func: Func, args: &[Expr]) -> Result<Type, BadArg> {
+    use Func::*;
+    let tys: Vec<Type> = args.iter().map(|a| a.ty).collect();
+    let tys = tys.as_slice();
+    match func {
+        Lower | Upper | Trim | Length | Substr | Replace | Lpad | Concat | ToString | Sha256
+        | Hash => string_call_type(func, tys),
+        Coalesce | Least | Greatest => {
+            let mut t = Type::Null;
+            for (i, a) in tys.iter().enumerate() {
+                match unify(t, *a) {
+                    Some(u) => t = u,
+                    None => return Err((i, format!("{t}-compatible"))),
                 }
             }
-            Abs => {
-                if !is_num(tys[0]) {
-                    return bad(self, 0, "a number");
-                }
-                if tys[0].is_integer() {
-                    Type::Int64
-                } else {
-                    tys[0]
-                }
+            if matches!(func, Least | Greatest)
+                && !(t.is_numeric() || t.is_temporal() || t.is_string() || t == Type::Null)
+            {
+                return Err((0, "a number, date, timestamp or string".into()));
             }
-            Round => {
-                if !is_num(tys[0]) {
-                    return bad(self, 0, "a number");
-                }
-                if tys.len() == 2 && !tys[1].is_integer() {
-                    return bad(self, 1, "an integer");
-                }
-                if tys[0].is_integer() {
-                    Type::Int64
-                } else {
-                    tys[0]
-                }
+            Ok(t)
+        }
+        If => {
+            want(tys, 0, |t| t == Type::Bool || t == Type::Null, "a bool")?;
+            let (a, b) = (tys[1], tys[2]);
+            unify(a, b).ok_or((2, format!("of the same kind as argument 2 ({a})")))
+        }
+        Abs | Round | Floor | Ceil | Int | Float | Ln | Exp | Sqrt | Random | Days | Hours
+        | Minutes | Seconds => numeric_call_type(func, tys),
+        Func::Timestamp | Date | MonthStart | Year | Month | Day | Weekday | Hour | DaysBetween => {
+            time_call_type(func, tys)
+        }
+        Strftime => {
+            want(tys, 0, is_time, "a date or timestamp")?;
+            if !matches!(args[1].kind, ExprKind::Lit(Value::Str(_))) {
+                return Err((1, "a string literal".into()));
             }
-            Floor | Ceil | Int => {
-                if !is_num(tys[0]) {
-                    return bad(self, 0, "a number");
-                }
-                Type::Int64
+            Ok(Type::String(None))
+        }
+    }
+}
+
+fn string_call_type(func: Func, tys: &[Type]) -> Result<Type, BadArg> {
+    use Func::*;
+    let int = |t: Type| t.is_integer() || t == Type::Null;
+    match func {
+        Lower | Upper | Trim => want(tys, 0, is_str, "a string").map(|_| Type::String(None)),
+        Length => want(tys, 0, is_str, "a string").map(|_| Type::Int64),
+        Substr => {
+            want(tys, 0, is_str, "a string")?;
+            for i in 1..tys.len() {
+                want(tys, i, int, "an integer")?;
             }
-            Float | Ln | Exp | Sqrt => {
-                if !is_num(tys[0]) {
-                    return bad(self, 0, "a number");
-                }
-                Type::Float64
+            Ok(Type::String(None))
+        }
+        Replace => {
+            for i in 0..3 {
+                want(tys, i, is_str, "a string")?;
             }
-            Random => Type::Float64,
-            Days | Hours | Minutes | Seconds => {
-                if !is_num(tys[0]) {
-                    return bad(self, 0, "a number");
-                }
-                Type::Interval
+            Ok(Type::String(None))
+        }
+        Lpad => {
+            want(tys, 0, is_str, "a string")?;
+            want(tys, 1, |t| t.is_integer(), "an integer")?;
+            want(tys, 2, is_str, "a string")?;
+            Ok(Type::String(None))
+        }
+        Hash => Ok(Type::Int64),
+        _ => Ok(Type::String(None)),
+    }
+}
+
+fn numeric_call_type(func: Func, tys: &[Type]) -> Result<Type, BadArg> {
+    use Func::*;
+    if func == Random {
+        return Ok(Type::Float64);
+    }
+    want(tys, 0, is_num, "a number")?;
+    let same_or_int = if tys[0].is_integer() {
+        Type::Int64
+    } else {
+        tys[0]
+    };
+    Ok(match func {
+        Abs => same_or_int,
+        Round => {
+            if tys.len() == 2 {
+                want(tys, 1, |t| t.is_integer(), "an integer")?;
             }
-            Func::Timestamp => {
-                if !is_time(tys[0]) {
-                    return bad(self, 0, "a date or timestamp");
-                }
-                Type::Timestamp
-            }
-            Date | MonthStart => {
-                if !is_time(tys[0]) {
-                    return bad(self, 0, "a date or timestamp");
-                }
-                Type::Date
-            }
-            Year | Month | Day | Weekday => {
-                if !is_time(tys[0]) {
-                    return bad(self, 0, "a date or timestamp");
-                }
-                Type::Int64
-            }
-            Hour => {
-                if !is_time(tys[0]) {
-                    return bad(self, 0, "a timestamp");
-                }
-                Type::Int64
-            }
-            DaysBetween => {
-                for i in 0..2 {
-                    if !is_time(tys[i]) {
-                        return bad(self, i, "a date or timestamp");
-                    }
-                }
-                Type::Int64
-            }
-            Strftime => {
-                if !is_time(tys[0]) {
-                    return bad(self, 0, "a date or timestamp");
-                }
-                if !matches!(args[1].kind, ExprKind::Lit(Value::Str(_))) {
-                    return bad(self, 1, "a string literal");
-                }
-                Type::String(None)
-            }
-        };
-        Some(Expr {
-            kind: ExprKind::Call(func, args),
-            ty,
-            span,
-        })
+            same_or_int
+        }
+        Floor | Ceil | Int => Type::Int64,
+        Days | Hours | Minutes | Seconds => Type::Interval,
+        _ => Type::Float64,
+    })
+}
+
+fn time_call_type(func: Func, tys: &[Type]) -> Result<Type, BadArg> {
+    use Func::*;
+    match func {
+        Func::Timestamp => want(tys, 0, is_time, "a date or timestamp").map(|_| Type::Timestamp),
+        Date | MonthStart => want(tys, 0, is_time, "a date or timestamp").map(|_| Type::Date),
+        Hour => want(tys, 0, is_time, "a timestamp").map(|_| Type::Int64),
+        DaysBetween => {
+            want(tys, 0, is_time, "a date or timestamp")?;
+            want(tys, 1, is_time, "a date or timestamp")?;
+            Ok(Type::Int64)
+        }
+        _ => want(tys, 0, is_time, "a date or timestamp").map(|_| Type::Int64),
     }
 }
 

@@ -69,7 +69,9 @@ fn cycle_path<T: Copy + Eq + std::hash::Hash + Ord>(
     succ: impl Fn(T) -> Vec<T>,
 ) -> Vec<T> {
     let set: std::collections::HashSet<T> = ids.iter().copied().collect();
-    let start = *ids.iter().min().unwrap();
+    let Some(&start) = ids.iter().min() else {
+        return Vec::new();
+    };
     // BFS from start back to start within the set.
     let mut prev: HashMap<T, T> = HashMap::new();
     let mut queue = std::collections::VecDeque::from([start]);
@@ -99,7 +101,10 @@ fn cycle_path<T: Copy + Eq + std::hash::Hash + Ord>(
     let mut rev = Vec::new();
     while cur != start {
         rev.push(cur);
-        cur = prev[&cur];
+        match prev.get(&cur) {
+            Some(&p) => cur = p,
+            None => break,
+        }
     }
     path.extend(rev.into_iter().rev());
     path.push(start);
@@ -229,7 +234,7 @@ fn deps(entities: &[Entity], n: Node) -> Vec<Node> {
 /// and every entity whose rows the `when` and count expressions over those parents reach
 /// (through parent hops, picks and rollups). The entities of one wave are independent.
 /// Generation order (`Ir::order`) follows references instead.
-pub fn row_waves(entities: &[Entity]) -> Vec<Vec<EntityId>> {
+pub(super) fn row_waves(entities: &[Entity]) -> Vec<Vec<EntityId>> {
     let needs: Vec<Vec<EntityId>> = entities
         .iter()
         .map(|e| {

@@ -5,8 +5,10 @@
 //! diagnosed. Every problem is collected; the IR is returned only when there are no errors.
 
 pub mod expr;
+mod foreign_keys;
+mod generators;
 mod graph;
-pub use graph::row_waves;
+mod limits;
 pub mod reserved;
 
 use crate::codes;
@@ -36,6 +38,7 @@ pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
     r.foreign_keys();
     r.generators();
     r.constraints();
+    r.row_limits();
     let errors_before_graph = r.diags.iter().any(|d| d.is_error());
     let order = if errors_before_graph {
         Vec::new()
@@ -49,12 +52,33 @@ pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
     let Resolver {
         domains, entities, ..
     } = r;
+    let waves = graph::row_waves(&entities);
     Some(Ir {
         domains,
         entities,
         order,
+        waves,
         specs_sha256,
     })
+}
+
+/// The IR's entity kind for the spec's.
+fn entity_kind(k: ast::EntityKind) -> EntityKind {
+    match k {
+        ast::EntityKind::Dimension => EntityKind::Dimension,
+        ast::EntityKind::Fact => EntityKind::Fact,
+        ast::EntityKind::Bridge => EntityKind::Bridge,
+        ast::EntityKind::Reference => EntityKind::Reference,
+    }
+}
+
+/// The IR's partition granularity for the spec's.
+fn granularity(g: ast::Granularity) -> Granularity {
+    match g {
+        ast::Granularity::Day => Granularity::Day,
+        ast::Granularity::Month => Granularity::Month,
+        ast::Granularity::Year => Granularity::Year,
+    }
 }
 
 /// SHA-256 over every spec file's name and bytes, in name order.
@@ -251,7 +275,10 @@ impl<'a> Resolver<'a> {
                         .as_ref()
                         .map(|s| s.value.clone())
                         .unwrap_or_default(),
-                    kind: e.kind.as_ref().map_or(ast::EntityKind::Fact, |k| k.value),
+                    kind: e
+                        .kind
+                        .as_ref()
+                        .map_or(EntityKind::Fact, |k| entity_kind(k.value)),
                     grain: e
                         .grain
                         .as_ref()
@@ -311,7 +338,7 @@ impl<'a> Resolver<'a> {
                         }
                     },
                     None => {
-                        if a.reference.is_none() {
+                        if !a.has_ref {
                             self.err(
                                 codes::MISSING_KEY,
                                 name.span,
@@ -510,12 +537,15 @@ impl<'a> Resolver<'a> {
 
     fn count(&mut self, c: &Sp<ast::CountSpec>) -> Option<CountDist> {
         match &c.value {
-            ast::CountSpec::Fixed(n) => Some(CountDist {
-                base: CountBase::Fixed(*n),
-                zero_inflated: 0.0,
-                shift: 0,
-                max: None,
-            }),
+            ast::CountSpec::Fixed(n) => {
+                let count = CountDist {
+                    base: CountBase::Fixed(*n),
+                    zero_inflated: 0.0,
+                    shift: 0,
+                    max: None,
+                };
+                self.count_limit(&count, c.span).then_some(count)
+            }
             ast::CountSpec::Dist(ast::CountDistSpec {
                 uniform,
                 poisson,
@@ -608,12 +638,13 @@ impl<'a> Resolver<'a> {
                     );
                     return None;
                 }
-                Some(CountDist {
+                let count = CountDist {
                     base,
                     zero_inflated: zi,
                     shift: shift.unwrap_or(0),
                     max: *max,
-                })
+                };
+                self.count_limit(&count, c.span).then_some(count)
             }
         }
     }
@@ -755,415 +786,4 @@ impl<'a> Resolver<'a> {
             span,
         })))
     }
-
-    /// Resolves `ref` targets into foreign keys, groups composite keys, picks, and inherits
-    /// key types.
-    fn foreign_keys(&mut self) {
-        // (entity, attr, target entity, target column, pick) per ref attribute.
-        struct RefAttr {
-            attr: AttrId,
-            target: EntityId,
-            column: AttrId,
-            pick: Option<Sp<ast::PickSpec>>,
-            hierarchy: Option<u32>,
-            lookup: Option<Span>,
-            span: Span,
-        }
-        let mut per_entity: Vec<Vec<RefAttr>> =
-            (0..self.entities.len()).map(|_| Vec::new()).collect();
-        for eid in 0..self.entities.len() {
-            for aid in 0..self.entities[eid].attributes.len() {
-                let a = self.attr_ast(eid, aid);
-                let Some(r) = &a.reference else { continue };
-                let domain = self.entities[eid].domain;
-                let parts: Vec<&str> = r.value.split('.').collect();
-                if parts.iter().any(|p| p.is_empty()) || parts.len() > 3 {
-                    self.err(codes::INVALID_VALUE, r.span, format!("`{}` is not a reference", r.value), Some("write `entity`, `domain.entity`, `entity.column` or `domain.entity.column`".into()));
-                    continue;
-                }
-                // Decide between `domain.entity` and `entity.column` for two parts.
-                let (entity_text, column_text) = match parts.as_slice() {
-                    [e] => (e.to_string(), None),
-                    [a, b] => {
-                        let local = |n: &str| {
-                            self.entities
-                                .iter()
-                                .any(|x| x.domain == domain && x.name == n)
-                        };
-                        let is_domain = self.domains.iter().any(|d| d.name == *a);
-                        let local_typo = crate::diagnostics::suggest(
-                            a,
-                            self.entities
-                                .iter()
-                                .filter(|x| x.domain == domain)
-                                .map(|x| x.name.as_str()),
-                        )
-                        .is_some();
-                        // `domain.entity` when `a` names a domain (or nothing at all, so the
-                        // error speaks of the unknown domain); else `entity.column`.
-                        let qualified = if is_domain {
-                            !local(a)
-                                || self
-                                    .entities
-                                    .iter()
-                                    .any(|x| self.domains[x.domain].name == *a && x.name == *b)
-                        } else {
-                            !local(a) && !local_typo
-                        };
-                        if qualified {
-                            (format!("{a}.{b}"), None)
-                        } else {
-                            (a.to_string(), Some(b.to_string()))
-                        }
-                    }
-                    [d, e, c] => (format!("{d}.{e}"), Some(c.to_string())),
-                    _ => unreachable!(),
-                };
-                let Some(target) = self.lookup_entity(domain, &entity_text, r.span) else {
-                    continue;
-                };
-                let pk = self.entities[target].primary_key.clone();
-                let column = match &column_text {
-                    Some(c) => {
-                        match self.entities[target].attr(c) {
-                            Some(col) => {
-                                if !pk.contains(&col) {
-                                    let msg = format!(
-                                        "`{}` is not part of the primary key of `{}`",
-                                        c, self.entities[target].qualified
-                                    );
-                                    self.err(codes::BAD_KEY, r.span, msg, Some("references point at the referenced entity's primary key".into()));
-                                    continue;
-                                }
-                                col
-                            }
-                            None => {
-                                self.unknown_attr(target, c, r.span);
-                                continue;
-                            }
-                        }
-                    }
-                    None if pk.len() == 1 => pk[0],
-                    None if pk.is_empty() => continue, // reported as a missing primary key
-                    None => {
-                        let name = &self.entities[eid].attributes[aid].name;
-                        match pk
-                            .iter()
-                            .find(|&&p| &self.entities[target].attributes[p].name == name)
-                        {
-                            Some(&p) => p,
-                            None => {
-                                let cols: Vec<String> = pk
-                                    .iter()
-                                    .map(|&p| self.entities[target].attributes[p].name.clone())
-                                    .collect();
-                                let msg = format!(
-                                    "`{}` has a composite key ({}); say which column this attribute holds",
-                                    self.entities[target].qualified,
-                                    cols.join(", ")
-                                );
-                                self.err(
-                                    codes::BAD_KEY,
-                                    r.span,
-                                    msg,
-                                    Some(format!("e.g. `ref: {}.{}`", entity_text, cols[0])),
-                                );
-                                continue;
-                            }
-                        }
-                    }
-                };
-                let hierarchy = a.hierarchy.as_ref().map(|h| h.value.depth);
-                if target == eid && hierarchy.is_none() {
-                    self.err(
-                        codes::BAD_SELF_REF,
-                        r.span,
-                        format!("`{}` references its own entity without a hierarchy", self.entities[eid].attributes[aid].name),
-                        Some("declare the tree's depth, e.g. `hierarchy: {depth: 3}` (roots get a null parent)".into()),
-                    );
-                    continue;
-                }
-                if let Some(h) = &a.hierarchy {
-                    if target != eid {
-                        self.err(
-                            codes::BAD_SELF_REF,
-                            h.span,
-                            "`hierarchy` applies only to a reference to the attribute's own entity",
-                            None,
-                        );
-                        continue;
-                    }
-                    if h.value.depth < 2 || h.value.depth > 32 {
-                        self.err(
-                            codes::BAD_DIST,
-                            h.span,
-                            format!("hierarchy depth {} must be in 2..=32", h.value.depth),
-                            None,
-                        );
-                        continue;
-                    }
-                }
-                per_entity[eid].push(RefAttr {
-                    attr: aid,
-                    target,
-                    column,
-                    pick: a.pick.clone(),
-                    hierarchy,
-                    lookup: a.lookup.as_ref().map(|l| l.span),
-                    span: r.span,
-                });
-            }
-        }
-        // Group into foreign keys.
-        for eid in 0..self.entities.len() {
-            let refs = std::mem::take(&mut per_entity[eid]);
-            let mut used = vec![false; refs.len()];
-            let parent = self.entities[eid].parent();
-            let mut parent_bound = false;
-            for i in 0..refs.len() {
-                if used[i] {
-                    continue;
-                }
-                used[i] = true;
-                let mut group = vec![i];
-                let tpk = self.entities[refs[i].target].primary_key.clone();
-                if tpk.len() > 1 {
-                    for j in i + 1..refs.len() {
-                        if !used[j]
-                            && refs[j].target == refs[i].target
-                            && refs[j].pick.as_ref().map(|p| &p.value).is_some()
-                                == refs[i].pick.is_some()
-                            && !group.iter().any(|&g| refs[g].column == refs[j].column)
-                        {
-                            used[j] = true;
-                            group.push(j);
-                        }
-                    }
-                }
-                let first = &refs[i];
-                // Order the group's columns by the target key's column order.
-                let mut cols: Vec<(AttrId, AttrId)> = group
-                    .iter()
-                    .map(|&g| (refs[g].attr, refs[g].column))
-                    .collect();
-                cols.sort_by_key(|(_, c)| tpk.iter().position(|p| p == c));
-                let covered: Vec<AttrId> = cols.iter().map(|c| c.1).collect();
-                if covered != tpk {
-                    let names: Vec<String> = tpk
-                        .iter()
-                        .map(|&p| self.entities[first.target].attributes[p].name.clone())
-                        .collect();
-                    let msg = format!(
-                        "reference to `{}` must cover its whole key ({})",
-                        self.entities[first.target].qualified,
-                        names.join(", ")
-                    );
-                    self.err(
-                        codes::BAD_KEY,
-                        first.span,
-                        msg,
-                        Some("add one `ref` attribute per key column".into()),
-                    );
-                    continue;
-                }
-                let sources = self.entities[eid].sources();
-                let pick = if let Some(depth) = first.hierarchy {
-                    Pick::Hierarchy { depth }
-                } else if let Some(lspan) = first.lookup {
-                    match self.lookup_pick(first.target, first.pick.as_ref(), lspan) {
-                        Some(p) => p,
-                        None => continue,
-                    }
-                } else {
-                    match &first.pick {
-                        None if Some(first.target) == parent && !parent_bound => {
-                            parent_bound = true;
-                            Pick::Parent
-                        }
-                        // A union member's parent: the row's source row (null on other members).
-                        None if sources.contains(&Some(first.target)) => Pick::Path(
-                            (0..sources.len())
-                                .filter(|&k| sources[k] == Some(first.target))
-                                .map(|k| vec![Hop::Source(k)])
-                                .collect(),
-                        ),
-                        None => Pick::Uniform,
-                        Some(p) if matches!(&p.value, ast::PickSpec::Named(n) if n == "ancestor") =>
-                        {
-                            let paths = ancestor_paths(&self.entities, eid, first.target);
-                            if paths.is_empty() {
-                                let msg = format!(
-                                    "`pick: ancestor` needs `{}` to be an ancestor of `{}` (through `per` parents or `union` sources)",
-                                    self.entities[first.target].qualified,
-                                    self.entities[eid].qualified
-                                );
-                                self.err(codes::BAD_PARENT, p.span, msg, None);
-                                continue;
-                            }
-                            Pick::Path(paths)
-                        }
-                        Some(p) if matches!(&p.value, ast::PickSpec::NthChild(_)) => {
-                            // The target's parent, or the first union member whose parent
-                            // is an ancestor of this row.
-                            let t = &self.entities[first.target];
-                            let (paths, member) = match t.parent() {
-                                Some(g) => (ancestor_paths(&self.entities, eid, g), None),
-                                None => t
-                                    .sources()
-                                    .iter()
-                                    .enumerate()
-                                    .filter_map(|(k, g)| {
-                                        let p = ancestor_paths(&self.entities, eid, (*g)?);
-                                        (!p.is_empty()).then_some((p, Some(k)))
-                                    })
-                                    .next()
-                                    .unwrap_or_default(),
-                            };
-                            if paths.is_empty() {
-                                let msg = format!(
-                                    "`pick: {{nth_child: …}}` needs `{}` to be generated `per` an ancestor of `{}`",
-                                    self.entities[first.target].qualified,
-                                    self.entities[eid].qualified
-                                );
-                                self.err(codes::BAD_PARENT, p.span, msg, Some("e.g. invoice lines (per invoices per orders) can pick the n-th line of their order".into()));
-                                continue;
-                            }
-                            // The index expression is checked in `generators`.
-                            Pick::NthChild {
-                                paths,
-                                index: Box::new(Expr {
-                                    kind: ExprKind::Lit(Value::Null),
-                                    ty: Type::Null,
-                                    span: p.span,
-                                }),
-                                member,
-                            }
-                        }
-                        Some(p) => match &p.value {
-                            ast::PickSpec::Named(n) if n == "uniform" => Pick::Uniform,
-                            ast::PickSpec::Named(n) if n == "distinct" => {
-                                if parent.is_none() {
-                                    self.err(codes::BAD_PARENT, p.span, "`pick: distinct` needs rows generated `per` a parent", Some("distinct picks are unique among the children of one parent (bridge entities)".into()));
-                                    continue;
-                                }
-                                Pick::Distinct
-                            }
-                            ast::PickSpec::Named(n) if n == "parent" => {
-                                if Some(first.target) != parent {
-                                    self.err(codes::BAD_PARENT, p.span, "`pick: parent` needs the referenced entity to be this entity's `per` parent", None);
-                                    continue;
-                                }
-                                parent_bound = true;
-                                Pick::Parent
-                            }
-                            ast::PickSpec::NthChild(_) => unreachable!("handled above"),
-                            ast::PickSpec::Named(n) => {
-                                let help =
-                                    did_you_mean(n, ["uniform", "distinct", "parent", "ancestor"]);
-                                self.err(codes::INVALID_VALUE, p.span, format!("unknown pick `{n}`"), help.or(Some("use `uniform`, `distinct`, `parent`, `ancestor`, `{zipf: s}`, `{weighted: attribute}` or `{nth_child: expr}`".into())));
-                                continue;
-                            }
-                            ast::PickSpec::Zipf(ast::ZipfPick { zipf }) => {
-                                if !(*zipf > 0.0 && *zipf <= 10.0) {
-                                    self.err(
-                                        codes::BAD_DIST,
-                                        p.span,
-                                        format!("zipf exponent {zipf} must be in (0, 10]"),
-                                        Some("1.0–1.5 is typical for product popularity".into()),
-                                    );
-                                    continue;
-                                }
-                                Pick::Zipf(*zipf)
-                            }
-                            ast::PickSpec::Weighted(ast::WeightedPick { weighted }) => {
-                                match self.entities[first.target].attr(weighted) {
-                                    Some(w) => Pick::Weighted(w),
-                                    None => {
-                                        self.unknown_attr(first.target, weighted, p.span);
-                                        continue;
-                                    }
-                                }
-                            }
-                        },
-                    }
-                };
-                let fk_id = self.entities[eid].foreign_keys.len();
-                let null_rate = cols
-                    .iter()
-                    .map(|(a, _)| self.entities[eid].attributes[*a].null_rate)
-                    .fold(0.0, f64::max);
-                for (k, (a, _)) in cols.iter().enumerate() {
-                    self.entities[eid].attributes[*a].generator = Generator::Ref {
-                        fk: fk_id,
-                        column: k,
-                    };
-                }
-                self.entities[eid].foreign_keys.push(ForeignKey {
-                    columns: cols.iter().map(|c| c.0).collect(),
-                    target: first.target,
-                    target_columns: tpk,
-                    pick,
-                    null_rate,
-                    when: None,
-                });
-            }
-        }
-        // Inherit or check key types; iterate so chains (a key that is itself a reference) settle.
-        for _round in 0..=self.entities.len() {
-            let mut changed = false;
-            for eid in 0..self.entities.len() {
-                for f in 0..self.entities[eid].foreign_keys.len() {
-                    let fk = self.entities[eid].foreign_keys[f].clone();
-                    for (a, t) in fk.columns.iter().zip(&fk.target_columns) {
-                        let tt = self.entities[fk.target].attributes[*t].ty;
-                        if tt != Type::Null
-                            && self.declared[eid][*a].is_none()
-                            && self.entities[eid].attributes[*a].ty != tt
-                        {
-                            self.entities[eid].attributes[*a].ty = tt;
-                            changed = true;
-                        }
-                    }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-        for eid in 0..self.entities.len() {
-            for f in 0..self.entities[eid].foreign_keys.len() {
-                let fk = self.entities[eid].foreign_keys[f].clone();
-                for (a, t) in fk.columns.iter().zip(&fk.target_columns) {
-                    let (Some(decl), tt) = (
-                        self.declared[eid][*a],
-                        self.entities[fk.target].attributes[*t].ty,
-                    ) else {
-                        continue;
-                    };
-                    if tt != Type::Null && !decl.same_key_type(tt) {
-                        let attr = &self.entities[eid].attributes[*a];
-                        let span = self
-                            .attr_ast(eid, *a)
-                            .ty
-                            .as_ref()
-                            .map_or(attr.span, |s| s.span);
-                        let msg = format!(
-                            "`{}` is declared {decl} but references `{}.{}`, which is {tt}",
-                            attr.name,
-                            self.entities[fk.target].qualified,
-                            self.entities[fk.target].attributes[*t].name
-                        );
-                        self.err(
-                            codes::KEY_TYPE_MISMATCH,
-                            span,
-                            msg,
-                            Some(format!("use `type: {tt}` or drop `type` to inherit it")),
-                        );
-                    }
-                }
-            }
-        }
-    }
 }
-
-mod generators;

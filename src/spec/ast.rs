@@ -38,11 +38,13 @@ impl<T: JsonSchema> JsonSchema for Sp<T> {
 }
 
 /// A YAML scalar as written (a string, number or boolean); its meaning depends on the
-/// attribute's type. `plain` is false for quoted scalars, which are always strings.
+/// attribute's type. `plain` is false for quoted scalars, which are always strings; `null` is
+/// true for a plain YAML null (`~`, `null`, empty), which the loader recognises once.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scalar {
     pub text: String,
     pub plain: bool,
+    pub null: bool,
 }
 
 impl JsonSchema for Scalar {
@@ -63,6 +65,10 @@ impl Scalar {
     }
     pub fn is_plain(&self) -> bool {
         self.plain
+    }
+    /// Whether the scalar is a YAML null rather than a value.
+    pub fn is_null(&self) -> bool {
+        self.null
     }
 }
 
@@ -97,17 +103,6 @@ pub enum EntityKind {
     Reference,
 }
 
-impl EntityKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntityKind::Dimension => "dimension",
-            EntityKind::Fact => "fact",
-            EntityKind::Bridge => "bridge",
-            EntityKind::Reference => "reference",
-        }
-    }
-}
-
 /// An entity: one table of the domain.
 #[derive(Clone, Debug, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -132,7 +127,7 @@ pub struct EntitySpec {
     /// Hive-style partitioning of the entity's files (`dt=YYYY-MM-DD/`).
     pub partition_by: Option<Sp<PartitionSpec>>,
     /// The entity's attributes (columns), in column order.
-    #[schemars(with = "BTreeMap<String, AttributeSpec>")]
+    #[schemars(with = "BTreeMap<String, AttributeSchema>")]
     pub attributes: Vec<(Sp<String>, AttributeSpec)>,
     /// Span of the entity's name.
     #[schemars(skip)]
@@ -148,6 +143,8 @@ enum NameOrNames {
 }
 
 /// How many rows an entity has.
+// One per entity (and union member): the size of the larger variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, JsonSchema)]
 #[serde(untagged)]
 pub enum RowsSpec {
@@ -246,81 +243,184 @@ pub enum Granularity {
     Year,
 }
 
+/// One attribute (column): its type, what it means, and its one generator with the options
+/// that belong to it. The loader checks that exactly one generator is given and that every
+/// option goes with it, so the resolver reads a typed [`GeneratorSpec`].
+#[derive(Clone, Debug, Default)]
+pub struct AttributeSpec {
+    pub ty: Option<Sp<String>>,
+    pub description: Option<Sp<String>>,
+    pub pii: Option<Sp<bool>>,
+    pub unique: Option<Sp<bool>>,
+    pub nulls: Option<Sp<f64>>,
+    pub when: Option<Sp<String>>,
+    /// The generator; `None` when none or several were given, or the one given did not load
+    /// (each reported by the loader).
+    pub generator: Option<GeneratorSpec>,
+    /// Whether a `ref` loaded, even if the generator is `None` because another generator
+    /// was given too: such an attribute may take its type from the referenced key.
+    pub has_ref: bool,
+    /// Span of the attribute's name.
+    pub name_span: Span,
+}
+
+/// An attribute's one way of producing values, with its own options.
+#[derive(Clone, Debug)]
+pub enum GeneratorSpec {
+    /// `const`: one value for every row.
+    Const(Sp<Scalar>),
+    /// `key`: a key computed from the row.
+    Key(Sp<KeySpec>),
+    /// `choice`: weighted or equally likely values.
+    Choice(Sp<ChoiceSpec>),
+    /// `cycle`: values taken in turn by row.
+    Cycle(Sp<Vec<Sp<Scalar>>>),
+    /// `dist` with its `min`, `max` and `round`.
+    Dist(DistGen),
+    /// `between` with its `seasonality`.
+    Between(BetweenGen),
+    /// `after` or `before` with `within` and `seasonality`.
+    Relative(RelativeGen),
+    /// `fake`: a realistic fake value.
+    Fake(Sp<FakeSpec>),
+    /// `expr`: an expression over the row.
+    Expr(Sp<String>),
+    /// `ref` with `pick`, `lookup` and `hierarchy`.
+    Ref(RefGen),
+    /// `rollup`: an aggregate over child rows.
+    Rollup(Sp<RollupSpec>),
+}
+
+impl GeneratorSpec {
+    /// The generator's key as written in a spec (`const`, `dist`, `after`, …).
+    pub fn key(&self) -> &'static str {
+        match self {
+            GeneratorSpec::Const(_) => "const",
+            GeneratorSpec::Key(_) => "key",
+            GeneratorSpec::Choice(_) => "choice",
+            GeneratorSpec::Cycle(_) => "cycle",
+            GeneratorSpec::Dist(_) => "dist",
+            GeneratorSpec::Between(_) => "between",
+            GeneratorSpec::Relative(r) if r.before => "before",
+            GeneratorSpec::Relative(_) => "after",
+            GeneratorSpec::Fake(_) => "fake",
+            GeneratorSpec::Expr(_) => "expr",
+            GeneratorSpec::Ref(_) => "ref",
+            GeneratorSpec::Rollup(_) => "rollup",
+        }
+    }
+}
+
+/// `dist` and the options that shape its draws.
+#[derive(Clone, Debug)]
+pub struct DistGen {
+    pub dist: Sp<DistSpec>,
+    pub min: Option<Sp<f64>>,
+    pub max: Option<Sp<f64>>,
+    pub round: Option<Sp<u32>>,
+}
+
+/// `between: [start, end]` and its seasonality.
+#[derive(Clone, Debug)]
+pub struct BetweenGen {
+    pub range: Sp<(Sp<String>, Sp<String>)>,
+    pub seasonality: Option<Sp<SeasonalitySpec>>,
+}
+
+/// `after: anchor` or `before: anchor`, by `within`, with seasonality.
+#[derive(Clone, Debug)]
+pub struct RelativeGen {
+    pub anchor: Sp<String>,
+    pub before: bool,
+    pub within: Option<Sp<WithinSpec>>,
+    pub seasonality: Option<Sp<SeasonalitySpec>>,
+}
+
+/// `ref: target` and how the referenced row is chosen.
+#[derive(Clone, Debug)]
+pub struct RefGen {
+    pub target: Sp<String>,
+    pub pick: Option<Sp<PickSpec>>,
+    pub lookup: Option<Sp<String>>,
+    pub hierarchy: Option<Sp<HierarchySpec>>,
+}
+
+// The YAML shape of an attribute, for the JSON Schema: every key the loader accepts (the
+// doc comment below is the schema's description).
 /// One attribute (column). Give a `type` (optional for references, which take the referenced
 /// key's type) and exactly one way of generating values.
-#[derive(Clone, Debug, Default, JsonSchema)]
+#[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AttributeSpec {
+#[schemars(rename = "AttributeSpec")]
+#[allow(dead_code)]
+struct AttributeSchema {
     /// bool, int8, int16, int32, int64, float64, decimal(p,s), string, string(n), date, timestamp.
     #[serde(rename = "type")]
     #[schemars(extend("pattern" = "^(bool|boolean|int8|int16|int32|int64|float64|string|date|timestamp|decimal\\(\\s*[0-9]+\\s*,\\s*[0-9]+\\s*\\)|string\\(\\s*[0-9]+\\s*\\))$"))]
-    pub ty: Option<Sp<String>>,
+    ty: Option<Sp<String>>,
     /// What the column means.
-    pub description: Option<Sp<String>>,
+    description: Option<Sp<String>>,
     /// Personally identifiable information.
-    pub pii: Option<Sp<bool>>,
+    pii: Option<Sp<bool>>,
     /// Every value is distinct.
-    pub unique: Option<Sp<bool>>,
+    unique: Option<Sp<bool>>,
     /// Fraction of rows that are null, in [0, 1].
-    pub nulls: Option<Sp<f64>>,
+    nulls: Option<Sp<f64>>,
     /// The value is present only where this expression is true (null elsewhere).
-    pub when: Option<Sp<String>>,
+    when: Option<Sp<String>>,
 
     /// A constant value.
     #[serde(rename = "const")]
-    pub constant: Option<Sp<Scalar>>,
+    constant: Option<Sp<Scalar>>,
     /// A key computed from the row: `sequence`, `child_index`, a format such as `C-{row:07}`,
     /// or `{sequence: {start, step}}`.
-    pub key: Option<Sp<KeySpec>>,
+    key: Option<Sp<KeySpec>>,
     /// A categorical choice: a mapping of value → weight, or a list of equally likely values.
-    pub choice: Option<Sp<ChoiceSpec>>,
+    choice: Option<Sp<ChoiceSpec>>,
     /// Values taken in turn by row: row 1 gets the first, and so on (wrapping around).
-    pub cycle: Option<Sp<Vec<Sp<Scalar>>>>,
+    cycle: Option<Sp<Vec<Sp<Scalar>>>>,
     /// A numeric distribution.
     #[schemars(with = "Option<DistSchema>")]
-    pub dist: Option<Sp<DistSpec>>,
+    dist: Option<Sp<DistSpec>>,
     /// A date or timestamp uniformly (times seasonality) in `[start, end]`.
-    pub between: Option<Sp<(Sp<String>, Sp<String>)>>,
+    between: Option<Sp<(Sp<String>, Sp<String>)>>,
     /// A timestamp or date after another one (`created_at`, `parent.created_at`), by `within`.
-    pub after: Option<Sp<String>>,
+    after: Option<Sp<String>>,
     /// A timestamp or date before another one, by `within`.
-    pub before: Option<Sp<String>>,
+    before: Option<Sp<String>>,
     /// The gap for `after`/`before`: `3d`, or a range `[1h, 7d]` (units s, m, h, d, w).
-    pub within: Option<Sp<WithinSpec>>,
+    within: Option<Sp<WithinSpec>>,
     /// A realistic fake value: `first_name`, `email`, `company`, `city`, `sentence`, … or
     /// `{words: [min, max]}`-style forms with a length range.
-    pub fake: Option<Sp<FakeSpec>>,
+    fake: Option<Sp<FakeSpec>>,
     /// An expression over the row, the parent row and referenced rows.
-    pub expr: Option<Sp<String>>,
+    expr: Option<Sp<String>>,
     /// A foreign key: `entity`, `domain.entity`, or `entity.column` for composite keys.
     #[serde(rename = "ref")]
-    pub reference: Option<Sp<String>>,
+    reference: Option<Sp<String>>,
     /// How the referenced row is picked: `uniform` (default), `distinct`, `{zipf: s}`,
     /// `{weighted: attribute}`, `ancestor` or `{nth_child: "<expr>"}`.
-    pub pick: Option<Sp<PickSpec>>,
+    pick: Option<Sp<PickSpec>>,
     /// With `ref`: pick the referenced row by its key value instead, e.g.
     /// `lookup: "case when debit > 0 then 1100 else 4000 end"` picks the account whose key is
     /// 1100 or 4000. The target needs `rows: {fixed: n}` and a single-column key; a value with
     /// no matching row stops `lab compile` with an error naming it, and null gives a null
     /// reference. `random()` in it draws per row.
     #[schemars(with = "Option<String>")]
-    pub lookup: Option<Sp<String>>,
+    lookup: Option<Sp<String>>,
     /// For a self-reference: the hierarchy's depth (number of levels).
-    pub hierarchy: Option<Sp<HierarchySpec>>,
+    hierarchy: Option<Sp<HierarchySpec>>,
     /// A rollup from child rows: `{sum: child.attr}`, `{count: child}`, `{min: …}`, `{max: …}`.
-    pub rollup: Option<Sp<RollupSpec>>,
+    rollup: Option<Sp<RollupSpec>>,
 
     /// Lower clamp for numeric distributions.
-    pub min: Option<Sp<f64>>,
+    min: Option<Sp<f64>>,
     /// Upper clamp for numeric distributions.
-    pub max: Option<Sp<f64>>,
+    max: Option<Sp<f64>>,
     /// Round to this many decimal places.
-    pub round: Option<Sp<u32>>,
+    round: Option<Sp<u32>>,
     /// Seasonality weights for dates and timestamps.
-    pub seasonality: Option<Sp<SeasonalitySpec>>,
-    /// Span of the attribute's name.
-    #[schemars(skip)]
-    pub name_span: Span,
+    seasonality: Option<Sp<SeasonalitySpec>>,
 }
 
 /// How a key value is computed from the row.

@@ -7,6 +7,7 @@ use super::ast::*;
 use super::yaml::{Node, NodeKind};
 use crate::codes;
 use crate::diagnostics::{Diagnostic, Span, did_you_mean};
+use crate::number::parse_f64;
 
 pub const DOMAIN_KEYS: &[&str] = &["domain", "description", "owner", "entities"];
 pub const ENTITY_KEYS: &[&str] = &[
@@ -184,6 +185,7 @@ fn scalar(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Sp<Sca
             Scalar {
                 text: text.clone(),
                 plain: *plain,
+                null: node.is_null(),
             },
             node.span,
         )),
@@ -203,13 +205,6 @@ fn number(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<f64> {
         diags.push(shape(node, &format!("{what} must be a number"), None));
     }
     parsed
-}
-
-/// Parses a YAML 1.2 number (plain scalar), refusing NaN and infinities.
-pub fn parse_f64(text: &str) -> Option<f64> {
-    let t = text.replace('_', "");
-    let v: f64 = t.parse().ok()?;
-    v.is_finite().then_some(v)
 }
 
 fn unsigned(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<u64> {
@@ -416,7 +411,7 @@ fn lower_entity(node: &Node, name_span: Span, diags: &mut Vec<Diagnostic>) -> Op
             NodeKind::Map(items) => {
                 for (k, v) in items {
                     let name = Sp::new(k.as_scalar().unwrap_or_default().to_string(), k.span);
-                    if let Some(a) = lower_attribute(v, k.span, diags) {
+                    if let Some(a) = lower_attribute(v, &name.value, k.span, diags) {
                         attributes.push((name, a));
                     }
                 }
@@ -633,6 +628,7 @@ fn lower_partition(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<Partit
 
 fn lower_attribute(
     node: &Node,
+    name: &str,
     name_span: Span,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<AttributeSpec> {
@@ -653,10 +649,218 @@ fn lower_attribute(
         .get("nulls")
         .and_then(|n| number(n, "`nulls`", diags).map(|b| Sp::new(b, n.span)));
     a.when = opt_string(&r, "when", diags);
-    a.constant = r.get("const").and_then(|n| scalar(n, "`const`", diags));
-    a.key = r.get("key").and_then(|n| lower_key(n, diags));
-    a.choice = r.get("choice").and_then(|n| lower_choice(n, diags));
-    a.cycle = r.get("cycle").and_then(|n| match &n.kind {
+    let candidates = generator_candidates(&r, diags);
+    a.has_ref = candidates.iter().any(|c| c.0 == "ref");
+    let options = lower_options(&r, diags);
+    a.generator = one_generator(name, name_span, candidates, options, diags);
+    Some(a)
+}
+
+/// The generator keys, in the order a conflict between two of them is reported.
+pub const GENERATOR_KEYS: &[&str] = &[
+    "const", "key", "choice", "cycle", "dist", "between", "after", "before", "fake", "expr", "ref",
+    "rollup",
+];
+
+/// The options that go with some generators only: (option, the generators it goes with).
+const GENERATOR_OPTIONS: &[(&str, &[&str])] = &[
+    ("min", &["dist"]),
+    ("max", &["dist"]),
+    ("round", &["dist"]),
+    ("seasonality", &["between", "after", "before"]),
+    ("within", &["after", "before"]),
+    ("pick", &["ref"]),
+    ("lookup", &["ref"]),
+    ("hierarchy", &["ref"]),
+];
+
+/// The generator options of an attribute, each lowered on its own.
+#[derive(Default)]
+struct GeneratorOptions {
+    min: Option<Sp<f64>>,
+    max: Option<Sp<f64>>,
+    round: Option<Sp<u32>>,
+    seasonality: Option<Sp<SeasonalitySpec>>,
+    within: Option<Sp<WithinSpec>>,
+    pick: Option<Sp<PickSpec>>,
+    lookup: Option<Sp<String>>,
+    hierarchy: Option<Sp<HierarchySpec>>,
+}
+
+impl GeneratorOptions {
+    /// The span of an option that was given (and loaded), by its key.
+    fn span(&self, key: &str) -> Option<Span> {
+        match key {
+            "min" => self.min.as_ref().map(|s| s.span),
+            "max" => self.max.as_ref().map(|s| s.span),
+            "round" => self.round.as_ref().map(|s| s.span),
+            "seasonality" => self.seasonality.as_ref().map(|s| s.span),
+            "within" => self.within.as_ref().map(|s| s.span),
+            "pick" => self.pick.as_ref().map(|s| s.span),
+            "lookup" => self.lookup.as_ref().map(|s| s.span),
+            "hierarchy" => self.hierarchy.as_ref().map(|s| s.span),
+            _ => None,
+        }
+    }
+}
+
+/// Every generator key of the attribute that loaded, in [`GENERATOR_KEYS`] order, with the
+/// span of its value; options are attached once the one generator is known.
+fn generator_candidates(
+    r: &MapReader,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(&'static str, Span, GeneratorSpec)> {
+    let mut out = Vec::new();
+    for &key in GENERATOR_KEYS {
+        let Some(n) = r.get(key) else { continue };
+        let g = match key {
+            "const" => scalar(n, "`const`", diags).map(GeneratorSpec::Const),
+            "key" => lower_key(n, diags).map(GeneratorSpec::Key),
+            "choice" => lower_choice(n, diags).map(GeneratorSpec::Choice),
+            "cycle" => lower_cycle(n, diags).map(GeneratorSpec::Cycle),
+            "dist" => lower_dist(n, diags).map(|dist| {
+                GeneratorSpec::Dist(DistGen {
+                    dist,
+                    min: None,
+                    max: None,
+                    round: None,
+                })
+            }),
+            "between" => lower_between(n, diags).map(|range| {
+                GeneratorSpec::Between(BetweenGen {
+                    range,
+                    seasonality: None,
+                })
+            }),
+            "after" | "before" => string(n, &format!("`{key}`"), diags).map(|anchor| {
+                GeneratorSpec::Relative(RelativeGen {
+                    anchor,
+                    before: key == "before",
+                    within: None,
+                    seasonality: None,
+                })
+            }),
+            "fake" => lower_fake(n, diags).map(GeneratorSpec::Fake),
+            "expr" => string(n, "`expr`", diags).map(GeneratorSpec::Expr),
+            "ref" => string(n, "`ref`", diags).map(|target| {
+                GeneratorSpec::Ref(RefGen {
+                    target,
+                    pick: None,
+                    lookup: None,
+                    hierarchy: None,
+                })
+            }),
+            _ => lower_rollup(n, diags).map(GeneratorSpec::Rollup),
+        };
+        if let Some(g) = g {
+            out.push((key, n.span, g));
+        }
+    }
+    out
+}
+
+/// Lowers the options that go with some generators only.
+fn lower_options(r: &MapReader, diags: &mut Vec<Diagnostic>) -> GeneratorOptions {
+    GeneratorOptions {
+        within: r.get("within").and_then(|n| lower_within(n, diags)),
+        pick: r.get("pick").and_then(|n| lower_pick(n, diags)),
+        lookup: opt_string(r, "lookup", diags),
+        hierarchy: r.get("hierarchy").and_then(|n| lower_hierarchy(n, diags)),
+        min: r
+            .get("min")
+            .and_then(|n| number(n, "`min`", diags).map(|v| Sp::new(v, n.span))),
+        max: r
+            .get("max")
+            .and_then(|n| number(n, "`max`", diags).map(|v| Sp::new(v, n.span))),
+        round: r
+            .get("round")
+            .and_then(|n| unsigned(n, "`round`", diags).map(|v| Sp::new(v.min(38) as u32, n.span))),
+        seasonality: r
+            .get("seasonality")
+            .and_then(|n| lower_seasonality(n, diags)),
+    }
+}
+
+/// The attribute's one generator with its options: none given and several given are errors,
+/// and so is an option that does not go with the generator (it is then dropped).
+fn one_generator(
+    name: &str,
+    name_span: Span,
+    mut candidates: Vec<(&'static str, Span, GeneratorSpec)>,
+    options: GeneratorOptions,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<GeneratorSpec> {
+    if candidates.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                codes::MISSING_KEY,
+                Some(name_span),
+                format!("attribute `{name}` has no generator"),
+            )
+            .with_help(format!(
+                "give exactly one of: {}",
+                GENERATOR_KEYS.join(", ")
+            )),
+        );
+        return None;
+    }
+    if candidates.len() > 1 {
+        let after_before = candidates
+            .iter()
+            .filter(|k| k.0 == "after" || k.0 == "before")
+            .count();
+        let (k2, s2, _) = &candidates[1];
+        diags.push(
+            Diagnostic::error(
+                codes::CONFLICT,
+                Some(*s2),
+                format!(
+                    "attribute `{name}` has both `{}` and `{k2}`",
+                    candidates[0].0
+                ),
+            )
+            .with_help(if after_before == 2 {
+                "use one of `after` and `before`"
+            } else {
+                "an attribute takes exactly one generator"
+            }),
+        );
+        return None;
+    }
+    let (gen_name, _, mut generator) = candidates.remove(0);
+    for (opt, allowed) in GENERATOR_OPTIONS {
+        if let Some(span) = options.span(opt)
+            && !allowed.contains(&gen_name)
+        {
+            let goes_with: Vec<String> = allowed.iter().map(|x| format!("`{x}`")).collect();
+            diags.push(
+                Diagnostic::error(
+                    codes::CONFLICT,
+                    Some(span),
+                    format!("`{opt}` does not apply to `{gen_name}`"),
+                )
+                .with_help(format!("`{opt}` goes with {}", goes_with.join(" or "))),
+            );
+        }
+    }
+    match &mut generator {
+        GeneratorSpec::Dist(d) => {
+            (d.min, d.max, d.round) = (options.min, options.max, options.round);
+        }
+        GeneratorSpec::Between(b) => b.seasonality = options.seasonality,
+        GeneratorSpec::Relative(r) => {
+            (r.within, r.seasonality) = (options.within, options.seasonality);
+        }
+        GeneratorSpec::Ref(r) => {
+            (r.pick, r.lookup, r.hierarchy) = (options.pick, options.lookup, options.hierarchy);
+        }
+        _ => {}
+    }
+    Some(generator)
+}
+
+fn lower_cycle(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<Vec<Sp<Scalar>>>> {
+    match &n.kind {
         NodeKind::Seq(items) if !items.is_empty() => Some(Sp::new(
             items
                 .iter()
@@ -668,22 +872,26 @@ fn lower_attribute(
             diags.push(shape(n, "`cycle` must be a non-empty list of values", None));
             None
         }
-    });
-    a.dist = r.get("dist").and_then(|n| lower_dist(n, diags));
-    a.between = r.get("between").and_then(|n| {
-        pair(n, "`between`", diags, |n, d| {
-            string(n, "a date or timestamp", d)
-        })
-        .map(|p| Sp::new(p, n.span))
-    });
-    a.after = opt_string(&r, "after", diags);
-    a.before = opt_string(&r, "before", diags);
-    a.within = r.get("within").and_then(|n| match &n.kind {
+    }
+}
+
+fn lower_between(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<(Sp<String>, Sp<String>)>> {
+    pair(n, "`between`", diags, |n, d| {
+        string(n, "a date or timestamp", d)
+    })
+    .map(|p| Sp::new(p, n.span))
+}
+
+fn lower_within(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<WithinSpec>> {
+    match &n.kind {
         NodeKind::Scalar { text, .. } => Some(Sp::new(WithinSpec::Max(text.clone()), n.span)),
         _ => pair(n, "`within`", diags, |n, d| string(n, "a duration", d))
             .map(|(x, y)| Sp::new(WithinSpec::Range((x.value, y.value)), n.span)),
-    });
-    a.fake = r.get("fake").and_then(|n| match &n.kind {
+    }
+}
+
+fn lower_fake(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<FakeSpec>> {
+    match &n.kind {
         NodeKind::Scalar { text, .. } => Some(Sp::new(FakeSpec::Name(text.clone()), n.span)),
         NodeKind::Map(entries) if entries.len() == 1 => {
             let name = entries[0].0.as_scalar().unwrap_or_default().to_string();
@@ -700,116 +908,104 @@ fn lower_attribute(
             ));
             None
         }
-    });
-    a.expr = opt_string(&r, "expr", diags);
-    a.reference = opt_string(&r, "ref", diags);
-    a.lookup = opt_string(&r, "lookup", diags);
-    a.pick = r.get("pick").and_then(|n| match &n.kind {
-        NodeKind::Scalar { text, .. } => Some(Sp::new(PickSpec::Named(text.clone()), n.span)),
-        _ => {
-            let pr = MapReader::new(n, "`pick`", &["zipf", "weighted", "nth_child"], diags)?;
-            if let Some(c) = pr.get("nth_child") {
-                string(c, "`nth_child`", diags).map(|s| {
-                    Sp::new(
-                        PickSpec::NthChild(NthChildPick { nth_child: s.value }),
-                        c.span,
-                    )
-                })
-            } else if let Some(z) = pr.get("zipf") {
-                number(z, "`zipf`", diags)
-                    .map(|s| Sp::new(PickSpec::Zipf(ZipfPick { zipf: s }), n.span))
-            } else if let Some(w) = pr.get("weighted") {
-                string(w, "`weighted`", diags).map(|s| {
-                    Sp::new(
-                        PickSpec::Weighted(WeightedPick { weighted: s.value }),
-                        n.span,
-                    )
-                })
-            } else {
-                diags.push(invalid(
-                    n,
-                    "`pick` needs `zipf` or `weighted`",
-                    "e.g. `pick: {zipf: 1.1}` or `pick: uniform`",
+    }
+}
+
+fn lower_pick(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<PickSpec>> {
+    if let NodeKind::Scalar { text, .. } = &n.kind {
+        return Some(Sp::new(PickSpec::Named(text.clone()), n.span));
+    }
+    let pr = MapReader::new(n, "`pick`", &["zipf", "weighted", "nth_child"], diags)?;
+    if let Some(c) = pr.get("nth_child") {
+        string(c, "`nth_child`", diags).map(|s| {
+            Sp::new(
+                PickSpec::NthChild(NthChildPick { nth_child: s.value }),
+                c.span,
+            )
+        })
+    } else if let Some(z) = pr.get("zipf") {
+        number(z, "`zipf`", diags).map(|s| Sp::new(PickSpec::Zipf(ZipfPick { zipf: s }), n.span))
+    } else if let Some(w) = pr.get("weighted") {
+        string(w, "`weighted`", diags).map(|s| {
+            Sp::new(
+                PickSpec::Weighted(WeightedPick { weighted: s.value }),
+                n.span,
+            )
+        })
+    } else {
+        diags.push(invalid(
+            n,
+            "`pick` needs `zipf` or `weighted`",
+            "e.g. `pick: {zipf: 1.1}` or `pick: uniform`",
+        ));
+        None
+    }
+}
+
+fn lower_hierarchy(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<HierarchySpec>> {
+    let hr = MapReader::new(n, "`hierarchy`", &["depth"], diags)?;
+    let d = hr
+        .require("depth", diags, "e.g. `hierarchy: {depth: 3}`")
+        .and_then(|d| unsigned(d, "`depth`", diags))?;
+    Some(Sp::new(
+        HierarchySpec {
+            depth: d.min(u32::MAX as u64) as u32,
+        },
+        n.span,
+    ))
+}
+
+fn lower_rollup(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RollupSpec>> {
+    MapReader::new(n, "`rollup`", &["sum", "count", "min", "max"], diags)?;
+    let NodeKind::Map(entries) = &n.kind else {
+        return None;
+    };
+    let [(k, v)] = entries.as_slice() else {
+        diags.push(invalid(
+            n,
+            "`rollup` takes exactly one of `sum`, `count`, `min`, `max`",
+            "e.g. `rollup: {sum: order_items.line_total}`",
+        ));
+        return None;
+    };
+    let target = string(v, "a rollup target", diags)?.value;
+    let spec = match k.as_scalar()? {
+        "sum" => RollupSpec::Sum(target),
+        "count" => RollupSpec::Count(target),
+        "min" => RollupSpec::Min(target),
+        "max" => RollupSpec::Max(target),
+        _ => return None,
+    };
+    Some(Sp::new(spec, n.span))
+}
+
+fn lower_seasonality(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<SeasonalitySpec>> {
+    let sr = MapReader::new(n, "`seasonality`", &["month", "weekday", "hour"], diags)?;
+    let list = |key: &str, diags: &mut Vec<Diagnostic>| {
+        sr.get(key).and_then(|l| match &l.kind {
+            NodeKind::Seq(items) => {
+                let v: Option<Vec<f64>> = items
+                    .iter()
+                    .map(|i| number(i, "a seasonality weight", diags))
+                    .collect();
+                v.map(|v| Sp::new(v, l.span))
+            }
+            _ => {
+                diags.push(shape(
+                    l,
+                    &format!("`seasonality.{key}` must be a list of weights"),
+                    None,
                 ));
                 None
             }
-        }
-    });
-    a.hierarchy = r.get("hierarchy").and_then(|n| {
-        let hr = MapReader::new(n, "`hierarchy`", &["depth"], diags)?;
-        let d = hr
-            .require("depth", diags, "e.g. `hierarchy: {depth: 3}`")
-            .and_then(|d| unsigned(d, "`depth`", diags))?;
-        Some(Sp::new(
-            HierarchySpec {
-                depth: d.min(u32::MAX as u64) as u32,
-            },
-            n.span,
-        ))
-    });
-    a.rollup = r.get("rollup").and_then(|n| {
-        let rr = MapReader::new(n, "`rollup`", &["sum", "count", "min", "max"], diags)?;
-        let NodeKind::Map(entries) = &n.kind else {
-            return None;
-        };
-        if entries.len() != 1 {
-            diags.push(invalid(
-                n,
-                "`rollup` takes exactly one of `sum`, `count`, `min`, `max`",
-                "e.g. `rollup: {sum: order_items.line_total}`",
-            ));
-            return None;
-        }
-        let _ = rr;
-        let (k, v) = &entries[0];
-        let target = string(v, "a rollup target", diags)?.value;
-        let spec = match k.as_scalar()? {
-            "sum" => RollupSpec::Sum(target),
-            "count" => RollupSpec::Count(target),
-            "min" => RollupSpec::Min(target),
-            "max" => RollupSpec::Max(target),
-            _ => return None,
-        };
-        Some(Sp::new(spec, n.span))
-    });
-    a.min = r
-        .get("min")
-        .and_then(|n| number(n, "`min`", diags).map(|v| Sp::new(v, n.span)));
-    a.max = r
-        .get("max")
-        .and_then(|n| number(n, "`max`", diags).map(|v| Sp::new(v, n.span)));
-    a.round = r
-        .get("round")
-        .and_then(|n| unsigned(n, "`round`", diags).map(|v| Sp::new(v.min(38) as u32, n.span)));
-    a.seasonality = r.get("seasonality").and_then(|n| {
-        let sr = MapReader::new(n, "`seasonality`", &["month", "weekday", "hour"], diags)?;
-        let list = |key: &str, diags: &mut Vec<Diagnostic>| {
-            sr.get(key).and_then(|l| match &l.kind {
-                NodeKind::Seq(items) => {
-                    let v: Option<Vec<f64>> = items
-                        .iter()
-                        .map(|i| number(i, "a seasonality weight", diags))
-                        .collect();
-                    v.map(|v| Sp::new(v, l.span))
-                }
-                _ => {
-                    diags.push(shape(
-                        l,
-                        &format!("`seasonality.{key}` must be a list of weights"),
-                        None,
-                    ));
-                    None
-                }
-            })
-        };
-        let s = SeasonalitySpec {
-            month: list("month", diags),
-            weekday: list("weekday", diags),
-            hour: list("hour", diags),
-        };
-        Some(Sp::new(s, n.span))
-    });
-    Some(a)
+        })
+    };
+    let s = SeasonalitySpec {
+        month: list("month", diags),
+        weekday: list("weekday", diags),
+        hour: list("hour", diags),
+    };
+    Some(Sp::new(s, n.span))
 }
 
 fn lower_key(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<KeySpec>> {

@@ -79,6 +79,33 @@ fn display_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
+/// The lexically cleaned form of a path, so that `specs/x.yaml`, `./specs/x.yaml` and
+/// `specs/../specs/x.yaml` are recorded (and written into documents) the same way: `.`
+/// components are dropped and `name/..` pairs collapse. Relative paths stay relative; a
+/// leading `..` is kept.
+pub fn clean_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                // `/..` is `/`.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            _ => out.push(c),
+        }
+    }
+    if out.is_empty() {
+        return PathBuf::from(".");
+    }
+    out.iter().collect()
+}
+
 /// Loads specs from in-memory texts, as if they were files with these names (for tests,
 /// fuzzing and tools that hold specs in memory).
 pub fn load_texts(files: &[(&str, &str)], diags: &mut Vec<Diagnostic>) -> Specs {
@@ -89,8 +116,9 @@ pub fn load_texts(files: &[(&str, &str)], diags: &mut Vec<Diagnostic>) -> Specs 
     specs
 }
 
-/// Loads one file into `specs`.
+/// Loads one file into `specs`, under its cleaned path (see [`clean_path`]).
 pub fn load_file(path: &Path, specs: &mut Specs, diags: &mut Vec<Diagnostic>) {
+    let path = &clean_path(path);
     let name = display_path(path);
     let io_err = |e: std::io::Error| {
         Diagnostic::error(codes::IO, None, format!("cannot read `{name}`: {e}"))
@@ -212,4 +240,27 @@ pub fn json_schema() -> String {
     let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_path;
+    use std::path::Path;
+
+    #[test]
+    fn paths_are_cleaned_lexically() {
+        for (given, want) in [
+            ("specs/a.yaml", "specs/a.yaml"),
+            ("./specs/a.yaml", "specs/a.yaml"),
+            ("specs/./a.yaml", "specs/a.yaml"),
+            ("specs/x/../a.yaml", "specs/a.yaml"),
+            ("../specs/a.yaml", "../specs/a.yaml"),
+            ("/tmp/../specs/a.yaml", "/specs/a.yaml"),
+            ("/../a.yaml", "/a.yaml"),
+            (".", "."),
+            ("x/..", "."),
+        ] {
+            assert_eq!(clean_path(Path::new(given)), Path::new(want), "{given}");
+        }
+    }
 }

@@ -138,69 +138,123 @@ impl Extent {
 /// text is not a single well-formed document within the limits.
 pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Node> {
     let mut parser = Parser::new_from_str(text);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: std::collections::HashMap<usize, (Node, Extent)> = Default::default();
-    let mut root: Option<Node> = None;
-    let mut n_nodes: usize = 0;
-    let mut n_alias_nodes: usize = 0;
-    let mut n_docs = 0;
-    let end = {
-        let last = text.rsplit('\n').next().unwrap_or_default();
-        (
+    let last = text.rsplit('\n').next().unwrap_or_default();
+    let mut b = Builder {
+        file,
+        end: (
             text.split('\n').count() as u32,
             last.chars().count() as u32 + 1,
-        )
+        ),
+        diags,
+        stack: Vec::new(),
+        anchors: Default::default(),
+        root: None,
+        n_nodes: 0,
+        n_alias_nodes: 0,
+        n_docs: 0,
     };
-
     loop {
         let (event, yspan) = match parser.next_event() {
             None => break,
             Some(Ok(ev)) => ev,
             Some(Err(e)) => {
-                let m = e.marker();
-                let mut span = Span::new(file, m.line() as u32, m.col() as u32 + 1, 1);
-                // At the end of the input the scanner's position is past the last line.
-                if m.line() as u32 > end.0 {
-                    span = Span::new(file, end.0, end.1, 1);
-                }
-                if e.info().contains("recursion limit") {
-                    diags.push(too_deep(span));
-                    return None;
-                }
-                let mut help =
-                    "check indentation, colons after keys, and matching quotes and brackets";
-                // The scanner notices a tab after the fact; point at the indenting tab itself.
-                if e.info().contains("tab") {
-                    help = "YAML indents with spaces; replace the tab with spaces";
-                    if let Some((i, line)) = text
-                        .split('\n')
-                        .enumerate()
-                        .skip(m.line().saturating_sub(1))
-                        .find(|(_, l)| l.trim_start_matches(' ').starts_with('\t'))
-                    {
-                        let col = line.len() - line.trim_start_matches(' ').len() + 1;
-                        span = Span::new(file, i as u32 + 1, col as u32, 1);
-                    }
-                }
-                diags.push(
-                    Diagnostic::error(
-                        codes::YAML_SYNTAX,
-                        Some(span),
-                        format!("YAML syntax error: {}", e.info()),
-                    )
-                    .with_help(help),
-                );
+                let d = b.syntax_error(text, &e);
+                b.diags.push(d);
                 return None;
             }
         };
-        let span = span_of(file, &yspan, end);
-        let (node, node_sized) = match event {
-            Event::StreamStart | Event::Nothing | Event::DocumentEnd => continue,
-            Event::StreamEnd => break,
+        let span = span_of(file, &yspan, b.end);
+        match b.event(event, span) {
+            Step::Next => {}
+            Step::End => break,
+            Step::Stop(d) => {
+                b.diags.push(d);
+                return None;
+            }
+            Step::Node(node, sized) => b.finish(node, sized, span)?,
+        }
+    }
+    if b.root.is_none() && b.diags.iter().all(|d| !d.is_error()) {
+        b.diags.push(
+            Diagnostic::error(
+                codes::EMPTY,
+                Some(Span::new(file, 1, 1, 1)),
+                "spec file is empty",
+            )
+            .with_help("a spec starts with `domain: <name>` and an `entities:` mapping"),
+        );
+    }
+    b.root
+}
+
+/// What one event does to the tree being built.
+enum Step {
+    /// Nothing to attach yet (a collection opened, a document started).
+    Next,
+    /// The end of the stream.
+    End,
+    /// A refusal: the diagnostic ends the parse.
+    Stop(Diagnostic),
+    /// A finished node with its extent, to attach to its parent.
+    Node(Node, Extent),
+}
+
+/// The state of one parse: open collections, anchors, and the budgets spent so far.
+struct Builder<'d> {
+    file: FileId,
+    /// The (line, column) just after the last character of the text.
+    end: (u32, u32),
+    diags: &'d mut Vec<Diagnostic>,
+    stack: Vec<Frame>,
+    anchors: std::collections::HashMap<usize, (Node, Extent)>,
+    root: Option<Node>,
+    n_nodes: usize,
+    n_alias_nodes: usize,
+    n_docs: usize,
+}
+
+impl Builder<'_> {
+    /// The diagnostic for a scanner error, placed where the problem is.
+    fn syntax_error(&self, text: &str, e: &saphyr_parser::ScanError) -> Diagnostic {
+        let m = e.marker();
+        let mut span = Span::new(self.file, m.line() as u32, m.col() as u32 + 1, 1);
+        // At the end of the input the scanner's position is past the last line.
+        if m.line() as u32 > self.end.0 {
+            span = Span::new(self.file, self.end.0, self.end.1, 1);
+        }
+        if e.info().contains("recursion limit") {
+            return too_deep(span);
+        }
+        let mut help = "check indentation, colons after keys, and matching quotes and brackets";
+        // The scanner notices a tab after the fact; point at the indenting tab itself.
+        if e.info().contains("tab") {
+            help = "YAML indents with spaces; replace the tab with spaces";
+            if let Some((i, line)) = text
+                .split('\n')
+                .enumerate()
+                .skip(m.line().saturating_sub(1))
+                .find(|(_, l)| l.trim_start_matches(' ').starts_with('\t'))
+            {
+                let col = line.len() - line.trim_start_matches(' ').len() + 1;
+                span = Span::new(self.file, i as u32 + 1, col as u32, 1);
+            }
+        }
+        Diagnostic::error(
+            codes::YAML_SYNTAX,
+            Some(span),
+            format!("YAML syntax error: {}", e.info()),
+        )
+        .with_help(help)
+    }
+
+    fn event(&mut self, event: Event, span: Span) -> Step {
+        match event {
+            Event::StreamStart | Event::Nothing | Event::DocumentEnd => Step::Next,
+            Event::StreamEnd => Step::End,
             Event::DocumentStart(_) => {
-                n_docs += 1;
-                if n_docs > 1 {
-                    diags.push(
+                self.n_docs += 1;
+                if self.n_docs > 1 {
+                    return Step::Stop(
                         Diagnostic::error(
                             codes::UNSUPPORTED_YAML,
                             Some(span),
@@ -210,13 +264,12 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<No
                             "split the documents into separate spec files, one domain per file",
                         ),
                     );
-                    return None;
                 }
-                continue;
+                Step::Next
             }
             Event::Scalar(value, style, anchor, tag) => {
                 if tag.is_some() {
-                    diags.push(
+                    return Step::Stop(
                         Diagnostic::error(
                             codes::UNSUPPORTED_YAML,
                             Some(span),
@@ -224,149 +277,142 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<No
                         )
                         .with_help("remove the `!tag`; values are typed by the attribute's `type`"),
                     );
-                    return None;
                 }
-                n_nodes += 1;
-                let plain = style == ScalarStyle::Plain;
-                let node = Node {
-                    kind: NodeKind::Scalar {
-                        text: value.into_owned(),
-                        plain,
-                    },
+                self.scalar(
+                    value.into_owned(),
+                    style == ScalarStyle::Plain,
+                    anchor,
                     span,
-                };
-                let sized = Extent { size: 1, height: 0 };
-                if anchor > 0 {
-                    anchors.insert(anchor, (node.clone(), sized));
-                }
-                (node, sized)
+                )
             }
-            Event::Alias(id) => {
-                let Some((node, sized)) = anchors.get(&id) else {
-                    diags.push(Diagnostic::error(
-                        codes::YAML_SYNTAX,
-                        Some(span),
-                        "alias refers to an unknown anchor",
-                    ));
-                    return None;
-                };
-                n_nodes += sized.size;
-                n_alias_nodes += sized.size;
-                if n_alias_nodes > MAX_ALIAS_NODES {
-                    diags.push(
-                        Diagnostic::error(
-                            codes::ALIAS_BUDGET,
-                            Some(span),
-                            format!("YAML aliases expand to more than {MAX_ALIAS_NODES} nodes"),
-                        )
-                        .with_help("this looks like an alias bomb; write the values out or use fewer nested aliases"),
-                    );
-                    return None;
-                }
-                // The copy counts towards the depth limit where it is inserted.
-                if stack.len() + sized.height > MAX_DEPTH {
-                    diags.push(too_deep(span));
-                    return None;
-                }
-                let mut n = node.clone();
-                n.span = span;
-                (n, *sized)
-            }
-            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag)
-                if tag.is_some() =>
-            {
-                let _ = anchor;
-                diags.push(
+            Event::Alias(id) => self.alias(id, span),
+            Event::SequenceStart(_, tag) | Event::MappingStart(_, tag) if tag.is_some() => {
+                Step::Stop(
                     Diagnostic::error(
                         codes::UNSUPPORTED_YAML,
                         Some(span),
                         "YAML tags are not used in specs",
                     )
                     .with_help("remove the `!tag`"),
-                );
-                return None;
+                )
             }
-            Event::SequenceStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
-                    diags.push(too_deep(span));
-                    return None;
-                }
-                stack.push(Frame::Seq {
-                    items: Vec::new(),
-                    span,
-                    anchor,
-                    sized: Extent::default(),
-                });
-                continue;
-            }
-            Event::MappingStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
-                    diags.push(too_deep(span));
-                    return None;
-                }
-                stack.push(Frame::Map {
-                    entries: Vec::new(),
-                    keys: Default::default(),
-                    pending_key: None,
-                    span,
-                    anchor,
-                    sized: Extent::default(),
-                });
-                continue;
-            }
-            Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq {
-                    items,
-                    span: start,
-                    anchor,
-                    sized,
-                }) => {
-                    let span = extend_to(start, span);
-                    n_nodes += 1;
-                    let node = Node {
-                        kind: NodeKind::Seq(items),
-                        span,
-                    };
-                    if anchor > 0 {
-                        anchors.insert(anchor, (node.clone(), sized.parent()));
-                    }
-                    (node, sized.parent())
-                }
-                _ => return None,
-            },
-            Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map {
-                    entries,
-                    span: start,
-                    anchor,
-                    sized,
-                    ..
-                }) => {
-                    let span = extend_to(start, span);
-                    n_nodes += 1;
-                    let node = Node {
-                        kind: NodeKind::Map(entries),
-                        span,
-                    };
-                    if anchor > 0 {
-                        anchors.insert(anchor, (node.clone(), sized.parent()));
-                    }
-                    (node, sized.parent())
-                }
-                _ => return None,
-            },
+            Event::SequenceStart(anchor, _) => self.open(span, anchor, false),
+            Event::MappingStart(anchor, _) => self.open(span, anchor, true),
+            Event::SequenceEnd | Event::MappingEnd => self.close(span),
+        }
+    }
+
+    fn scalar(&mut self, text: String, plain: bool, anchor: usize, span: Span) -> Step {
+        self.n_nodes += 1;
+        let node = Node {
+            kind: NodeKind::Scalar { text, plain },
+            span,
         };
-        if n_nodes > MAX_NODES {
-            diags.push(Diagnostic::error(
+        let sized = Extent { size: 1, height: 0 };
+        if anchor > 0 {
+            self.anchors.insert(anchor, (node.clone(), sized));
+        }
+        Step::Node(node, sized)
+    }
+
+    /// A copy of an anchored node, within the alias budget and the depth limit.
+    fn alias(&mut self, id: usize, span: Span) -> Step {
+        let Some((node, sized)) = self.anchors.get(&id) else {
+            return Step::Stop(Diagnostic::error(
+                codes::YAML_SYNTAX,
+                Some(span),
+                "alias refers to an unknown anchor",
+            ));
+        };
+        self.n_nodes += sized.size;
+        self.n_alias_nodes += sized.size;
+        if self.n_alias_nodes > MAX_ALIAS_NODES {
+            return Step::Stop(
+                Diagnostic::error(
+                    codes::ALIAS_BUDGET,
+                    Some(span),
+                    format!("YAML aliases expand to more than {MAX_ALIAS_NODES} nodes"),
+                )
+                .with_help("this looks like an alias bomb; write the values out or use fewer nested aliases"),
+            );
+        }
+        // The copy counts towards the depth limit where it is inserted.
+        if self.stack.len() + sized.height > MAX_DEPTH {
+            return Step::Stop(too_deep(span));
+        }
+        let mut n = node.clone();
+        n.span = span;
+        Step::Node(n, *sized)
+    }
+
+    /// Opens a sequence or a mapping, within the depth limit.
+    fn open(&mut self, span: Span, anchor: usize, map: bool) -> Step {
+        if self.stack.len() >= MAX_DEPTH {
+            return Step::Stop(too_deep(span));
+        }
+        self.stack.push(if map {
+            Frame::Map {
+                entries: Vec::new(),
+                keys: Default::default(),
+                pending_key: None,
+                span,
+                anchor,
+                sized: Extent::default(),
+            }
+        } else {
+            Frame::Seq {
+                items: Vec::new(),
+                span,
+                anchor,
+                sized: Extent::default(),
+            }
+        });
+        Step::Next
+    }
+
+    /// Closes the innermost collection into a node.
+    fn close(&mut self, span: Span) -> Step {
+        let (kind, start, anchor, sized) = match self.stack.pop() {
+            Some(Frame::Seq {
+                items,
+                span,
+                anchor,
+                sized,
+            }) => (NodeKind::Seq(items), span, anchor, sized),
+            Some(Frame::Map {
+                entries,
+                span,
+                anchor,
+                sized,
+                ..
+            }) => (NodeKind::Map(entries), span, anchor, sized),
+            // The parser never ends a collection it did not start; stop quietly if it does.
+            None => return Step::End,
+        };
+        self.n_nodes += 1;
+        let node = Node {
+            kind,
+            span: extend_to(start, span),
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, (node.clone(), sized.parent()));
+        }
+        Step::Node(node, sized.parent())
+    }
+
+    /// Checks the node budget and attaches a finished node to its parent (or makes it the
+    /// root). `None` stops the parse (the diagnostic is recorded).
+    fn finish(&mut self, node: Node, node_sized: Extent, span: Span) -> Option<()> {
+        if self.n_nodes > MAX_NODES {
+            self.diags.push(Diagnostic::error(
                 codes::TOO_LARGE,
                 Some(span),
                 format!("spec has more than {MAX_NODES} YAML nodes"),
             ));
             return None;
         }
-        // Attach the finished node to its parent.
-        match stack.last_mut() {
-            None => root = Some(node),
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
             Some(Frame::Seq { items, sized, .. }) => {
                 sized.add(node_sized);
                 items.push(node);
@@ -377,54 +423,47 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<No
                 pending_key,
                 sized,
                 ..
-            }) => match pending_key.take() {
-                None => {
-                    let NodeKind::Scalar { text, .. } = &node.kind else {
-                        diags.push(
-                            Diagnostic::error(
-                                codes::UNSUPPORTED_YAML,
-                                Some(node.span),
-                                "mapping keys must be plain names",
-                            )
-                            .with_help("complex (list or mapping) keys are not used in specs"),
-                        );
-                        return None;
-                    };
-                    if let Some(first_line) = keys.get(text) {
-                        diags.push(
-                            Diagnostic::error(
-                                codes::DUPLICATE_KEY,
-                                Some(node.span),
-                                format!("duplicate key `{text}`"),
-                            )
-                            .with_help(format!("`{text}` is already defined at line {first_line}")),
-                        );
+            }) => {
+                sized.add(node_sized);
+                match pending_key.take() {
+                    None => {
+                        let NodeKind::Scalar { text, .. } = &node.kind else {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    codes::UNSUPPORTED_YAML,
+                                    Some(node.span),
+                                    "mapping keys must be plain names",
+                                )
+                                .with_help("complex (list or mapping) keys are not used in specs"),
+                            );
+                            return None;
+                        };
+                        if let Some(first_line) = keys.get(text) {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    codes::DUPLICATE_KEY,
+                                    Some(node.span),
+                                    format!("duplicate key `{text}`"),
+                                )
+                                .with_help(format!(
+                                    "`{text}` is already defined at line {first_line}"
+                                )),
+                            );
+                        }
+                        *pending_key = Some(node);
                     }
-                    sized.add(node_sized);
-                    *pending_key = Some(node);
-                }
-                Some(key) => {
-                    sized.add(node_sized);
-                    let text = key.as_scalar().unwrap_or_default().to_string();
-                    if let std::collections::hash_map::Entry::Vacant(v) = keys.entry(text) {
-                        v.insert(key.span.line);
-                        entries.push((key, node));
+                    Some(key) => {
+                        let text = key.as_scalar().unwrap_or_default().to_string();
+                        if let std::collections::hash_map::Entry::Vacant(v) = keys.entry(text) {
+                            v.insert(key.span.line);
+                            entries.push((key, node));
+                        }
                     }
                 }
-            },
+            }
         }
+        Some(())
     }
-    if root.is_none() && diags.iter().all(|d| !d.is_error()) {
-        diags.push(
-            Diagnostic::error(
-                codes::EMPTY,
-                Some(Span::new(file, 1, 1, 1)),
-                "spec file is empty",
-            )
-            .with_help("a spec starts with `domain: <name>` and an `entities:` mapping"),
-        );
-    }
-    root
 }
 
 /// The span of a collection from its start to its end event: a flow collection on one line

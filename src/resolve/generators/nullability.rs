@@ -1,0 +1,86 @@
+//! Nullability of derived attributes: an expression over nullable columns or over hops that
+//! may reach no row can be null, and so can a time relative to a nullable anchor.
+
+use crate::ir::expr::{BinOp, Func};
+use crate::ir::*;
+use crate::resolve::Resolver;
+
+/// Whether a column reference can be null: a hop that may reach no row, or a nullable
+/// attribute at its end.
+pub(super) fn col_nullable(entities: &[Entity], from: EntityId, c: &ColRef) -> bool {
+    let mut cur = from;
+    for h in &c.hops {
+        match h {
+            Hop::Parent => cur = entities[cur].parent().unwrap_or(cur),
+            Hop::Source(_) => return true,
+            Hop::Fk(f) => {
+                let fk = &entities[cur].foreign_keys[*f];
+                if fk.optional() {
+                    return true;
+                }
+                cur = fk.target;
+            }
+        }
+    }
+    entities[c.entity].attributes[c.attr].nullable
+}
+
+/// Whether an expression can evaluate to null (conservatively).
+fn expr_nullable(entities: &[Entity], from: EntityId, e: &Expr) -> bool {
+    let n = |x: &Expr| expr_nullable(entities, from, x);
+    match &e.kind {
+        ExprKind::Lit(v) => *v == Value::Null,
+        ExprKind::Col(c) => col_nullable(entities, from, c),
+        ExprKind::Builtin(_) => false,
+        ExprKind::Unary(_, x) => n(x),
+        ExprKind::Binary(op, a, b) => {
+            let zero_div = matches!(op, BinOp::Div | BinOp::Rem)
+                && !matches!(&b.kind, ExprKind::Lit(v) if v.display() != "0" && *v != Value::Null);
+            zero_div || n(a) || n(b)
+        }
+        ExprKind::Call(f, args) => match f {
+            Func::Coalesce => args.iter().all(n),
+            Func::Concat | Func::Random => false,
+            Func::If => args.iter().skip(1).any(n),
+            Func::Ln | Func::Sqrt => true,
+            _ => args.iter().any(n),
+        },
+        ExprKind::Case { whens, otherwise } => {
+            otherwise.as_ref().is_none_or(|o| n(o)) || whens.iter().any(|(_, v)| n(v))
+        }
+        ExprKind::IsNull { .. } => false,
+        ExprKind::In { expr, list, .. } => n(expr) || list.iter().any(n),
+    }
+}
+impl Resolver<'_> {
+    /// Marks derived attributes nullable when their source can be null: expressions over
+    /// nullable columns or hops that may reach no row, and times relative to a nullable
+    /// anchor. Iterates to a fixpoint because attributes derive from one another.
+    pub(super) fn nullability(&mut self) {
+        loop {
+            let mut changed = false;
+            for eid in 0..self.entities.len() {
+                for aid in 0..self.entities[eid].attributes.len() {
+                    let a = &self.entities[eid].attributes[aid];
+                    if a.nullable {
+                        continue;
+                    }
+                    let null = match &a.generator {
+                        Generator::Expr(x) => expr_nullable(&self.entities, eid, x),
+                        Generator::Relative { anchor, .. } => {
+                            col_nullable(&self.entities, eid, anchor)
+                        }
+                        _ => false,
+                    };
+                    if null {
+                        self.entities[eid].attributes[aid].nullable = true;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+}
