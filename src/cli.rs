@@ -83,7 +83,7 @@ pub struct CompileArgs {
     pub format: Format,
     /// Parquet compression codec.
     #[arg(long, value_enum, default_value = "snappy")]
-    pub compression: crate::sink::Codec,
+    pub compression: crate::codec::Codec,
     /// Refuse runs whose estimated output is larger than SIZE (e.g. `500GB`, `2TiB`) or than
     /// the free space of the output's file system; `none` lifts both checks.
     #[arg(long, default_value = "100GiB", value_name = "SIZE")]

@@ -12,6 +12,7 @@
 //! See `docs/architecture.md` for the code map and the invariants.
 
 pub mod cli;
+pub mod codec;
 pub mod codes;
 pub mod diagnostics;
 pub mod emit;
@@ -21,6 +22,7 @@ pub mod number;
 pub mod output;
 pub mod pipeline;
 pub mod plan;
+pub mod profile;
 pub mod resolve;
 pub mod sink;
 pub mod spec;

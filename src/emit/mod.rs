@@ -18,6 +18,7 @@ pub mod mermaid;
 pub mod table;
 
 use crate::ir::Ir;
+use crate::profile::DataStats;
 
 /// One emitted file: a path relative to the output directory, and its contents.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,7 +46,7 @@ pub struct EmitOptions {
     /// Exact row count of every entity at `scale`, indexed by entity id.
     pub rows: Vec<u64>,
     /// The Parquet codec of the lake's files (the tables' `parquet.compression` property).
-    pub compression: crate::sink::Codec,
+    pub compression: crate::codec::Codec,
 }
 
 /// Why the emitters refused to produce output. These are checks of the inputs (options) and of
@@ -63,31 +64,6 @@ impl std::fmt::Display for EmitError {
 }
 
 impl std::error::Error for EmitError {}
-
-/// Measured statistics of generated data, indexed like the IR's entities and attributes.
-#[derive(Clone, Debug, Default)]
-pub struct DataStats {
-    pub entities: Vec<EntityStats>,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct EntityStats {
-    pub rows: u64,
-    pub files: usize,
-    pub bytes: u64,
-    pub columns: Vec<ColumnStats>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ColumnStats {
-    pub nulls: u64,
-    /// Distinct non-null values (exact while `distinct_exact`).
-    pub distinct: u64,
-    pub distinct_exact: bool,
-    /// Smallest and largest non-null value, formatted as in CSV output.
-    pub min: Option<String>,
-    pub max: Option<String>,
-}
 
 /// The JSON Schema of the spec language, as emitted into the output directory.
 pub const SCHEMA_PATH: &str = "schema/lab-spec.schema.json";

@@ -14,7 +14,8 @@ pub mod parquet;
 pub mod partition;
 pub mod stats;
 
-use crate::emit::{DataStats, EntityStats};
+pub use crate::codec::Codec;
+use crate::profile::{DataStats, EntityStats};
 use crate::generate;
 use crate::ir::EntityId;
 use crate::plan::Plan;
@@ -27,24 +28,6 @@ use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// Parquet compression codecs offered on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Codec {
-    Snappy,
-    Zstd,
-    None,
-}
-
-impl Codec {
-    pub fn name(self) -> &'static str {
-        match self {
-            Codec::Snappy => "snappy",
-            Codec::Zstd => "zstd",
-            Codec::None => "none",
-        }
-    }
-}
 
 /// Which formats to write, and how.
 #[derive(Clone, Debug)]

@@ -8,7 +8,7 @@
 //! hash and a register update on a worker thread: nothing per value is left for the thread
 //! that assembles the files.
 
-use crate::emit::ColumnStats;
+use crate::profile::ColumnStats;
 use crate::generate::rng::{mix2, mix64};
 use crate::ir::value::{Value, format_decimal};
 use arrow::array::*;
@@ -503,7 +503,7 @@ mod tests {
 
 /// The measured statistics as JSON (`_profile.json`): entity → column → nulls, distinct
 /// count, min and max, for tools that check the profile against the data.
-pub fn profile_json(ir: &crate::ir::Ir, stats: &crate::emit::DataStats) -> String {
+pub fn profile_json(ir: &crate::ir::Ir, stats: &crate::profile::DataStats) -> String {
     let mut root = serde_json::Map::new();
     for (e, ent) in ir.entities.iter().enumerate() {
         let mut cols = serde_json::Map::new();

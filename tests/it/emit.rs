@@ -467,12 +467,12 @@ fn compile_writes_the_chosen_codec_into_the_ddl() {
 fn profile_pages_show_measured_stats() {
     let c = edge_case();
     let o = options(&c.ir);
-    let stats = emit::DataStats {
+    let stats = lab::profile::DataStats {
         entities: c
             .ir
             .entities
             .iter()
-            .map(|e| emit::EntityStats {
+            .map(|e| lab::profile::EntityStats {
                 rows: 200,
                 files: 2,
                 bytes: 12_345,
@@ -480,7 +480,7 @@ fn profile_pages_show_measured_stats() {
                     .attributes
                     .iter()
                     .enumerate()
-                    .map(|(i, _)| emit::ColumnStats {
+                    .map(|(i, _)| lab::profile::ColumnStats {
                         nulls: 50,
                         distinct: 150 + i as u64,
                         distinct_exact: i % 2 == 0,
