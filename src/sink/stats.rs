@@ -428,6 +428,36 @@ impl Accumulator {
     }
 }
 
+/// The measured statistics as JSON (`_profile.json`): entity → column → nulls, distinct
+/// count, min and max, for tools that check the profile against the data.
+pub fn profile_json(ir: &crate::ir::Ir, stats: &crate::profile::DataStats) -> String {
+    let mut root = serde_json::Map::new();
+    for (e, ent) in ir.entities.iter().enumerate() {
+        let mut cols = serde_json::Map::new();
+        for (a, attr) in ent.attributes.iter().enumerate() {
+            let Some(c) = stats.entities[e].columns.get(a) else {
+                continue;
+            };
+            cols.insert(
+                attr.name.clone(),
+                serde_json::json!({
+                    "nulls": c.nulls,
+                    "distinct": c.distinct,
+                    "distinct_exact": c.distinct_exact,
+                    "min": c.min,
+                    "max": c.max,
+                }),
+            );
+        }
+        root.insert(
+            ent.qualified.clone(),
+            serde_json::json!({ "rows": stats.entities[e].rows, "columns": cols }),
+        );
+    }
+    // A map of strings, numbers and nulls always serialises.
+    serde_json::to_string_pretty(&root).unwrap_or_default() + "\n"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,34 +529,4 @@ mod tests {
             s.distinct
         );
     }
-}
-
-/// The measured statistics as JSON (`_profile.json`): entity → column → nulls, distinct
-/// count, min and max, for tools that check the profile against the data.
-pub fn profile_json(ir: &crate::ir::Ir, stats: &crate::profile::DataStats) -> String {
-    let mut root = serde_json::Map::new();
-    for (e, ent) in ir.entities.iter().enumerate() {
-        let mut cols = serde_json::Map::new();
-        for (a, attr) in ent.attributes.iter().enumerate() {
-            let Some(c) = stats.entities[e].columns.get(a) else {
-                continue;
-            };
-            cols.insert(
-                attr.name.clone(),
-                serde_json::json!({
-                    "nulls": c.nulls,
-                    "distinct": c.distinct,
-                    "distinct_exact": c.distinct_exact,
-                    "min": c.min,
-                    "max": c.max,
-                }),
-            );
-        }
-        root.insert(
-            ent.qualified.clone(),
-            serde_json::json!({ "rows": stats.entities[e].rows, "columns": cols }),
-        );
-    }
-    // A map of strings, numbers and nulls always serialises.
-    serde_json::to_string_pretty(&root).unwrap_or_default() + "\n"
 }
