@@ -127,12 +127,13 @@ fn run_in_pool(
             Ok(r) => r,
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&staging);
-                // A lookup value without a row is an error in the specs, not in writing.
+                // A value that cannot be generated (a lookup value without a row, an overflow,
+                // …) is an error in the specs, not in writing.
                 if let Some(m) = e
                     .get_ref()
-                    .and_then(|i| i.downcast_ref::<crate::generate::LookupMiss>())
+                    .and_then(|i| i.downcast_ref::<crate::generate::Error>())
                 {
-                    let d = plan.lookup_miss(m);
+                    let d = m.diagnostic(&plan);
                     eprint!(
                         "{}",
                         crate::diagnostics::render_all(&[d], sources, crate::cli::color())

@@ -9,7 +9,7 @@
 //! that assembles the files.
 
 use crate::emit::ColumnStats;
-use crate::generate::rng::{mix2, mix64};
+use crate::hash::{mix2, mix64};
 use crate::ir::value::{Value, format_decimal};
 use arrow::array::*;
 use arrow::datatypes::{DataType, TimeUnit};

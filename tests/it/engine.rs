@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use arrow::array::Array;
-use lab::generate::eval::{Evaluator, RowSet};
+use lab::eval::{Evaluator, RowSet};
 use lab::ir::Value;
 use lab::plan::{PlanOptions, plan};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;

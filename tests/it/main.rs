@@ -7,4 +7,6 @@ mod common;
 mod domains;
 mod emit;
 mod engine;
+mod engine_safety;
+mod engine_sources;
 mod frontend;
