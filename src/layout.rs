@@ -15,6 +15,9 @@ use std::sync::{Arc, Mutex};
 /// pick); larger targets sample by rejection-inversion instead of holding the table.
 pub const ZIPF_TABLE_MAX: u64 = 1 << 22;
 
+/// Cumulative Zipf tables by (row count, exponent bits), shared by every thread.
+pub type ZipfTables = Mutex<HashMap<(u64, u64), Arc<Vec<f64>>>>;
+
 /// Everything a run generates from: the IR, the seed and scale, the chunking, and the layout
 /// of every entity's rows.
 #[derive(Debug)]
@@ -28,7 +31,7 @@ pub struct Layout {
     pub file_rows: u64,
     pub entities: Vec<EntityLayout>,
     /// Cumulative Zipf weights 1/k^s over k = 1..=n, per (n, s), built on first use.
-    pub zipf: Mutex<HashMap<(u64, u64), Arc<Vec<f64>>>>,
+    pub zipf: ZipfTables,
 }
 
 /// The rows of one entity and how they map to parents, picks and lookups.
@@ -39,8 +42,9 @@ pub struct EntityLayout {
     pub offsets: Option<Vec<u64>>,
     /// Level start rows of a hierarchy (`levels[0] = 0`, last = row count).
     pub levels: Option<Vec<u64>>,
-    /// Cumulative weights over the target's rows, per weighted foreign key.
-    pub weights: HashMap<FkId, Vec<f64>>,
+    /// Cumulative weights over the target's rows, per weighted foreign key (shared by the
+    /// chunks, never copied).
+    pub weights: HashMap<FkId, Arc<Vec<f64>>>,
     /// For `union` entities: the row range of every member, in order.
     pub members: Option<Vec<MemberLayout>>,
     /// Key value (as text) → target row, per `lookup` foreign key.

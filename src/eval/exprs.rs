@@ -169,10 +169,7 @@ impl Evaluator<'_> {
             } => {
                 let c = self.eval_shared(f, expr);
                 let mut hit = vec![false; n];
-                let mut any_null = vec![!c.valid.is_none(); n];
-                for i in 0..n {
-                    any_null[i] = !c.is_valid(i);
-                }
+                let mut any_null: Vec<bool> = (0..n).map(|i| !c.is_valid(i)).collect();
                 for x in list {
                     let cx = self.eval_shared(f, x);
                     for i in 0..n {
@@ -201,9 +198,9 @@ impl Evaluator<'_> {
                 let mut branches = Vec::new();
                 for (k, (c, v)) in whens.iter().enumerate() {
                     let cc = self.eval_shared(f, c);
-                    for i in 0..n {
-                        if chosen[i].is_none() && cc.is_valid(i) && cc.bool_at(i) {
-                            chosen[i] = Some(k);
+                    for (i, ch) in chosen.iter_mut().enumerate() {
+                        if ch.is_none() && cc.is_valid(i) && cc.bool_at(i) {
+                            *ch = Some(k);
                         }
                     }
                     branches.push(self.eval_expr(f, v).cast(e.ty));
@@ -261,18 +258,18 @@ pub(super) fn select<'c>(
         Type::Interval => gather!(Interval, 0),
         Type::Decimal(_, s) => {
             let mut out = Vec::with_capacity(n);
-            for i in 0..n {
+            for (i, v) in valid.iter_mut().enumerate() {
                 let (c, j) = pick(i);
-                valid[i] = c.is_valid(j);
+                *v = c.is_valid(j);
                 out.push(if c.is_valid(j) { c.dec_at(j, s) } else { 0 });
             }
             Data::Dec(out, s)
         }
         Type::String(_) => {
             let mut out = Strings::with_capacity(n, n * 8);
-            for i in 0..n {
+            for (i, v) in valid.iter_mut().enumerate() {
                 let (c, j) = pick(i);
-                valid[i] = c.is_valid(j);
+                *v = c.is_valid(j);
                 match &c.data {
                     Data::Str(s) if c.is_valid(j) => out.push(s.get(j)),
                     _ => out.push(""),

@@ -71,7 +71,8 @@ fn int_column(n: usize, g: impl Fn(usize) -> Option<i64>) -> Column {
 
 /// A float made an integer: `None` when it is not finite or past the 64-bit range.
 fn to_i64(x: f64) -> Option<i64> {
-    (x.is_finite() && x >= -9.223_372_036_854_776e18 && x < 9.223_372_036_854_776e18)
+    (-9.223_372_036_854_776e18..9.223_372_036_854_776e18)
+        .contains(&x)
         .then_some(x as i64)
 }
 

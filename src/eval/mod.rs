@@ -422,32 +422,7 @@ impl<'p> Evaluator<'p> {
                     (unit_at(pick_stream, self.frames[f].rows.get(i)) * n_target as f64) as u64
                 })
                 .collect(),
-            Pick::Zipf(s) => {
-                let perm = Permutation::new(n_target, pick_stream);
-                let rows = &self.frames[f].rows;
-                if let Some(cum) = self.layout.zipf_table(n_target, *s) {
-                    // Inverse CDF over the table: rank k has weight 1/k^s.
-                    let total = cum[cum.len() - 1];
-                    (0..n)
-                        .map(|i| {
-                            let u = unit_at(pick_stream, rows.get(i)) * total;
-                            let rank = cum.partition_point(|&c| c <= u) as u64;
-                            perm.apply(rank.min(n_target - 1))
-                        })
-                        .collect()
-                } else {
-                    let z = rand_distr::Zipf::new(n_target.max(1) as f64, *s).ok();
-                    (0..n)
-                        .map(|i| {
-                            let mut rng = RowRng::new(pick_stream, rows.get(i));
-                            let rank = z
-                                .as_ref()
-                                .map_or(1.0, |z| rand_distr::Distribution::sample(z, &mut rng));
-                            perm.apply((rank as u64).clamp(1, n_target.max(1)) - 1)
-                        })
-                        .collect()
-                }
-            }
+            Pick::Zipf(s) => self.zipf_picks(f, pick_stream, n_target, *s),
             Pick::Weighted(_) => {
                 let cum = self.layout.entities[e]
                     .weights
@@ -486,37 +461,7 @@ impl<'p> Evaluator<'p> {
             }
             Pick::Lookup(x) => {
                 let x = x.clone();
-                let map = self.layout.entities[e]
-                    .lookups
-                    .get(&k)
-                    .cloned()
-                    .unwrap_or_default();
-                let col = self.eval_expr(f, &x);
-                let mut out = Vec::with_capacity(n);
-                for i in 0..n {
-                    if !col.is_valid(i) {
-                        out.push(NONE);
-                        continue;
-                    }
-                    let key = col.text_at(i);
-                    match map.get(&key) {
-                        Some(&r) => out.push(r),
-                        None => {
-                            // Values that are not literals are checked here, row by row;
-                            // the chunk is then refused, so no dangling key is written.
-                            if self.error.is_none() {
-                                self.error = Some(Error {
-                                    entity: e,
-                                    attr: Some(first),
-                                    row: self.frames[f].rows.get(i),
-                                    kind: ErrorKind::LookupMiss { fk: k, value: key },
-                                });
-                            }
-                            out.push(NONE);
-                        }
-                    }
-                }
-                out
+                self.lookup_picks(f, k, first, &x)
             }
             Pick::Path(paths) => {
                 let paths = paths.clone();
@@ -574,6 +519,73 @@ impl<'p> Evaluator<'p> {
         }
         let out = Arc::new(out);
         self.frames[f].picks.insert(k, out.clone());
+        out
+    }
+
+    /// Zipf picks: rank k of the target has weight 1/k^s, ranks scattered over the rows by a
+    /// keyed permutation.
+    fn zipf_picks(&self, f: FrameId, pick_stream: u64, n_target: u64, s: f64) -> Vec<u64> {
+        let n = self.len(f);
+        let perm = Permutation::new(n_target, pick_stream);
+        let rows = &self.frames[f].rows;
+        if let Some(cum) = self.layout.zipf_table(n_target, s) {
+            // Inverse CDF over the table: rank k has weight 1/k^s.
+            let total = cum[cum.len() - 1];
+            (0..n)
+                .map(|i| {
+                    let u = unit_at(pick_stream, rows.get(i)) * total;
+                    let rank = cum.partition_point(|&c| c <= u) as u64;
+                    perm.apply(rank.min(n_target - 1))
+                })
+                .collect()
+        } else {
+            let z = rand_distr::Zipf::new(n_target.max(1) as f64, s).ok();
+            (0..n)
+                .map(|i| {
+                    let mut rng = RowRng::new(pick_stream, rows.get(i));
+                    let rank = z
+                        .as_ref()
+                        .map_or(1.0, |z| rand_distr::Distribution::sample(z, &mut rng));
+                    perm.apply((rank as u64).clamp(1, n_target.max(1)) - 1)
+                })
+                .collect()
+        }
+    }
+
+    /// Lookup picks: the target row whose key equals the expression's value. A value no row
+    /// has is recorded as the evaluator's error (the chunk is then refused, so no dangling
+    /// key is written).
+    fn lookup_picks(&mut self, f: FrameId, k: FkId, first: AttrId, x: &Expr) -> Vec<u64> {
+        let e = self.frames[f].entity;
+        let n = self.len(f);
+        let map = self.layout.entities[e]
+            .lookups
+            .get(&k)
+            .cloned()
+            .unwrap_or_default();
+        let col = self.eval_expr(f, x);
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            if !col.is_valid(i) {
+                out.push(NONE);
+                continue;
+            }
+            let key = col.text_at(i);
+            match map.get(&key) {
+                Some(&r) => out.push(r),
+                None => {
+                    if self.error.is_none() {
+                        self.error = Some(Error {
+                            entity: e,
+                            attr: Some(first),
+                            row: self.frames[f].rows.get(i),
+                            kind: ErrorKind::LookupMiss { fk: k, value: key },
+                        });
+                    }
+                    out.push(NONE);
+                }
+            }
+        }
         out
     }
 

@@ -37,7 +37,7 @@ impl RowRng {
     }
 
     #[inline]
-    pub fn next(&mut self) -> u64 {
+    pub fn next_word(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.state;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -48,13 +48,13 @@ impl RowRng {
     /// Uniform in [0, 1).
     #[inline]
     pub fn f64(&mut self) -> f64 {
-        unit(self.next())
+        unit(self.next_word())
     }
 
     /// Uniform integer in [0, n) (n > 0), by multiply-shift (bias below 2^-64·n).
     #[inline]
     pub fn below(&mut self, n: u64) -> u64 {
-        ((self.next() as u128 * n as u128) >> 64) as u64
+        ((self.next_word() as u128 * n as u128) >> 64) as u64
     }
 }
 
@@ -62,16 +62,16 @@ impl TryRng for RowRng {
     type Error = Infallible;
 
     fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-        Ok((self.next() >> 32) as u32)
+        Ok((self.next_word() >> 32) as u32)
     }
 
     fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-        Ok(self.next())
+        Ok(self.next_word())
     }
 
     fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
         for chunk in dst.chunks_mut(8) {
-            let w = self.next().to_le_bytes();
+            let w = self.next_word().to_le_bytes();
             chunk.copy_from_slice(&w[..chunk.len()]);
         }
         Ok(())
@@ -148,9 +148,9 @@ mod tests {
     #[test]
     fn row_streams_are_stable() {
         let mut r = RowRng::new(stream(42, "x"), 7);
-        let a = r.next();
+        let a = r.next_word();
         let mut r2 = RowRng::new(stream(42, "x"), 7);
-        assert_eq!(a, r2.next());
-        assert_ne!(RowRng::new(stream(42, "x"), 8).next(), a);
+        assert_eq!(a, r2.next_word());
+        assert_ne!(RowRng::new(stream(42, "x"), 8).next_word(), a);
     }
 }

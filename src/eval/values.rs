@@ -503,7 +503,7 @@ pub fn fake(kind: FakeKind, range: Option<(u32, u32)>, stream: u64, rows: &RowSe
                     .collect()
             }
             FakeKind::Uuid => {
-                let (x, y) = (r.next(), r.next());
+                let (x, y) = (r.next_word(), r.next_word());
                 let y = (y & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
                 let x = (x & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
                 format!(

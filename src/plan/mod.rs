@@ -268,7 +268,7 @@ fn weights(layout: &mut Layout) -> Vec<Diagnostic> {
         }
     }
     for (e, k, cum) in tables {
-        layout.entities[e].weights.insert(k, cum);
+        layout.entities[e].weights.insert(k, Arc::new(cum));
     }
     errors
 }
