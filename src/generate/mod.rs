@@ -100,7 +100,7 @@ fn unstorable(c: &Column, attr: &Attribute) -> Option<(usize, ErrorKind)> {
             .enumerate()
             .find(|&(i, x)| !x.is_finite() && valid(i))
             .map(|(i, _)| (i, ErrorKind::NonFinite)),
-        (Data::Int(v), t) if t.is_integer() => {
+        (Data::Int(v), t) if t.is_integer() && t != Type::Int64 => {
             let (lo, hi) = t.int_range();
             v.iter()
                 .enumerate()

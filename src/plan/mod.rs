@@ -386,7 +386,7 @@ fn literal_values(e: &Expr, out: &mut Vec<Value>) -> bool {
 
 /// Maps the key values of every `lookup` target to rows. When a lookup expression's values
 /// are all literals they are checked here, before anything is generated; other values are
-/// checked row by row as the entity is generated (see [`crate::generate::chunk`]).
+/// checked row by row as the entity is generated (`generate::chunk` refuses the chunk).
 fn lookups(plan: &mut Layout) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let ir = &plan.ir;
