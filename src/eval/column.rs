@@ -261,27 +261,32 @@ impl Column {
                 let d = 10f64.powi(s as i32);
                 Data::Float(v.into_iter().map(|x| x as f64 / d).collect())
             }
-            (Data::Int(v), Type::Decimal(p, s)) => Data::Dec(
+            // Decimals keep their value: one past the type's precision is refused where the
+            // chunk is assembled, never clamped (or truncated by the Parquet encoding).
+            (Data::Int(v), Type::Decimal(_, s)) => Data::Dec(
                 v.into_iter()
-                    .map(|x| clamp_dec(x as i128 * pow10(s), p))
+                    .map(|x| i128::from(x).saturating_mul(pow10(s)))
                     .collect(),
                 s,
             ),
-            (Data::Float(v), Type::Decimal(p, s)) => {
+            (Data::Float(v), Type::Decimal(_, s)) => {
                 let m = 10f64.powi(s as i32);
                 Data::Dec(
                     v.into_iter()
-                        .map(|x| clamp_dec(round_i128(x * m), p))
+                        .map(|x| {
+                            if x.is_finite() {
+                                round_i128(x * m)
+                            } else {
+                                i128::MAX
+                            }
+                        })
                         .collect(),
                     s,
                 )
             }
-            (Data::Dec(v, from), Type::Decimal(p, s)) => Data::Dec(
-                v.into_iter()
-                    .map(|x| clamp_dec(rescale(x, from, s), p))
-                    .collect(),
-                s,
-            ),
+            (Data::Dec(v, from), Type::Decimal(_, s)) => {
+                Data::Dec(v.into_iter().map(|x| rescale(x, from, s)).collect(), s)
+            }
             (Data::Date(v), Type::Timestamp) => Data::Ts(
                 v.into_iter()
                     .map(|d| d as i64 * value::MS_PER_DAY)
@@ -439,11 +444,6 @@ pub fn round_i128(y: f64) -> i128 {
     } else {
         y.round() as i128
     }
-}
-
-fn clamp_dec(x: i128, p: u8) -> i128 {
-    let lim = pow10(p) - 1;
-    x.clamp(-lim, lim)
 }
 
 #[cfg(test)]

@@ -110,6 +110,16 @@ fn unstorable(c: &Column, attr: &Attribute) -> Option<(usize, ErrorKind)> {
                     (i, ErrorKind::Overflow { what })
                 })
         }
+        (Data::Dec(v, _), Type::Decimal(p, _)) => {
+            let lim = crate::eval::column::pow10(p) - 1;
+            v.iter()
+                .enumerate()
+                .find(|&(i, x)| !(-lim..=lim).contains(x) && valid(i))
+                .map(|(i, _)| {
+                    let what = format!("a value of type {}", attr.ty);
+                    (i, ErrorKind::Overflow { what })
+                })
+        }
         (Data::Date(v), Type::Date) => v
             .iter()
             .enumerate()

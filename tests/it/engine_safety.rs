@@ -175,6 +175,14 @@ fn integer_overflow_in_an_expression_is_a_located_error() {
     let err = first_error(&plan_spec(&spec).expect("plans"), "x").expect("overflows");
     assert!(matches!(err.kind, ErrorKind::Overflow { .. }), "{err:?}");
     assert_eq!(err.row, 32, "33 000 is the first value past 32 767");
+    // And a decimal past its precision (Parquet would truncate its bytes).
+    let spec = one_entity(
+        "100",
+        "      v: { type: \"decimal(5,2)\", expr: \"row * 100.0\" }\n",
+    );
+    let err = first_error(&plan_spec(&spec).expect("plans"), "x").expect("overflows");
+    assert!(matches!(err.kind, ErrorKind::Overflow { .. }), "{err:?}");
+    assert_eq!(err.row, 9, "1000.00 is the first value past 999.99");
 }
 
 #[test]
