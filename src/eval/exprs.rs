@@ -3,6 +3,7 @@
 //! propagation, three-valued `and`/`or`, decimals in exact fixed point).
 
 use super::column::{Column, Data, Strings, pow10, rescale, round_i128};
+use super::funcs::Faults;
 use super::{ErrorKind, Evaluator, FrameId, MAX_VALUE_BYTES};
 use crate::ir::expr::{BinOp, ExprKind, UnOp};
 use crate::ir::value::{MS_PER_DAY, Value, civil_from_days};
@@ -131,12 +132,15 @@ impl Evaluator<'_> {
                 let data = match (op, &c.data) {
                     (UnOp::Not, Data::Bool(v)) => Data::Bool(v.iter().map(|b| !b).collect()),
                     (UnOp::Neg, Data::Int(v)) => {
-                        let bad = (0..v.len()).find(|&i| v[i] == i64::MIN && c.is_valid(i));
-                        if let Some(i) = bad {
-                            let what = "the negation".to_string();
-                            self.fail(f, i, ErrorKind::Overflow { what });
-                        }
-                        Data::Int(v.iter().map(|x| x.wrapping_neg()).collect())
+                        let bad: Faults = (0..v.len())
+                            .filter(|&i| v[i] == i64::MIN && c.is_valid(i))
+                            .map(|i| {
+                                let what = "the negation".to_string();
+                                (i, ErrorKind::Overflow { what })
+                            })
+                            .collect();
+                        let data = Data::Int(v.iter().map(|x| x.wrapping_neg()).collect());
+                        return self.defer(f, Column { data, valid }, bad);
                     }
                     (UnOp::Neg, Data::Float(v)) => Data::Float(v.iter().map(|x| -x).collect()),
                     (UnOp::Neg, Data::Dec(v, s)) => Data::Dec(v.iter().map(|x| -x).collect(), *s),
@@ -150,11 +154,11 @@ impl Evaluator<'_> {
             ExprKind::Binary(op, a, b) => {
                 let ca = self.eval_shared(f, a);
                 let cb = self.eval_shared(f, b);
-                let (c, bad) = binary(*op, &ca, a.ty, &cb, b.ty, e.ty, n);
-                if let Some((i, kind)) = bad {
+                let (c, over, overflows) = binary(*op, &ca, a.ty, &cb, b.ty, e.ty, n);
+                if let Some((i, kind)) = over {
                     self.fail(f, i, kind);
                 }
-                c
+                self.defer(f, c, overflows)
             }
             ExprKind::IsNull { expr, negated } => {
                 let c = self.eval_shared(f, expr);
@@ -314,7 +318,7 @@ fn binary(
     tb: Type,
     ty: Type,
     n: usize,
-) -> (Column, Option<(usize, ErrorKind)>) {
+) -> (Column, Option<(usize, ErrorKind)>, Faults) {
     use BinOp::*;
     let c = match op {
         And | Or => {
@@ -369,6 +373,7 @@ fn binary(
                         valid,
                     },
                     None,
+                    Vec::new(),
                 );
             }
             let data = (0..n)
@@ -427,6 +432,7 @@ fn binary(
                     valid,
                 },
                 over,
+                Vec::new(),
             );
         }
         Add | Sub | Mul | Div | Rem => {
@@ -438,11 +444,17 @@ fn binary(
                 let zero: Vec<bool> = (0..n).map(|i| b.f64_at(i) != 0.0).collect();
                 c.mask(&zero);
             }
-            let what = "the arithmetic".to_string();
-            return (c, overflow.map(|i| (i, ErrorKind::Overflow { what })));
+            let faults = overflow
+                .into_iter()
+                .map(|i| {
+                    let what = "the arithmetic".to_string();
+                    (i, ErrorKind::Overflow { what })
+                })
+                .collect();
+            return (c, None, faults);
         }
     };
-    (c, None)
+    (c, None, Vec::new())
 }
 
 /// Whether an ordering satisfies a comparison operator.
@@ -529,8 +541,8 @@ fn floats(c: &Column, n: usize) -> std::borrow::Cow<'_, [f64]> {
     }
 }
 
-/// Arithmetic over two columns; also the first row (of those where both operands are valid)
-/// whose result overflows (its value is a placeholder).
+/// Arithmetic over two columns; also the rows (of those where both operands are valid) whose
+/// result overflows (their values are placeholders).
 fn arith(
     op: BinOp,
     a: &Column,
@@ -539,15 +551,15 @@ fn arith(
     tb: Type,
     ty: Type,
     n: usize,
-) -> (Data, Option<usize>) {
-    let bad = std::cell::Cell::new(None);
+) -> (Data, Vec<usize>) {
+    let bad = std::cell::RefCell::new(Vec::new());
     let note = |i: usize| {
-        if bad.get().is_none() && a.is_valid(i) && b.is_valid(i) {
-            bad.set(Some(i));
+        if a.is_valid(i) && b.is_valid(i) {
+            bad.borrow_mut().push(i);
         }
     };
     let data = arith_data(op, (a, ta), (b, tb), ty, n, &note);
-    (data, bad.get())
+    (data, bad.into_inner())
 }
 
 fn arith_data(

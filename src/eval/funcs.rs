@@ -1,8 +1,9 @@
 //! The expression functions, a column at a time: text (with the per-value size limit),
-//! choices (`coalesce`, `if`, `least`, `greatest`), numbers and dates. A value that cannot be
-//! represented (a string over [`MAX_VALUE_BYTES`], an integer or a time past the 64-bit range,
-//! a date past the 32-bit day range, a non-finite number made an integer) is recorded as the
-//! evaluator's error at its row.
+//! choices (`coalesce`, `if`, `least`, `greatest`), numbers and dates. A string over
+//! [`MAX_VALUE_BYTES`] is an error where it is built. A value that cannot be represented (an
+//! integer or a time past the 64-bit range, a date past the 32-bit day range, a non-finite
+//! number made an integer) becomes null and is an error only if that null reaches the
+//! attribute's value (see [`Evaluator::defer`]): a `case` branch that is not taken may overflow.
 
 use super::column::{Column, Data, Strings, rescale};
 use super::exprs::{compare, finish, select, strftime};
@@ -69,6 +70,9 @@ fn int_column(n: usize, g: impl Fn(usize) -> Option<i64>) -> Column {
     finish(Data::Int(out), valid)
 }
 
+/// Rows whose value could not be computed, and why.
+pub(super) type Faults = Vec<(usize, ErrorKind)>;
+
 /// A float made an integer: `None` when it is not finite or past the 64-bit range.
 fn to_i64(x: f64) -> Option<i64> {
     (-9.223_372_036_854_776e18..9.223_372_036_854_776e18)
@@ -87,11 +91,19 @@ impl Evaluator<'_> {
     ) -> Column {
         use Func::*;
         let cols: Vec<Arc<Column>> = args.iter().map(|a| self.eval_shared(f, a)).collect();
-        let (col, bad) = match func {
+        let (col, faults) = match func {
             Lower | Upper | Trim | Substr | Concat | Replace | Lpad | ToString | Sha256
-            | Strftime => text(func, &cols, n),
-            Length | Hash => (text_ints(func, &cols, n), None),
-            Coalesce | If | Least | Greatest => (choose(func, cols, ty, n), None),
+            | Strftime => {
+                // A value over the size limit is refused where it is built: it costs memory
+                // even in a `case` branch that is not taken.
+                let (col, over) = text(func, &cols, n);
+                if let Some((i, kind)) = over {
+                    self.fail(f, i, kind);
+                }
+                return col;
+            }
+            Length | Hash => (text_ints(func, &cols, n), Vec::new()),
+            Coalesce | If | Least | Greatest => (choose(func, cols, ty, n), Vec::new()),
             Abs | Round | Floor | Ceil | Int | Float | Ln | Exp | Sqrt => numeric(func, &cols, n),
             Random => {
                 // The resolver adds the call's stream salt as a hidden argument.
@@ -104,14 +116,11 @@ impl Evaluator<'_> {
                 let data = (0..n)
                     .map(|i| super::rng::unit_at(key, rows.get(i)))
                     .collect();
-                (Column::new(Data::Float(data)), None)
+                (Column::new(Data::Float(data)), Vec::new())
             }
             _ => temporal(func, &cols, n),
         };
-        if let Some((i, kind)) = bad {
-            self.fail(f, i, kind);
-        }
-        col
+        self.defer(f, col, faults)
     }
 }
 
@@ -250,30 +259,24 @@ fn choose(func: Func, cols: Vec<Arc<Column>>, ty: Type, n: usize) -> Column {
 
 /// Integers from floats (`floor`, `ceil`, `int`): a value that is not finite or past the
 /// 64-bit range is an error at its row.
-fn float_to_ints(
-    cols: &[Arc<Column>],
-    n: usize,
-    op: fn(f64) -> f64,
-) -> (Column, Option<(usize, ErrorKind)>) {
+fn float_to_ints(cols: &[Arc<Column>], n: usize, op: fn(f64) -> f64) -> (Column, Faults) {
     let c = &cols[0];
     let mut out = Vec::with_capacity(n);
-    let mut bad = None;
+    let mut bad = Vec::new();
     for i in 0..n {
         let x = op(c.f64_at(i));
         out.push(match to_i64(x) {
             Some(v) => v,
             None if !c.is_valid(i) => 0,
             None => {
-                bad.get_or_insert_with(|| {
-                    let kind = if x.is_finite() {
-                        ErrorKind::Overflow {
-                            what: format!("the integer {x}"),
-                        }
-                    } else {
-                        ErrorKind::NonFinite
-                    };
-                    (i, kind)
-                });
+                let kind = if x.is_finite() {
+                    ErrorKind::Overflow {
+                        what: format!("the integer {x}"),
+                    }
+                } else {
+                    ErrorKind::NonFinite
+                };
+                bad.push((i, kind));
                 0
             }
         });
@@ -282,7 +285,7 @@ fn float_to_ints(
     (finish(Data::Int(out), valid), bad)
 }
 
-fn numeric(func: Func, cols: &[Arc<Column>], n: usize) -> (Column, Option<(usize, ErrorKind)>) {
+fn numeric(func: Func, cols: &[Arc<Column>], n: usize) -> (Column, Faults) {
     use Func::*;
     let c = &cols[0];
     let data = match func {
@@ -303,21 +306,22 @@ fn numeric(func: Func, cols: &[Arc<Column>], n: usize) -> (Column, Option<(usize
                     y
                 })
                 .collect();
-            return (finish(Data::Float(data), valid), None);
+            return (finish(Data::Float(data), valid), Vec::new());
         }
         // An overflow stays infinite: it is an error where it reaches a column.
         Exp => Data::Float((0..n).map(|i| c.f64_at(i).exp()).collect()),
         Float => Data::Float((0..n).map(|i| c.f64_at(i)).collect()),
         Abs => match &c.data {
             Data::Int(v) => {
-                let mut bad = None;
+                let mut bad = Vec::new();
                 let data = v
                     .iter()
                     .enumerate()
                     .map(|(i, x)| {
                         x.checked_abs().unwrap_or_else(|| {
                             if c.is_valid(i) {
-                                bad.get_or_insert(i);
+                                let what = "abs".to_string();
+                                bad.push((i, ErrorKind::Overflow { what }));
                             }
                             0
                         })
@@ -327,8 +331,7 @@ fn numeric(func: Func, cols: &[Arc<Column>], n: usize) -> (Column, Option<(usize
                     data: Data::Int(data),
                     valid: c.valid.clone(),
                 };
-                let what = "abs".to_string();
-                return (col, bad.map(|i| (i, ErrorKind::Overflow { what })));
+                return (col, bad);
             }
             Data::Float(v) => Data::Float(v.iter().map(|x| x.abs()).collect()),
             Data::Dec(v, s) => Data::Dec(v.iter().map(|x| x.abs()).collect(), *s),
@@ -340,7 +343,7 @@ fn numeric(func: Func, cols: &[Arc<Column>], n: usize) -> (Column, Option<(usize
         data,
         valid: c.valid.clone(),
     };
-    (col, None)
+    (col, Vec::new())
 }
 
 /// `round(x, digits)`: digits are taken from the first row (an empty frame has none).
@@ -371,14 +374,15 @@ fn day_of(ms: i64) -> Option<i32> {
     i32::try_from(ms.div_euclid(MS_PER_DAY)).ok()
 }
 
-/// The first valid row where `bad(i)` holds, as a date-range error.
-fn first_bad_date(c: &Column, n: usize, bad: impl Fn(usize) -> bool) -> Option<(usize, ErrorKind)> {
+/// The valid rows where `bad(i)` holds, as date-range errors.
+fn bad_dates(c: &Column, n: usize, bad: impl Fn(usize) -> bool) -> Faults {
     (0..n)
-        .find(|&i| c.is_valid(i) && bad(i))
+        .filter(|&i| c.is_valid(i) && bad(i))
         .map(|i| (i, ErrorKind::DateOutOfRange))
+        .collect()
 }
 
-fn temporal(func: Func, cols: &[Arc<Column>], n: usize) -> (Column, Option<(usize, ErrorKind)>) {
+fn temporal(func: Func, cols: &[Arc<Column>], n: usize) -> (Column, Faults) {
     use Func::*;
     let c = &cols[0];
     let ok = |i: usize| all_valid(cols, i);
@@ -395,28 +399,31 @@ fn temporal(func: Func, cols: &[Arc<Column>], n: usize) -> (Column, Option<(usiz
                 _ => 1000.0,
             };
             let ms = |i: usize| to_i64((c.f64_at(i) * unit).round());
-            let bad = (0..n).find(|&i| c.is_valid(i) && ms(i).is_none()).map(|i| {
-                let what = "the duration".to_string();
-                (i, ErrorKind::Overflow { what })
-            });
+            let bad = (0..n)
+                .filter(|&i| c.is_valid(i) && ms(i).is_none())
+                .map(|i| {
+                    let what = "the duration".to_string();
+                    (i, ErrorKind::Overflow { what })
+                })
+                .collect();
             let data = (0..n).map(|i| ms(i).unwrap_or(0)).collect();
             (with_valid(Data::Interval(data)), bad)
         }
         Date => {
-            let bad = first_bad_date(c, n, |i| day_of(c.ms_at(i)).is_none());
+            let bad = bad_dates(c, n, |i| day_of(c.ms_at(i)).is_none());
             let data = (0..n).map(|i| day_of(c.ms_at(i)).unwrap_or(0)).collect();
             (with_valid(Data::Date(data)), bad)
         }
         Func::Timestamp => (
             with_valid(Data::Ts((0..n).map(|i| c.ms_at(i)).collect())),
-            None,
+            Vec::new(),
         ),
         MonthStart => {
             let first = |i: usize| {
                 let (y, m, _) = civil_from_days(c.ms_at(i).div_euclid(MS_PER_DAY));
                 i32::try_from(days_from_civil(y, m, 1)).ok()
             };
-            let bad = first_bad_date(c, n, |i| first(i).is_none());
+            let bad = bad_dates(c, n, |i| first(i).is_none());
             let data = (0..n).map(|i| first(i).unwrap_or(0)).collect();
             (with_valid(Data::Date(data)), bad)
         }
@@ -435,15 +442,18 @@ fn temporal(func: Func, cols: &[Arc<Column>], n: usize) -> (Column, Option<(usiz
                     }
                 })
             });
-            (col, None)
+            (col, Vec::new())
         }
         _ => {
             // days_between(a, b)
             let diff = |i: usize| cols[1].ms_at(i).checked_sub(cols[0].ms_at(i));
-            let bad = (0..n).find(|&i| ok(i) && diff(i).is_none()).map(|i| {
-                let what = "days_between".to_string();
-                (i, ErrorKind::Overflow { what })
-            });
+            let bad = (0..n)
+                .filter(|&i| ok(i) && diff(i).is_none())
+                .map(|i| {
+                    let what = "days_between".to_string();
+                    (i, ErrorKind::Overflow { what })
+                })
+                .collect();
             let col = int_column(n, |i| {
                 ok(i).then(|| diff(i).unwrap_or(0).div_euclid(MS_PER_DAY))
             });

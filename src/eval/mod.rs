@@ -86,6 +86,9 @@ pub struct Evaluator<'p> {
     pub error: Option<Error>,
     /// The attribute being computed, to locate errors.
     current: Option<(EntityId, AttrId)>,
+    /// Values that could not be computed (an overflow) and were made null, by frame and row:
+    /// an error only if the null reaches the attribute's value (see [`Evaluator::settle`]).
+    deferred: Vec<(FrameId, usize, ErrorKind)>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -96,6 +99,43 @@ impl<'p> Evaluator<'p> {
             frames: Vec::new(),
             error: None,
             current: None,
+            deferred: Vec::new(),
+        }
+    }
+
+    /// Makes the faulty rows of a column null and defers their errors to
+    /// [`Evaluator::settle`]: a `case` branch that is not taken may hold them harmlessly.
+    pub(crate) fn defer(
+        &mut self,
+        f: FrameId,
+        mut col: Column,
+        faults: Vec<(usize, ErrorKind)>,
+    ) -> Column {
+        if faults.is_empty() {
+            return col;
+        }
+        let mut keep = vec![true; col.len()];
+        for (i, kind) in faults {
+            keep[i] = false;
+            self.deferred.push((f, i, kind));
+        }
+        col.mask(&keep);
+        col
+    }
+
+    /// The number of deferred errors so far; pass it to [`Evaluator::settle`].
+    pub fn mark(&self) -> usize {
+        self.deferred.len()
+    }
+
+    /// Turns the errors deferred since `mark` into the evaluator's error where `col` (a value
+    /// computed over frame `f`) is null at their row: the faulty value reached it.
+    pub fn settle(&mut self, f: FrameId, col: &Column, mark: usize) {
+        let pending = self.deferred.split_off(mark.min(self.deferred.len()));
+        for (pf, i, kind) in pending {
+            if pf == f && !col.is_valid(i) {
+                self.fail(f, i, kind);
+            }
         }
     }
 
@@ -649,11 +689,14 @@ impl<'p> Evaluator<'p> {
         }
         let e = self.frames[f].entity;
         let outer = self.current.replace((e, a));
+        let mark = self.mark();
         let raw = self.generate(f, a);
         let ir = self.ir;
         let attr = &ir.entities[e].attributes[a];
         let n = self.len(f);
         let mut col = raw.cast(attr.ty);
+        // Before the null rate and `when`: a faulty value they hide is still an error.
+        self.settle(f, &col, mark);
         if attr.null_rate > 0.0 && !matches!(attr.generator, Generator::Ref { .. }) {
             let ns = self.key(e, a, "#nulls");
             let keep: Vec<bool> = (0..n)

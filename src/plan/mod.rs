@@ -132,9 +132,18 @@ fn count_chunk(
     let b = a + out.len() as u64;
     let mut ev = Evaluator::new(layout);
     let f = ev.frame(src.parent, RowSet::Range(a, b));
-    let keep = src.when.map(|w| truthy(&ev.eval_expr(f, w)));
+    let keep = src.when.map(|w| {
+        let when = ev.eval_expr(f, w);
+        ev.settle(f, &when, 0);
+        truthy(&when)
+    });
     let values = match &src.count.base {
-        CountBase::Expr(x) => Some(ev.eval_expr(f, x)),
+        CountBase::Expr(x) => {
+            let mark = ev.mark();
+            let v = ev.eval_expr(f, x);
+            ev.settle(f, &v, mark);
+            Some(v)
+        }
         _ => None,
     };
     if let Some(e) = ev.error.take() {

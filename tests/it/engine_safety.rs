@@ -170,6 +170,22 @@ fn integer_overflow_in_an_expression_is_a_located_error() {
     let err = first_error(&plan_spec(&spec).expect("plans"), "x").expect("overflows");
     assert!(matches!(err.kind, ErrorKind::Overflow { .. }), "{err:?}");
     assert_eq!(err.row, 80, "row 81 is the first past i64::MAX");
+    // An overflow in a `case` branch that is not taken is no error (expressions are
+    // evaluated a column at a time, every branch over every row).
+    let spec = one_entity(
+        "100",
+        "      v: { type: int64, expr: \"case when row <= 80 then 9223372036854775000 + row * 10 else -1 end\" }\n",
+    );
+    let p = plan_spec(&spec).expect("plans");
+    let e = p.ir.entity_by_name("t", "x").unwrap();
+    let batch = generate::chunk(&p, e, 0, 100).expect("the overflowing branch is not taken");
+    let v = batch
+        .column(1)
+        .as_any()
+        .downcast_ref::<arrow::array::Int64Array>()
+        .expect("int64");
+    assert_eq!(v.value(79), 9223372036854775800);
+    assert_eq!(v.value(80), -1);
     // A value outside a narrower column type is refused too, never clamped.
     let spec = one_entity("100", "      v: { type: int16, expr: \"row * 1000\" }\n");
     let err = first_error(&plan_spec(&spec).expect("plans"), "x").expect("overflows");
