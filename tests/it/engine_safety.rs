@@ -3,12 +3,18 @@
 //! 2 GiB are either generated correctly or refused with a located diagnostic.
 
 use crate::common::*;
-use arrow::array::{Array, LargeStringArray};
-use arrow::datatypes::DataType;
+use arrow::array::{Array, ArrayRef, LargeStringArray};
+use arrow::datatypes::{DataType, Field, Schema};
+use arrow::record_batch::RecordBatch;
 use lab::codes;
 use lab::diagnostics::Diagnostic;
 use lab::generate::{self, ErrorKind};
 use lab::plan::{Plan, PlanOptions, plan};
+use parquet::arrow::ArrowSchemaConverter;
+use parquet::arrow::arrow_writer::{ArrowRowGroupWriterFactory, compute_leaves};
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use std::sync::Arc;
 
 /// Resolves and plans one in-memory spec file `t.yaml`.
 fn plan_spec(spec: &str) -> Result<Plan, Vec<Diagnostic>> {
@@ -277,6 +283,48 @@ fn a_chunk_with_more_than_2_gib_of_text_is_generated_whole() {
     assert_eq!(s.value_offsets()[2200], 2_200_000_000);
     // The id column is unaffected.
     assert_eq!(batch.column(0).data_type(), &DataType::Int64);
+}
+
+/// The sink builds its Parquet writers from the entity's schema (`Utf8` strings); a chunk whose
+/// column came back as `LargeUtf8` must encode through them and through the CSV writer.
+#[test]
+fn a_large_string_batch_encodes_with_the_files_utf8_schema() {
+    let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, false)]));
+    let pq = ArrowSchemaConverter::new()
+        .convert(&schema)
+        .expect("encodes");
+    let props = Arc::new(WriterProperties::builder().build());
+    let dummy =
+        SerializedFileWriter::new(Vec::<u8>::new(), pq.root_schema_ptr(), props).expect("encodes");
+    let factory = ArrowRowGroupWriterFactory::new(&dummy, schema.clone());
+    let arr: ArrayRef = Arc::new(LargeStringArray::from(vec!["a", "bb", "ccc"]));
+    let bschema = Arc::new(Schema::new(vec![Field::new(
+        "s",
+        DataType::LargeUtf8,
+        false,
+    )]));
+    let batch = RecordBatch::try_new(bschema, vec![arr]).expect("encodes");
+    let mut writers = factory.create_column_writers(0).expect("encodes");
+    let mut k = 0;
+    for (arr, field) in batch.columns().iter().zip(batch.schema().fields()) {
+        for leaf in compute_leaves(field, arr).expect("encodes") {
+            writers[k].write(&leaf).expect("encodes");
+            k += 1;
+        }
+    }
+    let chunks: Vec<_> = writers
+        .into_iter()
+        .map(|w| w.close().expect("encodes"))
+        .collect();
+    assert_eq!(chunks.len(), 1);
+    let mut buf = Vec::new();
+    {
+        let mut w = arrow::csv::WriterBuilder::new()
+            .with_header(false)
+            .build(&mut buf);
+        w.write(&batch).expect("encodes");
+    }
+    assert_eq!(String::from_utf8(buf).expect("encodes"), "a\nbb\nccc\n");
 }
 
 #[test]
