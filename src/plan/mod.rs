@@ -46,6 +46,9 @@ impl Default for PlanOptions {
     }
 }
 
+/// The layout of one entity's rows, or why they cannot be laid out.
+type EntityPlan = Result<EntityLayout, Error>;
+
 /// The planned run: the IR, seed, scale, chunking and every entity's [`Layout`]. The plan
 /// is the layout; the name stays for the stages that take "the plan".
 pub type Plan = Layout;
@@ -209,7 +212,7 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
     // entity's children) are fixed in an earlier wave, and the entities of one wave are
     // planned concurrently (each also splits its parent rows across the threads).
     for wave in crate::resolve::row_waves(&ir.entities) {
-        let planned: Vec<(EntityId, Result<EntityLayout, Error>)> = wave
+        let planned: Vec<(EntityId, EntityPlan)> = wave
             .par_iter()
             .with_max_len(1)
             .map(|&e| (e, entity_rows(&layout, e)))
