@@ -7,6 +7,7 @@ mod common;
 mod domains;
 mod emit;
 mod engine;
+mod engine_layers;
 mod engine_safety;
 mod engine_sources;
 mod frontend;
