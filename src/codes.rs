@@ -161,3 +161,12 @@ pub const BAD_PARTITION: &str = "E0612";
 pub const TOO_MANY_ROWS: &str = "E0613";
 pub const RESERVED_WORD: &str = "W0700";
 pub const FILE_DOMAIN_MISMATCH: &str = "W0701";
+pub const GENERATED_VALUE: &str = "E0800";
+
+/// (code, title) for the diagnostics of `lab compile` that depend on the scale or on the
+/// generated rows, so `lab check` cannot raise them (the invalid-spec corpus does not cover
+/// them; the engine tests do).
+pub const RUNTIME: &[(&str, &str)] = &[(
+    GENERATED_VALUE,
+    "a generated value cannot be stored (out of range, not finite, or too large)",
+)];

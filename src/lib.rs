@@ -4,8 +4,8 @@
 //! The pipeline has one representation per stage and one public function per transition:
 //!
 //! ```text
-//! specs/*.yaml --spec::load--> spec AST --resolve::resolve--> IR --plan::plan--> Plan
-//!   Plan --generate--> Arrow record batches --sink--> lake files + manifest
+//! specs/*.yaml --spec::load--> spec AST --resolve::resolve--> IR --plan::plan--> Layout
+//!   Layout + eval --generate--> Arrow record batches --sink--> lake files + manifest
 //!   IR --emit::*--> dictionary, ERDs, DDL, Glue tables
 //! ```
 //!
@@ -16,8 +16,11 @@ pub mod codec;
 pub mod codes;
 pub mod diagnostics;
 pub mod emit;
+pub mod eval;
 pub mod generate;
+pub mod hash;
 pub mod ir;
+pub mod layout;
 pub mod number;
 pub mod output;
 pub mod pipeline;

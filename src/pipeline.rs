@@ -216,14 +216,15 @@ fn check_size(cfg: &Config, ir: &Ir, out: Option<&OutputDir>) -> Result<(), Erro
     } else {
         "the specs".to_string()
     };
+    let plan_bytes = whole(est.plan_memory);
     if let Some(mem) = available_memory()
-        && est.plan_bytes > mem / 2
+        && plan_bytes > mem / 2
     {
         return Err(Error::TooLarge {
             message: format!(
                 "{cause} need about {} of memory to plan (per-parent child offsets), more than \
                  half of the {} available; lower --scale",
-                human_bytes(est.plan_bytes),
+                human_bytes(plan_bytes),
                 human_bytes(mem)
             ),
             from_flags,
@@ -233,7 +234,8 @@ fn check_size(cfg: &Config, ir: &Ir, out: Option<&OutputDir>) -> Result<(), Erro
         return Ok(());
     };
     let formats = u64::from(cfg.sink.parquet) + u64::from(cfg.sink.csv);
-    let bytes = est.bytes.saturating_mul(formats.max(1));
+    let bytes = whole(est.total_bytes() * formats.max(1) as f64);
+    let rows = whole(est.total_rows());
     if let Some(limit) = cfg.size_limit
         && bytes > limit
     {
@@ -242,7 +244,7 @@ fn check_size(cfg: &Config, ir: &Ir, out: Option<&OutputDir>) -> Result<(), Erro
                 "{cause} would write about {} rows and {} of data, above the size limit of {}; \
                  lower --scale, or raise the limit deliberately with --size-limit (e.g. \
                  `--size-limit 2TiB`, or `none`)",
-                est.rows,
+                rows,
                 human_bytes(bytes),
                 human_bytes(limit)
             ),
@@ -267,6 +269,15 @@ fn check_size(cfg: &Config, ir: &Ir, out: Option<&OutputDir>) -> Result<(), Erro
         });
     }
     Ok(())
+}
+
+/// A non-negative estimate as whole units (saturating; NaN counts as unlimited).
+fn whole(x: f64) -> u64 {
+    if x.is_nan() || x >= u64::MAX as f64 {
+        u64::MAX
+    } else {
+        x.max(0.0) as u64
+    }
 }
 
 /// `MemAvailable` from `/proc/meminfo`, in bytes.
@@ -357,7 +368,7 @@ fn write_lake(
 fn sink_error(e: sink::SinkError, plan: &Plan, sources: &SourceMap) -> Error {
     match e {
         sink::SinkError::Generate(g) => Error::Spec {
-            diagnostics: vec![plan.lookup_miss(&g)],
+            diagnostics: vec![g.diagnostic(plan)],
             sources: sources.clone(),
         },
         sink::SinkError::Io {

@@ -1,19 +1,24 @@
-//! The plan stage: IR → Plan. Fixes the row count of every entity at `--scale`, the per-parent
-//! child offsets (children of parent row p are rows `offsets[p]..offsets[p+1]`, so a child's
-//! parent is found by binary search and never stored), the level boundaries of hierarchies,
-//! the cumulative weights of weighted picks, the row ranges of `union` members, the key → row
-//! maps of `lookup` references (literal lookup values are checked to have a row here, other
-//! values as they are generated), and the chunking of every entity into row groups and files. Seeds are not
-//! stored: streams are derived from names when needed.
+//! The plan stage: IR → [`Layout`]. Fixes the row count of every entity at `--scale`, the
+//! per-parent child offsets, the level boundaries of hierarchies, the cumulative weights of
+//! weighted picks, the row ranges of `union` members, the key → row maps of `lookup`
+//! references (literal lookup values are checked to have a row here, other values as they are
+//! generated), and the chunking of every entity into row groups and files. Counts and offsets
+//! use checked arithmetic; key sequences that cannot fit their type at this scale and
+//! uniqueness that becomes infeasible are diagnosed before anything is generated. Seeds are
+//! not stored: streams are derived from names when needed. [`estimate`] predicts the sizes
+//! of a run from the IR alone.
 
 mod estimate;
-pub use estimate::{Estimate, estimate};
 
 use crate::codes;
 use crate::diagnostics::Diagnostic;
-use crate::generate::eval::{Evaluator, RowSet};
-use crate::generate::rng::{RowRng, stream};
+use crate::eval::rng::RowRng;
+use crate::eval::{Error, ErrorKind, Evaluator, RowSet, truthy};
+use crate::hash::stream;
 use crate::ir::*;
+pub use crate::layout::ZIPF_TABLE_MAX;
+use crate::layout::{EntityLayout, Layout, MemberLayout};
+pub use estimate::{Estimate, estimate};
 use rand_distr::Distribution;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -41,123 +46,23 @@ impl Default for PlanOptions {
     }
 }
 
-#[derive(Debug)]
-pub struct Plan {
-    pub ir: Ir,
-    pub seed: u64,
-    pub scale: f64,
-    pub chunk_rows: u64,
-    pub file_rows: u64,
-    pub entities: Vec<EntityPlan>,
-    /// Cumulative Zipf weights 1/k^s over k = 1..=n, per (n, s), built on first use.
-    zipf: std::sync::Mutex<HashMap<(u64, u64), Arc<Vec<f64>>>>,
-}
+/// The layout of one entity's rows, or why they cannot be laid out.
+type EntityPlan = Result<EntityLayout, Error>;
 
-/// Zipf picks over at most this many rows draw from a cumulative table (one binary search per
-/// pick); larger targets sample by rejection-inversion instead of holding the table.
-pub const ZIPF_TABLE_MAX: u64 = 1 << 22;
-
-#[derive(Clone, Debug, Default)]
-pub struct EntityPlan {
-    pub rows: u64,
-    /// For entities generated per parent: `n_parent + 1` prefix sums of child counts.
-    pub offsets: Option<Vec<u64>>,
-    /// Level start rows of a hierarchy (`levels[0] = 0`, last = row count).
-    pub levels: Option<Vec<u64>>,
-    /// Cumulative weights over the target's rows, per weighted foreign key.
-    pub weights: HashMap<FkId, Vec<f64>>,
-    /// For `union` entities: the row range of every member, in order.
-    pub members: Option<Vec<MemberPlan>>,
-    /// Key value (as text) → target row, per `lookup` foreign key.
-    pub lookups: HashMap<FkId, Arc<HashMap<String, u64>>>,
-}
-
-/// The rows of one member of a `union` entity.
-#[derive(Clone, Debug, Default)]
-pub struct MemberPlan {
-    pub start: u64,
-    pub end: u64,
-    /// For a `per` member: `n_parent + 1` prefix sums of child counts, starting at `start`
-    /// (children of parent row p are rows `offsets[p]..offsets[p+1]`).
-    pub offsets: Option<Vec<u64>>,
-}
-
-impl EntityPlan {
-    /// The member of a `union` entity that row `r` belongs to.
-    pub fn member_of(&self, r: u64) -> Option<usize> {
-        let m = self.members.as_ref()?;
-        let k = m.partition_point(|x| x.end <= r);
-        (k < m.len()).then_some(k)
-    }
-}
-
-impl Plan {
-    /// The cumulative weights of a Zipf distribution with exponent `s` over ranks 1..=n, or
-    /// `None` when `n` is above [`ZIPF_TABLE_MAX`].
-    pub fn zipf_table(&self, n: u64, s: f64) -> Option<Arc<Vec<f64>>> {
-        if n == 0 || n > ZIPF_TABLE_MAX {
-            return None;
-        }
-        let mut cache = self.zipf.lock().unwrap_or_else(|p| p.into_inner());
-        let t = cache.entry((n, s.to_bits())).or_insert_with(|| {
-            let mut total = 0.0;
-            Arc::new(
-                (1..=n)
-                    .map(|k| {
-                        total += (k as f64).powf(-s);
-                        total
-                    })
-                    .collect(),
-            )
-        });
-        Some(t.clone())
-    }
-
-    /// The error for a `lookup` foreign key whose expression gives a key value that no row of
-    /// the target has.
-    pub fn lookup_miss(&self, m: &crate::generate::LookupMiss) -> Diagnostic {
-        let ent = &self.ir.entities[m.entity];
-        let fk = &ent.foreign_keys[m.fk];
-        let attr = &ent.attributes[fk.columns[0]];
-        let target = &self.ir.entities[fk.target];
-        Diagnostic::error(
-            codes::BAD_KEY,
-            Some(attr.span),
-            format!(
-                "`{}.{}` looks up `{}` key `{}`, which no row has",
-                ent.qualified, attr.name, target.qualified, m.value
-            ),
-        )
-        .with_help(format!(
-            "`{}` has {} rows; make the lookup give one of their keys",
-            target.qualified, self.entities[fk.target].rows
-        ))
-    }
-
-    /// The chunks (row ranges) of an entity, in order.
-    pub fn chunks(&self, e: EntityId) -> Vec<(u64, u64)> {
-        let n = self.entities[e].rows;
-        let mut v = Vec::new();
-        let mut a = 0;
-        while a < n {
-            let b = (a + self.chunk_rows).min(n);
-            v.push((a, b));
-            a = b;
-        }
-        v
-    }
-}
+/// The planned run: the IR, seed, scale, chunking and every entity's [`Layout`]. The plan
+/// is the layout; the name stays for the stages that take "the plan".
+pub type Plan = Layout;
 
 /// Draws the number of children of parent row `p`; `value` is the count expression's value
-/// for that row, when the count is an expression.
-fn draw_count(c: &CountDist, s: u64, p: u64, value: Option<i64>) -> u64 {
+/// for that row, when the count is an expression. `None` when the count overflows.
+fn draw_count(c: &CountDist, s: u64, p: u64, value: Option<i64>) -> Option<u64> {
     let mut rng = RowRng::new(s, p);
     if c.zero_inflated > 0.0 && rng.f64() < c.zero_inflated {
-        return 0;
+        return Some(0);
     }
     let base = match &c.base {
         CountBase::Fixed(n) => *n,
-        CountBase::Uniform(a, b) => a + rng.below(b - a + 1),
+        CountBase::Uniform(a, b) => a + rng.below((b - a).checked_add(1)?),
         CountBase::Poisson(l) => {
             if *l <= 0.0 {
                 0
@@ -167,63 +72,112 @@ fn draw_count(c: &CountDist, s: u64, p: u64, value: Option<i64>) -> u64 {
         }
         CountBase::Geometric(p) => rand_distr::Geometric::new(*p).map_or(0, |d| d.sample(&mut rng)),
         CountBase::Bernoulli(p) => u64::from(rng.f64() < *p),
-        CountBase::Expr(_) => value.unwrap_or(0).max(0) as u64,
+        CountBase::Expr(_) => value.unwrap_or(0).max(0).unsigned_abs(),
     };
-    let v = base + c.shift;
-    c.max.map_or(v, |m| v.min(m))
+    let v = base.checked_add(c.shift)?;
+    Some(c.max.map_or(v, |m| v.min(m)))
 }
 
-/// Child row offsets of a `per` source: `n_parent + 1` prefix sums starting at `base`.
-/// `when` and count expressions are evaluated over the parent rows chunk by chunk.
-fn child_offsets(
-    plan: &Plan,
-    stream_name: &str,
+/// How the rows of a `per` source are counted: the count stream, the count, the optional
+/// `when`, a cap per parent and the first row.
+struct PerSource<'a> {
+    stream_name: String,
     parent: EntityId,
-    count: &CountDist,
-    when: Option<&Expr>,
+    count: &'a CountDist,
+    when: Option<&'a Expr>,
     cap: Option<u64>,
     base: u64,
-) -> Vec<u64> {
-    let n_parent = plan.entities[parent].rows;
-    let s = stream(plan.seed, stream_name);
+}
+
+/// Child row offsets of a `per` source: `n_parent + 1` prefix sums starting at `base`, built
+/// in place (the counts are written into the vector, then summed with overflow checks), so
+/// planning holds one `u64` per parent row and nothing more. `when` and count expressions are
+/// evaluated over the parent rows chunk by chunk.
+fn child_offsets(layout: &Layout, src: &PerSource, child: EntityId) -> Result<Vec<u64>, Error> {
+    let n_parent = layout.entities[src.parent].rows;
+    let s = stream(layout.seed, &src.stream_name);
     // Smaller than a generation chunk: most parents fit in one chunk, and counting is cheap
     // per row, so finer pieces let every thread help (the result does not depend on it).
-    let chunk = (plan.chunk_rows / 8).max(1024);
-    let n_chunks = n_parent.div_ceil(chunk);
-    let counts: Vec<Vec<u64>> = (0..n_chunks)
-        .into_par_iter()
-        .map(|k| {
-            let (a, b) = (k * chunk, ((k + 1) * chunk).min(n_parent));
-            let mut ev = Evaluator::new(plan);
-            let f = ev.frame(parent, RowSet::Range(a, b));
-            let keep = when.map(|w| crate::generate::exprs::truthy(&ev.eval_expr(f, w)));
-            let values = match &count.base {
-                CountBase::Expr(x) => Some(ev.eval_expr(f, x)),
-                _ => None,
-            };
-            (a..b)
-                .map(|p| {
-                    let i = (p - a) as usize;
-                    if keep.as_ref().is_some_and(|k| !k[i]) {
-                        return 0;
-                    }
-                    let v = values
-                        .as_ref()
-                        .and_then(|c| c.is_valid(i).then(|| c.i64_at(i)));
-                    let c = draw_count(count, s, p, v);
-                    cap.map_or(c, |m| c.min(m))
-                })
-                .collect()
+    let chunk = (layout.chunk_rows / 8).max(1024);
+    let len = usize::try_from(n_parent).map_err(|_| overflow(child, 0, "the parent row count"))?;
+    let mut offsets = vec![0u64; len + 1];
+    offsets[0] = src.base;
+    let errors: Vec<Error> = offsets[1..]
+        .par_chunks_mut(chunk as usize)
+        .enumerate()
+        .filter_map(|(k, out)| {
+            let a = k as u64 * chunk;
+            count_chunk(layout, src, s, a, out).err()
         })
         .collect();
-    let mut offsets = Vec::with_capacity(n_parent as usize + 1);
-    let mut total = base;
-    offsets.push(base);
-    for c in counts.into_iter().flatten() {
-        total += c;
-        offsets.push(total);
+    if let Some(first) = errors.into_iter().min_by_key(|e| e.row) {
+        return Err(Error {
+            entity: child,
+            ..first
+        });
     }
-    offsets
+    for p in 1..offsets.len() {
+        offsets[p] = offsets[p - 1]
+            .checked_add(offsets[p])
+            .ok_or_else(|| overflow(child, p as u64 - 1, "the total row count"))?;
+    }
+    Ok(offsets)
+}
+
+/// The child counts of parent rows `a..a + out.len()`, written into `out`.
+fn count_chunk(
+    layout: &Layout,
+    src: &PerSource,
+    s: u64,
+    a: u64,
+    out: &mut [u64],
+) -> Result<(), Error> {
+    let b = a + out.len() as u64;
+    let mut ev = Evaluator::new(layout);
+    let f = ev.frame(src.parent, RowSet::Range(a, b));
+    let keep = src.when.map(|w| {
+        let when = ev.eval_expr(f, w);
+        ev.settle(f, &when, 0);
+        truthy(&when)
+    });
+    let values = match &src.count.base {
+        CountBase::Expr(x) => {
+            let mark = ev.mark();
+            let v = ev.eval_expr(f, x);
+            ev.settle(f, &v, mark);
+            Some(v)
+        }
+        _ => None,
+    };
+    if let Some(e) = ev.error.take() {
+        return Err(e);
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        let p = a + i as u64;
+        if keep.as_ref().is_some_and(|k| !k[i]) {
+            *o = 0;
+            continue;
+        }
+        let v = values
+            .as_ref()
+            .and_then(|c| c.is_valid(i).then(|| c.i64_at(i)));
+        let c = draw_count(src.count, s, p, v)
+            .ok_or_else(|| overflow(src.parent, p, "a child count"))?;
+        *o = src.cap.map_or(c, |m| c.min(m));
+    }
+    Ok(())
+}
+
+/// An overflow of the rows of entity `e`, at (parent) row `row`.
+fn overflow(e: EntityId, row: u64, what: &str) -> Error {
+    Error {
+        entity: e,
+        attr: None,
+        row,
+        kind: ErrorKind::Overflow {
+            what: what.to_string(),
+        },
+    }
 }
 
 /// Level boundaries for a hierarchy of `depth` levels over `n` rows: level k starts at
@@ -231,8 +185,8 @@ fn child_offsets(
 pub fn hierarchy_levels(n: u64, depth: u32) -> Vec<u64> {
     let mut v = vec![0u64];
     for k in 1..depth {
-        let b = (n as f64).powf(k as f64 / depth as f64).round() as u64;
-        let prev = *v.last().unwrap();
+        let b = (n as f64).powf(f64::from(k) / f64::from(depth)).round() as u64;
+        let prev = v.last().copied().unwrap_or(0);
         if b > prev && b < n {
             v.push(b);
         }
@@ -241,20 +195,17 @@ pub fn hierarchy_levels(n: u64, depth: u32) -> Vec<u64> {
     v
 }
 
-/// Builds the plan. Errors (e.g. uniqueness that becomes infeasible at this scale) are
-/// returned before any data is generated.
+/// Builds the plan. Errors (e.g. uniqueness that becomes infeasible at this scale, or a
+/// key sequence that leaves its type) are returned before any data is generated.
 pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
-    let mut plan = Plan {
+    let chunk_rows = opts.chunk_rows.max(1);
+    let mut layout = Layout {
         ir: ir.clone(),
         seed: opts.seed,
         scale: opts.scale,
-        chunk_rows: opts.chunk_rows.max(1),
-        file_rows: opts
-            .file_rows
-            .max(opts.chunk_rows)
-            .div_ceil(opts.chunk_rows.max(1))
-            * opts.chunk_rows.max(1),
-        entities: vec![EntityPlan::default(); ir.entities.len()],
+        chunk_rows,
+        file_rows: opts.file_rows.max(chunk_rows).div_ceil(chunk_rows) * chunk_rows,
+        entities: vec![EntityLayout::default(); ir.entities.len()],
         zipf: Default::default(),
     };
     // Row counts wave by wave: every count's inputs (a `when` may read a rollup over another
@@ -264,63 +215,83 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
         let planned: Vec<(EntityId, EntityPlan)> = wave
             .par_iter()
             .with_max_len(1)
-            .map(|&e| (e, entity_rows(&plan, e)))
+            .map(|&e| (e, entity_rows(&layout, e)))
             .collect();
+        let mut errors = Vec::new();
         for (e, p) in planned {
-            plan.entities[e] = p;
-        }
-    }
-    // Weighted picks need the target's weight column over all its rows.
-    for e in 0..ir.entities.len() {
-        for (k, fk) in ir.entities[e].foreign_keys.iter().enumerate() {
-            let Pick::Weighted(w) = fk.pick else { continue };
-            let n = plan.entities[fk.target].rows;
-            let chunk = plan.chunk_rows;
-            let parts: Vec<Vec<f64>> = (0..n.div_ceil(chunk))
-                .into_par_iter()
-                .map(|c| {
-                    let mut ev = Evaluator::new(&plan);
-                    let f = ev.frame(
-                        fk.target,
-                        RowSet::Range(c * chunk, ((c + 1) * chunk).min(n)),
-                    );
-                    let col = ev.attr(f, w);
-                    (0..col.len())
-                        .map(|i| {
-                            if col.is_valid(i) {
-                                col.f64_at(i).max(0.0)
-                            } else {
-                                0.0
-                            }
-                        })
-                        .collect()
-                })
-                .collect();
-            let mut cum = Vec::with_capacity(n as usize);
-            let mut t = 0.0;
-            for x in parts.into_iter().flatten() {
-                t += x;
-                cum.push(t);
+            match p {
+                Ok(p) => layout.entities[e] = p,
+                Err(err) => errors.push(err.diagnostic(&layout)),
             }
-            plan.entities[e].weights.insert(k, cum);
+        }
+        if !errors.is_empty() {
+            return Err(errors);
         }
     }
-    let mut errors = lookups(&mut plan);
-    errors.extend(feasibility(&plan));
+    let mut errors = weights(&mut layout);
+    errors.extend(lookups(&mut layout));
+    errors.extend(feasibility(&layout));
     if errors.is_empty() {
-        Ok(plan)
+        Ok(layout)
     } else {
         Err(errors)
     }
 }
 
+/// The cumulative weights of every weighted pick, over all the target's rows (built in
+/// place: one `f64` per target row).
+fn weights(layout: &mut Layout) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    let ir = &layout.ir;
+    let mut tables = Vec::new();
+    for (e, ent) in ir.entities.iter().enumerate() {
+        for (k, fk) in ent.foreign_keys.iter().enumerate() {
+            let Pick::Weighted(w) = fk.pick else { continue };
+            let n = layout.entities[fk.target].rows as usize;
+            let chunk = layout.chunk_rows as usize;
+            let mut cum = vec![0.0f64; n];
+            let failed: Vec<Error> = cum
+                .par_chunks_mut(chunk)
+                .enumerate()
+                .filter_map(|(c, out)| {
+                    let a = (c * chunk) as u64;
+                    let mut ev = Evaluator::new(layout);
+                    let f = ev.frame(fk.target, RowSet::Range(a, a + out.len() as u64));
+                    let col = ev.attr(f, w);
+                    for (i, o) in out.iter_mut().enumerate() {
+                        *o = if col.is_valid(i) {
+                            col.f64_at(i).max(0.0)
+                        } else {
+                            0.0
+                        };
+                    }
+                    ev.error.take()
+                })
+                .collect();
+            if let Some(err) = failed.into_iter().min_by_key(|x| x.row) {
+                errors.push(err.diagnostic(layout));
+            }
+            let mut t = 0.0;
+            for x in &mut cum {
+                t += *x;
+                *x = t;
+            }
+            tables.push((e, k, cum));
+        }
+    }
+    for (e, k, cum) in tables {
+        layout.entities[e].weights.insert(k, Arc::new(cum));
+    }
+    errors
+}
+
 /// The row count of entity `e` and how its rows map to parents (offsets, union members,
-/// hierarchy levels), given the plans of the entities its count needs.
-fn entity_rows(plan: &Plan, e: EntityId) -> EntityPlan {
-    let ent = &plan.ir.entities[e];
-    let mut out = EntityPlan::default();
+/// hierarchy levels), given the layouts of the entities its count needs.
+fn entity_rows(layout: &Layout, e: EntityId) -> Result<EntityLayout, Error> {
+    let ent = &layout.ir.entities[e];
+    let mut out = EntityLayout::default();
     match &ent.rows {
-        Rows::Scaled(_) | Rows::Fixed(_) => out.rows = ent.base_rows(plan.scale).unwrap_or(0),
+        Rows::Scaled(_) | Rows::Fixed(_) => out.rows = ent.base_rows(layout.scale).unwrap_or(0),
         Rows::PerParent {
             parent,
             count,
@@ -331,18 +302,18 @@ fn entity_rows(plan: &Plan, e: EntityId) -> EntityPlan {
                 .foreign_keys
                 .iter()
                 .filter(|f| f.pick == Pick::Distinct)
-                .map(|f| plan.entities[f.target].rows)
+                .map(|f| layout.entities[f.target].rows)
                 .min();
-            let offsets = child_offsets(
-                plan,
-                &format!("{}#rows", ent.qualified),
-                *parent,
+            let src = PerSource {
+                stream_name: format!("{}#rows", ent.qualified),
+                parent: *parent,
                 count,
-                when.as_ref(),
+                when: when.as_ref(),
                 cap,
-                0,
-            );
-            out.rows = *offsets.last().unwrap_or(&0);
+                base: 0,
+            };
+            let offsets = child_offsets(layout, &src, e)?;
+            out.rows = offsets.last().copied().unwrap_or(0);
             out.offsets = Some(offsets);
         }
         Rows::Union(members) => {
@@ -355,22 +326,32 @@ fn entity_rows(plan: &Plan, e: EntityId) -> EntityPlan {
                         count,
                         when,
                     } => {
-                        let o = child_offsets(
-                            plan,
-                            &format!("{}#rows{k}", ent.qualified),
-                            *parent,
+                        let src = PerSource {
+                            stream_name: format!("{}#rows{k}", ent.qualified),
+                            parent: *parent,
                             count,
-                            when.as_ref(),
-                            None,
-                            start,
-                        );
-                        (*o.last().unwrap_or(&start), Some(o))
+                            when: when.as_ref(),
+                            cap: None,
+                            base: start,
+                        };
+                        let o = child_offsets(layout, &src, e)?;
+                        (o.last().copied().unwrap_or(start), Some(o))
                     }
-                    Rows::Scaled(n) => (start + scaled(*n, plan.scale), None),
-                    Rows::Fixed(n) => (start + n, None),
+                    Rows::Scaled(n) => (
+                        start
+                            .checked_add(scaled(*n, layout.scale))
+                            .ok_or_else(|| overflow(e, start, "the total row count"))?,
+                        None,
+                    ),
+                    Rows::Fixed(n) => (
+                        start
+                            .checked_add(*n)
+                            .ok_or_else(|| overflow(e, start, "the total row count"))?,
+                        None,
+                    ),
                     Rows::Union(_) => (start, None),
                 };
-                planned.push(MemberPlan {
+                planned.push(MemberLayout {
                     start,
                     end,
                     offsets,
@@ -386,7 +367,7 @@ fn entity_rows(plan: &Plan, e: EntityId) -> EntityPlan {
             out.levels = Some(hierarchy_levels(out.rows, depth));
         }
     }
-    out
+    Ok(out)
 }
 
 /// Rows at `scale` for a count given at scale 1 (rounded, at least 1 unless 0).
@@ -417,8 +398,8 @@ fn literal_values(e: &Expr, out: &mut Vec<Value>) -> bool {
 
 /// Maps the key values of every `lookup` target to rows. When a lookup expression's values
 /// are all literals they are checked here, before anything is generated; other values are
-/// checked row by row as the entity is generated (see [`crate::generate::chunk`]).
-fn lookups(plan: &mut Plan) -> Vec<Diagnostic> {
+/// checked row by row as the entity is generated (`generate::chunk` refuses the chunk).
+fn lookups(plan: &mut Layout) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let ir = &plan.ir;
     let mut maps: Vec<(EntityId, FkId, HashMap<String, u64>)> = Vec::new();
@@ -453,12 +434,13 @@ fn lookups(plan: &mut Plan) -> Vec<Diagnostic> {
                 })
                 .find(|t| !map.contains_key(t));
             if let Some(value) = missing {
-                let m = crate::generate::LookupMiss {
+                let m = Error {
                     entity: e,
-                    fk: k,
-                    value,
+                    attr: Some(ir.entities[e].foreign_keys[k].columns[0]),
+                    row: 0,
+                    kind: ErrorKind::LookupMiss { fk: k, value },
                 };
-                errors.push(plan.lookup_miss(&m));
+                errors.push(m.diagnostic(plan));
             }
         }
         plan.entities[e].lookups.insert(k, Arc::new(map));
@@ -466,12 +448,16 @@ fn lookups(plan: &mut Plan) -> Vec<Diagnostic> {
     errors
 }
 
-/// Uniqueness that holds at scale 1 can become impossible at a larger scale.
-fn feasibility(plan: &Plan) -> Vec<Diagnostic> {
+/// Uniqueness that holds at scale 1 can become impossible at a larger scale, and key
+/// sequences or child indices can outgrow their integer type.
+fn feasibility(layout: &Layout) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (e, ent) in plan.ir.entities.iter().enumerate() {
-        let rows = plan.entities[e].rows;
+    for (e, ent) in layout.ir.entities.iter().enumerate() {
+        let rows = layout.entities[e].rows;
         for a in &ent.attributes {
+            if let Some(d) = out_of_type(layout, e, a) {
+                out.push(d);
+            }
             if !a.unique {
                 continue;
             }
@@ -483,7 +469,9 @@ fn feasibility(plan: &Plan) -> Vec<Diagnostic> {
                     dist: Dist::Uniform(lo, hi),
                     ..
                 } if a.ty.is_integer() => Some((hi.floor() - lo.ceil() + 1.0).max(0.0) as u64),
-                Generator::Between { lo, hi, .. } => Some((hi - lo + 1) as u64),
+                Generator::Between { lo, hi, .. } => {
+                    Some(u64::try_from(i128::from(*hi) - i128::from(*lo) + 1).unwrap_or(u64::MAX))
+                }
                 Generator::Const(_) => Some(1),
                 _ => None,
             };
@@ -494,7 +482,7 @@ fn feasibility(plan: &Plan) -> Vec<Diagnostic> {
                     Diagnostic::error(
                         codes::INFEASIBLE_UNIQUE,
                         Some(a.span),
-                        format!("`{}.{}` must be unique, but at --scale {} it needs {rows} distinct values and its generator has {cap}", ent.qualified, a.name, plan.scale),
+                        format!("`{}.{}` must be unique, but at --scale {} it needs {rows} distinct values and its generator has {cap}", ent.qualified, a.name, layout.scale),
                     )
                     .with_help("widen the value range or use a smaller --scale"),
                 );
@@ -504,281 +492,57 @@ fn feasibility(plan: &Plan) -> Vec<Diagnostic> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    //! Row sources, picks and expression functions of the generic engine, end to end on small
-    //! in-memory specs: resolve → plan → generate.
-
-    use super::*;
-    use arrow::util::display::array_value_to_string;
-
-    const SPEC: &str = r#"
-domain: t
-entities:
-  accounts:
-    rows: { fixed: 4 }
-    primary_key: account_id
-    attributes:
-      account_id: { type: int32, cycle: [1000, 2000, 1100, 2100] }
-      parent_id: { ref: accounts, hierarchy: { depth: 2 } }
-  docs:
-    rows: 50
-    primary_key: doc_id
-    attributes:
-      doc_id: { type: string, key: "D-{row:03}" }
-      n_items: { type: int32, dist: { uniform: [0, 3] } }
-      amount: { type: float64, expr: "random()" }
-      amount2: { type: float64, expr: "random()" }
-  items:
-    rows: { per: docs, count: { expr: "n_items" } }
-    primary_key: [doc_id, line_no]
-    attributes:
-      doc_id: { ref: docs }
-      line_no: { type: int32, key: child_index }
-  mirror:
-    rows: { per: docs, count: { expr: "n_items + 1" } }
-    primary_key: [doc_id, n]
-    attributes:
-      doc_id: { ref: docs }
-      n: { type: int32, key: child_index }
-      item_doc: { ref: items.doc_id, pick: { nth_child: child_index } }
-      item_line: { ref: items.line_no, pick: { nth_child: child_index } }
-  journal:
-    rows: { union: [ { per: docs, count: 2 }, { per: items, count: 1 }, 3 ] }
-    primary_key: id
-    attributes:
-      id: { type: int64, key: sequence }
-      src: { type: int32, expr: "union_index" }
-      pos: { type: int32, expr: "child_index" }
-      doc_id: { ref: docs }
-      item_doc: { ref: items.doc_id }
-      item_line: { ref: items.line_no }
-      any_doc: { ref: docs, pick: ancestor }
-      account_id: { ref: accounts, lookup: "case union_index when 1 then 1100 when 2 then 2100 else 1000 end" }
-      doc_amount: { type: float64, expr: "docs.amount" }
-"#;
-
-    fn plan_of(spec: &str, seed: u64) -> Result<Plan, Vec<Diagnostic>> {
-        let checked = crate::check_texts(&[("t.yaml", spec)]);
-        let Some(ir) = &checked.ir else {
-            panic!("spec should resolve:\n{}", checked.render(false));
-        };
-        plan(
-            ir,
-            PlanOptions {
-                seed,
-                chunk_rows: 7, // several chunks, so values must not depend on the batch
-                file_rows: 7,
-                ..PlanOptions::default()
-            },
-        )
+/// A key sequence or child index whose values at this scale leave the attribute's integer
+/// type (they would repeat the type's maximum or wrap).
+fn out_of_type(layout: &Layout, e: EntityId, a: &Attribute) -> Option<Diagnostic> {
+    if !a.ty.is_integer() {
+        return None;
     }
-
-    /// Every value of column `name` of entity `entity`, as text ("" for null).
-    fn column(plan: &Plan, entity: &str, name: &str) -> Vec<String> {
-        let e = plan.ir.entity_by_name("t", entity).unwrap();
-        let mut out = Vec::new();
-        for (a, b) in plan.chunks(e) {
-            let batch = crate::generate::chunk(plan, e, a, b).expect("lookups hit");
-            let col = batch.column_by_name(name).unwrap();
-            for i in 0..col.len() {
-                out.push(if col.is_null(i) {
-                    String::new()
-                } else {
-                    array_value_to_string(col, i).unwrap()
-                });
-            }
+    let ent = &layout.ir.entities[e];
+    let el = &layout.entities[e];
+    let (lo, hi) = a.ty.int_range();
+    let (first, last) = match &a.generator {
+        Generator::Sequence { start, step } if el.rows > 0 => {
+            let last = i128::from(*start) + i128::from(el.rows - 1) * i128::from(*step);
+            (i128::from(*start), last)
         }
-        out
-    }
-
-    #[test]
-    fn values_do_not_depend_on_chunking() {
-        let checked = crate::check_texts(&[("t.yaml", SPEC)]);
-        let ir = checked.ir.as_ref().unwrap();
-        let big = plan(ir, PlanOptions::default()).unwrap();
-        let small = plan_of(SPEC, 42).unwrap();
-        for (entity, col) in [
-            ("journal", "account_id"),
-            ("journal", "doc_amount"),
-            ("mirror", "item_line"),
-        ] {
-            assert_eq!(
-                column(&big, entity, col),
-                column(&small, entity, col),
-                "{entity}.{col}"
-            );
-        }
-    }
-
-    #[test]
-    fn count_expressions_give_each_parent_its_count() {
-        let p = plan_of(SPEC, 42).unwrap();
-        let n_items: u64 = column(&p, "docs", "n_items")
-            .iter()
-            .map(|v| v.parse::<u64>().unwrap())
-            .sum();
-        assert_eq!(
-            p.entities[p.ir.entity_by_name("t", "items").unwrap()].rows,
-            n_items
-        );
-        let mirror = p.ir.entity_by_name("t", "mirror").unwrap();
-        assert_eq!(p.entities[mirror].rows, n_items + 50);
-    }
-
-    #[test]
-    fn union_members_follow_each_other() {
-        let p = plan_of(SPEC, 42).unwrap();
-        let n_items = p.entities[p.ir.entity_by_name("t", "items").unwrap()].rows;
-        let src = column(&p, "journal", "src");
-        assert_eq!(src.len() as u64, 100 + n_items + 3);
-        assert!(src[..100].iter().all(|s| s == "1"));
-        assert!(src[100..100 + n_items as usize].iter().all(|s| s == "2"));
-        assert_eq!(&src[src.len() - 3..], ["3", "3", "3"]);
-        // A member's parent is reachable only on its own rows; `ancestor` reaches docs
-        // through either member.
-        let doc = column(&p, "journal", "doc_id");
-        let item_doc = column(&p, "journal", "item_doc");
-        let any_doc = column(&p, "journal", "any_doc");
-        for i in 0..src.len() {
-            match src[i].as_str() {
-                "1" => {
-                    assert!(!doc[i].is_empty() && item_doc[i].is_empty() && any_doc[i] == doc[i])
-                }
-                "2" => assert!(
-                    doc[i].is_empty() && !item_doc[i].is_empty() && any_doc[i] == item_doc[i]
-                ),
-                _ => assert!(doc[i].is_empty() && item_doc[i].is_empty() && any_doc[i].is_empty()),
-            }
-        }
-        assert_eq!(&column(&p, "journal", "pos")[..4], ["1", "2", "1", "2"]);
-        // An expression reaches docs through the member's own path.
-        let amount = column(&p, "docs", "amount");
-        let doc_amount = column(&p, "journal", "doc_amount");
-        assert_eq!(doc_amount[0], amount[0]);
-        assert!(doc_amount[src.len() - 1].is_empty());
-    }
-
-    #[test]
-    fn lookups_find_rows_by_key_value() {
-        let p = plan_of(SPEC, 42).unwrap();
-        let acc = column(&p, "journal", "account_id");
-        let src = column(&p, "journal", "src");
-        for (a, s) in acc.iter().zip(&src) {
-            let want = match s.as_str() {
-                "1" => "1100",
-                "2" => "2100",
-                _ => "1000",
+        Generator::ChildIndex => {
+            let widest = |o: &Vec<u64>| o.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+            let max = match (&el.offsets, &el.members) {
+                (Some(o), _) => widest(o),
+                (None, Some(m)) => m
+                    .iter()
+                    .map(|m| m.offsets.as_ref().map_or(m.end - m.start, widest))
+                    .max()
+                    .unwrap_or(0),
+                _ => 0,
             };
-            assert_eq!(a, want);
+            (1, i128::from(max))
         }
+        _ => return None,
+    };
+    let (min, max) = (first.min(last), first.max(last));
+    if min >= i128::from(lo) && max <= i128::from(hi) {
+        return None;
     }
-
-    #[test]
-    fn a_lookup_value_without_a_row_is_a_plan_error() {
-        let spec = SPEC.replace("else 1000 end", "else 3000 end");
-        let errors = plan_of(&spec, 42).unwrap_err();
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].code, codes::BAD_KEY);
-        assert!(
-            errors[0].message.contains("t.journal.account_id"),
-            "{}",
-            errors[0].message
-        );
-        assert!(errors[0].message.contains("3000"), "{}", errors[0].message);
-        // A value that depends on the row is checked as the rows are generated: the chunk
-        // that meets it is refused.
-        let spec = SPEC.replace(
-            "lookup: \"case union_index when 1 then 1100 when 2 then 2100 else 1000 end\"",
-            "lookup: \"1000 + 100 * union_index\"",
-        );
-        let p = plan_of(&spec, 42).unwrap();
-        let e = p.ir.entity_by_name("t", "journal").unwrap();
-        let miss = p
-            .chunks(e)
-            .into_iter()
-            .find_map(|(a, b)| crate::generate::chunk(&p, e, a, b).err())
-            .expect("a chunk meets the missing key");
-        assert_eq!(miss.value, "1200");
-        let d = p.lookup_miss(&miss);
-        assert_eq!(d.code, codes::BAD_KEY);
-        assert!(d.message.contains("t.journal.account_id"), "{}", d.message);
-    }
-
-    #[test]
-    fn nth_child_picks_the_matching_child_or_null() {
-        let p = plan_of(SPEC, 42).unwrap();
-        let doc = column(&p, "mirror", "doc_id");
-        let n = column(&p, "mirror", "n");
-        let item_doc = column(&p, "mirror", "item_doc");
-        let item_line = column(&p, "mirror", "item_line");
-        let n_items: std::collections::HashMap<String, String> = column(&p, "docs", "doc_id")
-            .into_iter()
-            .zip(column(&p, "docs", "n_items"))
-            .collect();
-        for i in 0..doc.len() {
-            let k: u32 = n[i].parse().unwrap();
-            let count: u32 = n_items[&doc[i]].parse().unwrap();
-            if k > count {
-                // The extra last child has no matching item.
-                assert!(item_doc[i].is_empty() && item_line[i].is_empty());
-            } else {
-                assert_eq!(item_doc[i], doc[i]);
-                assert_eq!(item_line[i], n[i]);
-            }
-        }
-    }
-
-    #[test]
-    fn random_is_per_call_per_row_and_per_seed() {
-        let a = plan_of(SPEC, 42).unwrap();
-        let b = plan_of(SPEC, 7).unwrap();
-        let x = column(&a, "docs", "amount");
-        assert_eq!(x, column(&plan_of(SPEC, 42).unwrap(), "docs", "amount"));
-        assert_ne!(x, column(&a, "docs", "amount2"));
-        assert_ne!(x, column(&b, "docs", "amount"));
-        let v: Vec<f64> = x.iter().map(|s| s.parse().unwrap()).collect();
-        assert!(v.iter().all(|f| (0.0..1.0).contains(f)));
-        assert!(v.windows(2).any(|w| w[0] != w[1]));
-    }
-
-    #[test]
-    fn misuse_is_diagnosed() {
-        let cases = [
-            // lookup needs a fixed target
-            (
-                "account_id: { ref: accounts, lookup:",
-                "account_id: { ref: docs, lookup:",
-                "`lookup` needs",
+    let what = match a.generator {
+        Generator::ChildIndex => "child index".to_string(),
+        _ => "key sequence".to_string(),
+    };
+    Some(
+        Diagnostic::error(
+            codes::INFEASIBLE_UNIQUE,
+            Some(a.span),
+            format!(
+                "`{}.{}` is a {what} that reaches {} at --scale {} ({} rows), outside {}'s range {lo}..={hi}",
+                ent.qualified,
+                a.name,
+                if max > i128::from(hi) { max } else { min },
+                layout.scale,
+                el.rows,
+                a.ty,
             ),
-            // ancestor picks need an ancestor
-            (
-                "any_doc: { ref: docs, pick: ancestor }",
-                "any_doc: { ref: accounts, pick: ancestor }",
-                "`pick: ancestor` needs",
-            ),
-            // union_index only in unions
-            (
-                "amount2: { type: float64, expr: \"random()\" }",
-                "amount2: { type: float64, expr: \"union_index\" }",
-                "`union_index` needs",
-            ),
-            // a count expression is an integer
-            (
-                "count: { expr: \"n_items\" }",
-                "count: { expr: \"'x'\" }",
-                "must be an integer",
-            ),
-        ];
-        for (from, to, want) in cases {
-            let spec = SPEC.replace(from, to);
-            assert_ne!(spec, SPEC, "{from}");
-            let checked = crate::check_texts(&[("t.yaml", &spec)]);
-            let text = checked.render(false);
-            assert!(
-                checked.has_errors() && text.contains(want),
-                "{want}:\n{text}"
-            );
-        }
-    }
+        )
+        .with_help("use a wider integer type (e.g. int64) or a smaller --scale"),
+    )
 }

@@ -51,7 +51,7 @@ impl Default for SinkOptions {
 #[derive(Debug)]
 pub enum SinkError {
     /// A value could not be generated (a spec problem found at run time).
-    Generate(generate::LookupMiss),
+    Generate(generate::Error),
     /// Writing a file failed.
     Io {
         path: PathBuf,

@@ -8,8 +8,8 @@
 //! hash and a register update on a worker thread: nothing per value is left for the thread
 //! that assembles the files.
 
+use crate::hash::{mix2, mix64};
 use crate::profile::ColumnStats;
-use crate::generate::rng::{mix2, mix64};
 use crate::ir::value::{Value, format_decimal};
 use arrow::array::*;
 use arrow::datatypes::{DataType, TimeUnit};

@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use arrow::array::Array;
-use lab::generate::eval::{Evaluator, RowSet};
+use lab::eval::{Evaluator, RowSet};
 use lab::ir::Value;
 use lab::plan::{PlanOptions, plan};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -377,6 +377,24 @@ struct Params {
     pick: String,
     chunk_rows: u64,
     seed: u64,
+    /// A key sequence of this integer type, `seq_rows` rows long, starting `seq_margin` below
+    /// the type's maximum: it fits exactly when `seq_rows <= seq_margin + 1`.
+    seq_type: &'static str,
+    seq_rows: u64,
+    seq_margin: u64,
+}
+
+impl Params {
+    fn seq_max(&self) -> i64 {
+        match self.seq_type {
+            "int16" => i64::from(i16::MAX),
+            "int32" => i64::from(i32::MAX),
+            _ => i64::MAX,
+        }
+    }
+    fn seq_fits(&self) -> bool {
+        self.seq_rows <= self.seq_margin + 1
+    }
 }
 
 fn params() -> impl Strategy<Value = Params> {
@@ -405,9 +423,12 @@ fn params() -> impl Strategy<Value = Params> {
         ],
         1u64..50,
         any::<u64>(),
+        prop_oneof![Just("int16"), Just("int32"), Just("int64")],
+        1u64..300,
+        0u64..400,
     )
         .prop_map(
-            |(n_parent, count, null_rate, weights, pick, chunk_rows, seed)| Params {
+            |(
                 n_parent,
                 count,
                 null_rate,
@@ -415,6 +436,20 @@ fn params() -> impl Strategy<Value = Params> {
                 pick,
                 chunk_rows,
                 seed,
+                seq_type,
+                seq_rows,
+                seq_margin,
+            )| Params {
+                n_parent,
+                count,
+                null_rate,
+                weights,
+                pick,
+                chunk_rows,
+                seed,
+                seq_type,
+                seq_rows,
+                seq_margin,
             },
         )
 }
@@ -455,24 +490,33 @@ entities:
     attributes:
       code: {{ type: string, key: "X-{{row:05}}" }}
       parent_id: {{ ref: parents, pick: {pick}, nulls: 0.1 }}
+  seqs:
+    rows: {{ fixed: {seq_rows} }}
+    primary_key: id
+    attributes:
+      id: {{ type: {seq_type}, key: {{ sequence: {{ start: {seq_start} }} }} }}
 "#,
         n = p.n_parent,
         choice = choice.join(", "),
         nulls = p.null_rate,
         count = p.count,
         pick = p.pick,
+        seq_rows = p.seq_rows,
+        seq_type = p.seq_type,
+        seq_start = p.seq_max() - p.seq_margin as i64,
     )
 }
 
 type Table = Vec<Vec<Value>>;
 
 /// Every column of every entity as values, generated both in one frame and chunk by chunk;
-/// asserts the two agree (values never depend on chunking).
-fn generate_all(p: &Params) -> (lab::ir::Ir, BTreeMap<String, Table>) {
+/// asserts the two agree (values never depend on chunking). `None` when the plan is refused,
+/// which must be exactly when the key sequence cannot fit its type.
+fn generate_all(p: &Params) -> Option<(lab::ir::Ir, BTreeMap<String, Table>)> {
     let checked = lab::check_texts(&[("prop.yaml", &spec_for(p))]);
     assert!(!checked.has_errors(), "{}", checked.render(false));
     let ir = checked.ir.unwrap();
-    let pl = plan(
+    let planned = plan(
         &ir,
         PlanOptions {
             scale: 1.0,
@@ -480,8 +524,20 @@ fn generate_all(p: &Params) -> (lab::ir::Ir, BTreeMap<String, Table>) {
             chunk_rows: p.chunk_rows,
             file_rows: p.chunk_rows * 4,
         },
-    )
-    .unwrap();
+    );
+    let pl = match planned {
+        Ok(pl) => {
+            assert!(p.seq_fits(), "an overflowing key sequence was planned");
+            pl
+        }
+        Err(errors) => {
+            assert!(!p.seq_fits(), "refused: {errors:?}");
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].code, lab::codes::INFEASIBLE_UNIQUE);
+            assert!(errors[0].message.contains("`prop.seqs.id`"), "{errors:?}");
+            return None;
+        }
+    };
     let mut out = BTreeMap::new();
     for (e, ent) in ir.entities.iter().enumerate() {
         let n = pl.entities[e].rows;
@@ -495,7 +551,7 @@ fn generate_all(p: &Params) -> (lab::ir::Ir, BTreeMap<String, Table>) {
             .collect();
         // Chunked generation must give the same values.
         for (a, b) in pl.chunks(e) {
-            let batch = lab::generate::chunk(&pl, e, a, b).expect("no lookups here");
+            let batch = lab::generate::chunk(&pl, e, a, b).expect("no generation error");
             for (k, col) in batch.columns().iter().enumerate() {
                 assert_eq!(col.len() as u64, b - a);
                 assert_eq!(
@@ -511,7 +567,7 @@ fn generate_all(p: &Params) -> (lab::ir::Ir, BTreeMap<String, Table>) {
         }
         out.insert(ent.name.clone(), cols);
     }
-    (ir, out)
+    Some((ir, out))
 }
 
 fn idx(ir: &lab::ir::Ir, e: &str, a: &str) -> usize {
@@ -524,11 +580,18 @@ fn idx(ir: &lab::ir::Ir, e: &str, a: &str) -> usize {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
 
     #[test]
     fn generated_data_keeps_its_invariants(p in params()) {
-        let (ir, t) = generate_all(&p);
+        let Some((ir, t)) = generate_all(&p) else {
+            return Ok(());
+        };
+        // Key sequences near their type's limit: distinct and within the type.
+        let seqs = &t["seqs"][0];
+        let distinct: HashSet<String> = seqs.iter().map(Value::display).collect();
+        prop_assert_eq!(distinct.len() as u64, p.seq_rows);
+        prop_assert!(seqs.iter().all(|v| matches!(v, Value::Int(x) if *x <= p.seq_max())));
         let parents = &t["parents"];
         let children = &t["children"];
         let others = &t["others"];

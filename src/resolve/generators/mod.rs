@@ -39,7 +39,7 @@ pub(super) fn seed_randoms(e: &mut Expr, site: &str, k: &mut u32) {
     match &mut e.kind {
         ExprKind::Call(Func::Random, args) => {
             if args.is_empty() {
-                let salt = crate::generate::rng::hash_name(&format!("{site}#random{k}"));
+                let salt = crate::hash::hash_name(&format!("{site}#random{k}"));
                 *k += 1;
                 args.push(Expr {
                     kind: ExprKind::Lit(Value::Int(salt as i64)),

@@ -1,4 +1,5 @@
-//! The evaluator: computes any attribute of any entity over any set of rows. A frame is a set
+//! The evaluator: computes any attribute of any entity over any set of rows, reading only the
+//! IR and the [`Layout`]. A frame is a set
 //! of row indices of one entity with a cache of the columns computed for it; hops to the
 //! parent row, to referenced rows (foreign-key picks) and to child rows (rollups) create linked
 //! frames over the needed rows only. Because every value is a pure function of the row index,
@@ -6,12 +7,21 @@
 //! foreign keys, parent-derived values, time ordering and rollups consistent across chunks,
 //! files and threads.
 
-use super::column::{Column, Data};
-use super::rng::{Permutation, RowRng, mix2, stream, unit_at};
-use crate::generate::values;
+pub mod column;
+pub mod error;
+pub mod exprs;
+mod funcs;
+pub mod rng;
+pub mod values;
+
+use crate::hash::{mix2, stream};
 use crate::ir::expr::Builtin;
 use crate::ir::*;
-use crate::plan::Plan;
+use crate::layout::Layout;
+use column::{Column, Data};
+pub use error::{Error, ErrorKind, MAX_VALUE_BYTES};
+pub use exprs::truthy;
+use rng::{Permutation, RowRng, unit_at};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -69,37 +79,81 @@ struct Frame {
 pub const NONE: u64 = u64::MAX;
 
 pub struct Evaluator<'p> {
-    pub plan: &'p Plan,
+    pub layout: &'p Layout,
     pub ir: &'p Ir,
     frames: Vec<Frame>,
-    /// The first `lookup` value met that no target row has.
-    pub miss: Option<LookupMiss>,
+    /// The first value met that cannot be generated or stored (the chunk is then refused).
+    pub error: Option<Error>,
+    /// The attribute being computed, to locate errors.
+    current: Option<(EntityId, AttrId)>,
+    /// Values that could not be computed (an overflow) and were made null, by frame and row:
+    /// an error only if the null reaches the attribute's value (see [`Evaluator::settle`]).
+    deferred: Vec<(FrameId, usize, ErrorKind)>,
 }
-
-/// A `lookup` foreign key whose expression gave a key value that no target row has.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LookupMiss {
-    pub entity: EntityId,
-    pub fk: FkId,
-    pub value: String,
-}
-
-impl std::fmt::Display for LookupMiss {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "lookup value `{}` has no row", self.value)
-    }
-}
-
-impl std::error::Error for LookupMiss {}
 
 impl<'p> Evaluator<'p> {
-    pub fn new(plan: &'p Plan) -> Evaluator<'p> {
+    pub fn new(layout: &'p Layout) -> Evaluator<'p> {
         Evaluator {
-            plan,
-            ir: &plan.ir,
+            layout,
+            ir: &layout.ir,
             frames: Vec::new(),
-            miss: None,
+            error: None,
+            current: None,
+            deferred: Vec::new(),
         }
+    }
+
+    /// Makes the faulty rows of a column null and defers their errors to
+    /// [`Evaluator::settle`]: a `case` branch that is not taken may hold them harmlessly.
+    pub(crate) fn defer(
+        &mut self,
+        f: FrameId,
+        mut col: Column,
+        faults: Vec<(usize, ErrorKind)>,
+    ) -> Column {
+        if faults.is_empty() {
+            return col;
+        }
+        let mut keep = vec![true; col.len()];
+        for (i, kind) in faults {
+            keep[i] = false;
+            self.deferred.push((f, i, kind));
+        }
+        col.mask(&keep);
+        col
+    }
+
+    /// The number of deferred errors so far; pass it to [`Evaluator::settle`].
+    pub fn mark(&self) -> usize {
+        self.deferred.len()
+    }
+
+    /// Turns the errors deferred since `mark` into the evaluator's error where `col` (a value
+    /// computed over frame `f`) is null at their row: the faulty value reached it.
+    pub fn settle(&mut self, f: FrameId, col: &Column, mark: usize) {
+        let pending = self.deferred.split_off(mark.min(self.deferred.len()));
+        for (pf, i, kind) in pending {
+            if pf == f && !col.is_valid(i) {
+                self.fail(f, i, kind);
+            }
+        }
+    }
+
+    /// Records an error at row `i` of frame `f`, unless one was recorded already: the
+    /// attribute being computed when it belongs to the frame's entity, else the entity's rows.
+    pub fn fail(&mut self, f: FrameId, i: usize, kind: ErrorKind) {
+        if self.error.is_some() {
+            return;
+        }
+        let entity = self.frames[f].entity;
+        let attr = self.current.and_then(|(e, a)| (e == entity).then_some(a));
+        let row = self.frames[f].rows.get(i);
+        self.error = Some(Error {
+            entity,
+            attr,
+            row,
+            kind,
+        });
     }
 
     pub fn frame(&mut self, entity: EntityId, rows: RowSet) -> FrameId {
@@ -125,7 +179,7 @@ impl<'p> Evaluator<'p> {
     fn key(&self, e: EntityId, a: AttrId, what: &str) -> u64 {
         let ent = &self.ir.entities[e];
         stream(
-            self.plan.seed,
+            self.layout.seed,
             &format!("{}.{}{what}", ent.qualified, ent.attributes[a].name),
         )
     }
@@ -136,7 +190,7 @@ impl<'p> Evaluator<'p> {
             return p.clone();
         }
         let e = self.frames[f].entity;
-        let offsets = self.plan.entities[e]
+        let offsets = self.layout.entities[e]
             .offsets
             .as_ref()
             .expect("per-parent entity has offsets");
@@ -170,7 +224,7 @@ impl<'p> Evaluator<'p> {
     /// member), `NONE` for rows of other members.
     pub fn source_index(&mut self, f: FrameId, k: usize) -> Arc<Vec<u64>> {
         let e = self.frames[f].entity;
-        let m = &self.plan.entities[e]
+        let m = &self.layout.entities[e]
             .members
             .as_ref()
             .expect("union members")[k];
@@ -342,7 +396,7 @@ impl<'p> Evaluator<'p> {
             Builtin::ChildIndex => self.child_index(f).iter().map(|&x| x as i64).collect(),
             Builtin::UnionIndex => {
                 let e = self.frames[f].entity;
-                let ep = &self.plan.entities[e];
+                let ep = &self.layout.entities[e];
                 (0..n)
                     .map(|i| {
                         ep.member_of(self.frames[f].rows.get(i))
@@ -352,7 +406,7 @@ impl<'p> Evaluator<'p> {
             }
             Builtin::Level => {
                 let e = self.frames[f].entity;
-                let levels = self.plan.entities[e].levels.clone().unwrap_or_default();
+                let levels = self.layout.entities[e].levels.clone().unwrap_or_default();
                 (0..n)
                     .map(|i| level_of(&levels, self.frames[f].rows.get(i)) as i64 + 1)
                     .collect()
@@ -364,7 +418,7 @@ impl<'p> Evaluator<'p> {
     /// 1-based position of each row among its parent's children.
     pub fn child_index(&mut self, f: FrameId) -> Vec<u64> {
         let e = self.frames[f].entity;
-        if let Some(members) = &self.plan.entities[e].members {
+        if let Some(members) = &self.layout.entities[e].members {
             // Within a union: the position among the children of the member's parent row, or
             // in the member for members with a plain row count.
             let rows = &self.frames[f].rows;
@@ -382,7 +436,7 @@ impl<'p> Evaluator<'p> {
                 .collect();
         }
         let p = self.parent_index(f);
-        let offsets = self.plan.entities[e].offsets.as_ref().expect("offsets");
+        let offsets = self.layout.entities[e].offsets.as_ref().expect("offsets");
         (0..p.len())
             .map(|i| self.frames[f].rows.get(i) - offsets[p[i] as usize] + 1)
             .collect()
@@ -399,7 +453,7 @@ impl<'p> Evaluator<'p> {
         let first = fk.columns[0];
         let pick_stream = self.key(e, first, "#pick");
         let null_stream = self.key(e, first, "#nulls");
-        let n_target = self.plan.entities[fk.target].rows;
+        let n_target = self.layout.entities[fk.target].rows;
         let n = self.len(f);
         let mut out: Vec<u64> = match &fk.pick {
             Pick::Parent => (*self.parent_index(f)).clone(),
@@ -408,34 +462,9 @@ impl<'p> Evaluator<'p> {
                     (unit_at(pick_stream, self.frames[f].rows.get(i)) * n_target as f64) as u64
                 })
                 .collect(),
-            Pick::Zipf(s) => {
-                let perm = Permutation::new(n_target, pick_stream);
-                let rows = &self.frames[f].rows;
-                if let Some(cum) = self.plan.zipf_table(n_target, *s) {
-                    // Inverse CDF over the table: rank k has weight 1/k^s.
-                    let total = cum[cum.len() - 1];
-                    (0..n)
-                        .map(|i| {
-                            let u = unit_at(pick_stream, rows.get(i)) * total;
-                            let rank = cum.partition_point(|&c| c <= u) as u64;
-                            perm.apply(rank.min(n_target - 1))
-                        })
-                        .collect()
-                } else {
-                    let z = rand_distr::Zipf::new(n_target.max(1) as f64, *s).ok();
-                    (0..n)
-                        .map(|i| {
-                            let mut rng = RowRng::new(pick_stream, rows.get(i));
-                            let rank = z
-                                .as_ref()
-                                .map_or(1.0, |z| rand_distr::Distribution::sample(z, &mut rng));
-                            perm.apply((rank as u64).clamp(1, n_target.max(1)) - 1)
-                        })
-                        .collect()
-                }
-            }
+            Pick::Zipf(s) => self.zipf_picks(f, pick_stream, n_target, *s),
             Pick::Weighted(_) => {
-                let cum = self.plan.entities[e]
+                let cum = self.layout.entities[e]
                     .weights
                     .get(&k)
                     .cloned()
@@ -465,43 +494,14 @@ impl<'p> Evaluator<'p> {
                     .collect()
             }
             Pick::Hierarchy { .. } => {
-                let levels = self.plan.entities[e].levels.clone().unwrap_or_default();
+                let levels = self.layout.entities[e].levels.clone().unwrap_or_default();
                 (0..n)
                     .map(|i| hierarchy_parent(&levels, self.frames[f].rows.get(i)))
                     .collect()
             }
             Pick::Lookup(x) => {
                 let x = x.clone();
-                let map = self.plan.entities[e]
-                    .lookups
-                    .get(&k)
-                    .cloned()
-                    .unwrap_or_default();
-                let col = self.eval_expr(f, &x);
-                let mut out = Vec::with_capacity(n);
-                for i in 0..n {
-                    if !col.is_valid(i) {
-                        out.push(NONE);
-                        continue;
-                    }
-                    let key = col.text_at(i);
-                    match map.get(&key) {
-                        Some(&r) => out.push(r),
-                        None => {
-                            // Values that are not literals are checked here, row by row;
-                            // the chunk is then refused, so no dangling key is written.
-                            if self.miss.is_none() {
-                                self.miss = Some(LookupMiss {
-                                    entity: e,
-                                    fk: k,
-                                    value: key,
-                                });
-                            }
-                            out.push(NONE);
-                        }
-                    }
-                }
-                out
+                self.lookup_picks(f, k, first, &x)
             }
             Pick::Path(paths) => {
                 let paths = paths.clone();
@@ -515,7 +515,7 @@ impl<'p> Evaluator<'p> {
                 let (paths, index) = (paths.clone(), index.clone());
                 let anc = self.first_path_rows(f, &paths);
                 let idx = self.eval_expr(f, &index);
-                let tp = &self.plan.entities[fk.target];
+                let tp = &self.layout.entities[fk.target];
                 let offsets = match member {
                     Some(k) => tp.members.as_ref().and_then(|m| m[*k].offsets.as_ref()),
                     None => tp.offsets.as_ref(),
@@ -550,7 +550,7 @@ impl<'p> Evaluator<'p> {
         }
         if let Some(w) = &fk.when {
             let w = w.clone();
-            let keep = super::exprs::truthy(&self.eval_expr(f, &w));
+            let keep = exprs::truthy(&self.eval_expr(f, &w));
             for (x, k) in out.iter_mut().zip(keep) {
                 if !k {
                     *x = NONE;
@@ -562,12 +562,79 @@ impl<'p> Evaluator<'p> {
         out
     }
 
+    /// Zipf picks: rank k of the target has weight 1/k^s, ranks scattered over the rows by a
+    /// keyed permutation.
+    fn zipf_picks(&self, f: FrameId, pick_stream: u64, n_target: u64, s: f64) -> Vec<u64> {
+        let n = self.len(f);
+        let perm = Permutation::new(n_target, pick_stream);
+        let rows = &self.frames[f].rows;
+        if let Some(cum) = self.layout.zipf_table(n_target, s) {
+            // Inverse CDF over the table: rank k has weight 1/k^s.
+            let total = cum[cum.len() - 1];
+            (0..n)
+                .map(|i| {
+                    let u = unit_at(pick_stream, rows.get(i)) * total;
+                    let rank = cum.partition_point(|&c| c <= u) as u64;
+                    perm.apply(rank.min(n_target - 1))
+                })
+                .collect()
+        } else {
+            let z = rand_distr::Zipf::new(n_target.max(1) as f64, s).ok();
+            (0..n)
+                .map(|i| {
+                    let mut rng = RowRng::new(pick_stream, rows.get(i));
+                    let rank = z
+                        .as_ref()
+                        .map_or(1.0, |z| rand_distr::Distribution::sample(z, &mut rng));
+                    perm.apply((rank as u64).clamp(1, n_target.max(1)) - 1)
+                })
+                .collect()
+        }
+    }
+
+    /// Lookup picks: the target row whose key equals the expression's value. A value no row
+    /// has is recorded as the evaluator's error (the chunk is then refused, so no dangling
+    /// key is written).
+    fn lookup_picks(&mut self, f: FrameId, k: FkId, first: AttrId, x: &Expr) -> Vec<u64> {
+        let e = self.frames[f].entity;
+        let n = self.len(f);
+        let map = self.layout.entities[e]
+            .lookups
+            .get(&k)
+            .cloned()
+            .unwrap_or_default();
+        let col = self.eval_expr(f, x);
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            if !col.is_valid(i) {
+                out.push(NONE);
+                continue;
+            }
+            let key = col.text_at(i);
+            match map.get(&key) {
+                Some(&r) => out.push(r),
+                None => {
+                    if self.error.is_none() {
+                        self.error = Some(Error {
+                            entity: e,
+                            attr: Some(first),
+                            row: self.frames[f].rows.get(i),
+                            kind: ErrorKind::LookupMiss { fk: k, value: key },
+                        });
+                    }
+                    out.push(NONE);
+                }
+            }
+        }
+        out
+    }
+
     /// A frame over all children (of entity `child`) of the rows of `f`, and segment starts.
     fn children(&mut self, f: FrameId, child: EntityId) -> (FrameId, Arc<Vec<u32>>) {
         if let Some(l) = self.frames[f].links.get(&Link::Children(child)) {
             return l.clone();
         }
-        let offsets = self.plan.entities[child]
+        let offsets = self.layout.entities[child]
             .offsets
             .as_ref()
             .expect("child offsets");
@@ -621,113 +688,15 @@ impl<'p> Evaluator<'p> {
             return c.clone();
         }
         let e = self.frames[f].entity;
-        let attr = &self.ir.entities[e].attributes[a];
-        let ty = attr.ty;
-        let stream_v = self.key(e, a, "");
+        let outer = self.current.replace((e, a));
+        let mark = self.mark();
+        let raw = self.generate(f, a);
+        let ir = self.ir;
+        let attr = &ir.entities[e].attributes[a];
         let n = self.len(f);
-        let raw = match &attr.generator {
-            Generator::Const(v) => Column::constant(v, ty, n),
-            Generator::Sequence { start, step } => Column::new(Data::Int(
-                (0..n)
-                    .map(|i| {
-                        start.wrapping_add((self.frames[f].rows.get(i) as i64).wrapping_mul(*step))
-                    })
-                    .collect(),
-            )),
-            Generator::Format(parts) => values::format_keys(parts, &self.frames[f].rows),
-            Generator::ChildIndex => Column::new(Data::Int(
-                self.child_index(f).iter().map(|&x| x as i64).collect(),
-            )),
-            Generator::Choice {
-                values: vals,
-                weights,
-            } => values::choice(
-                vals,
-                weights,
-                ty,
-                attr.unique,
-                stream_v,
-                &self.frames[f].rows,
-            ),
-            Generator::Cycle(vals) => {
-                let idx: Vec<usize> = (0..n)
-                    .map(|i| (self.frames[f].rows.get(i) % vals.len() as u64) as usize)
-                    .collect();
-                values::from_values(vals, ty, &idx)
-            }
-            Generator::Dist {
-                dist,
-                min,
-                max,
-                round,
-            } => values::dist(
-                *dist,
-                *min,
-                *max,
-                *round,
-                ty,
-                attr.unique,
-                stream_v,
-                &self.frames[f].rows,
-            ),
-            Generator::Between {
-                lo,
-                hi,
-                seasonality,
-            } => values::between(
-                *lo,
-                *hi,
-                seasonality,
-                ty,
-                attr.unique,
-                stream_v,
-                &self.frames[f].rows,
-            ),
-            Generator::Relative {
-                anchor,
-                before,
-                min_ms,
-                max_ms,
-                seasonality,
-            } => {
-                let anchor_col = self.col_ref(f, anchor);
-                values::relative(
-                    &anchor_col,
-                    *before,
-                    *min_ms,
-                    *max_ms,
-                    seasonality,
-                    ty,
-                    stream_v,
-                    &self.frames[f].rows,
-                )
-            }
-            Generator::Fake { kind, range } => {
-                values::fake(*kind, *range, stream_v, &self.frames[f].rows)
-            }
-            Generator::Expr(x) => {
-                let x = x.clone();
-                self.eval_expr(f, &x)
-            }
-            Generator::Ref { fk, column } => {
-                let tcol = self.ir.entities[e].foreign_keys[*fk].target_columns[*column];
-                let (tf, map) = self.link(f, Hop::Fk(*fk));
-                let c = self.attr(tf, tcol);
-                c.gather(&map)
-            }
-            Generator::Rollup {
-                agg,
-                child,
-                attr: ca,
-            } => {
-                let (cf, seg) = self.children(f, *child);
-                let col = ca.map(|x| self.attr(cf, x));
-                let src_ty = ca.map(|x| self.ir.entities[*child].attributes[x].ty);
-                values::rollup(*agg, col.as_deref(), src_ty, &seg, ty)
-            }
-        };
-        let attr = &self.ir.entities[e].attributes[a];
-        let mut col = raw.cast(ty);
+        let mut col = raw.cast(attr.ty);
+        // Before the null rate and `when`: a faulty value they hide is still an error.
+        self.settle(f, &col, mark);
         if attr.null_rate > 0.0 && !matches!(attr.generator, Generator::Ref { .. }) {
             let ns = self.key(e, a, "#nulls");
             let keep: Vec<bool> = (0..n)
@@ -737,12 +706,138 @@ impl<'p> Evaluator<'p> {
         }
         if let Some(w) = &attr.when {
             let w = w.clone();
-            let keep = super::exprs::truthy(&self.eval_expr(f, &w));
+            let keep = exprs::truthy(&self.eval_expr(f, &w));
             col.mask(&keep);
         }
+        self.current = outer;
         let col = Arc::new(col);
         self.frames[f].cols.insert(a, col.clone());
         col
+    }
+
+    /// The values of attribute `a`'s generator over frame `f`, before the cast to the
+    /// attribute's type, the null rate and `when`.
+    fn generate(&mut self, f: FrameId, a: AttrId) -> Column {
+        let e = self.frames[f].entity;
+        let ir = self.ir;
+        let attr = &ir.entities[e].attributes[a];
+        let ty = attr.ty;
+        let stream_v = self.key(e, a, "");
+        let rows = &self.frames[f].rows;
+        match &attr.generator {
+            Generator::Const(v) => Column::constant(v, ty, rows.len()),
+            Generator::Sequence { start, step } => {
+                let (start, step) = (*start, *step);
+                self.sequence(f, start, step)
+            }
+            Generator::Format(parts) => values::format_keys(parts, rows),
+            Generator::ChildIndex => Column::new(Data::Int(
+                self.child_index(f)
+                    .iter()
+                    .map(|&x| i64::try_from(x).unwrap_or(i64::MAX))
+                    .collect(),
+            )),
+            Generator::Choice {
+                values: vals,
+                weights,
+            } => values::choice(vals, weights, ty, attr.unique, stream_v, rows),
+            Generator::Cycle(vals) => {
+                let idx: Vec<usize> = (0..rows.len())
+                    .map(|i| (rows.get(i) % vals.len() as u64) as usize)
+                    .collect();
+                values::from_values(vals, ty, &idx)
+            }
+            Generator::Dist {
+                dist,
+                min,
+                max,
+                round,
+            } => values::dist(
+                &values::DistSpec {
+                    dist: *dist,
+                    min: *min,
+                    max: *max,
+                    round: *round,
+                    ty,
+                    unique: attr.unique,
+                },
+                stream_v,
+                rows,
+            ),
+            Generator::Between {
+                lo,
+                hi,
+                seasonality,
+            } => values::between(*lo, *hi, seasonality, ty, attr.unique, stream_v, rows),
+            Generator::Relative {
+                anchor,
+                before,
+                min_ms,
+                max_ms,
+                seasonality,
+            } => {
+                let spec = values::RelativeSpec {
+                    before: *before,
+                    min_ms: *min_ms,
+                    max_ms: *max_ms,
+                    seasonality: seasonality.clone(),
+                    ty,
+                };
+                let anchor_col = self.col_ref(f, anchor);
+                let (col, bad) =
+                    values::relative(&anchor_col, &spec, stream_v, &self.frames[f].rows);
+                if let Some(i) = bad {
+                    self.fail(f, i, ErrorKind::DateOutOfRange);
+                }
+                col
+            }
+            Generator::Fake { kind, range } => values::fake(*kind, *range, stream_v, rows),
+            Generator::Expr(x) => {
+                let x = x.clone();
+                self.eval_expr(f, &x)
+            }
+            Generator::Ref { fk, column } => {
+                let tcol = ir.entities[e].foreign_keys[*fk].target_columns[*column];
+                let (tf, map) = self.link(f, Hop::Fk(*fk));
+                let c = self.attr(tf, tcol);
+                c.gather(&map)
+            }
+            Generator::Rollup {
+                agg,
+                child,
+                attr: ca,
+            } => {
+                let (agg, child, ca) = (*agg, *child, *ca);
+                let (cf, seg) = self.children(f, child);
+                let col = ca.map(|x| self.attr(cf, x));
+                let src_ty = ca.map(|x| ir.entities[child].attributes[x].ty);
+                values::rollup(agg, col.as_deref(), src_ty, &seg, ty)
+            }
+        }
+    }
+
+    /// `start + row * step` over the frame's rows, with overflow checks.
+    fn sequence(&mut self, f: FrameId, start: i64, step: i64) -> Column {
+        let n = self.len(f);
+        let mut bad = None;
+        let data = (0..n)
+            .map(|i| {
+                let r = self.frames[f].rows.get(i);
+                let v = i64::try_from(r)
+                    .ok()
+                    .and_then(|r| r.checked_mul(step))
+                    .and_then(|x| x.checked_add(start));
+                v.unwrap_or_else(|| {
+                    bad.get_or_insert(i);
+                    0
+                })
+            })
+            .collect();
+        if let Some(i) = bad {
+            let what = "the key sequence".to_string();
+            self.fail(f, i, ErrorKind::Overflow { what });
+        }
+        Column::new(Data::Int(data))
     }
 }
 

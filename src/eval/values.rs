@@ -3,8 +3,8 @@
 //! and rollup aggregates. Each takes the rows (indices) it must produce and the attribute's
 //! stream key, and draws from a per-row generator, so values never depend on the batch.
 
+use super::RowSet;
 use super::column::{Column, Data, Strings};
-use super::eval::RowSet;
 use super::rng::{Permutation, RowRng, unit_at};
 use crate::ir::value::{MS_PER_DAY, civil_from_days, weekday};
 use crate::ir::{Agg, Dist, FakeKind, FormatPart, Seasonality, Type, Value};
@@ -151,17 +151,26 @@ fn sample(dist: Dist, rng: &mut RowRng) -> f64 {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn dist(
-    dist: Dist,
-    min: Option<f64>,
-    max: Option<f64>,
-    round: Option<u32>,
-    ty: Type,
-    unique: bool,
-    stream: u64,
-    rows: &RowSet,
-) -> Column {
+/// A numeric distribution with its clamps and rounding, for a column of type `ty`.
+#[derive(Clone, Copy, Debug)]
+pub struct DistSpec {
+    pub dist: Dist,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub round: Option<u32>,
+    pub ty: Type,
+    pub unique: bool,
+}
+
+pub fn dist(spec: &DistSpec, stream: u64, rows: &RowSet) -> Column {
+    let DistSpec {
+        dist,
+        min,
+        max,
+        round,
+        ty,
+        unique,
+    } = *spec;
     let n = rows.len();
     if let Dist::Bernoulli { p } = dist {
         return Column::new(Data::Bool(
@@ -249,8 +258,9 @@ fn seasonal_draw(
     wmax: f64,
     to_ms: impl Fn(i64) -> i64,
 ) -> i64 {
-    let span = (hi - lo + 1).max(1) as u64;
-    let mut x = lo + rng.below(span) as i64;
+    // The span and the sums are exact in two's complement for any `lo <= hi`.
+    let span = (i128::from(hi) - i128::from(lo) + 1).clamp(1, i128::from(u64::MAX)) as u64;
+    let mut x = lo.wrapping_add(rng.below(span) as i64);
     if s.is_flat() || wmax <= 0.0 {
         return x;
     }
@@ -258,7 +268,7 @@ fn seasonal_draw(
         if rng.f64() * wmax < season_weight(s, to_ms(x)) {
             return x;
         }
-        x = lo + rng.below(span) as i64;
+        x = lo.wrapping_add(rng.below(span) as i64);
     }
     x
 }
@@ -302,21 +312,31 @@ pub fn between(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A time relative to an anchor: before or after it, by `min_ms..=max_ms`, under a
+/// seasonality profile, as a column of type `ty` (date or timestamp).
+#[derive(Clone, Debug)]
+pub struct RelativeSpec {
+    pub before: bool,
+    pub min_ms: i64,
+    pub max_ms: i64,
+    pub seasonality: Seasonality,
+    pub ty: Type,
+}
+
+/// Times relative to the anchor column; also the first row whose time leaves the 64-bit
+/// millisecond or 32-bit day range (its value is a placeholder).
 pub fn relative(
     anchor: &Column,
-    before: bool,
-    min_ms: i64,
-    max_ms: i64,
-    s: &Seasonality,
-    ty: Type,
+    spec: &RelativeSpec,
     stream: u64,
     rows: &RowSet,
-) -> Column {
+) -> (Column, Option<usize>) {
     let n = rows.len();
+    let s = &spec.seasonality;
     let wmax = season_max(s);
     let mut valid = vec![true; n];
     let mut out = Vec::with_capacity(n);
+    let mut bad = None;
     for (i, v) in valid.iter_mut().enumerate() {
         if !anchor.is_valid(i) {
             *v = false;
@@ -324,25 +344,36 @@ pub fn relative(
             continue;
         }
         let base = anchor.ms_at(i);
-        let mut rng = RowRng::new(stream, rows.get(i));
-        let t = if before {
-            seasonal_draw(&mut rng, base - max_ms, base - min_ms, s, wmax, |x| x)
+        let (lo, hi) = if spec.before {
+            (base.checked_sub(spec.max_ms), base.checked_sub(spec.min_ms))
         } else {
-            seasonal_draw(&mut rng, base + min_ms, base + max_ms, s, wmax, |x| x)
+            (base.checked_add(spec.min_ms), base.checked_add(spec.max_ms))
         };
-        out.push(t);
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            bad.get_or_insert(i);
+            out.push(0);
+            continue;
+        };
+        let mut rng = RowRng::new(stream, rows.get(i));
+        out.push(seasonal_draw(&mut rng, lo, hi, s, wmax, |x| x));
     }
-    let data = if ty == Type::Date {
+    let data = if spec.ty == Type::Date {
         // A date after a date: whole days, never on the anchor's own day unless min is 0.
         Data::Date(
             out.into_iter()
-                .map(|t| t.div_euclid(MS_PER_DAY) as i32)
+                .enumerate()
+                .map(|(i, t)| {
+                    i32::try_from(t.div_euclid(MS_PER_DAY)).unwrap_or_else(|_| {
+                        bad.get_or_insert(i);
+                        0
+                    })
+                })
                 .collect(),
         )
     } else {
         Data::Ts(out)
     };
-    finish(data, valid)
+    (finish(data, valid), bad)
 }
 
 const COLORS: &[&str] = &[
@@ -472,7 +503,7 @@ pub fn fake(kind: FakeKind, range: Option<(u32, u32)>, stream: u64, rows: &RowSe
                     .collect()
             }
             FakeKind::Uuid => {
-                let (x, y) = (r.next(), r.next());
+                let (x, y) = (r.next_word(), r.next_word());
                 let y = (y & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
                 let x = (x & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
                 format!(

@@ -1,12 +1,13 @@
 //! Columns of generated values for one frame of rows: typed vectors plus an optional validity
-//! mask. Strings are stored Arrow-style (offsets + bytes) so they convert to Arrow arrays
-//! without copying each value. Also the casts from expression types to attribute types.
+//! mask. Strings are stored Arrow-style (64-bit offsets + bytes) so they convert to Arrow
+//! arrays without copying each value: a column whose text fits 32-bit offsets (under 2 GiB)
+//! becomes a `Utf8` array (only the offsets are narrowed), a larger one a `LargeUtf8` array. Also the casts from expression types to attribute types.
 
 use crate::ir::Type;
 use crate::ir::value::{self, Value};
 use arrow::array::{
     ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int8Array, Int16Array,
-    Int32Array, Int64Array, StringArray, TimestampMillisecondArray,
+    Int32Array, Int64Array, LargeStringArray, StringArray, TimestampMillisecondArray,
 };
 use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 /// Arrow-layout strings.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Strings {
-    pub offsets: Vec<i32>,
+    pub offsets: Vec<i64>,
     pub bytes: Vec<u8>,
 }
 
@@ -30,12 +31,12 @@ impl Strings {
     #[inline]
     pub fn push(&mut self, s: &str) {
         self.bytes.extend_from_slice(s.as_bytes());
-        self.offsets.push(self.bytes.len() as i32);
+        self.offsets.push(self.bytes.len() as i64);
     }
     /// Ends the current value (after writing bytes directly into `bytes`).
     #[inline]
     pub fn finish_value(&mut self) {
-        self.offsets.push(self.bytes.len() as i32);
+        self.offsets.push(self.bytes.len() as i64);
     }
     #[inline]
     pub fn get(&self, i: usize) -> &str {
@@ -242,52 +243,50 @@ impl Column {
             };
         }
         let data = match (self.data, to) {
-            (Data::Int(v), t) if t.is_integer() => {
-                let (lo, hi) = t.int_range();
-                Data::Int(v.into_iter().map(|x| x.clamp(lo, hi)).collect())
-            }
-            (Data::Float(v), t) if t.is_integer() => {
-                let (lo, hi) = t.int_range();
-                Data::Int(
-                    v.into_iter()
-                        .map(|x| round_i128(x).clamp(lo as i128, hi as i128) as i64)
-                        .collect(),
-                )
-            }
-            (Data::Dec(v, s), t) if t.is_integer() => {
-                let (lo, hi) = t.int_range();
-                Data::Int(
-                    v.into_iter()
-                        .map(|x| (rescale(x, s, 0) as i64).clamp(lo, hi))
-                        .collect(),
-                )
-            }
+            // Integers keep their value: one outside the column type's range is refused
+            // where the chunk is assembled, never clamped or wrapped.
+            (Data::Int(v), t) if t.is_integer() => Data::Int(v),
+            (Data::Float(v), t) if t.is_integer() => Data::Int(
+                v.into_iter()
+                    .map(|x| round_i128(x).clamp(i64::MIN.into(), i64::MAX.into()) as i64)
+                    .collect(),
+            ),
+            (Data::Dec(v, s), t) if t.is_integer() => Data::Int(
+                v.into_iter()
+                    .map(|x| rescale(x, s, 0).clamp(i64::MIN.into(), i64::MAX.into()) as i64)
+                    .collect(),
+            ),
             (Data::Int(v), Type::Float64) => Data::Float(v.into_iter().map(|x| x as f64).collect()),
             (Data::Dec(v, s), Type::Float64) => {
                 let d = 10f64.powi(s as i32);
                 Data::Float(v.into_iter().map(|x| x as f64 / d).collect())
             }
-            (Data::Int(v), Type::Decimal(p, s)) => Data::Dec(
+            // Decimals keep their value: one past the type's precision is refused where the
+            // chunk is assembled, never clamped (or truncated by the Parquet encoding).
+            (Data::Int(v), Type::Decimal(_, s)) => Data::Dec(
                 v.into_iter()
-                    .map(|x| clamp_dec(x as i128 * pow10(s), p))
+                    .map(|x| i128::from(x).saturating_mul(pow10(s)))
                     .collect(),
                 s,
             ),
-            (Data::Float(v), Type::Decimal(p, s)) => {
+            (Data::Float(v), Type::Decimal(_, s)) => {
                 let m = 10f64.powi(s as i32);
                 Data::Dec(
                     v.into_iter()
-                        .map(|x| clamp_dec(round_i128(x * m), p))
+                        .map(|x| {
+                            if x.is_finite() {
+                                round_i128(x * m)
+                            } else {
+                                i128::MAX
+                            }
+                        })
                         .collect(),
                     s,
                 )
             }
-            (Data::Dec(v, from), Type::Decimal(p, s)) => Data::Dec(
-                v.into_iter()
-                    .map(|x| clamp_dec(rescale(x, from, s), p))
-                    .collect(),
-                s,
-            ),
+            (Data::Dec(v, from), Type::Decimal(_, s)) => {
+                Data::Dec(v.into_iter().map(|x| rescale(x, from, s)).collect(), s)
+            }
             (Data::Date(v), Type::Timestamp) => Data::Ts(
                 v.into_iter()
                     .map(|d| d as i64 * value::MS_PER_DAY)
@@ -300,7 +299,7 @@ impl Column {
             ),
             // Nothing to cut when no value has more bytes than the limit has characters.
             (Data::Str(s), Type::String(Some(max)))
-                if s.offsets.windows(2).all(|w| (w[1] - w[0]) as u32 <= max) =>
+                if s.offsets.windows(2).all(|w| w[1] - w[0] <= i64::from(max)) =>
             {
                 Data::Str(s)
             }
@@ -356,13 +355,27 @@ impl Column {
             (Data::Ts(v), _) => {
                 Arc::new(TimestampMillisecondArray::new(ScalarBuffer::from(v), nulls))
             }
-            (Data::Str(s), _) => {
-                let offsets = OffsetBuffer::new(ScalarBuffer::from(s.offsets));
-                Arc::new(StringArray::new(offsets, Buffer::from_vec(s.bytes), nulls))
-            }
+            (Data::Str(s), _) => strings_to_arrow(s, nulls, i32::MAX as usize),
             // Not reachable for resolved specs: every attribute is cast to its type first.
             (_, t) => arrow::array::new_null_array(&t.arrow(), n),
         }
+    }
+}
+
+/// Arrow strings: `Utf8` with 32-bit offsets when the text has at most `max32` bytes (always,
+/// but for chunks with more than 2 GiB of text in one column), else `LargeUtf8`.
+fn strings_to_arrow(s: Strings, nulls: Option<NullBuffer>, max32: usize) -> ArrayRef {
+    if s.bytes.len() <= max32 {
+        let narrow: Vec<i32> = s.offsets.iter().map(|&o| o as i32).collect();
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(narrow));
+        Arc::new(StringArray::new(offsets, Buffer::from_vec(s.bytes), nulls))
+    } else {
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(s.offsets));
+        Arc::new(LargeStringArray::new(
+            offsets,
+            Buffer::from_vec(s.bytes),
+            nulls,
+        ))
     }
 }
 
@@ -433,11 +446,6 @@ pub fn round_i128(y: f64) -> i128 {
     }
 }
 
-fn clamp_dec(x: i128, p: u8) -> i128 {
-    let lim = pow10(p) - 1;
-    x.clamp(-lim, lim)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,6 +480,24 @@ mod tests {
         assert_eq!(rescale(-12345, 3, 2), -1235);
         assert_eq!(rescale(12344, 3, 2), 1234);
         assert_eq!(rescale(12, 0, 2), 1200);
+    }
+
+    #[test]
+    fn strings_past_the_32_bit_limit_become_large_strings() {
+        let mut s = Strings::with_capacity(3, 9);
+        for v in ["abc", "", "defgh"] {
+            s.push(v);
+        }
+        let large = strings_to_arrow(s.clone(), None, 7);
+        assert_eq!(large.data_type(), &arrow::datatypes::DataType::LargeUtf8);
+        let fits = strings_to_arrow(s, None, 8);
+        assert_eq!(fits.data_type(), &arrow::datatypes::DataType::Utf8);
+        let values: Vec<&str> = large
+            .as_any()
+            .downcast_ref::<LargeStringArray>()
+            .map(|a| a.iter().flatten().collect())
+            .unwrap_or_default();
+        assert_eq!(values, ["abc", "", "defgh"]);
     }
 
     #[test]

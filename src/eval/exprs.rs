@@ -3,11 +3,11 @@
 //! propagation, three-valued `and`/`or`, decimals in exact fixed point).
 
 use super::column::{Column, Data, Strings, pow10, rescale, round_i128};
-use super::eval::{Evaluator, FrameId};
-use crate::ir::expr::{BinOp, ExprKind, Func, UnOp};
-use crate::ir::value::{MS_PER_DAY, Value, civil_from_days, days_from_civil, weekday};
+use super::funcs::Faults;
+use super::{ErrorKind, Evaluator, FrameId, MAX_VALUE_BYTES};
+use crate::ir::expr::{BinOp, ExprKind, UnOp};
+use crate::ir::value::{MS_PER_DAY, Value, civil_from_days};
 use crate::ir::{Expr, Type};
-use sha2::Digest;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -113,7 +113,7 @@ pub fn truthy(c: &Column) -> Vec<bool> {
 impl Evaluator<'_> {
     /// Like [`Evaluator::eval_expr`], but a column reference is shared with the frame's cache
     /// instead of copied (operators only read their operands).
-    fn eval_shared(&mut self, f: FrameId, e: &Expr) -> Arc<Column> {
+    pub(super) fn eval_shared(&mut self, f: FrameId, e: &Expr) -> Arc<Column> {
         match &e.kind {
             ExprKind::Col(c) => self.col_ref(f, c),
             _ => Arc::new(self.eval_expr(f, e)),
@@ -132,7 +132,15 @@ impl Evaluator<'_> {
                 let data = match (op, &c.data) {
                     (UnOp::Not, Data::Bool(v)) => Data::Bool(v.iter().map(|b| !b).collect()),
                     (UnOp::Neg, Data::Int(v)) => {
-                        Data::Int(v.iter().map(|x| x.wrapping_neg()).collect())
+                        let bad: Faults = (0..v.len())
+                            .filter(|&i| v[i] == i64::MIN && c.is_valid(i))
+                            .map(|i| {
+                                let what = "the negation".to_string();
+                                (i, ErrorKind::Overflow { what })
+                            })
+                            .collect();
+                        let data = Data::Int(v.iter().map(|x| x.wrapping_neg()).collect());
+                        return self.defer(f, Column { data, valid }, bad);
                     }
                     (UnOp::Neg, Data::Float(v)) => Data::Float(v.iter().map(|x| -x).collect()),
                     (UnOp::Neg, Data::Dec(v, s)) => Data::Dec(v.iter().map(|x| -x).collect(), *s),
@@ -146,7 +154,11 @@ impl Evaluator<'_> {
             ExprKind::Binary(op, a, b) => {
                 let ca = self.eval_shared(f, a);
                 let cb = self.eval_shared(f, b);
-                binary(*op, &ca, a.ty, &cb, b.ty, e.ty, n)
+                let (c, over, overflows) = binary(*op, &ca, a.ty, &cb, b.ty, e.ty, n);
+                if let Some((i, kind)) = over {
+                    self.fail(f, i, kind);
+                }
+                self.defer(f, c, overflows)
             }
             ExprKind::IsNull { expr, negated } => {
                 let c = self.eval_shared(f, expr);
@@ -161,10 +173,7 @@ impl Evaluator<'_> {
             } => {
                 let c = self.eval_shared(f, expr);
                 let mut hit = vec![false; n];
-                let mut any_null = vec![!c.valid.is_none(); n];
-                for i in 0..n {
-                    any_null[i] = !c.is_valid(i);
-                }
+                let mut any_null: Vec<bool> = (0..n).map(|i| !c.is_valid(i)).collect();
                 for x in list {
                     let cx = self.eval_shared(f, x);
                     for i in 0..n {
@@ -193,9 +202,9 @@ impl Evaluator<'_> {
                 let mut branches = Vec::new();
                 for (k, (c, v)) in whens.iter().enumerate() {
                     let cc = self.eval_shared(f, c);
-                    for i in 0..n {
-                        if chosen[i].is_none() && cc.is_valid(i) && cc.bool_at(i) {
-                            chosen[i] = Some(k);
+                    for (i, ch) in chosen.iter_mut().enumerate() {
+                        if ch.is_none() && cc.is_valid(i) && cc.bool_at(i) {
+                            *ch = Some(k);
                         }
                     }
                     branches.push(self.eval_expr(f, v).cast(e.ty));
@@ -212,305 +221,9 @@ impl Evaluator<'_> {
             ExprKind::Call(func, args) => self.call(f, *func, args, e.ty, n),
         }
     }
-
-    fn call(&mut self, f: FrameId, func: Func, args: &[Expr], ty: Type, n: usize) -> Column {
-        let cols: Vec<Arc<Column>> = args.iter().map(|a| self.eval_shared(f, a)).collect();
-        let all_valid = |i: usize| cols.iter().all(|c| c.is_valid(i));
-        let valid_all: Vec<bool> = (0..n).map(all_valid).collect();
-        let strs = |g: &dyn Fn(usize) -> Option<String>| -> Column {
-            let mut s = Strings::with_capacity(n, n * 8);
-            let mut valid = vec![true; n];
-            for (i, v) in valid.iter_mut().enumerate() {
-                match g(i) {
-                    Some(x) => s.push(&x),
-                    None => {
-                        *v = false;
-                        s.push("");
-                    }
-                }
-            }
-            finish(Data::Str(s), valid)
-        };
-        let ints = |g: &dyn Fn(usize) -> Option<i64>| -> Column {
-            let mut out = Vec::with_capacity(n);
-            let mut valid = vec![true; n];
-            for (i, v) in valid.iter_mut().enumerate() {
-                match g(i) {
-                    Some(x) => out.push(x),
-                    None => {
-                        *v = false;
-                        out.push(0);
-                    }
-                }
-            }
-            finish(Data::Int(out), valid)
-        };
-        let ok = |i: usize| valid_all[i];
-        use Func::*;
-        match func {
-            Lower => strs(&|i| ok(i).then(|| cols[0].text_at(i).to_lowercase())),
-            Upper => strs(&|i| ok(i).then(|| cols[0].text_at(i).to_uppercase())),
-            Trim => strs(&|i| ok(i).then(|| cols[0].text_at(i).trim().to_string())),
-            Length => ints(&|i| ok(i).then(|| cols[0].text_at(i).chars().count() as i64)),
-            Substr => strs(&|i| {
-                ok(i).then(|| {
-                    let s = cols[0].text_at(i);
-                    let start = (cols[1].i64_at(i).max(1) - 1) as usize;
-                    let len = if cols.len() > 2 {
-                        cols[2].i64_at(i).max(0) as usize
-                    } else {
-                        usize::MAX
-                    };
-                    s.chars().skip(start).take(len).collect()
-                })
-            }),
-            Concat => strs(&|i| {
-                Some(
-                    cols.iter()
-                        .filter(|c| c.is_valid(i))
-                        .map(|c| c.text_at(i))
-                        .collect(),
-                )
-            }),
-            Replace => strs(&|i| {
-                ok(i).then(|| {
-                    let from = cols[1].text_at(i);
-                    if from.is_empty() {
-                        cols[0].text_at(i)
-                    } else {
-                        cols[0].text_at(i).replace(&from, &cols[2].text_at(i))
-                    }
-                })
-            }),
-            Lpad => strs(&|i| {
-                ok(i).then(|| {
-                    let s = cols[0].text_at(i);
-                    let want = cols[1].i64_at(i).clamp(0, 10_000) as usize;
-                    let pad: Vec<char> = cols[2].text_at(i).chars().collect();
-                    let have = s.chars().count();
-                    if have >= want || pad.is_empty() {
-                        return s.chars().take(want).collect();
-                    }
-                    let mut out: String = (0..want - have).map(|k| pad[k % pad.len()]).collect();
-                    out.push_str(&s);
-                    out
-                })
-            }),
-            ToString => strs(&|i| ok(i).then(|| cols[0].text_at(i))),
-            Sha256 => strs(&|i| {
-                ok(i).then(|| {
-                    crate::resolve::hex(&sha2::Sha256::digest(cols[0].text_at(i).as_bytes()))
-                })
-            }),
-            Hash => ints(&|i| {
-                ok(i).then(|| {
-                    (super::rng::mix64(super::rng::hash_name(&cols[0].text_at(i))) >> 1) as i64
-                })
-            }),
-            Coalesce => {
-                let casted: Vec<Column> = cols
-                    .into_iter()
-                    .map(|c| Arc::unwrap_or_clone(c).cast(ty))
-                    .collect();
-                let fallback = Column::constant(&Value::Null, ty, n);
-                select(ty, n, |i| match casted.iter().find(|c| c.is_valid(i)) {
-                    Some(c) => (c, i),
-                    None => (&fallback, i),
-                })
-            }
-            If => {
-                let a = Column::clone(&cols[1]).cast(ty);
-                let b = Column::clone(&cols[2]).cast(ty);
-                select(ty, n, |i| {
-                    if cols[0].is_valid(i) && cols[0].bool_at(i) {
-                        (&a, i)
-                    } else {
-                        (&b, i)
-                    }
-                })
-            }
-            Least | Greatest => {
-                let casted: Vec<Column> = cols
-                    .into_iter()
-                    .map(|c| Arc::unwrap_or_clone(c).cast(ty))
-                    .collect();
-                let fallback = Column::constant(&Value::Null, ty, n);
-                select(ty, n, |i| {
-                    let mut best: Option<&Column> = None;
-                    for c in &casted {
-                        if !c.is_valid(i) {
-                            continue;
-                        }
-                        best = match best {
-                            None => Some(c),
-                            Some(b) => {
-                                let ord = compare(c, ty, b, ty, i).unwrap_or(Ordering::Equal);
-                                let better = if func == Least {
-                                    ord == Ordering::Less
-                                } else {
-                                    ord == Ordering::Greater
-                                };
-                                Some(if better { c } else { b })
-                            }
-                        }
-                    }
-                    (best.unwrap_or(&fallback), i)
-                })
-            }
-            Abs => {
-                let c = &cols[0];
-                let data = match &c.data {
-                    Data::Int(v) => Data::Int(v.iter().map(|x| x.wrapping_abs()).collect()),
-                    Data::Float(v) => Data::Float(v.iter().map(|x| x.abs()).collect()),
-                    Data::Dec(v, s) => Data::Dec(v.iter().map(|x| x.abs()).collect(), *s),
-                    d => d.clone(),
-                };
-                Column {
-                    data,
-                    valid: c.valid.clone(),
-                }
-            }
-            Round => {
-                let c = &cols[0];
-                // Digits are taken from the first row (an empty frame has none).
-                let digits = if cols.len() > 1 && n > 0 {
-                    cols[1].i64_at(0).clamp(0, 18) as u8
-                } else {
-                    0
-                };
-                let data = match &c.data {
-                    Data::Float(v) => {
-                        let m = 10f64.powi(digits as i32);
-                        Data::Float(v.iter().map(|x| (x * m).round() / m).collect())
-                    }
-                    Data::Dec(v, s) if digits < *s => Data::Dec(
-                        v.iter()
-                            .map(|x| rescale(rescale(*x, *s, digits), digits, *s))
-                            .collect(),
-                        *s,
-                    ),
-                    d => d.clone(),
-                };
-                Column {
-                    data,
-                    valid: c.valid.clone(),
-                }
-            }
-            Floor => ints(&|i| ok(i).then(|| cols[0].f64_at(i).floor() as i64)),
-            Ceil => ints(&|i| ok(i).then(|| cols[0].f64_at(i).ceil() as i64)),
-            Int => ints(&|i| ok(i).then(|| cols[0].f64_at(i).trunc() as i64)),
-            Float => {
-                let c = &cols[0];
-                Column {
-                    data: Data::Float((0..n).map(|i| c.f64_at(i)).collect()),
-                    valid: c.valid.clone(),
-                }
-            }
-            Days | Hours | Minutes | Seconds => {
-                let unit = match func {
-                    Days => MS_PER_DAY as f64,
-                    Hours => 3_600_000.0,
-                    Minutes => 60_000.0,
-                    _ => 1000.0,
-                };
-                let c = &cols[0];
-                Column {
-                    data: Data::Interval(
-                        (0..n)
-                            .map(|i| (c.f64_at(i) * unit).round() as i64)
-                            .collect(),
-                    ),
-                    valid: c.valid.clone(),
-                }
-            }
-            Date => {
-                let c = &cols[0];
-                Column {
-                    data: Data::Date(
-                        (0..n)
-                            .map(|i| c.ms_at(i).div_euclid(MS_PER_DAY) as i32)
-                            .collect(),
-                    ),
-                    valid: c.valid.clone(),
-                }
-            }
-            Func::Timestamp => {
-                let c = &cols[0];
-                Column {
-                    data: Data::Ts((0..n).map(|i| c.ms_at(i)).collect()),
-                    valid: c.valid.clone(),
-                }
-            }
-            MonthStart => {
-                let c = &cols[0];
-                let data = (0..n)
-                    .map(|i| {
-                        let (y, m, _) = civil_from_days(c.ms_at(i).div_euclid(MS_PER_DAY));
-                        days_from_civil(y, m, 1) as i32
-                    })
-                    .collect();
-                Column {
-                    data: Data::Date(data),
-                    valid: c.valid.clone(),
-                }
-            }
-            Year | Month | Day | Weekday | Hour => ints(&|i| {
-                ok(i).then(|| {
-                    let ms = cols[0].ms_at(i);
-                    let days = ms.div_euclid(MS_PER_DAY);
-                    let (y, m, d) = civil_from_days(days);
-                    match func {
-                        Year => y,
-                        Month => m as i64,
-                        Day => d as i64,
-                        Weekday => weekday(days) as i64 + 1,
-                        _ => ms.rem_euclid(MS_PER_DAY) / 3_600_000,
-                    }
-                })
-            }),
-            DaysBetween => ints(&|i| {
-                ok(i).then(|| (cols[1].ms_at(i) - cols[0].ms_at(i)).div_euclid(MS_PER_DAY))
-            }),
-            Strftime => strs(&|i| ok(i).then(|| strftime(cols[0].ms_at(i), &cols[1].text_at(i)))),
-            Random => {
-                // The resolver adds the call's stream salt as a hidden argument.
-                let salt = match args.first().map(|a| &a.kind) {
-                    Some(ExprKind::Lit(Value::Int(s))) => *s as u64,
-                    _ => 0,
-                };
-                let key = super::rng::mix2(self.plan.seed, salt);
-                let rows = self.rows(f);
-                Column::new(Data::Float(
-                    (0..n)
-                        .map(|i| super::rng::unit_at(key, rows.get(i)))
-                        .collect(),
-                ))
-            }
-            Ln | Exp | Sqrt => {
-                let c = &cols[0];
-                let mut valid: Vec<bool> = (0..n).map(|i| c.is_valid(i)).collect();
-                let data = (0..n)
-                    .map(|i| {
-                        let x = c.f64_at(i);
-                        let y = match func {
-                            Ln => x.ln(),
-                            Exp => x.exp(),
-                            _ => x.sqrt(),
-                        };
-                        if !y.is_finite() {
-                            valid[i] = false;
-                            return 0.0;
-                        }
-                        y
-                    })
-                    .collect();
-                finish(Data::Float(data), valid)
-            }
-        }
-    }
 }
 
-fn finish(data: Data, valid: Vec<bool>) -> Column {
+pub(super) fn finish(data: Data, valid: Vec<bool>) -> Column {
     let valid = if valid.iter().all(|v| *v) {
         None
     } else {
@@ -520,7 +233,11 @@ fn finish(data: Data, valid: Vec<bool>) -> Column {
 }
 
 /// Builds a column of type `ty` by taking, for each row, row `j` of some source column.
-fn select<'c>(ty: Type, n: usize, pick: impl Fn(usize) -> (&'c Column, usize)) -> Column {
+pub(super) fn select<'c>(
+    ty: Type,
+    n: usize,
+    pick: impl Fn(usize) -> (&'c Column, usize),
+) -> Column {
     let mut valid = vec![true; n];
     macro_rules! gather {
         ($variant:ident, $zero:expr) => {{
@@ -545,18 +262,18 @@ fn select<'c>(ty: Type, n: usize, pick: impl Fn(usize) -> (&'c Column, usize)) -
         Type::Interval => gather!(Interval, 0),
         Type::Decimal(_, s) => {
             let mut out = Vec::with_capacity(n);
-            for i in 0..n {
+            for (i, v) in valid.iter_mut().enumerate() {
                 let (c, j) = pick(i);
-                valid[i] = c.is_valid(j);
+                *v = c.is_valid(j);
                 out.push(if c.is_valid(j) { c.dec_at(j, s) } else { 0 });
             }
             Data::Dec(out, s)
         }
         Type::String(_) => {
             let mut out = Strings::with_capacity(n, n * 8);
-            for i in 0..n {
+            for (i, v) in valid.iter_mut().enumerate() {
                 let (c, j) = pick(i);
-                valid[i] = c.is_valid(j);
+                *v = c.is_valid(j);
                 match &c.data {
                     Data::Str(s) if c.is_valid(j) => out.push(s.get(j)),
                     _ => out.push(""),
@@ -592,9 +309,18 @@ pub fn compare(a: &Column, ta: Type, b: &Column, tb: Type, i: usize) -> Option<O
     }
 }
 
-fn binary(op: BinOp, a: &Column, ta: Type, b: &Column, tb: Type, ty: Type, n: usize) -> Column {
+/// A binary operator over two columns; also the first row whose result overflows.
+fn binary(
+    op: BinOp,
+    a: &Column,
+    ta: Type,
+    b: &Column,
+    tb: Type,
+    ty: Type,
+    n: usize,
+) -> (Column, Option<(usize, ErrorKind)>, Faults) {
     use BinOp::*;
-    match op {
+    let c = match op {
         And | Or => {
             // Three-valued logic.
             let mut data = Vec::with_capacity(n);
@@ -641,10 +367,14 @@ fn binary(op: BinOp, a: &Column, ta: Type, b: &Column, tb: Type, ty: Type, n: us
                 if let Some(v) = &valid {
                     data.iter_mut().zip(v).for_each(|(d, ok)| *d &= *ok);
                 }
-                return Column {
-                    data: Data::Bool(data),
-                    valid,
-                };
+                return (
+                    Column {
+                        data: Data::Bool(data),
+                        valid,
+                    },
+                    None,
+                    Vec::new(),
+                );
             }
             let data = (0..n)
                 .map(|i| {
@@ -672,10 +402,12 @@ fn binary(op: BinOp, a: &Column, ta: Type, b: &Column, tb: Type, ty: Type, n: us
             }
         }
         Concat => {
-            let valid = and_valid(a, b, n);
+            let mut valid = and_valid(a, b, n);
             let mut s = Strings::with_capacity(n, n * 16);
+            let mut over = None;
             for i in 0..n {
-                if a.is_valid(i) && b.is_valid(i) {
+                let start = s.bytes.len();
+                if over.is_none() && a.is_valid(i) && b.is_valid(i) {
                     match &a.data {
                         Data::Str(x) => s.bytes.extend_from_slice(x.get(i).as_bytes()),
                         _ => s.bytes.extend_from_slice(a.text_at(i).as_bytes()),
@@ -685,25 +417,44 @@ fn binary(op: BinOp, a: &Column, ta: Type, b: &Column, tb: Type, ty: Type, n: us
                         _ => s.bytes.extend_from_slice(b.text_at(i).as_bytes()),
                     }
                 }
+                let bytes = s.bytes.len() - start;
+                if bytes > MAX_VALUE_BYTES {
+                    // Past the per-value limit: the chunk is refused, the value dropped.
+                    s.bytes.truncate(start);
+                    over = Some((i, ErrorKind::ValueTooLarge { bytes }));
+                    valid.get_or_insert_with(|| vec![true; n])[i] = false;
+                }
                 s.finish_value();
             }
-            Column {
-                data: Data::Str(s),
-                valid,
-            }
+            return (
+                Column {
+                    data: Data::Str(s),
+                    valid,
+                },
+                over,
+                Vec::new(),
+            );
         }
         Add | Sub | Mul | Div | Rem => {
             let valid = and_valid(a, b, n);
-            let data = arith(op, a, ta, b, tb, ty, n);
+            let (data, overflow) = arith(op, a, ta, b, tb, ty, n);
             let mut c = Column { data, valid };
             if op == Rem || op == Div {
                 // Division by zero gives null.
                 let zero: Vec<bool> = (0..n).map(|i| b.f64_at(i) != 0.0).collect();
                 c.mask(&zero);
             }
-            c
+            let faults = overflow
+                .into_iter()
+                .map(|i| {
+                    let what = "the arithmetic".to_string();
+                    (i, ErrorKind::Overflow { what })
+                })
+                .collect();
+            return (c, None, faults);
         }
-    }
+    };
+    (c, None, Vec::new())
 }
 
 /// Whether an ordering satisfies a comparison operator.
@@ -749,16 +500,25 @@ fn compare_same(op: BinOp, a: &Column, b: &Column, n: usize) -> Option<Vec<bool>
     }
 }
 
-/// Integer arithmetic (wrapping; division by zero gives 0, masked as null by the caller).
+/// Integer arithmetic, `None` on overflow (division by zero gives 0, masked as null by the
+/// caller).
 #[inline]
-fn int_op(op: BinOp, p: i64, q: i64) -> i64 {
+fn int_op(op: BinOp, p: i64, q: i64) -> Option<i64> {
     match op {
-        BinOp::Add => p.wrapping_add(q),
-        BinOp::Sub => p.wrapping_sub(q),
-        BinOp::Mul => p.wrapping_mul(q),
-        BinOp::Rem if q != 0 => p.wrapping_rem(q),
-        _ => 0,
+        BinOp::Add => p.checked_add(q),
+        BinOp::Sub => p.checked_sub(q),
+        BinOp::Mul => p.checked_mul(q),
+        BinOp::Rem if q != 0 => Some(p.wrapping_rem(q)),
+        _ => Some(0),
     }
+}
+
+/// Milliseconds from a float, `None` when not finite or past the 64-bit range.
+#[inline]
+fn float_ms(x: f64) -> Option<i64> {
+    let r = x.round();
+    (r.is_finite() && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&r))
+        .then_some(r as i64)
 }
 
 /// Float arithmetic (division by zero gives 0, masked as null by the caller).
@@ -781,9 +541,43 @@ fn floats(c: &Column, n: usize) -> std::borrow::Cow<'_, [f64]> {
     }
 }
 
-fn arith(op: BinOp, a: &Column, ta: Type, b: &Column, tb: Type, ty: Type, n: usize) -> Data {
+/// Arithmetic over two columns; also the rows (of those where both operands are valid) whose
+/// result overflows (their values are placeholders).
+fn arith(
+    op: BinOp,
+    a: &Column,
+    ta: Type,
+    b: &Column,
+    tb: Type,
+    ty: Type,
+    n: usize,
+) -> (Data, Vec<usize>) {
+    let bad = std::cell::RefCell::new(Vec::new());
+    let note = |i: usize| {
+        if a.is_valid(i) && b.is_valid(i) {
+            bad.borrow_mut().push(i);
+        }
+    };
+    let data = arith_data(op, (a, ta), (b, tb), ty, n, &note);
+    (data, bad.into_inner())
+}
+
+fn arith_data(
+    op: BinOp,
+    (a, ta): (&Column, Type),
+    (b, tb): (&Column, Type),
+    ty: Type,
+    n: usize,
+    note: &dyn Fn(usize),
+) -> Data {
     use BinOp::*;
     let sign = if op == Sub { -1 } else { 1 };
+    let checked = |i: usize, v: Option<i64>| {
+        v.unwrap_or_else(|| {
+            note(i);
+            0
+        })
+    };
     // Typed loops when both sides already have the result's representation (floats are
     // converted once per column).
     match (&a.data, &b.data, ty) {
@@ -797,7 +591,13 @@ fn arith(op: BinOp, a: &Column, ta: Type, b: &Column, tb: Type, ty: Type, n: usi
             );
         }
         (Data::Int(x), Data::Int(y), t) if t.is_integer() => {
-            return Data::Int(x.iter().zip(y).map(|(&p, &q)| int_op(op, p, q)).collect());
+            return Data::Int(
+                x.iter()
+                    .zip(y)
+                    .enumerate()
+                    .map(|(i, (&p, &q))| checked(i, int_op(op, p, q)))
+                    .collect(),
+            );
         }
         (Data::Dec(x, sx), Data::Dec(y, sy), Type::Decimal(_, s))
             if (op == Add || op == Sub) && *sx == s && *sy == s =>
@@ -816,7 +616,7 @@ fn arith(op: BinOp, a: &Column, ta: Type, b: &Column, tb: Type, ty: Type, n: usi
         Type::Null => Data::Null(n),
         Type::Int64 | Type::Int32 | Type::Int16 | Type::Int8 => Data::Int(
             (0..n)
-                .map(|i| int_op(op, a.i64_at(i), b.i64_at(i)))
+                .map(|i| checked(i, int_op(op, a.i64_at(i), b.i64_at(i))))
                 .collect(),
         ),
         Type::Decimal(_, s) => {
@@ -869,40 +669,48 @@ fn arith(op: BinOp, a: &Column, ta: Type, b: &Column, tb: Type, ty: Type, n: usi
         Type::Interval => Data::Interval(
             (0..n)
                 .map(|i| match (op, ta, tb) {
-                    (Mul, Type::Interval, _) => (a.ms_at(i) as f64 * b.f64_at(i)).round() as i64,
-                    (Mul, _, Type::Interval) => (b.ms_at(i) as f64 * a.f64_at(i)).round() as i64,
+                    (Mul, Type::Interval, _) => {
+                        checked(i, float_ms(a.ms_at(i) as f64 * b.f64_at(i)))
+                    }
+                    (Mul, _, Type::Interval) => {
+                        checked(i, float_ms(b.ms_at(i) as f64 * a.f64_at(i)))
+                    }
                     (Div, _, _) => {
                         let q = b.f64_at(i);
                         if q == 0.0 {
                             0
                         } else {
-                            (a.ms_at(i) as f64 / q).round() as i64
+                            checked(i, float_ms(a.ms_at(i) as f64 / q))
                         }
                     }
-                    _ => a.ms_at(i).wrapping_add(sign * b.ms_at(i)),
+                    _ => checked(i, a.ms_at(i).checked_add(sign * b.ms_at(i))),
                 })
                 .collect(),
         ),
         Type::Timestamp => Data::Ts(
             (0..n)
-                .map(|i| temporal_add(a, ta, b, tb, sign, i))
+                .map(|i| checked(i, temporal_add(a, ta, b, sign, i)))
                 .collect(),
         ),
         Type::Date => Data::Date(
             (0..n)
-                .map(|i| temporal_add(a, ta, b, tb, sign, i).div_euclid(MS_PER_DAY) as i32)
+                .map(|i| {
+                    let day = temporal_add(a, ta, b, sign, i)
+                        .and_then(|ms| i32::try_from(ms.div_euclid(MS_PER_DAY)).ok());
+                    checked(i, day.map(i64::from)) as i32
+                })
                 .collect(),
         ),
         _ => Data::Null(n),
     }
 }
 
-fn temporal_add(a: &Column, ta: Type, b: &Column, tb: Type, sign: i64, i: usize) -> i64 {
-    let _ = tb;
+/// A time plus or minus an interval (either order), `None` on overflow.
+fn temporal_add(a: &Column, ta: Type, b: &Column, sign: i64, i: usize) -> Option<i64> {
     if ta == Type::Interval {
-        b.ms_at(i) + a.ms_at(i)
+        b.ms_at(i).checked_add(a.ms_at(i))
     } else {
-        a.ms_at(i) + sign * b.ms_at(i)
+        a.ms_at(i).checked_add(sign * b.ms_at(i))
     }
 }
 

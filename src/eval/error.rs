@@ -1,0 +1,121 @@
+//! The one error of generation: a value that cannot be written, located at the entity, the
+//! attribute and the row where it arose. The evaluator records the first one it meets (and
+//! goes on with a placeholder, so the rest of the chunk stays well-formed); the chunk is then
+//! refused and the caller discards the staged output. [`Error::diagnostic`] renders it with
+//! the attribute's span in the specs.
+
+use crate::codes;
+use crate::diagnostics::Diagnostic;
+use crate::ir::{AttrId, EntityId, FkId};
+use crate::layout::Layout;
+
+/// The largest string value an expression may produce, in bytes (1 MiB). Nested `replace`
+/// or `||` can grow a value exponentially; past this a value is an error, not a gigabyte.
+pub const MAX_VALUE_BYTES: usize = 1 << 20;
+
+/// A value generation could not produce or store, and where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Error {
+    pub entity: EntityId,
+    /// The attribute being generated; `None` for a row count or `when` of the entity's rows.
+    pub attr: Option<AttrId>,
+    /// The 0-based row of `entity` (of the parent entity for row counts).
+    pub row: u64,
+    pub kind: ErrorKind,
+}
+
+/// What went wrong.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ErrorKind {
+    /// A `lookup` foreign key gave a key value that no target row has.
+    LookupMiss { fk: FkId, value: String },
+    /// A floating-point value is infinite or not a number.
+    NonFinite,
+    /// Integer arithmetic, a row count or an offset left the 64-bit range, or a value left
+    /// its column type's range.
+    Overflow { what: String },
+    /// A string value is longer than [`MAX_VALUE_BYTES`].
+    ValueTooLarge { bytes: usize },
+    /// A date or timestamp outside years 0001–9999.
+    DateOutOfRange,
+    /// A null in a column declared without nulls.
+    UnexpectedNull,
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at row {}", self.kind, self.row + 1)
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ErrorKind::LookupMiss { value, .. } => write!(f, "lookup value `{value}` has no row"),
+            ErrorKind::NonFinite => f.write_str("a number is infinite or not a number"),
+            ErrorKind::Overflow { what } => write!(f, "{what} overflows"),
+            ErrorKind::ValueTooLarge { bytes } => write!(
+                f,
+                "a value of {bytes} bytes is larger than the {MAX_VALUE_BYTES}-byte limit"
+            ),
+            ErrorKind::DateOutOfRange => f.write_str("a date is outside years 0001-9999"),
+            ErrorKind::UnexpectedNull => f.write_str("a null in a column without nulls"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Error {
+    /// The located diagnostic: the attribute's span (the entity's for row counts), a message
+    /// naming the entity, the attribute and the 1-based row, and a hint.
+    pub fn diagnostic(&self, layout: &Layout) -> Diagnostic {
+        let ir = &layout.ir;
+        let ent = &ir.entities[self.entity];
+        if let ErrorKind::LookupMiss { fk, value } = &self.kind {
+            let fk = &ent.foreign_keys[*fk];
+            let attr = &ent.attributes[fk.columns[0]];
+            let target = &ir.entities[fk.target];
+            return Diagnostic::error(
+                codes::BAD_KEY,
+                Some(attr.span),
+                format!(
+                    "`{}.{}` looks up `{}` key `{value}`, which no row has",
+                    ent.qualified, attr.name, target.qualified
+                ),
+            )
+            .with_help(format!(
+                "`{}` has {} rows; make the lookup give one of their keys",
+                target.qualified, layout.entities[fk.target].rows
+            ));
+        }
+        let (span, what) = match self.attr {
+            Some(a) => (
+                ent.attributes[a].span,
+                format!("`{}.{}`", ent.qualified, ent.attributes[a].name),
+            ),
+            None => (ent.span, format!("the row count of `{}`", ent.qualified)),
+        };
+        let help = match &self.kind {
+            ErrorKind::NonFinite => {
+                "keep the expression's arguments in range (e.g. `least`, `greatest`), or guard it with `case`"
+            }
+            ErrorKind::Overflow { .. } => "use a wider type, smaller numbers or a smaller --scale",
+            ErrorKind::ValueTooLarge { .. } => {
+                "shorten the values the expression builds (nested `replace` and `||` grow quickly)"
+            }
+            ErrorKind::DateOutOfRange => {
+                "keep dates and timestamps between 0001-01-01 and 9999-12-31"
+            }
+            ErrorKind::UnexpectedNull | ErrorKind::LookupMiss { .. } => {
+                "allow nulls with `nulls:` or guard the expression with `coalesce`"
+            }
+        };
+        Diagnostic::error(
+            codes::GENERATED_VALUE,
+            Some(span),
+            format!("{what}: {} at row {}", self.kind, self.row + 1),
+        )
+        .with_help(help)
+    }
+}

@@ -1,0 +1,107 @@
+//! The layout: the plain data the planner fixes and the evaluator reads. Per entity, the row
+//! count at `--scale`, the per-parent child offsets (children of parent row p are rows
+//! `offsets[p]..offsets[p+1]`, so a child's parent is found by binary search and never
+//! stored), the level boundaries of hierarchies, the cumulative weights of weighted picks,
+//! the row ranges of `union` members and the key → row maps of `lookup` references; plus the
+//! shared Zipf tables, built on first use. [`Layout`] bundles it with the IR, the seed, the
+//! scale and the chunking, so one value describes a whole run. Nothing here computes values:
+//! the methods are accessors.
+
+use crate::ir::{EntityId, FkId, Ir};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Zipf picks over at most this many rows draw from a cumulative table (one binary search per
+/// pick); larger targets sample by rejection-inversion instead of holding the table.
+pub const ZIPF_TABLE_MAX: u64 = 1 << 22;
+
+/// Cumulative Zipf tables by (row count, exponent bits), shared by every thread.
+pub type ZipfTables = Mutex<HashMap<(u64, u64), Arc<Vec<f64>>>>;
+
+/// Everything a run generates from: the IR, the seed and scale, the chunking, and the layout
+/// of every entity's rows.
+#[derive(Debug)]
+pub struct Layout {
+    pub ir: Ir,
+    pub seed: u64,
+    pub scale: f64,
+    /// Rows per chunk; a chunk is generated as a unit and becomes one Parquet row group.
+    pub chunk_rows: u64,
+    /// Rows per data file (a multiple of `chunk_rows`).
+    pub file_rows: u64,
+    pub entities: Vec<EntityLayout>,
+    /// Cumulative Zipf weights 1/k^s over k = 1..=n, per (n, s), built on first use.
+    pub zipf: ZipfTables,
+}
+
+/// The rows of one entity and how they map to parents, picks and lookups.
+#[derive(Clone, Debug, Default)]
+pub struct EntityLayout {
+    pub rows: u64,
+    /// For entities generated per parent: `n_parent + 1` prefix sums of child counts.
+    pub offsets: Option<Vec<u64>>,
+    /// Level start rows of a hierarchy (`levels[0] = 0`, last = row count).
+    pub levels: Option<Vec<u64>>,
+    /// Cumulative weights over the target's rows, per weighted foreign key (shared by the
+    /// chunks, never copied).
+    pub weights: HashMap<FkId, Arc<Vec<f64>>>,
+    /// For `union` entities: the row range of every member, in order.
+    pub members: Option<Vec<MemberLayout>>,
+    /// Key value (as text) → target row, per `lookup` foreign key.
+    pub lookups: HashMap<FkId, Arc<HashMap<String, u64>>>,
+}
+
+/// The rows of one member of a `union` entity.
+#[derive(Clone, Debug, Default)]
+pub struct MemberLayout {
+    pub start: u64,
+    pub end: u64,
+    /// For a `per` member: `n_parent + 1` prefix sums of child counts, starting at `start`
+    /// (children of parent row p are rows `offsets[p]..offsets[p+1]`).
+    pub offsets: Option<Vec<u64>>,
+}
+
+impl EntityLayout {
+    /// The member of a `union` entity that row `r` belongs to.
+    pub fn member_of(&self, r: u64) -> Option<usize> {
+        let m = self.members.as_ref()?;
+        let k = m.partition_point(|x| x.end <= r);
+        (k < m.len()).then_some(k)
+    }
+}
+
+impl Layout {
+    /// The cumulative weights of a Zipf distribution with exponent `s` over ranks 1..=n, or
+    /// `None` when `n` is above [`ZIPF_TABLE_MAX`].
+    pub fn zipf_table(&self, n: u64, s: f64) -> Option<Arc<Vec<f64>>> {
+        if n == 0 || n > ZIPF_TABLE_MAX {
+            return None;
+        }
+        let mut cache = self.zipf.lock().unwrap_or_else(|p| p.into_inner());
+        let t = cache.entry((n, s.to_bits())).or_insert_with(|| {
+            let mut total = 0.0;
+            Arc::new(
+                (1..=n)
+                    .map(|k| {
+                        total += (k as f64).powf(-s);
+                        total
+                    })
+                    .collect(),
+            )
+        });
+        Some(t.clone())
+    }
+
+    /// The chunks (row ranges) of an entity, in order.
+    pub fn chunks(&self, e: EntityId) -> Vec<(u64, u64)> {
+        let n = self.entities[e].rows;
+        let mut v = Vec::new();
+        let mut a = 0;
+        while a < n {
+            let b = a.saturating_add(self.chunk_rows).min(n);
+            v.push((a, b));
+            a = b;
+        }
+        v
+    }
+}
