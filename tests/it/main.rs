@@ -3,11 +3,11 @@
 //! find them where `tests/tools/setup.sh` installs them and fail with a message naming the
 //! set-up step when they are missing.
 
+mod architecture;
 mod common;
 mod domains;
 mod emit;
 mod engine;
-mod engine_layers;
 mod engine_safety;
 mod engine_sources;
 mod frontend;
