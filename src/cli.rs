@@ -266,7 +266,10 @@ pub fn color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-fn render(diags: &[crate::diagnostics::Diagnostic], sources: &crate::diagnostics::SourceMap) -> String {
+fn render(
+    diags: &[crate::diagnostics::Diagnostic],
+    sources: &crate::diagnostics::SourceMap,
+) -> String {
     crate::diagnostics::render_all(diags, sources, color())
 }
 
@@ -422,9 +425,11 @@ impl Observer for Terminal {
         }
         let b = ProgressBar::with_draw_target(Some(total_rows), ProgressDrawTarget::stderr());
         b.set_style(
-            ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len} rows {per_sec} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{msg:>24} [{bar:30}] {pos}/{len} rows {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         *self.bar() = Some(b);
     }

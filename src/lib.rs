@@ -18,15 +18,15 @@ pub mod diagnostics;
 pub mod emit;
 pub mod eval;
 pub mod generate;
-pub mod hash;
+pub(crate) mod hash;
 pub mod ir;
 pub mod layout;
-pub mod number;
+pub(crate) mod number;
 pub mod output;
 pub mod pipeline;
 pub mod plan;
 pub mod profile;
-pub mod resolve;
+pub(crate) mod resolve;
 pub mod sink;
 pub mod spec;
 

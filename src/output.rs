@@ -142,11 +142,6 @@ impl OutputDir {
         &self.path
     }
 
-    /// Whether the directory existed before this run.
-    pub fn existed(&self) -> bool {
-        self.existed
-    }
-
     /// Removes staging directories of killed runs and starts a new, locked staging directory
     /// holding the marker.
     pub fn stage(&self) -> Result<Staging, OutputError> {

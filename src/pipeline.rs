@@ -169,7 +169,14 @@ pub fn compile(cfg: &Config, observer: &dyn Observer) -> Result<Outcome, Error> 
             keep_lake(&out, &staging)?;
             None
         } else {
-            Some(write_lake(cfg, &plan, &staging, sources, observer, &mut artifacts)?)
+            Some(write_lake(
+                cfg,
+                &plan,
+                &staging,
+                sources,
+                observer,
+                &mut artifacts,
+            )?)
         };
         for a in &artifacts {
             staging.write(&a.path, a.contents.as_bytes())?;

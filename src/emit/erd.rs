@@ -46,12 +46,6 @@ pub struct Rel {
     pub parent_columns: Vec<AttrId>,
 }
 
-impl Rel {
-    pub fn is_self(&self) -> bool {
-        self.child == self.parent
-    }
-}
-
 /// Every relationship of the model.
 #[derive(Clone, Debug)]
 pub struct Graph {
@@ -353,7 +347,7 @@ entities:
         let g = Graph::new(&ir);
         let h = rel(&ir, &g, "parents");
         assert_eq!(h.len(), 1);
-        assert!(h[0].is_self());
+        assert_eq!(h[0].child, h[0].parent);
         assert_eq!(
             (h[0].parent_card, h[0].child_card, h[0].identifying),
             (Card::ZeroOrOne, Card::ZeroOrMore, false)

@@ -159,13 +159,6 @@ pub fn profile(ir: &Ir, opts: &EmitOptions, stats: &DataStats) -> Vec<Artifact> 
     out
 }
 
-/// Expected row count of every entity at `scale` (indexed by entity id), from
-/// [`crate::ir::rows`]: a stand-in for the planner's exact counts where no data is generated
-/// (snapshot tests, tools that emit documents without planning).
-pub fn expected_rows(ir: &Ir, scale: f64) -> Vec<u64> {
-    crate::ir::rows::expected_rows(&ir.entities, scale)
-}
-
 fn check_options(ir: &Ir, opts: &EmitOptions) -> Result<(), EmitError> {
     let mut problems = Vec::new();
     if opts.rows.len() != ir.entities.len() {

@@ -5,9 +5,9 @@
 //! describe the same table.
 
 use super::{EmitOptions, one_line_within};
+use crate::codec::Codec;
 use crate::ir::value::MS_PER_DAY;
 use crate::ir::{AttrId, EntityId, Generator, Granularity, Ir, Type, Value, partition};
-use crate::codec::Codec;
 
 /// Glue's limit on a column comment, in bytes.
 pub const COLUMN_COMMENT_BYTES: usize = 255;

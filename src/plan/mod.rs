@@ -16,7 +16,6 @@ use crate::eval::rng::RowRng;
 use crate::eval::{Error, ErrorKind, Evaluator, RowSet, truthy};
 use crate::hash::stream;
 use crate::ir::*;
-pub use crate::layout::ZIPF_TABLE_MAX;
 use crate::layout::{EntityLayout, Layout, MemberLayout};
 pub use estimate::{Estimate, estimate};
 use rand_distr::Distribution;

@@ -41,5 +41,7 @@ pub trait FileWriter: Send {
 
 /// The error for an encoded batch that another format produced (a bug, never user input).
 pub(super) fn foreign_batch(format: &str) -> io::Error {
-    io::Error::other(format!("a batch not encoded as {format} was appended to a {format} file"))
+    io::Error::other(format!(
+        "a batch not encoded as {format} was appended to a {format} file"
+    ))
 }

@@ -15,10 +15,10 @@ pub mod partition;
 pub mod stats;
 
 pub use crate::codec::Codec;
-use crate::profile::{DataStats, EntityStats};
 use crate::generate;
 use crate::ir::EntityId;
 use crate::plan::Plan;
+use crate::profile::{DataStats, EntityStats};
 use format::{Encoded, FileWriter, Format};
 use hashing::HashingWriter;
 use manifest::{FileEntry, Manifest};

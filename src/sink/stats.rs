@@ -9,8 +9,8 @@
 //! that assembles the files.
 
 use crate::hash::{mix2, mix64};
-use crate::profile::ColumnStats;
 use crate::ir::value::{Value, format_decimal};
+use crate::profile::ColumnStats;
 use arrow::array::*;
 use arrow::datatypes::{DataType, TimeUnit};
 use std::collections::HashSet;

@@ -60,12 +60,6 @@ impl JsonSchema for Scalar {
 }
 
 impl Scalar {
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-    pub fn is_plain(&self) -> bool {
-        self.plain
-    }
     /// Whether the scalar is a YAML null rather than a value.
     pub fn is_null(&self) -> bool {
         self.null
@@ -129,9 +123,6 @@ pub struct EntitySpec {
     /// The entity's attributes (columns), in column order.
     #[schemars(with = "BTreeMap<String, AttributeSchema>")]
     pub attributes: Vec<(Sp<String>, AttributeSpec)>,
-    /// Span of the entity's name.
-    #[schemars(skip)]
-    pub name_span: Span,
 }
 
 #[derive(JsonSchema)]
@@ -260,8 +251,6 @@ pub struct AttributeSpec {
     /// Whether a `ref` loaded, even if the generator is `None` because another generator
     /// was given too: such an attribute may take its type from the referenced key.
     pub has_ref: bool,
-    /// Span of the attribute's name.
-    pub name_span: Span,
 }
 
 /// An attribute's one way of producing values, with its own options.
@@ -289,26 +278,6 @@ pub enum GeneratorSpec {
     Ref(RefGen),
     /// `rollup`: an aggregate over child rows.
     Rollup(Sp<RollupSpec>),
-}
-
-impl GeneratorSpec {
-    /// The generator's key as written in a spec (`const`, `dist`, `after`, …).
-    pub fn key(&self) -> &'static str {
-        match self {
-            GeneratorSpec::Const(_) => "const",
-            GeneratorSpec::Key(_) => "key",
-            GeneratorSpec::Choice(_) => "choice",
-            GeneratorSpec::Cycle(_) => "cycle",
-            GeneratorSpec::Dist(_) => "dist",
-            GeneratorSpec::Between(_) => "between",
-            GeneratorSpec::Relative(r) if r.before => "before",
-            GeneratorSpec::Relative(_) => "after",
-            GeneratorSpec::Fake(_) => "fake",
-            GeneratorSpec::Expr(_) => "expr",
-            GeneratorSpec::Ref(_) => "ref",
-            GeneratorSpec::Rollup(_) => "rollup",
-        }
-    }
 }
 
 /// `dist` and the options that shape its draws.

@@ -433,7 +433,6 @@ fn lower_entity(node: &Node, name_span: Span, diags: &mut Vec<Diagnostic>) -> Op
         unique,
         partition_by,
         attributes,
-        name_span,
     })
 }
 
@@ -634,10 +633,9 @@ fn lower_attribute(
 ) -> Option<AttributeSpec> {
     let r = MapReader::new(node, "an attribute", ATTRIBUTE_KEYS, diags)?;
     let mut a = AttributeSpec {
-        name_span,
+        ty: opt_string(&r, "type", diags),
         ..Default::default()
     };
-    a.ty = opt_string(&r, "type", diags);
     a.description = opt_string(&r, "description", diags);
     a.pii = r
         .get("pii")

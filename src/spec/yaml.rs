@@ -56,15 +56,6 @@ impl Node {
             _ => None,
         }
     }
-
-    /// Offset (in characters) of the scalar's content from the start of its span: 1 for a
-    /// quoted scalar, so expression positions land on the right column.
-    pub fn content_offset(&self) -> u32 {
-        match &self.kind {
-            NodeKind::Scalar { plain: false, .. } => 1,
-            _ => 0,
-        }
-    }
 }
 
 pub fn is_null(text: &str) -> bool {

@@ -38,7 +38,11 @@ fn uses() -> Vec<(String, String, usize, String)> {
     let src = root().join("src");
     let mut out = Vec::new();
     for file in rust_files(&src) {
-        let rel = file.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = file
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let module = rel
             .split('/')
             .next()
@@ -98,7 +102,11 @@ fn rust_files(dir: &Path) -> Vec<std::path::PathBuf> {
 fn every_module_is_placed_in_a_layer() {
     let mut missing: Vec<String> = Vec::new();
     for e in std::fs::read_dir(root().join("src")).unwrap().flatten() {
-        let name = e.file_name().to_string_lossy().trim_end_matches(".rs").to_string();
+        let name = e
+            .file_name()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
         if name != "lib" && name != "main" && layer_of(&name).is_none() {
             missing.push(name);
         }
@@ -119,7 +127,10 @@ fn no_module_uses_a_later_stage() {
             violations.push(format!("src/{file}:{line}: `{module}` uses `{used}`"));
         }
     }
-    assert!(checked > 100, "only {checked} crate paths found: is the scan broken?");
+    assert!(
+        checked > 100,
+        "only {checked} crate paths found: is the scan broken?"
+    );
     assert!(
         violations.is_empty(),
         "imports against the direction of the stages:\n{}",

@@ -7,9 +7,9 @@
 //! The tools come from `tests/tools/setup.sh`; a missing tool fails the test with that hint.
 
 use crate::common::{self, root};
+use lab::codec::Codec;
 use lab::emit::{self, Artifact, EmitOptions};
 use lab::ir::Ir;
-use lab::sink::Codec;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -169,7 +169,7 @@ fn options(ir: &Ir) -> EmitOptions {
         bucket: "lab-lake".into(),
         scale: 1.0,
         seed: 42,
-        rows: emit::expected_rows(ir, 1.0),
+        rows: lab::ir::rows::expected_rows(&ir.entities, 1.0),
         compression: Codec::Snappy,
     }
 }

@@ -162,7 +162,10 @@ fn a_killed_run_leaves_the_previous_output_intact() {
         .unwrap();
     // Wait until the new lake is being written (in the staging directory beside the output),
     // then kill the process outright.
-    let staging_prefix = format!(".{}.lab-staging-", out.file_name().unwrap().to_string_lossy());
+    let staging_prefix = format!(
+        ".{}.lab-staging-",
+        out.file_name().unwrap().to_string_lossy()
+    );
     let staged = || -> Vec<String> {
         std::fs::read_dir(out.parent().unwrap())
             .unwrap()
@@ -173,13 +176,16 @@ fn a_killed_run_leaves_the_previous_output_intact() {
     };
     let started = std::time::Instant::now();
     loop {
-        let staging = std::fs::read_dir(out.parent().unwrap()).unwrap().flatten().any(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            n.starts_with(&staging_prefix)
-                && std::fs::read_dir(e.path().join("lake"))
-                    .map(|mut d| d.next().is_some())
-                    .unwrap_or(false)
-        });
+        let staging = std::fs::read_dir(out.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .any(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.starts_with(&staging_prefix)
+                    && std::fs::read_dir(e.path().join("lake"))
+                        .map(|mut d| d.next().is_some())
+                        .unwrap_or(false)
+            });
         if staging || started.elapsed().as_secs() > 60 {
             break;
         }
@@ -187,7 +193,10 @@ fn a_killed_run_leaves_the_previous_output_intact() {
     }
     child.kill().unwrap(); // SIGKILL
     let _ = child.wait();
-    assert!(!staged().is_empty(), "the killed run left no staging directory to clean");
+    assert!(
+        !staged().is_empty(),
+        "the killed run left no staging directory to clean"
+    );
     assert_eq!(
         read(out.join("lake/_manifest.json")),
         manifest,

@@ -15,7 +15,10 @@ fn specs() -> String {
 
 fn run(args: &[&str]) -> (Option<i32>, String) {
     let o = lab(args);
-    (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 /// Every file under `dir` (links not followed) with its contents.
@@ -30,7 +33,13 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         if t.is_dir() {
             m.extend(snapshot(&p));
         } else if t.is_symlink() {
-            m.insert(p.clone(), std::fs::read_link(&p).unwrap().into_os_string().into_encoded_bytes());
+            m.insert(
+                p.clone(),
+                std::fs::read_link(&p)
+                    .unwrap()
+                    .into_os_string()
+                    .into_encoded_bytes(),
+            );
         } else {
             m.insert(p.clone(), std::fs::read(&p).unwrap());
         }
@@ -85,7 +94,10 @@ fn a_directory_lab_does_not_own_is_refused_and_untouched() {
             .unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert!(err.contains("refusing to write") && err.contains(".lab-output"), "{err}");
+        assert!(
+            err.contains("refusing to write") && err.contains(".lab-output"),
+            "{err}"
+        );
     }
     assert_eq!(snapshot(&base), before, "files changed");
     assert!(staging_leftovers(&project).is_empty());
@@ -135,7 +147,12 @@ fn an_output_reached_through_a_link_is_written_at_its_target() {
     let link = base.join("link");
     std::os::unix::fs::symlink(&real, &link).unwrap();
     compile_small(&link, &[]);
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert!(real.join("lake/_manifest.json").is_file());
     assert!(real.join("docs/index.md").is_file());
 }
@@ -188,7 +205,11 @@ fn a_failure_before_the_switch_leaves_the_previous_output() {
         cfg.docs_only = docs_only;
         let r = lab::compile(&cfg, &Refuse);
         assert!(matches!(r, Err(lab::Error::Observer(_))), "{r:?}");
-        assert_eq!(snapshot(&out), before, "docs_only={docs_only}: the output changed");
+        assert_eq!(
+            snapshot(&out),
+            before,
+            "docs_only={docs_only}: the output changed"
+        );
         assert!(staging_leftovers(&out).is_empty());
     }
     lab::compile(&cfg, &lab::Silent).unwrap();
@@ -204,7 +225,12 @@ fn a_summary_that_cannot_be_written_publishes_nothing() {
     let o = out.to_string_lossy().into_owned();
     let status = Command::new(env!("CARGO_BIN_EXE_lab"))
         .args(["compile", "--specs", &s, "--out", &o, "--scale", "0.03"])
-        .stderr(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap())
+        .stderr(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap(),
+        )
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(2));
@@ -231,7 +257,12 @@ fn closed_stdout_and_full_stderr_end_quietly_with_the_right_code() {
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 
-    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
     for (args, to_stdout) in [
         (vec!["check", "--specs", &specs()], false),
         (vec!["--help"], true),
@@ -259,7 +290,12 @@ fn schema_out_writes_through_links_and_refuses_special_files() {
     std::os::unix::fs::symlink(&target, &link).unwrap();
     let (code, err) = run(&["schema", "--out", link.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert!(read(&target).contains("\"$schema\""));
 
     let fifo = base.join("fifo");
@@ -300,9 +336,22 @@ fn absurd_sizes_are_refused_up_front() {
         assert!(err.contains("--scale 100000"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(60));
     }
-    let (code, err) = run(&["compile", "--specs", &s, "--out", &o, "--scale", "20", "--size-limit", "1MB"]);
+    let (code, err) = run(&[
+        "compile",
+        "--specs",
+        &s,
+        "--out",
+        &o,
+        "--scale",
+        "20",
+        "--size-limit",
+        "1MB",
+    ]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("size limit") && err.contains("--size-limit"), "{err}");
+    assert!(
+        err.contains("size limit") && err.contains("--size-limit"),
+        "{err}"
+    );
     // The specs make it too large: exit 1.
     let big = base.join("big");
     std::fs::create_dir(&big).unwrap();
@@ -337,7 +386,9 @@ fn a_full_or_read_only_disk_fails_cleanly() {
     match &mounted {
         Ok(o) if o.status.success() => {}
         other => {
-            println!("skipped: cannot mount a tmpfs here ({other:?}); the disk-full test needs root and CAP_SYS_ADMIN");
+            println!(
+                "skipped: cannot mount a tmpfs here ({other:?}); the disk-full test needs root and CAP_SYS_ADMIN"
+            );
             return;
         }
     }
@@ -356,11 +407,23 @@ fn a_full_or_read_only_disk_fails_cleanly() {
         assert!(err.contains("free"), "{err}");
         // With the size checks lifted, the disk fills up while the lake is written.
         let (code, err) = run(&[
-            "compile", "--specs", &s, "--out", &o, "--scale", "1", "--size-limit", "none",
-            "--format", "both",
+            "compile",
+            "--specs",
+            &s,
+            "--out",
+            &o,
+            "--scale",
+            "1",
+            "--size-limit",
+            "none",
+            "--format",
+            "both",
         ]);
         assert_eq!(code, Some(2), "{err}");
-        assert!(err.contains(&mnt.to_string_lossy().into_owned()), "no path in: {err}");
+        assert!(
+            err.contains(&mnt.to_string_lossy().into_owned()),
+            "no path in: {err}"
+        );
         assert!(!err.contains("panicked"), "{err}");
         assert_eq!(snapshot(&out), before);
         assert!(staging_leftovers(&out).is_empty());
@@ -373,7 +436,10 @@ fn a_full_or_read_only_disk_fails_cleanly() {
         assert!(ro.success());
         let (code, err) = run(&["compile", "--specs", &s, "--out", &o, "--scale", "0.02"]);
         assert_eq!(code, Some(2), "{err}");
-        assert!(err.contains(&mnt.to_string_lossy().into_owned()), "no path in: {err}");
+        assert!(
+            err.contains(&mnt.to_string_lossy().into_owned()),
+            "no path in: {err}"
+        );
     });
     unmount(&mnt);
     if let Err(e) = result {
