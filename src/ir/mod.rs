@@ -139,13 +139,7 @@ impl Entity {
     /// Row count at `scale`, for entities whose count does not depend on a parent.
     pub fn base_rows(&self, scale: f64) -> Option<u64> {
         match &self.rows {
-            Rows::Scaled(n) => {
-                Some(
-                    ((*n as f64) * scale)
-                        .round()
-                        .max(if *n > 0 { 1.0 } else { 0.0 }) as u64,
-                )
-            }
+            Rows::Scaled(n) => Some(rows::scaled(*n, scale)),
             Rows::Fixed(n) => Some(*n),
             Rows::PerParent { .. } | Rows::Union(_) => None,
         }

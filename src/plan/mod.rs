@@ -338,7 +338,7 @@ fn entity_rows(layout: &Layout, e: EntityId) -> Result<EntityLayout, Error> {
                     }
                     Rows::Scaled(n) => (
                         start
-                            .checked_add(scaled(*n, layout.scale))
+                            .checked_add(crate::ir::rows::scaled(*n, layout.scale))
                             .ok_or_else(|| overflow(e, start, "the total row count"))?,
                         None,
                     ),
@@ -367,13 +367,6 @@ fn entity_rows(layout: &Layout, e: EntityId) -> Result<EntityLayout, Error> {
         }
     }
     Ok(out)
-}
-
-/// Rows at `scale` for a count given at scale 1 (rounded, at least 1 unless 0).
-fn scaled(n: u64, scale: f64) -> u64 {
-    ((n as f64) * scale)
-        .round()
-        .max(if n > 0 { 1.0 } else { 0.0 }) as u64
 }
 
 /// The values an expression can take when they are all literals (`case` / `if` / `coalesce`

@@ -92,11 +92,7 @@ pub fn specs_hash(specs: &Specs) -> String {
         h.update(specs.sources.text(f.file).as_bytes());
         h.update([0u8]);
     }
-    hex(&h.finalize())
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hash::hex(&h.finalize())
 }
 
 /// Whether `name` is a valid identifier: `[a-z][a-z0-9_]*`, at most 63 characters.

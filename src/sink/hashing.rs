@@ -22,7 +22,7 @@ impl<W: Write> HashingWriter<W> {
     /// Flushes and returns (bytes, hex SHA-256).
     pub fn finish(mut self) -> io::Result<(u64, String)> {
         self.inner.flush()?;
-        Ok((self.bytes, crate::resolve::hex(&self.hasher.finalize())))
+        Ok((self.bytes, crate::hash::hex(&self.hasher.finalize())))
     }
 }
 

@@ -298,29 +298,15 @@ pub fn chunk_stats(a: &ArrayRef, known_unique: bool) -> ChunkStats {
             )
         }
         DataType::Utf8 => {
-            let arr = a.as_any().downcast_ref::<StringArray>().expect("utf8");
-            // Candidates are compared by their 8-byte prefixes first; whole strings only when
-            // the prefixes tie.
-            let mut min: Option<(u64, &str)> = None;
-            let mut max: Option<(u64, &str)> = None;
-            for i in 0..n {
-                if arr.is_valid(i) {
-                    let x = arr.value(i);
-                    let px = prefix(x);
-                    if min.is_none_or(|(pm, m)| px < pm || (px == pm && x < m)) {
-                        min = Some((px, x));
-                    }
-                    if max.is_none_or(|(pm, m)| px > pm || (px == pm && x > m)) {
-                        max = Some((px, x));
-                    }
-                    if hash {
-                        distinct.add(hash_str(x));
-                    }
-                }
+            if let Some(arr) = a.as_any().downcast_ref::<StringArray>() {
+                (s.min, s.max) = string_extremes(arr.iter(), hash.then_some(&mut distinct));
             }
-            let (min, max) = (min.map(|m| m.1), max.map(|m| m.1));
-            s.min = min.map(|x| Value::Str(x.to_string()));
-            s.max = max.map(|x| Value::Str(x.to_string()));
+        }
+        // A chunk holding more than 2 GiB of text comes as 64-bit offsets.
+        DataType::LargeUtf8 => {
+            if let Some(arr) = a.as_any().downcast_ref::<LargeStringArray>() {
+                (s.min, s.max) = string_extremes(arr.iter(), hash.then_some(&mut distinct));
+            }
         }
         _ => {}
     }
@@ -330,6 +316,31 @@ pub fn chunk_stats(a: &ArrayRef, known_unique: bool) -> ChunkStats {
         distinct.finish()
     };
     s
+}
+
+/// The smallest and largest of a chunk's strings, hashing each into `distinct` when given.
+/// Candidates are compared by their 8-byte prefixes first; whole strings only when the
+/// prefixes tie.
+fn string_extremes<'a>(
+    values: impl Iterator<Item = Option<&'a str>>,
+    mut distinct: Option<&mut Collector>,
+) -> (Option<Value>, Option<Value>) {
+    let mut min: Option<(u64, &str)> = None;
+    let mut max: Option<(u64, &str)> = None;
+    for x in values.flatten() {
+        let px = prefix(x);
+        if min.is_none_or(|(pm, m)| px < pm || (px == pm && x < m)) {
+            min = Some((px, x));
+        }
+        if max.is_none_or(|(pm, m)| px > pm || (px == pm && x > m)) {
+            max = Some((px, x));
+        }
+        if let Some(d) = distinct.as_deref_mut() {
+            d.add(hash_str(x));
+        }
+    }
+    let text = |m: Option<(u64, &str)>| m.map(|(_, x)| Value::Str(x.to_string()));
+    (text(min), text(max))
 }
 
 /// A hasher for keys that are already well-mixed 64-bit hashes: passes them through.
@@ -527,6 +538,30 @@ mod tests {
             matches!(&s.distinct, Distinct::Set(v) if v.len() == 5),
             "{:?}",
             s.distinct
+        );
+    }
+
+    /// A chunk whose text needs 64-bit offsets gets the same figures as one that does not.
+    #[test]
+    fn large_strings_have_the_same_statistics() {
+        let values = vec![
+            Some("pear"),
+            None,
+            Some("apple"),
+            Some("fig"),
+            Some("apple"),
+        ];
+        let small: ArrayRef = Arc::new(StringArray::from(values.clone()));
+        let large: ArrayRef = Arc::new(LargeStringArray::from(values));
+        let (a, b) = (chunk_stats(&small, false), chunk_stats(&large, false));
+        assert_eq!(b.min, Some(Value::Str("apple".into())));
+        assert_eq!(b.max, Some(Value::Str("pear".into())));
+        assert_eq!((a.min, a.max, a.nulls), (b.min, b.max, b.nulls));
+        assert!(
+            matches!((&a.distinct, &b.distinct), (Distinct::Set(x), Distinct::Set(y)) if x.len() == 3 && y.len() == 3),
+            "{:?} {:?}",
+            a.distinct,
+            b.distinct
         );
     }
 }
