@@ -9,7 +9,10 @@
 //!   IR --emit::*--> dictionary, ERDs, DDL, Glue tables
 //! ```
 //!
-//! See `docs/architecture.md` for the code map and the invariants.
+//! [`compile`] runs the whole pipeline for a [`Config`] and publishes lake and documents in
+//! one atomic switch of the output directory ([`output`]); it prints nothing and reports to
+//! an [`Observer`]. [`check`] is the front end alone. See `docs/architecture.md` for the code
+//! map, the layers and the invariants.
 
 pub mod cli;
 pub mod codec;
