@@ -765,7 +765,7 @@ def table(results: list[Result], margin_small: bool) -> str:
         note = r.reason if r.status == "N-A" or r.reason else r.formula
         row = [r.name, r.domain, fmt(r.unit, r.value), r.range_text, r.source, r.status]
         if margin_small:
-            row.insert(4, "exact" if r.exact else ("–" if r.tolerance is None else fmt(r.unit, r.tolerance).replace("$", "$")))
+            row.insert(4, "exact" if r.exact else ("–" if r.tolerance is None else fmt(r.unit, r.tolerance)))
         row += [str(r.n) if r.n is not None else "–", note]
         rows.append(row)
     widths = [max(len(h), *(len(x[i]) for x in rows)) for i, h in enumerate(head)]
