@@ -12,7 +12,7 @@ Ranges come from /work/shared/reference/domains.md §3 ("Benchmarks"), with sour
 from its source list; formulas from §4 ("KPI formulas") and analytics.md §1 (every ratio is a
 ratio of sums at the query grain). Reading rules for the published figures:
 
-* "a–b" is taken as the closed range [a, b].
+* "a–b" (also "≈a–b") is taken as the closed range [a, b].
 * "≈x" (an approximate point figure) is taken as x ± 10 % of x (e.g. CSAT ≈77 % → 69.3–84.7 %).
 * Checks named by the realism issue that have no published figure (business over time) carry
   a stated house range marked (K), general knowledge, as domains.md does.
@@ -433,7 +433,7 @@ def dso(con):
     return [
         from_ratio(R("dso_card", "DSO, card (due on receipt)", formula=f + "; terms 0", rng=(1, 3), range_text="1–3 d", **base),
                    by.get("card"), empty="no invoices due on receipt"),
-        from_ratio(R("dso_b2b", "DSO, B2B (net terms)", formula=f + "; terms > 0", rng=(30, 65), range_text="30–45 SaaS / 40–65 distr.", **base),
+        from_ratio(R("dso_b2b", "DSO, B2B (net terms)", formula=f + "; terms > 0", rng=(30, 65), range_text="30–65 d (SaaS 30–45, distr. 40–65)", **base),
                    by.get("b2b"), empty="no invoices on net terms"),
     ]
 
@@ -645,22 +645,31 @@ def last_year_months(con):
 @measure
 def spend_vs_revenue(con):
     # Issue: ad spend vs revenue trend. House range (K): media spend 3–15 % of revenue in every
-    # year (online retailers' marketing budgets); per year, so a drift of either shows.
+    # year (online retailers' marketing budgets); per year, so a drift of either shows. The se
+    # treats the year's campaign spends and order totals as independent draws: the variance of a
+    # sum of n units is n·s², and the ratio's relative errors add in quadrature.
     sql = f"""
-        with s as (select year(performance_date) as yr, sum(spend) as spend from marketing_daily_performance group by 1),
-             r as (select year(ordered_at) as yr, sum(total) as rev from ({ORDERS_OK}) group by 1)
-        select yr, coalesce(spend, 0), coalesce(rev, 0) from s full join r using (yr) order by yr
+        with cs as (select year(performance_date) as yr, campaign_id, sum(spend) as s
+                    from marketing_daily_performance group by all),
+             s as (select yr, sum(s) as spend, count(*) * coalesce(var_samp(s), 0) as var_spend from cs group by 1),
+             r as (select year(ordered_at) as yr, sum(total) as rev, count(*) * coalesce(var_samp(total), 0) as var_rev
+                   from ({ORDERS_OK}) group by 1)
+        select yr, coalesce(spend, 0), coalesce(var_spend, 0), coalesce(rev, 0), coalesce(var_rev, 0), n_campaigns
+        from s full join r using (yr)
+        left join (select yr, count(*) as n_campaigns from cs group by 1) c using (yr) order by yr
     """
     out = []
-    for yr, spend, rev in con.execute(sql).fetchall():
+    for yr, spend, var_spend, rev, var_rev, n_campaigns in con.execute(sql).fetchall():
         if yr > int(SNAPSHOT[:4]):
             continue
-        res = R(f"spend_to_revenue_{yr}", f"Ad spend ÷ revenue {yr}", "marketing", f"Σ daily_performance.spend ÷ Σ order total, {yr}", "pct",
+        res = R(f"spend_to_revenue_{yr}", f"Ad spend ÷ revenue {yr}", "marketing", f"Σ daily_performance.spend ÷ Σ order total (not cancelled), {yr}", "pct",
                 (0.03, 0.15), "K", "3–15 %", "marketing.daily_performance, ecommerce.orders")
+        spend, rev = float(spend), float(rev)
         if rev:
-            res.value, res.n = float(spend) / float(rev), 1
-            res.se = 0.0
-            res.detail = {"spend": float(spend), "revenue": float(rev)}
+            res.value, res.n = spend / rev, int(n_campaigns or 0)
+            rel = (float(var_spend) / spend ** 2 if spend else 0.0) + float(var_rev) / rev ** 2
+            res.se = res.value * math.sqrt(rel)
+            res.detail = {"spend": spend, "revenue": rev, "campaigns": int(n_campaigns or 0)}
         else:
             res.reason = f"no revenue in {yr}"
         out.append(res)

@@ -266,6 +266,12 @@ def main() -> int:
         se_aov = math.sqrt(sum((y - 125) ** 2 for y in (100, 200, 60, 140))) / 4
         if not math.isclose(by["aov"].se, se_aov, rel_tol=1e-9):
             failures.append(f"aov se {by['aov'].se}, want {se_aov}")
+        # Ad spend ÷ revenue 2024: campaign spends 140 and 50, order totals 60 and 140;
+        # se = R·√(n·s²_spend/spend² + n·s²_rev/rev²).
+        r_sr = 190 / 200
+        se_sr = r_sr * math.sqrt(2 * 4050 / 190 ** 2 + 2 * 3200 / 200 ** 2)
+        if not math.isclose(by["spend_to_revenue_2024"].se, se_sr, rel_tol=1e-9):
+            failures.append(f"spend_to_revenue_2024 se {by['spend_to_revenue_2024'].se}, want {se_sr}")
         # --margin-small: conversion range widened by 2 SE; exact rules never widened.
         wide, _ = realism.run(lake, margin_small=True)
         w = {r.key: r for r in wide}
