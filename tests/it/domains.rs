@@ -136,3 +136,11 @@ fn the_tutorial_domain_compiles_with_yaml_alone() {
         );
     }
 }
+
+/// The realism report's instrument: every measure of `tests/tools/realism.py` computed on a
+/// hand-made lake equals the value computed by hand (the report itself is in docs/realism.md).
+#[test]
+fn the_realism_report_measures_what_it_says() {
+    let report = run_tool("realism_selftest.py", &[]);
+    assert!(report.contains("realism self-test"), "{report}");
+}
