@@ -365,6 +365,22 @@ fn absurd_sizes_are_refused_up_front() {
     let (code, err) = run(&["compile", "--specs", big.to_str().unwrap(), "--out", &o]);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("the specs would write"), "{err}");
+    // A million children per parent on average: refused from the estimate, not by running.
+    std::fs::write(
+        big.join("big.yaml"),
+        "domain: big\ndescription: Too big.\nentities:\n  things:\n    description: Few.\n    \
+         grain: one row per thing\n    rows: 10000\n    primary_key: id\n    attributes:\n      \
+         id: { type: int64, key: sequence, description: Key. }\n  parts:\n    description: Many.\n    \
+         grain: one row per part\n    rows: { per: things, count: { poisson: 1000000 } }\n    \
+         primary_key: part_id\n    attributes:\n      part_id: { type: int64, key: sequence, \
+         description: Key. }\n      thing_id: { ref: things, description: Owner. }\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let (code, err) = run(&["compile", "--specs", big.to_str().unwrap(), "--out", &o]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("the specs would write"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(60));
     let (code, err) = run(&["compile", "--size-limit", "lots", "--out", &o]);
     assert_eq!(code, Some(2), "{err}");
     assert!(!out.exists());
