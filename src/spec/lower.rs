@@ -650,6 +650,12 @@ fn lower_attribute(
     let candidates = generator_candidates(&r, diags);
     a.has_ref = candidates.iter().any(|c| c.0 == "ref");
     let options = lower_options(&r, diags);
+    // A generator that was given but did not load has its own diagnostic already; saying the
+    // attribute has none would only mislead.
+    let given = GENERATOR_KEYS.iter().any(|k| r.get(k).is_some());
+    if candidates.is_empty() && given {
+        return Some(a);
+    }
     a.generator = one_generator(name, name_span, candidates, options, diags);
     Some(a)
 }
