@@ -411,29 +411,44 @@ fn c_path(p: &Path) -> Result<CString, OutputError> {
     })
 }
 
-/// Swaps two directories atomically (Linux `renameat2(RENAME_EXCHANGE)`); where the file
-/// system cannot, falls back to two renames (a brief moment without `dest`, never a mix).
+/// What a `renameat2` call did.
+enum Renamed {
+    Done,
+    /// The kernel or the file system does not support the flag: fall back to plain renames.
+    Unsupported,
+    Failed(io::Error),
+}
+
+/// Linux `renameat2(from, to, flags)`.
+fn renameat2(from: &Path, to: &Path, flags: libc::c_uint) -> Result<Renamed, OutputError> {
+    let (a, b) = (c_path(from)?, c_path(to)?);
+    // SAFETY: both are valid NUL-terminated strings that outlive the call.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            flags,
+        )
+    };
+    if rc == 0 {
+        return Ok(Renamed::Done);
+    }
+    let err = io::Error::last_os_error();
+    Ok(match err.raw_os_error() {
+        Some(libc::EINVAL | libc::ENOSYS) => Renamed::Unsupported,
+        _ => Renamed::Failed(err),
+    })
+}
+
+/// Swaps two directories atomically (`RENAME_EXCHANGE`); where the file system cannot, falls
+/// back to two renames (a brief moment without `dest`, never a mix).
 fn exchange(staged: &Path, dest: &Path) -> Result<(), OutputError> {
-    #[cfg(target_os = "linux")]
-    {
-        let (a, b) = (c_path(staged)?, c_path(dest)?);
-        // SAFETY: both are valid NUL-terminated strings that outlive the call.
-        let rc = unsafe {
-            libc::renameat2(
-                libc::AT_FDCWD,
-                a.as_ptr(),
-                libc::AT_FDCWD,
-                b.as_ptr(),
-                libc::RENAME_EXCHANGE,
-            )
-        };
-        if rc == 0 {
-            return Ok(());
-        }
-        let err = io::Error::last_os_error();
-        if !matches!(err.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) {
-            return Err(io_err(dest, "switch the new output into")(err));
-        }
+    match renameat2(staged, dest, libc::RENAME_EXCHANGE)? {
+        Renamed::Done => return Ok(()),
+        Renamed::Failed(e) => return Err(io_err(dest, "switch the new output into")(e)),
+        Renamed::Unsupported => {}
     }
     let mut old = staged.as_os_str().to_os_string();
     old.push(".old");
@@ -445,40 +460,19 @@ fn exchange(staged: &Path, dest: &Path) -> Result<(), OutputError> {
 
 /// Renames `staged` to `dest`, failing when `dest` appeared in the meantime.
 fn rename_noreplace(staged: &Path, dest: &Path) -> Result<(), OutputError> {
-    #[cfg(target_os = "linux")]
-    {
-        let (a, b) = (c_path(staged)?, c_path(dest)?);
-        // SAFETY: both are valid NUL-terminated strings that outlive the call.
-        let rc = unsafe {
-            libc::renameat2(
-                libc::AT_FDCWD,
-                a.as_ptr(),
-                libc::AT_FDCWD,
-                b.as_ptr(),
-                libc::RENAME_NOREPLACE,
-            )
-        };
-        if rc == 0 {
-            return Ok(());
-        }
-        let err = io::Error::last_os_error();
-        if err.raw_os_error() == Some(libc::EEXIST) {
-            return Err(OutputError::NotOwned {
-                path: dest.to_path_buf(),
-                reason: "it was created by someone else while this run was writing".into(),
-            });
-        }
-        if !matches!(err.raw_os_error(), Some(libc::EINVAL | libc::ENOSYS)) {
-            return Err(io_err(dest, "switch the new output into")(err));
+    let taken = || OutputError::NotOwned {
+        path: dest.to_path_buf(),
+        reason: "it was created by someone else while this run was writing".into(),
+    };
+    match renameat2(staged, dest, libc::RENAME_NOREPLACE)? {
+        Renamed::Done => Ok(()),
+        Renamed::Failed(e) if e.raw_os_error() == Some(libc::EEXIST) => Err(taken()),
+        Renamed::Failed(e) => Err(io_err(dest, "switch the new output into")(e)),
+        Renamed::Unsupported if dest.exists() => Err(taken()),
+        Renamed::Unsupported => {
+            std::fs::rename(staged, dest).map_err(io_err(dest, "switch the new output into"))
         }
     }
-    if dest.exists() {
-        return Err(OutputError::NotOwned {
-            path: dest.to_path_buf(),
-            reason: "it was created by someone else while this run was writing".into(),
-        });
-    }
-    std::fs::rename(staged, dest).map_err(io_err(dest, "switch the new output into"))
 }
 
 /// An advisory `flock` on a directory, released when dropped.
