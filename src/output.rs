@@ -306,7 +306,8 @@ fn check_owned(path: &Path) -> Result<(), OutputError> {
                 "it is not empty and was not written by lab (it has no `{MARKER}` file). lab \
                  replaces its output directory whole, so it only writes to a new or empty \
                  directory or one it wrote before; choose another --out (e.g. a new \
-                 subdirectory)"
+                 subdirectory). An output of an earlier lab version has no marker: if that is \
+                 what this is, delete it or create an empty `{MARKER}` file in it"
             ),
         });
     }
