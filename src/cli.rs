@@ -448,17 +448,27 @@ impl Observer for Terminal {
     }
 
     fn before_switch(&self, outcome: &Outcome) -> std::io::Result<()> {
-        if self.quiet {
+        let mut text = String::new();
+        // The note is a warning: printed even with --quiet.
+        if let Some(why) = &outcome.lake_dropped {
+            text += &format!(
+                "note: the previous lake was left out: {why}; run `lab compile` without \
+                 --docs-only to write a lake that matches\n"
+            );
+        }
+        if !self.quiet {
+            text += &outcome.lake.as_ref().map(summary).unwrap_or_default();
+            text += &format!(
+                "wrote {} documents{} to `{}` in {:.2}s\n",
+                outcome.documents,
+                if self.docs_only { "" } else { " and the lake" },
+                self.out.display(),
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+        if text.is_empty() {
             return Ok(());
         }
-        let mut text = outcome.lake.as_ref().map(summary).unwrap_or_default();
-        text += &format!(
-            "wrote {} documents{} to `{}` in {:.2}s\n",
-            outcome.documents,
-            if self.docs_only { "" } else { " and the lake" },
-            self.out.display(),
-            self.started.elapsed().as_secs_f64()
-        );
         let mut e = std::io::stderr().lock();
         e.write_all(text.as_bytes())?;
         e.flush()

@@ -1,8 +1,8 @@
 //! The output directory `lab` owns, and the one atomic switch that publishes a run.
 //!
 //! `lab compile --out DIR` writes only into a directory it created, an empty one, or one that
-//! carries its marker file [`MARKER`] and holds nothing but the names `lab` writes
-//! ([`OWNED_NAMES`]). Anything else — a project checkout, `/`, a directory with other files, a
+//! carries its marker file [`MARKER`] and holds nothing but the directories `lab` writes
+//! ([`OWNED_TREES`]). Anything else — a project checkout, `/`, a directory with other files, a
 //! symbolic link where `lab` would put a tree — is refused before any work, so a run can never
 //! delete a file `lab` did not create.
 //!
@@ -28,19 +28,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The file that marks a directory as `lab`'s output.
 pub const MARKER: &str = ".lab-output";
 
-/// Every name `lab` writes at the top of its output directory (`.lab.lock` was the lock file
-/// of earlier versions). An owned directory holding anything else is refused.
-pub const OWNED_NAMES: &[&str] = &[
-    MARKER,
-    "lake",
-    "docs",
-    "erd",
-    "ddl",
-    "glue",
-    "schema",
-    "dbt",
-    ".lab.lock",
-];
+/// The directories `lab` writes at the top of its output directory, beside [`MARKER`]. An
+/// owned directory holding anything else is refused.
+pub const OWNED_TREES: &[&str] = &["lake", "docs", "erd", "ddl", "glue", "schema"];
+
+/// The empty lock file earlier versions left in their output; removed with the old output.
+const LEGACY_LOCK: &str = ".lab.lock";
 
 const MARKER_TEXT: &str = "This directory is the output of `lab compile`.\n\
 Every run replaces it whole; do not keep other files here.\n";
@@ -129,6 +122,18 @@ impl OutputDir {
             });
         }
         check_owned(&path)?;
+        if std::env::current_dir()
+            .ok()
+            .and_then(|d| std::fs::canonicalize(d).ok())
+            .is_some_and(|cwd| cwd.starts_with(&path))
+        {
+            return Err(OutputError::NotOwned {
+                path,
+                reason: "it is (or contains) the current directory, which a run would replace; \
+                         run lab from elsewhere or choose another --out"
+                    .into(),
+            });
+        }
         let lock = lock_current(&path)?;
         Ok(OutputDir {
             path,
@@ -311,11 +316,25 @@ fn check_owned(path: &Path) -> Result<(), OutputError> {
             ),
         });
     }
-    let mut foreign: Vec<String> = entries
-        .iter()
-        .map(|n| n.to_string_lossy().into_owned())
-        .filter(|n| !OWNED_NAMES.contains(&n.as_str()))
-        .collect();
+    let mut foreign = Vec::new();
+    for n in &entries {
+        let p = path.join(n);
+        let name = n.to_string_lossy().into_owned();
+        match owned_entry(&p, &name) {
+            Entry::Owned => {}
+            Entry::Foreign => foreign.push(name),
+            Entry::Link => {
+                return Err(OutputError::NotOwned {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "`{name}` is a symbolic link; lab replaces its output directory whole and \
+                         would replace the link by a directory. Point --out at the real location \
+                         instead"
+                    ),
+                });
+            }
+        }
+    }
     foreign.sort();
     if !foreign.is_empty() {
         return Err(OutputError::NotOwned {
@@ -327,20 +346,34 @@ fn check_owned(path: &Path) -> Result<(), OutputError> {
             ),
         });
     }
-    for n in &entries {
-        let p = path.join(n);
-        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(OutputError::NotOwned {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "`{}` is a symbolic link; lab replaces its output directory whole and would \
-                     replace the link by a directory. Point --out at the real location instead",
-                    n.to_string_lossy()
-                ),
-            });
-        }
-    }
     Ok(())
+}
+
+/// What an entry at the top of a marked output directory is.
+enum Entry {
+    /// Written by `lab`: the marker, one of its trees, or the empty legacy lock file.
+    Owned,
+    /// Anything else: refused, never deleted.
+    Foreign,
+    /// A symbolic link where `lab` writes a tree.
+    Link,
+}
+
+fn owned_entry(p: &Path, name: &str) -> Entry {
+    let Ok(m) = std::fs::symlink_metadata(p) else {
+        return Entry::Foreign;
+    };
+    let tree = OWNED_TREES.contains(&name);
+    if tree && m.file_type().is_symlink() {
+        Entry::Link
+    } else if (tree && m.is_dir())
+        || (name == MARKER && m.is_file())
+        || (name == LEGACY_LOCK && m.is_file() && m.len() == 0)
+    {
+        Entry::Owned
+    } else {
+        Entry::Foreign
+    }
 }
 
 /// Locks the directory at `path`, making sure the lock is on the directory the path names
@@ -374,18 +407,30 @@ fn remove_stale_staging(parent: &Path, name: &OsString) {
         return;
     };
     for e in rd.flatten() {
-        let n = e.file_name();
-        if !n.to_string_lossy().starts_with(&prefix) {
+        let n = e.file_name().to_string_lossy().into_owned();
+        let Some(id) = n.strip_prefix(&prefix) else {
             continue;
-        }
+        };
         let p = e.path();
-        if !e.file_type().is_ok_and(|t| t.is_dir()) {
+        // Only what lab named and marked: `<pid>-<n>` (or `<pid>-<n>.old` of the two-rename
+        // fallback), a real directory, holding the marker.
+        let id = id.strip_suffix(".old").unwrap_or(id);
+        let named = id
+            .split_once('-')
+            .is_some_and(|(a, b)| is_digits(a) && is_digits(b));
+        let dir = e.file_type().is_ok_and(|t| t.is_dir());
+        let marked = std::fs::symlink_metadata(p.join(MARKER)).is_ok_and(|m| m.is_file());
+        if !(named && dir && marked) {
             continue;
         }
         if let Ok(Some(_lock)) = DirLock::try_lock(&p) {
             let _ = std::fs::remove_dir_all(&p);
         }
     }
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn link_tree(from: &Path, to: &Path) -> Result<(), OutputError> {
@@ -530,7 +575,18 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    std::fs::create_dir_all(&dir).map_err(io_err(&dir, "create directory"))?;
+    if target == path {
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir, "create directory"))?;
+    } else if !dir.is_dir() {
+        // A link is followed, never used to create directories wherever it points.
+        return Err(OutputError::NotOwned {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it is a link to `{}`, whose directory does not exist",
+                target.display()
+            ),
+        });
+    }
     let name = target.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = std::fs::write(&tmp, bytes)

@@ -96,6 +96,9 @@ pub struct Outcome {
     pub lake: Option<LakeReport>,
     /// Warnings of the front end (the run went on).
     pub warnings: Vec<Diagnostic>,
+    /// Why a documents-only run left the previous lake out (it no longer matched the
+    /// documents), if it did.
+    pub lake_dropped: Option<String>,
 }
 
 /// What was written to the lake, entity by entity.
@@ -165,8 +168,9 @@ pub fn compile(cfg: &Config, observer: &dyn Observer) -> Result<Outcome, Error> 
         let plan = plan_run(cfg, ir, sources, Some(&out))?;
         let mut artifacts = documents(cfg, &plan)?;
         let staging = out.stage()?;
+        let mut lake_dropped = None;
         let lake = if cfg.docs_only {
-            keep_lake(&out, &staging)?;
+            lake_dropped = keep_lake(cfg, &plan, &out, &staging)?;
             None
         } else {
             Some(write_lake(
@@ -186,6 +190,7 @@ pub fn compile(cfg: &Config, observer: &dyn Observer) -> Result<Outcome, Error> 
             documents: artifacts.len(),
             lake,
             warnings,
+            lake_dropped,
         };
         observer.before_switch(&outcome).map_err(Error::Observer)?;
         out.switch(staging)?;
@@ -193,89 +198,160 @@ pub fn compile(cfg: &Config, observer: &dyn Observer) -> Result<Outcome, Error> 
     })
 }
 
-/// Checks the size of the run, then plans it.
+/// Checks the size of the run, then plans it, then checks the planned size: counts drawn by
+/// expressions are known only once the planner has drawn them.
 fn plan_run(
     cfg: &Config,
     ir: &Ir,
     sources: &SourceMap,
     out: Option<&OutputDir>,
 ) -> Result<Plan, Error> {
-    check_size(cfg, ir, out)?;
+    let est = plan::estimate(ir, cfg.scale);
+    let sizes = Sizes::new(cfg);
+    sizes.check_memory(est.plan_memory)?;
+    let out = out.filter(|_| !cfg.docs_only);
+    if let Some(out) = out {
+        sizes.check_output(est.total_rows(), est.total_bytes(), out)?;
+    }
     let opts = PlanOptions {
         scale: cfg.scale,
         seed: cfg.seed,
         ..PlanOptions::default()
     };
-    plan::plan(ir, opts).map_err(|diagnostics| Error::Spec {
+    let plan = plan::plan(ir, opts).map_err(|diagnostics| Error::Spec {
         diagnostics,
         sources: sources.clone(),
-    })
+    })?;
+    sizes.check_planned(&plan, &est, out)?;
+    Ok(plan)
 }
 
-/// Refuses runs whose plan would not fit in memory and, when data is written (`out`), whose
-/// estimated output exceeds the size limit or the free space of the output's file system —
-/// before anything is planned or generated.
-fn check_size(cfg: &Config, ir: &Ir, out: Option<&OutputDir>) -> Result<(), Error> {
-    let est = plan::estimate(ir, cfg.scale);
-    let from_flags = cfg.scale > 1.0;
-    let cause = if from_flags {
-        format!("--scale {}", cfg.scale)
-    } else {
-        "the specs".to_string()
-    };
-    let plan_bytes = whole(est.plan_memory);
-    if let Some(mem) = available_memory()
-        && plan_bytes > mem / 2
-    {
-        return Err(Error::TooLarge {
+/// Most rows one entity may have (row indices, offsets and files are not meant for more).
+const MAX_ENTITY_ROWS: u64 = 1 << 40;
+
+/// Bytes per value assumed for an entity the estimate expected no rows of.
+const FALLBACK_VALUE_BYTES: f64 = 16.0;
+
+/// The size checks of a run: the plan's memory against the machine, the output against the
+/// size limit and the free space of the output's file system.
+struct Sizes<'a> {
+    cfg: &'a Config,
+    /// Output formats written (each holds every row).
+    formats: f64,
+}
+
+impl<'a> Sizes<'a> {
+    fn new(cfg: &'a Config) -> Self {
+        let formats = u64::from(cfg.sink.parquet) + u64::from(cfg.sink.csv);
+        Sizes {
+            cfg,
+            formats: formats.max(1) as f64,
+        }
+    }
+
+    /// What made the run this large: a `--scale` above 1 is the flag's doing, otherwise the
+    /// specs'.
+    fn cause(&self) -> (String, bool) {
+        if self.cfg.scale > 1.0 {
+            (format!("--scale {}", self.cfg.scale), true)
+        } else {
+            ("the specs".to_string(), false)
+        }
+    }
+
+    fn check_memory(&self, plan_memory: f64) -> Result<(), Error> {
+        let plan_bytes = whole(plan_memory);
+        let Some(mem) = available_memory().filter(|m| plan_bytes > m / 2) else {
+            return Ok(());
+        };
+        let (cause, from_flags) = self.cause();
+        Err(Error::TooLarge {
             message: format!(
-                "{cause} need about {} of memory to plan (per-parent child offsets), more than \
-                 half of the {} available; lower --scale",
+                "{cause} would need about {} of memory to plan (per-parent child offsets), more \
+                 than half of the {} available; lower --scale",
                 human_bytes(plan_bytes),
                 human_bytes(mem)
             ),
             from_flags,
-        });
+        })
     }
-    let Some(out) = out.filter(|_| !cfg.docs_only) else {
-        return Ok(());
-    };
-    let formats = u64::from(cfg.sink.parquet) + u64::from(cfg.sink.csv);
-    let bytes = whole(est.total_bytes() * formats.max(1) as f64);
-    let rows = whole(est.total_rows());
-    if let Some(limit) = cfg.size_limit
-        && bytes > limit
-    {
-        return Err(Error::TooLarge {
-            message: format!(
-                "{cause} would write about {} rows and {} of data, above the size limit of {}; \
-                 lower --scale, or raise the limit deliberately with --size-limit (e.g. \
-                 `--size-limit 2TiB`, or `none`)",
-                rows,
-                human_bytes(bytes),
-                human_bytes(limit)
-            ),
-            from_flags,
-        });
+
+    /// Refuses `rows` rows and `bytes` bytes (of one format) above the size limit or the free
+    /// space of `out`'s file system.
+    fn check_output(&self, rows: f64, bytes: f64, out: &OutputDir) -> Result<(), Error> {
+        let bytes = whole(bytes * self.formats);
+        let (cause, scaled) = self.cause();
+        if let Some(limit) = self.cfg.size_limit
+            && bytes > limit
+        {
+            return Err(Error::TooLarge {
+                message: format!(
+                    "{cause} would write about {} rows and {} of data, above the size limit of \
+                     {}; lower --scale, or raise the limit deliberately with --size-limit (e.g. \
+                     `--size-limit 2TiB`, or `none`)",
+                    whole(rows),
+                    human_bytes(bytes),
+                    human_bytes(limit)
+                ),
+                // A limit below the default is the flag's doing.
+                from_flags: scaled || bytes <= DEFAULT_SIZE_LIMIT,
+            });
+        }
+        // `--size-limit none` lifts the free-space check too: the estimate is rough, and a
+        // run that fills the disk still fails cleanly.
+        if let Some(free) =
+            crate::output::free_bytes(out.path()).filter(|_| self.cfg.size_limit.is_some())
+            && bytes > free
+        {
+            return Err(Error::TooLarge {
+                message: format!(
+                    "{cause} would write about {} of data, but the file system of `{}` has {} \
+                     free; choose another --out, or lift the size checks with `--size-limit none`",
+                    human_bytes(bytes),
+                    out.path().display(),
+                    human_bytes(free)
+                ),
+                // The output location, not the specs, is what is too small.
+                from_flags: true,
+            });
+        }
+        Ok(())
     }
-    // `--size-limit none` lifts the free-space check too: the estimate is rough, and a run
-    // that fills the disk still fails cleanly.
-    if let Some(free) = crate::output::free_bytes(out.path()).filter(|_| cfg.size_limit.is_some())
-        && bytes > free
-    {
-        return Err(Error::TooLarge {
-            message: format!(
-                "{cause} would write about {} of data, but the file system of `{}` has {} free; \
-                 choose another --out, or lift the size checks with `--size-limit none`",
-                human_bytes(bytes),
-                out.path().display(),
-                human_bytes(free)
-            ),
-            // The output location, not the specs, is what is too small.
-            from_flags: true,
-        });
+
+    /// The checks again with the planner's exact row counts (bytes per row as estimated), and
+    /// no entity above [`MAX_ENTITY_ROWS`].
+    fn check_planned(
+        &self,
+        plan: &Plan,
+        est: &plan::Estimate,
+        out: Option<&OutputDir>,
+    ) -> Result<(), Error> {
+        let (mut rows, mut bytes) = (0f64, 0f64);
+        for (e, planned) in plan.entities.iter().enumerate() {
+            let ent = &plan.ir.entities[e];
+            if planned.rows > MAX_ENTITY_ROWS {
+                let (cause, from_flags) = self.cause();
+                return Err(Error::TooLarge {
+                    message: format!(
+                        "{cause} give `{}` {} rows, more than the {MAX_ENTITY_ROWS} (2^40) one \
+                         entity may have; lower the counts or --scale",
+                        ent.qualified, planned.rows
+                    ),
+                    from_flags,
+                });
+            }
+            let per_row = match (est.rows.get(e), est.bytes.get(e)) {
+                (Some(&r), Some(&b)) if r >= 1.0 => b / r,
+                _ => FALLBACK_VALUE_BYTES * ent.attributes.len() as f64,
+            };
+            rows += planned.rows as f64;
+            bytes += planned.rows as f64 * per_row;
+        }
+        match out {
+            Some(out) => self.check_output(rows, bytes, out),
+            None => Ok(()),
+        }
     }
-    Ok(())
 }
 
 /// A non-negative estimate as whole units (saturating; NaN counts as unlimited).
@@ -325,11 +401,55 @@ fn documents(cfg: &Config, plan: &Plan) -> Result<Vec<Artifact>, Error> {
     emit::emit_all(&plan.ir, &emit_options(cfg, plan)).map_err(Error::Emit)
 }
 
-/// A documents-only run keeps the current lake and its measured profile pages.
-fn keep_lake(out: &OutputDir, staging: &Staging) -> Result<(), Error> {
-    staging.carry_over(&out.path().join("lake"), "lake")?;
+/// A documents-only run keeps the current lake and its measured profile pages — when they
+/// were written from the same specs, seed, scale, codec and version, so the documents describe
+/// them. Otherwise the lake is left out (lake and documents never disagree) and the reason is
+/// returned.
+fn keep_lake(
+    cfg: &Config,
+    plan: &Plan,
+    out: &OutputDir,
+    staging: &Staging,
+) -> Result<Option<String>, Error> {
+    let lake = out.path().join("lake");
+    if !lake.exists() {
+        return Ok(None);
+    }
+    let manifest: Option<serde_json::Value> = std::fs::read(lake.join("_manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let Some(m) = manifest else {
+        return Ok(Some("it has no readable `_manifest.json`".into()));
+    };
+    let expected = [
+        ("specs", serde_json::json!(plan.ir.specs_sha256)),
+        ("--seed", serde_json::json!(cfg.seed)),
+        ("--scale", serde_json::json!(cfg.scale)),
+        ("--compression", serde_json::json!(cfg.sink.codec.name())),
+        ("lab version", serde_json::json!(env!("CARGO_PKG_VERSION"))),
+    ];
+    let fields = [
+        "specs_sha256",
+        "seed",
+        "scale",
+        "compression",
+        "lab_version",
+    ];
+    let differs: Vec<&str> = expected
+        .iter()
+        .zip(fields)
+        .filter(|((_, want), field)| m.get(*field) != Some(want))
+        .map(|((what, _), _)| *what)
+        .collect();
+    if !differs.is_empty() {
+        return Ok(Some(format!(
+            "it was written with other {} than these documents",
+            differs.join(", ")
+        )));
+    }
+    staging.carry_over(&lake, "lake")?;
     staging.carry_over(&out.path().join("docs/profile"), "docs/profile")?;
-    Ok(())
+    Ok(None)
 }
 
 /// Generates the lake into the staging directory and adds the profile pages to `artifacts`.

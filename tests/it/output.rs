@@ -5,6 +5,7 @@
 
 use crate::common::{lab, read, root, tmp};
 use std::collections::BTreeMap;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -479,16 +480,143 @@ fn a_second_run_on_the_same_output_is_refused_while_the_first_writes() {
 }
 
 /// Earlier versions locked `<out>/.lab.lock`; a FIFO there made them wait forever. Runs now
-/// lock the directory itself and never open that name.
+/// lock the directory itself: the empty lock file an earlier version left is removed with the
+/// old output, and anything else under that name (a FIFO, a file with content) is not lab's
+/// and is refused at once.
 #[test]
-fn a_fifo_where_the_old_lock_file_was_does_not_hang() {
+fn the_old_lock_name_is_removed_only_when_it_is_the_old_empty_lock_file() {
     let out = tmp("fifo-lock").join("out");
     compile_small(&out, &["--docs-only"]);
-    let c = std::ffi::CString::new(out.join(".lab.lock").to_str().unwrap()).unwrap();
+    let lock = out.join(".lab.lock");
+    std::fs::write(&lock, "").unwrap();
+    compile_small(&out, &["--docs-only"]);
+    assert!(!lock.exists());
+    let c = std::ffi::CString::new(lock.to_str().unwrap()).unwrap();
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let s = specs();
+    let o = out.to_string_lossy().into_owned();
     let started = Instant::now();
-    compile_small(&out, &["--docs-only"]);
+    let (code, err) = run(&["compile", "--docs-only", "--specs", &s, "--out", &o]);
     assert!(started.elapsed() < Duration::from_secs(60));
-    assert!(!out.join(".lab.lock").exists());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains(".lab.lock"), "{err}");
+    assert!(std::fs::symlink_metadata(&lock).is_ok_and(|m| m.file_type().is_fifo()));
+}
+
+/// Names lab does not write (here `dbt/`, which a later version may) are never deleted, and
+/// directories that only look like a staging directory are left alone.
+#[test]
+fn only_what_lab_wrote_is_ever_removed() {
+    let base = tmp("only-lab");
+    let out = base.join("q");
+    compile_small(&out, &["--docs-only"]);
+    std::fs::create_dir(out.join("dbt")).unwrap();
+    std::fs::write(out.join("dbt/precious.sql"), "select 1").unwrap();
+    let s = specs();
+    let o = out.to_string_lossy().into_owned();
+    let (code, err) = run(&["compile", "--docs-only", "--specs", &s, "--out", &o]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("dbt"), "{err}");
+    assert!(out.join("dbt/precious.sql").is_file());
+    std::fs::remove_dir_all(out.join("dbt")).unwrap();
+    let lookalikes = [
+        ".q.lab-staging-mine",
+        ".q.lab-staging-",
+        ".q.lab-staging-999999-0",
+    ];
+    for name in lookalikes {
+        std::fs::create_dir(base.join(name)).unwrap();
+        std::fs::write(base.join(name).join("precious.txt"), "p").unwrap();
+    }
+    compile_small(&out, &["--docs-only"]);
+    for name in lookalikes {
+        assert!(
+            base.join(name).join("precious.txt").is_file(),
+            "{name} was deleted"
+        );
+    }
+}
+
+#[test]
+fn the_current_directory_is_never_replaced() {
+    let cwd = tmp("cwd-out");
+    let o = Command::new(env!("CARGO_BIN_EXE_lab"))
+        .args(["compile", "--docs-only", "--specs", &specs(), "--out", "."])
+        .current_dir(&cwd)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("current directory"), "{err}");
+    assert_eq!(std::fs::read_dir(&cwd).unwrap().count(), 0);
+}
+
+#[test]
+fn schema_through_a_dangling_link_creates_nothing() {
+    let base = tmp("dangling");
+    let link = base.join("dangling.json");
+    let target = base.join("missing-dir/x.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let (code, err) = run(&["schema", "--out", link.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(!base.join("missing-dir").exists());
+}
+
+/// A documents-only run after a spec change must not publish the old lake beside documents
+/// that no longer describe it: the lake is left out, with a note.
+#[test]
+fn a_docs_only_run_never_keeps_a_lake_the_documents_do_not_describe() {
+    let out = tmp("stale-lake").join("out");
+    compile_small(&out, &[]);
+    let o = out.to_string_lossy().into_owned();
+    // The same specs at another scale: the documents' row counts would not match the lake.
+    let (code, err) = run(&[
+        "compile",
+        "--docs-only",
+        "--quiet",
+        "--specs",
+        &specs(),
+        "--out",
+        &o,
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("previous lake was left out") && err.contains("--scale"),
+        "{err}"
+    );
+    assert!(!out.join("lake").exists());
+    assert!(!out.join("docs/profile").exists());
+}
+
+/// Counts drawn by expressions are known only after planning: the size checks run again on
+/// the planned rows, before anything is written.
+#[test]
+fn counts_from_expressions_are_checked_before_writing() {
+    let base = tmp("count-expr");
+    let specs = base.join("specs");
+    std::fs::create_dir(&specs).unwrap();
+    std::fs::write(
+        specs.join("x.yaml"),
+        "domain: x\ndescription: Counts from expressions.\nentities:\n  p:\n    description: Few.\n    \
+         grain: one row per p\n    rows: 3\n    primary_key: id\n    attributes:\n      \
+         id: { type: int64, key: sequence, description: Key. }\n  c:\n    description: Many.\n    \
+         grain: one row per c\n    rows: { per: p, count: { expr: \"row * 100000000000\" } }\n    \
+         primary_key: id\n    attributes:\n      id: { type: int64, key: sequence, description: Key. }\n",
+    )
+    .unwrap();
+    let out = base.join("out");
+    let started = Instant::now();
+    let (code, err) = run(&[
+        "compile",
+        "--specs",
+        specs.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("size limit"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert!(!out.exists());
+    assert!(staging_leftovers(&out).is_empty());
 }
