@@ -79,6 +79,9 @@ pub fn dump(ir: &Ir) -> String {
             }
             for a in &e.attributes {
                 let mut flags = Vec::new();
+                if a.hidden {
+                    flags.push("hidden".to_string());
+                }
                 if a.unique {
                     flags.push("unique".to_string());
                 }

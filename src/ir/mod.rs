@@ -103,6 +103,25 @@ impl Entity {
         self.attributes.iter().position(|a| a.name == name)
     }
 
+    /// The exported attributes (every one not `hidden`) with their ids, in declaration order:
+    /// the columns of the entity's files, DDL, manifest, profile and dictionary table.
+    pub fn exported(&self) -> impl Iterator<Item = (AttrId, &Attribute)> {
+        self.attributes
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| !a.hidden)
+    }
+
+    /// The position of attribute `a` among the exported columns (`None` when it is hidden).
+    pub fn column_of(&self, a: AttrId) -> Option<usize> {
+        self.exported().position(|(i, _)| i == a)
+    }
+
+    /// How many attributes are hidden (generated but never exported).
+    pub fn hidden_count(&self) -> usize {
+        self.attributes.iter().filter(|a| a.hidden).count()
+    }
+
     /// The per-parent entity, if rows are generated per parent row.
     pub fn parent(&self) -> Option<EntityId> {
         match &self.rows {
@@ -226,6 +245,8 @@ pub struct Attribute {
     pub description: String,
     pub ty: Type,
     pub pii: bool,
+    /// Generated and usable by other attributes, never exported: no column in any output.
+    pub hidden: bool,
     pub unique: bool,
     /// Fraction of rows set to null at random.
     pub null_rate: f64,

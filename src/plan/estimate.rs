@@ -52,10 +52,10 @@ pub fn estimate(ir: &Ir, scale: f64) -> Estimate {
         .iter()
         .enumerate()
         .map(|(e, ent)| {
+            // Hidden attributes are generated but not written, so they take no bytes.
             let per_row: f64 = ent
-                .attributes
-                .iter()
-                .map(|a| value_bytes(ir, e, a, &rows, 0) + 1.0)
+                .exported()
+                .map(|(_, a)| value_bytes(ir, e, a, &rows, 0) + 1.0)
                 .sum();
             per_row * rows[e]
         })

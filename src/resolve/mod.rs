@@ -8,6 +8,7 @@ pub mod expr;
 mod foreign_keys;
 mod generators;
 mod graph;
+mod hidden;
 mod limits;
 pub mod reserved;
 
@@ -38,6 +39,7 @@ pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
     r.foreign_keys();
     r.generators();
     r.constraints();
+    r.hidden();
     r.row_limits();
     let errors_before_graph = r.diags.iter().any(|d| d.is_error());
     let order = if errors_before_graph {
@@ -367,6 +369,7 @@ impl<'a> Resolver<'a> {
                         .unwrap_or_default(),
                     ty: ty.unwrap_or(Type::Null),
                     pii: a.pii.as_ref().is_some_and(|p| p.value),
+                    hidden: a.hidden.as_ref().is_some_and(|p| p.value),
                     unique: a.unique.as_ref().is_some_and(|p| p.value),
                     null_rate,
                     when: None,

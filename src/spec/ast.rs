@@ -242,6 +242,10 @@ pub struct AttributeSpec {
     pub ty: Option<Sp<String>>,
     pub description: Option<Sp<String>>,
     pub pii: Option<Sp<bool>>,
+    /// `hidden: true`: generated and usable by every expression, condition, pick and rollup,
+    /// but never exported (no column in the lake, the manifest, the profile, the DDL, the
+    /// dictionary's column tables or the ERDs).
+    pub hidden: Option<Sp<bool>>,
     pub unique: Option<Sp<bool>>,
     pub nulls: Option<Sp<f64>>,
     pub when: Option<Sp<String>>,
@@ -331,6 +335,9 @@ struct AttributeSchema {
     description: Option<Sp<String>>,
     /// Personally identifiable information.
     pii: Option<Sp<bool>>,
+    /// Generated and usable by expressions, `when`, picks and rollups, but never exported (no
+    /// column in the lake, DDL, manifest, profile, dictionary tables or ERDs).
+    hidden: Option<Sp<bool>>,
     /// Every value is distinct.
     unique: Option<Sp<bool>>,
     /// Fraction of rows that are null, in [0, 1].

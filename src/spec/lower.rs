@@ -25,6 +25,7 @@ pub const ATTRIBUTE_KEYS: &[&str] = &[
     "type",
     "description",
     "pii",
+    "hidden",
     "unique",
     "nulls",
     "when",
@@ -640,6 +641,9 @@ fn lower_attribute(
     a.pii = r
         .get("pii")
         .and_then(|n| boolean(n, "`pii`", diags).map(|b| Sp::new(b, n.span)));
+    a.hidden = r
+        .get("hidden")
+        .and_then(|n| boolean(n, "`hidden`", diags).map(|b| Sp::new(b, n.span)));
     a.unique = r
         .get("unique")
         .and_then(|n| boolean(n, "`unique`", diags).map(|b| Sp::new(b, n.span)));
