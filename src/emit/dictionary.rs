@@ -343,7 +343,7 @@ fn rows_rule_of(ir: &Ir, opts: &EmitOptions, e: &Entity, rows: &Rows) -> String 
                 "{} per {} row, mean {}",
                 count_dist(ir, *parent, count),
                 entity_link(ir, e.domain, *parent),
-                trim_float(count.mean())
+                trim_float(count.mean_at(opts.scale))
             );
             if let Some(w) = when {
                 let _ = write!(
@@ -382,6 +382,9 @@ fn count_dist(ir: &Ir, parent: EntityId, c: &CountDist) -> String {
     }
     if c.zero_inflated > 0.0 {
         let _ = write!(s, ", {}% extra zeros", pct(c.zero_inflated));
+    }
+    if c.scaled {
+        s.push_str(", times `--scale`");
     }
     s
 }

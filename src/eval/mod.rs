@@ -389,6 +389,9 @@ impl<'p> Evaluator<'p> {
 
     pub fn builtin(&mut self, f: FrameId, b: Builtin) -> Column {
         let n = self.len(f);
+        if b == Builtin::Scale {
+            return Column::new(Data::Float(vec![self.layout.scale; n]));
+        }
         let data = match b {
             Builtin::Row => (0..n)
                 .map(|i| self.frames[f].rows.get(i) as i64 + 1)
@@ -411,6 +414,7 @@ impl<'p> Evaluator<'p> {
                     .map(|i| level_of(&levels, self.frames[f].rows.get(i)) as i64 + 1)
                     .collect()
             }
+            Builtin::Scale => Vec::new(),
         };
         Column::new(Data::Int(data))
     }

@@ -164,6 +164,9 @@ fn count_dist(ir: &Ir, parent: EntityId, c: &CountDist) -> String {
     if let Some(m) = c.max {
         let _ = write!(s, ", max {m}");
     }
+    if c.scaled {
+        s.push_str(", scaled");
+    }
     s
 }
 
@@ -341,6 +344,7 @@ pub fn expr(ir: &Ir, from: EntityId, e: &Expr) -> String {
         ExprKind::Builtin(Builtin::ChildIndex) => "child_index".into(),
         ExprKind::Builtin(Builtin::Level) => "level".into(),
         ExprKind::Builtin(Builtin::UnionIndex) => "union_index".into(),
+        ExprKind::Builtin(Builtin::Scale) => "scale".into(),
         // The hidden argument seeds the call's stream.
         ExprKind::Call(Func::Random, _) => "random()".into(),
         ExprKind::Unary(UnOp::Neg, x) => format!("-{}", expr(ir, from, x)),

@@ -191,6 +191,10 @@ pub struct CountDist {
     pub zero_inflated: f64,
     pub shift: u64,
     pub max: Option<u64>,
+    /// `scaled: true`: each parent's count (drawn as at scale 1, `max` included) is multiplied
+    /// by `--scale` and rounded at random to a neighbouring integer, so the expected count is
+    /// exactly `scale` times the mean.
+    pub scaled: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -205,8 +209,11 @@ pub enum CountBase {
 }
 
 impl CountDist {
-    /// Largest possible count, if bounded.
+    /// Largest possible count at every scale, if bounded (a `scaled` count is not).
     pub fn upper_bound(&self) -> Option<u64> {
+        if self.scaled {
+            return None;
+        }
         let base = match self.base {
             CountBase::Fixed(n) => Some(n),
             CountBase::Uniform(_, b) => Some(b),
@@ -235,6 +242,16 @@ impl CountDist {
         match self.max {
             Some(x) => m.min(x as f64),
             None => m,
+        }
+    }
+
+    /// Expected count per parent at `scale` (before `when`): the mean, times `scale` when the
+    /// count is `scaled`.
+    pub fn mean_at(&self, scale: f64) -> f64 {
+        if self.scaled {
+            self.mean() * scale
+        } else {
+            self.mean()
         }
     }
 }

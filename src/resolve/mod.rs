@@ -11,6 +11,7 @@ mod graph;
 mod hidden;
 mod limits;
 pub mod reserved;
+mod scaling;
 
 use crate::codes;
 use crate::diagnostics::{Diagnostic, Span, did_you_mean};
@@ -35,6 +36,7 @@ pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
     r.collect_names();
     r.attributes();
     r.rows();
+    r.scaled_counts();
     r.primary_keys();
     r.foreign_keys();
     r.generators();
@@ -467,6 +469,7 @@ impl<'a> Resolver<'a> {
                     per,
                     count,
                     when: _,
+                    scaled,
                 }) => {
                     let Some(parent) = self.lookup_entity(domain, &per.value, per.span) else {
                         continue;
@@ -483,9 +486,10 @@ impl<'a> Resolver<'a> {
                         );
                         continue;
                     }
-                    let Some(count) = self.count(count) else {
+                    let Some(mut count) = self.count(count) else {
                         continue;
                     };
+                    count.scaled = scaled.as_ref().is_some_and(|s| s.value);
                     Rows::PerParent {
                         parent,
                         count,
@@ -522,9 +526,11 @@ impl<'a> Resolver<'a> {
                         );
                         return None;
                     }
+                    let mut count = self.count(&p.count)?;
+                    count.scaled = p.scaled.as_ref().is_some_and(|s| s.value);
                     Rows::PerParent {
                         parent,
-                        count: self.count(&p.count)?,
+                        count,
                         when: None,
                     }
                 }
@@ -542,6 +548,7 @@ impl<'a> Resolver<'a> {
                     zero_inflated: 0.0,
                     shift: 0,
                     max: None,
+                    scaled: false,
                 };
                 self.count_limit(&count, c.span).then_some(count)
             }
@@ -642,6 +649,7 @@ impl<'a> Resolver<'a> {
                     zero_inflated: zi,
                     shift: shift.unwrap_or(0),
                     max: *max,
+                    scaled: false,
                 };
                 self.count_limit(&count, c.span).then_some(count)
             }

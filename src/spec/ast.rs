@@ -179,6 +179,11 @@ pub struct PerRows {
     pub count: Sp<CountSpec>,
     /// Only parents for which this expression (over the parent row) is true get children.
     pub when: Option<Sp<String>>,
+    /// `true`: the children per parent scale linearly with `--scale` (for parents whose own
+    /// rows do not scale, e.g. `fixed`), so the expected child rows are `scale` times those at
+    /// scale 1.
+    #[schemars(with = "Option<bool>")]
+    pub scaled: Option<Sp<bool>>,
 }
 
 /// Children per parent: a fixed number or a distribution, optionally shifted, capped and

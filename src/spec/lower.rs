@@ -446,13 +446,25 @@ fn lower_rows(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RowsSpec>> 
             let r = MapReader::new(
                 node,
                 "`rows`",
-                &["fixed", "per", "count", "when", "union"],
+                &["fixed", "per", "count", "when", "scaled", "union"],
                 diags,
             )?;
             if let Some(u) = r.get("union") {
                 return lower_union(node, u, diags);
             }
             if let Some(f) = r.get("fixed") {
+                if let Some(k) = r.key_span("scaled") {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::CONFLICT,
+                            Some(k),
+                            "`scaled` goes with `per`, not with `fixed`",
+                        )
+                        .with_help(
+                            "a `fixed` count never scales; give a plain number of rows to scale it",
+                        ),
+                    );
+                }
                 if let Some(k) = r.key_span("per") {
                     diags.push(Diagnostic::error(
                         codes::CONFLICT,
@@ -474,11 +486,15 @@ fn lower_rows(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RowsSpec>> 
                 )
                 .and_then(|n| lower_count(n, diags));
             let when = opt_string(&r, "when", diags);
+            let scaled = r
+                .get("scaled")
+                .and_then(|n| boolean(n, "`scaled`", diags).map(|b| Sp::new(b, n.span)));
             Some(Sp::new(
                 RowsSpec::Per(PerRows {
                     per: per?,
                     count: count?,
                     when,
+                    scaled,
                 }),
                 node.span,
             ))

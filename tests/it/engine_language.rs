@@ -181,3 +181,80 @@ fn a_hidden_attribute_cannot_be_a_key_or_referenced() {
     );
     assert!(err.contains("is hidden but is a reference"), "{err}");
 }
+
+/// The resolved IR of a corpus directory (no diagnostics allowed).
+fn ir_of(dir: &str) -> lab::ir::Ir {
+    let checked = lab::check(&root().join(dir));
+    assert!(checked.diagnostics.is_empty(), "{}", checked.render(false));
+    checked.ir.expect("an IR")
+}
+
+fn plan_at(ir: &lab::ir::Ir, scale: f64) -> lab::plan::Plan {
+    let opts = lab::plan::PlanOptions {
+        scale,
+        ..Default::default()
+    };
+    lab::plan::plan(ir, opts).unwrap_or_else(|d| panic!("plan at scale {scale}: {d:?}"))
+}
+
+#[test]
+fn scaled_children_of_fixed_parents_follow_the_scale() {
+    let ir = ir_of("tests/data/valid/scaling");
+    let id = |n: &str| ir.entity_by_name("supply", n).unwrap();
+    let (movements, docks, audits) = (id("movements"), id("docks"), id("audits"));
+    for scale in [0.1, 1.0, 4.0] {
+        let plan = plan_at(&ir, scale);
+        let expected = lab::ir::rows::expected(&ir.entities, scale);
+        let estimate = lab::plan::estimate(&ir, scale);
+        for (e, (x, y)) in expected.iter().zip(&estimate.rows).enumerate() {
+            assert!(
+                (x - y).abs() < 1e-6,
+                "expected and estimate differ for entity {e} at {scale}"
+            );
+        }
+        // 10 warehouses × poisson(50) × scale: within 5 standard deviations.
+        let mean = 500.0 * scale;
+        assert!((expected[movements] - mean).abs() < 1e-6);
+        let got = plan.entities[movements].rows as f64;
+        assert!(
+            (got - mean).abs() < 5.0 * mean.sqrt() + 1.0,
+            "{got} movements at scale {scale}, expected about {mean}"
+        );
+        // Children of unscaled counts under fixed parents do not scale.
+        assert!(plan.entities[docks].rows <= 40);
+        assert!((expected[audits] - (20.0 * scale + 5.0)).abs() < 1e-6);
+    }
+    // At scale 1 a scaled count is the unscaled draw; at other scales the plan is
+    // deterministic.
+    let unscaled = read(root().join("tests/data/valid/scaling/supply.yaml")).replace(
+        "count: { poisson: 50 }, scaled: true",
+        "count: { poisson: 50 }",
+    );
+    let checked = lab::check_texts(&[("supply.yaml", &unscaled)]);
+    let plain = checked.ir.expect("an IR");
+    assert_eq!(
+        plan_at(&plain, 1.0).entities[movements].offsets,
+        plan_at(&ir, 1.0).entities[movements].offsets
+    );
+    assert_eq!(
+        plan_at(&ir, 2.5).entities[movements].offsets,
+        plan_at(&ir, 2.5).entities[movements].offsets
+    );
+}
+
+#[test]
+fn scale_is_readable_in_expressions() {
+    let base = tmp("scale-expr");
+    let out = base.join("o");
+    compile(
+        &root().join("tests/data/valid/scaling"),
+        &out,
+        &["--scale", "0.5", "--format", "csv"],
+    );
+    let csv = read(out.join("lake/csv/supply/warehouses/part-00000.csv"));
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("warehouse_id,capacity"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 10);
+    assert!(rows.iter().all(|r| r.ends_with(",500.0")), "{rows:?}");
+}
