@@ -262,6 +262,16 @@ pub fn generator(ir: &Ir, e: &Entity, a: &Attribute) -> String {
             duration(*max_ms),
             season(seasonality)
         ),
+        Generator::Window {
+            lo,
+            hi,
+            seasonality,
+        } => format!(
+            "between {} and {} per row{}",
+            time_bound(ir, e.id, lo),
+            time_bound(ir, e.id, hi),
+            season(seasonality)
+        ),
         Generator::Fake { kind, range } => match range {
             Some((a, b)) => format!("fake {} [{a}, {b}]", kind.name()),
             None => format!("fake {}", kind.name()),
@@ -283,6 +293,24 @@ pub fn generator(ir: &Ir, e: &Entity, a: &Attribute) -> String {
                 None => format!("{}({})", agg.as_str(), c.name),
             }
         }
+    }
+}
+
+/// One end of a per-row time range: `ordered_at + 3d`, `shipped_at - lead_days days`.
+fn time_bound(ir: &Ir, from: EntityId, b: &super::TimeBound) -> String {
+    let at = expr(ir, from, &b.at);
+    let sign = if b.minus { '-' } else { '+' };
+    match &b.offset {
+        super::Offset::Ms(0) => at,
+        super::Offset::Ms(ms) if *ms == value::MS_PER_DAY - 1 && !b.minus => {
+            format!("the end of {at}")
+        }
+        super::Offset::Ms(ms) => format!("{at} {sign} {}", duration(*ms)),
+        super::Offset::Expr { expr: x, unit_ms } => format!(
+            "{at} {sign} {}{}",
+            expr(ir, from, x),
+            if *unit_ms == 1 { "" } else { " days" }
+        ),
     }
 }
 

@@ -311,6 +311,14 @@ pub enum Generator {
         max_ms: i64,
         seasonality: Seasonality,
     },
+    /// A date or timestamp drawn per row in `[lo, hi]`, bounds computed from the row:
+    /// `between` with an expression bound, or `after` / `before` with a `within` bound taken
+    /// from the row. A null bound gives a null value; `lo > hi` at a row is a runtime error.
+    Window {
+        lo: Box<TimeBound>,
+        hi: Box<TimeBound>,
+        seasonality: Seasonality,
+    },
     Fake {
         kind: FakeKind,
         range: Option<(u32, u32)>,
@@ -349,6 +357,34 @@ pub enum Dist {
     Geometric { p: f64 },
     Zipf { n: u64, s: f64 },
     Bernoulli { p: f64 },
+}
+
+/// One end of a per-row time range: a date or timestamp expression (`at`), plus (or, with
+/// `minus`, minus) an offset.
+#[derive(Clone, Debug)]
+pub struct TimeBound {
+    pub at: Expr,
+    pub minus: bool,
+    pub offset: Offset,
+}
+
+/// The offset of a [`TimeBound`]: a literal number of milliseconds, or an expression counted
+/// in units of `unit_ms` (a whole number of days: `MS_PER_DAY`; a duration: 1).
+#[derive(Clone, Debug)]
+pub enum Offset {
+    Ms(i64),
+    Expr { expr: Expr, unit_ms: i64 },
+}
+
+impl TimeBound {
+    /// The expressions the bound reads.
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        let off = match &self.offset {
+            Offset::Ms(_) => None,
+            Offset::Expr { expr, .. } => Some(expr),
+        };
+        std::iter::once(&self.at).chain(off)
+    }
 }
 
 /// Relative weights by month (12), weekday (7, Monday first) and hour (24). Empty = flat.

@@ -505,12 +505,13 @@ struct PParam {
     p: f64,
 }
 
-/// A duration (`30m`) or a range of durations (`[1h, 7d]`).
+/// A duration (`30m`) or a range of durations (`[1h, 7d]`, `[-3d, 10d]`); a bound may also be
+/// an expression over the row giving a whole number of days or a duration (`lead_time_days`).
 #[derive(Clone, Debug, JsonSchema)]
 #[serde(untagged)]
 pub enum WithinSpec {
-    Max(String),
-    Range((String, String)),
+    Max(Sp<String>),
+    Range((Sp<String>, Sp<String>)),
 }
 
 /// A faker name, or a faker with a length range.

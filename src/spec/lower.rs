@@ -902,9 +902,12 @@ fn lower_between(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<(Sp<String>
 
 fn lower_within(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<WithinSpec>> {
     match &n.kind {
-        NodeKind::Scalar { text, .. } => Some(Sp::new(WithinSpec::Max(text.clone()), n.span)),
+        NodeKind::Scalar { text, .. } => Some(Sp::new(
+            WithinSpec::Max(Sp::new(text.clone(), n.span)),
+            n.span,
+        )),
         _ => pair(n, "`within`", diags, |n, d| string(n, "a duration", d))
-            .map(|(x, y)| Sp::new(WithinSpec::Range((x.value, y.value)), n.span)),
+            .map(|(x, y)| Sp::new(WithinSpec::Range((x, y)), n.span)),
     }
 }
 

@@ -258,3 +258,84 @@ fn scale_is_readable_in_expressions() {
     assert_eq!(rows.len(), 10);
     assert!(rows.iter().all(|r| r.ends_with(",500.0")), "{rows:?}");
 }
+
+/// Days since the epoch of a Date32 column, `None` for nulls.
+fn days(c: &arrow::array::ArrayRef) -> Vec<Option<i64>> {
+    let a = c.as_primitive::<arrow::datatypes::Date32Type>();
+    (0..a.len())
+        .map(|i| a.is_valid(i).then(|| i64::from(a.value(i))))
+        .collect()
+}
+
+#[test]
+fn time_bounds_from_the_row_and_negative_offsets_hold() {
+    let out = tmp("time-bounds").join("o");
+    compile(&root().join("tests/data/valid/time_bounds"), &out, &[]);
+    let c = columns(&out.join("lake"));
+    let col = |e: &str, a: &str| c[&(e.to_string(), a.to_string())].clone();
+    let int = |e: &str, a: &str| -> Vec<i64> {
+        let x = col(e, a);
+        let x = arrow::compute::cast(&x, &arrow::datatypes::DataType::Int64).unwrap();
+        x.as_primitive::<Int64Type>().values().to_vec()
+    };
+    let lead = int("suppliers", "lead_time_days");
+    let supplier = int("purchase_orders", "supplier_id");
+    let ordered = days(&col("purchase_orders", "ordered_at"));
+    let promised = days(&col("purchase_orders", "promised_at"));
+    let delivered = days(&col("purchase_orders", "delivered_at"));
+    let invoiced = days(&col("purchase_orders", "invoiced_at"));
+    let mut early = 0;
+    for i in 0..ordered.len() {
+        let l = lead[(supplier[i] - 1) as usize];
+        let (o, p, d, v) = (
+            ordered[i].unwrap(),
+            promised[i].unwrap(),
+            delivered[i].unwrap(),
+            invoiced[i].unwrap(),
+        );
+        assert!((o + 1..=o + l).contains(&p), "row {i}: {o} {p} lead {l}");
+        assert!((p - 3..=p + 10).contains(&d), "row {i}: {p} {d}");
+        assert!((d - l..=d).contains(&v), "row {i}: {d} {v} lead {l}");
+        early += usize::from(d < p);
+    }
+    assert!(early > 0, "a negative offset never gave an earlier date");
+    let po = int("shipments", "po_id");
+    let shipped = days(&col("shipments", "shipped_on"));
+    for (i, s) in shipped.iter().enumerate() {
+        let k = (po[i] - 1) as usize;
+        let s = s.unwrap();
+        assert!(
+            (ordered[k].unwrap()..=promised[k].unwrap()).contains(&s),
+            "shipment {i}"
+        );
+    }
+}
+
+#[test]
+fn an_empty_range_at_a_row_is_a_located_runtime_error() {
+    let base = tmp("empty-range");
+    let specs = base.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    let spec = read(root().join("tests/data/valid/time_bounds/supply.yaml")).replace(
+        "between: [purchase_orders.ordered_at, purchase_orders.promised_at]",
+        "between: [purchase_orders.promised_at, purchase_orders.ordered_at]",
+    );
+    std::fs::write(specs.join("supply.yaml"), spec).unwrap();
+    let o = lab(&[
+        "compile",
+        "--quiet",
+        "--specs",
+        specs.to_str().unwrap(),
+        "--out",
+        base.join("o").to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("error[E0800]"), "{err}");
+    assert!(err.contains("`supply.shipments.shipped_on`"), "{err}");
+    assert!(
+        err.contains("is empty (its start is after its end)"),
+        "{err}"
+    );
+    assert!(err.contains("supply.yaml:"), "not located: {err}");
+}

@@ -70,6 +70,10 @@ impl Resolver<'_> {
                         Generator::Relative { anchor, .. } => {
                             col_nullable(&self.entities, eid, anchor)
                         }
+                        Generator::Window { lo, hi, .. } => lo
+                            .exprs()
+                            .chain(hi.exprs())
+                            .any(|x| expr_nullable(&self.entities, eid, x)),
                         _ => false,
                     };
                     if null {

@@ -170,6 +170,7 @@ impl Resolver<'_> {
             }
             Generator::Fake { .. }
             | Generator::Relative { .. }
+            | Generator::Window { .. }
             | Generator::Rollup { .. }
             | Generator::Dist { .. }
             | Generator::ChildIndex => {
