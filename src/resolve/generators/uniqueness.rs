@@ -59,10 +59,14 @@ impl Resolver<'_> {
         let Some(cap) = self.capacity(eid, aid, is_key, span) else {
             return;
         };
-        let why = if self.attr_ast(eid, aid).unique.is_none() {
+        // Unique by its own `unique: true`, as the one-column primary key, or by a one-column
+        // list in the entity's `unique`.
+        let why = if self.attr_ast(eid, aid).unique.is_some() {
+            ""
+        } else if is_key {
             " (it is the primary key)"
         } else {
-            ""
+            " (it is listed in the entity's `unique`)"
         };
         let values = format!(
             "only {cap} distinct value{}",
