@@ -164,9 +164,7 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
         }
     );
     let uniques: Vec<String> = ent
-        .attributes
-        .iter()
-        .enumerate()
+        .exported()
         .filter(|(_, a)| a.unique)
         .map(|(i, _)| columns(ent, &[i]))
         .chain(ent.unique.iter().map(|u| format!("({})", columns(ent, u))))
@@ -205,7 +203,7 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
     let single_pk = ent.primary_key.len() == 1;
-    for (i, a) in ent.attributes.iter().enumerate() {
+    for (i, a) in ent.exported() {
         let keys = key_markers(ent, i);
         let unique = a.unique || (single_pk && ent.primary_key[0] == i);
         let _ = writeln!(
@@ -247,6 +245,21 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+    }
+    match ent.hidden_count() {
+        0 => {}
+        1 => {
+            let _ = writeln!(
+                out,
+                "\n1 hidden attribute is used in generation (not exported)."
+            );
+        }
+        n => {
+            let _ = writeln!(
+                out,
+                "\n{n} hidden attributes are used in generation (not exported)."
+            );
+        }
     }
 }
 
@@ -330,7 +343,7 @@ fn rows_rule_of(ir: &Ir, opts: &EmitOptions, e: &Entity, rows: &Rows) -> String 
                 "{} per {} row, mean {}",
                 count_dist(ir, *parent, count),
                 entity_link(ir, e.domain, *parent),
-                trim_float(count.mean())
+                trim_float(count.mean_at(opts.scale))
             );
             if let Some(w) = when {
                 let _ = write!(
@@ -369,6 +382,9 @@ fn count_dist(ir: &Ir, parent: EntityId, c: &CountDist) -> String {
     }
     if c.zero_inflated > 0.0 {
         let _ = write!(s, ", {}% extra zeros", pct(c.zero_inflated));
+    }
+    if c.scaled {
+        s.push_str(", times `--scale`");
     }
     s
 }
@@ -506,7 +522,7 @@ pub fn profile_page(ir: &Ir, opts: &EmitOptions, stats: &DataStats, d: usize) ->
         );
         let _ = writeln!(out, "| Column | Nulls | Null % | Distinct | Min | Max |");
         let _ = writeln!(out, "|---|---:|---:|---:|---|---|");
-        for (i, a) in ent.attributes.iter().enumerate() {
+        for (i, (_, a)) in ent.exported().enumerate() {
             let Some(c) = s.columns.get(i) else {
                 let _ = writeln!(out, "| {} | — | — | — | — | — |", code(&a.name));
                 continue;

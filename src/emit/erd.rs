@@ -227,7 +227,7 @@ fn full_node(ir: &Ir, e: EntityId, qualified_label: bool) -> Node {
         } else {
             ent.name.clone()
         },
-        columns: (0..ent.attributes.len()).collect(),
+        columns: ent.exported().map(|(i, _)| i).collect(),
         stub: false,
     }
 }

@@ -67,9 +67,8 @@ pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
     let domain = &ir.domains[ent.domain].name;
     let location = location(&opts.bucket, domain, &ent.name);
     let columns = ent
-        .attributes
-        .iter()
-        .map(|a| Column {
+        .exported()
+        .map(|(_, a)| Column {
             name: a.name.clone(),
             ty: a.ty.athena(),
             comment: one_line_within(&a.description, COLUMN_COMMENT_BYTES),

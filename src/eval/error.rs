@@ -40,6 +40,9 @@ pub enum ErrorKind {
     DateOutOfRange,
     /// A null in a column declared without nulls.
     UnexpectedNull,
+    /// A per-row time range (`between` or `within` with a bound from the row) whose start is
+    /// after its end.
+    EmptyRange { lo: String, hi: String },
 }
 
 impl std::fmt::Display for Error {
@@ -60,6 +63,12 @@ impl std::fmt::Display for ErrorKind {
             ),
             ErrorKind::DateOutOfRange => f.write_str("a date is outside years 0001-9999"),
             ErrorKind::UnexpectedNull => f.write_str("a null in a column without nulls"),
+            ErrorKind::EmptyRange { lo, hi } => {
+                write!(
+                    f,
+                    "the range from {lo} to {hi} is empty (its start is after its end)"
+                )
+            }
         }
     }
 }
@@ -106,6 +115,9 @@ impl Error {
             }
             ErrorKind::DateOutOfRange => {
                 "keep dates and timestamps between 0001-01-01 and 9999-12-31"
+            }
+            ErrorKind::EmptyRange { .. } => {
+                "order the bounds at every row (e.g. `greatest`/`least`, or a `when` on the attribute), or make a bound null where no range exists"
             }
             ErrorKind::UnexpectedNull | ErrorKind::LookupMiss { .. } => {
                 "allow nulls with `nulls:` or guard the expression with `coalesce`"

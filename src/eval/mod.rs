@@ -389,6 +389,9 @@ impl<'p> Evaluator<'p> {
 
     pub fn builtin(&mut self, f: FrameId, b: Builtin) -> Column {
         let n = self.len(f);
+        if b == Builtin::Scale {
+            return Column::new(Data::Float(vec![self.layout.scale; n]));
+        }
         let data = match b {
             Builtin::Row => (0..n)
                 .map(|i| self.frames[f].rows.get(i) as i64 + 1)
@@ -411,6 +414,7 @@ impl<'p> Evaluator<'p> {
                     .map(|i| level_of(&levels, self.frames[f].rows.get(i)) as i64 + 1)
                     .collect()
             }
+            Builtin::Scale => Vec::new(),
         };
         Column::new(Data::Int(data))
     }
@@ -791,6 +795,31 @@ impl<'p> Evaluator<'p> {
                 }
                 col
             }
+            Generator::Window {
+                lo,
+                hi,
+                seasonality,
+            } => {
+                let lo_ms = self.time_bound(f, lo);
+                let hi_ms = self.time_bound(f, hi);
+                let (col, bad) = values::window(
+                    &lo_ms,
+                    &hi_ms,
+                    seasonality,
+                    ty,
+                    stream_v,
+                    &self.frames[f].rows,
+                );
+                if let Some(i) = bad {
+                    let show = |v: Option<i64>| v.map_or_else(String::new, |ms| show_ms(ms, ty));
+                    let kind = ErrorKind::EmptyRange {
+                        lo: show(lo_ms[i]),
+                        hi: show(hi_ms[i]),
+                    };
+                    self.fail(f, i, kind);
+                }
+                col
+            }
             Generator::Fake { kind, range } => values::fake(*kind, *range, stream_v, rows),
             Generator::Expr(x) => {
                 let x = x.clone();
@@ -814,6 +843,44 @@ impl<'p> Evaluator<'p> {
                 values::rollup(agg, col.as_deref(), src_ty, &seg, ty)
             }
         }
+    }
+
+    /// One end of a per-row time range over frame `f`, in milliseconds: `None` where a part
+    /// is null; an overflow is recorded as a date out of range.
+    fn time_bound(&mut self, f: FrameId, b: &crate::ir::TimeBound) -> Vec<Option<i64>> {
+        let at = self.eval_expr(f, &b.at);
+        let offset = match &b.offset {
+            crate::ir::Offset::Ms(ms) => Err(*ms),
+            crate::ir::Offset::Expr { expr, unit_ms } => Ok((self.eval_expr(f, expr), *unit_ms)),
+        };
+        let mut bad = None;
+        let out = (0..at.len())
+            .map(|i| {
+                if !at.is_valid(i) {
+                    return None;
+                }
+                let off = match &offset {
+                    Err(ms) => Some(*ms),
+                    Ok((c, _)) if !c.is_valid(i) => return None,
+                    Ok((c, unit)) => c.ms_at(i).checked_mul(*unit),
+                };
+                let v = off.and_then(|o| {
+                    if b.minus {
+                        at.ms_at(i).checked_sub(o)
+                    } else {
+                        at.ms_at(i).checked_add(o)
+                    }
+                });
+                if v.is_none() {
+                    bad.get_or_insert(i);
+                }
+                v
+            })
+            .collect();
+        if let Some(i) = bad {
+            self.fail(f, i, ErrorKind::DateOutOfRange);
+        }
+        out
     }
 
     /// `start + row * step` over the frame's rows, with overflow checks.
@@ -858,6 +925,16 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
         (a, b) = (b, a % b);
     }
     a
+}
+
+/// A time in milliseconds shown as a date or a timestamp, for messages.
+fn show_ms(ms: i64, ty: Type) -> String {
+    use crate::ir::value::{MS_PER_DAY, format_date, format_timestamp};
+    if ty == Type::Date {
+        i32::try_from(ms.div_euclid(MS_PER_DAY)).map_or_else(|_| ms.to_string(), format_date)
+    } else {
+        format_timestamp(ms)
+    }
 }
 
 /// Level (0-based) of row `r` given level start boundaries.

@@ -312,6 +312,54 @@ pub fn between(
     })
 }
 
+/// Times drawn per row in `[lo[i], hi[i]]` (milliseconds; `None` gives a null), under a
+/// seasonality profile, as a column of type `ty`: a date takes the days of both bounds. Also
+/// the first row whose range is empty (its value is a placeholder).
+pub fn window(
+    lo: &[Option<i64>],
+    hi: &[Option<i64>],
+    s: &Seasonality,
+    ty: Type,
+    stream: u64,
+    rows: &RowSet,
+) -> (Column, Option<usize>) {
+    let n = rows.len();
+    let wmax = season_max(s);
+    let mut valid = vec![true; n];
+    let mut out = Vec::with_capacity(n);
+    let mut bad = None;
+    for (i, v) in valid.iter_mut().enumerate() {
+        let (Some(a), Some(b)) = (lo[i], hi[i]) else {
+            *v = false;
+            out.push(0);
+            continue;
+        };
+        let (a, b) = if ty == Type::Date {
+            (a.div_euclid(MS_PER_DAY), b.div_euclid(MS_PER_DAY))
+        } else {
+            (a, b)
+        };
+        if a > b {
+            bad.get_or_insert(i);
+            out.push(0);
+            continue;
+        }
+        let mut rng = RowRng::new(stream, rows.get(i));
+        let to_ms = |x: i64| if ty == Type::Date { x * MS_PER_DAY } else { x };
+        out.push(seasonal_draw(&mut rng, a, b, s, wmax, to_ms));
+    }
+    let data = if ty == Type::Date {
+        Data::Date(
+            out.into_iter()
+                .map(|d| i32::try_from(d).unwrap_or(i32::MAX))
+                .collect(),
+        )
+    } else {
+        Data::Ts(out)
+    };
+    (finish(data, valid), bad)
+}
+
 /// A time relative to an anchor: before or after it, by `min_ms..=max_ms`, under a
 /// seasonality profile, as a column of type `ty` (date or timestamp).
 #[derive(Clone, Debug)]

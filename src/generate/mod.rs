@@ -19,9 +19,8 @@ use std::sync::Arc;
 pub fn schema(layout: &Layout, e: EntityId) -> SchemaRef {
     let ent = &layout.ir.entities[e];
     let fields: Vec<Field> = ent
-        .attributes
-        .iter()
-        .map(|a| Field::new(&a.name, a.ty.arrow(), a.nullable))
+        .exported()
+        .map(|(_, a)| Field::new(&a.name, a.ty.arrow(), a.nullable))
         .collect();
     Arc::new(Schema::new(fields))
 }
@@ -37,7 +36,9 @@ pub fn chunk(layout: &Layout, e: EntityId, start: u64, end: u64) -> Result<Recor
     let mut ev = Evaluator::new(layout);
     let f = ev.frame(e, RowSet::Range(start, end));
     let ent = &layout.ir.entities[e];
-    let cols: Vec<_> = (0..ent.attributes.len()).map(|a| ev.attr(f, a)).collect();
+    // Only exported columns are asked for: a hidden attribute is computed (once per frame) only
+    // when an exported one needs it.
+    let cols: Vec<_> = ent.exported().map(|(a, _)| (a, ev.attr(f, a))).collect();
     if let Some(err) = ev.error.take() {
         return Err(err);
     }
@@ -45,7 +46,8 @@ pub fn chunk(layout: &Layout, e: EntityId, start: u64, end: u64) -> Result<Recor
     drop(ev);
     let mut fields = Vec::with_capacity(cols.len());
     let mut arrays = Vec::with_capacity(cols.len());
-    for (a, (c, attr)) in cols.into_iter().zip(&ent.attributes).enumerate() {
+    for (a, c) in cols {
+        let attr = &ent.attributes[a];
         let fail = |row: usize, kind: ErrorKind| Error {
             entity: e,
             attr: Some(a),

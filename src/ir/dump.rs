@@ -79,6 +79,9 @@ pub fn dump(ir: &Ir) -> String {
             }
             for a in &e.attributes {
                 let mut flags = Vec::new();
+                if a.hidden {
+                    flags.push("hidden".to_string());
+                }
                 if a.unique {
                     flags.push("unique".to_string());
                 }
@@ -160,6 +163,9 @@ fn count_dist(ir: &Ir, parent: EntityId, c: &CountDist) -> String {
     }
     if let Some(m) = c.max {
         let _ = write!(s, ", max {m}");
+    }
+    if c.scaled {
+        s.push_str(", scaled");
     }
     s
 }
@@ -256,6 +262,16 @@ pub fn generator(ir: &Ir, e: &Entity, a: &Attribute) -> String {
             duration(*max_ms),
             season(seasonality)
         ),
+        Generator::Window {
+            lo,
+            hi,
+            seasonality,
+        } => format!(
+            "between {} and {} per row{}",
+            time_bound(ir, e.id, lo),
+            time_bound(ir, e.id, hi),
+            season(seasonality)
+        ),
         Generator::Fake { kind, range } => match range {
             Some((a, b)) => format!("fake {} [{a}, {b}]", kind.name()),
             None => format!("fake {}", kind.name()),
@@ -277,6 +293,24 @@ pub fn generator(ir: &Ir, e: &Entity, a: &Attribute) -> String {
                 None => format!("{}({})", agg.as_str(), c.name),
             }
         }
+    }
+}
+
+/// One end of a per-row time range: `ordered_at + 3d`, `shipped_at - lead_days days`.
+fn time_bound(ir: &Ir, from: EntityId, b: &super::TimeBound) -> String {
+    let at = expr(ir, from, &b.at);
+    let sign = if b.minus { '-' } else { '+' };
+    match &b.offset {
+        super::Offset::Ms(0) => at,
+        super::Offset::Ms(ms) if *ms == value::MS_PER_DAY - 1 && !b.minus => {
+            format!("the end of {at}")
+        }
+        super::Offset::Ms(ms) => format!("{at} {sign} {}", duration(*ms)),
+        super::Offset::Expr { expr: x, unit_ms } => format!(
+            "{at} {sign} {}{}",
+            expr(ir, from, x),
+            if *unit_ms == 1 { "" } else { " days" }
+        ),
     }
 }
 
@@ -338,6 +372,7 @@ pub fn expr(ir: &Ir, from: EntityId, e: &Expr) -> String {
         ExprKind::Builtin(Builtin::ChildIndex) => "child_index".into(),
         ExprKind::Builtin(Builtin::Level) => "level".into(),
         ExprKind::Builtin(Builtin::UnionIndex) => "union_index".into(),
+        ExprKind::Builtin(Builtin::Scale) => "scale".into(),
         // The hidden argument seeds the call's stream.
         ExprKind::Call(Func::Random, _) => "random()".into(),
         ExprKind::Unary(UnOp::Neg, x) => format!("-{}", expr(ir, from, x)),

@@ -89,6 +89,18 @@ pub enum Builtin {
     Level,
     /// 1-based index of the `union` member a row comes from.
     UnionIndex,
+    /// The run's `--scale` (a float, 1 by default).
+    Scale,
+}
+
+impl Builtin {
+    /// The type of the built-in's value.
+    pub fn ty(self) -> crate::ir::Type {
+        match self {
+            Builtin::Scale => crate::ir::Type::Float64,
+            _ => crate::ir::Type::Int64,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

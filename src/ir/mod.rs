@@ -103,6 +103,25 @@ impl Entity {
         self.attributes.iter().position(|a| a.name == name)
     }
 
+    /// The exported attributes (every one not `hidden`) with their ids, in declaration order:
+    /// the columns of the entity's files, DDL, manifest, profile and dictionary table.
+    pub fn exported(&self) -> impl Iterator<Item = (AttrId, &Attribute)> {
+        self.attributes
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| !a.hidden)
+    }
+
+    /// The position of attribute `a` among the exported columns (`None` when it is hidden).
+    pub fn column_of(&self, a: AttrId) -> Option<usize> {
+        self.exported().position(|(i, _)| i == a)
+    }
+
+    /// How many attributes are hidden (generated but never exported).
+    pub fn hidden_count(&self) -> usize {
+        self.attributes.iter().filter(|a| a.hidden).count()
+    }
+
     /// The per-parent entity, if rows are generated per parent row.
     pub fn parent(&self) -> Option<EntityId> {
         match &self.rows {
@@ -172,6 +191,10 @@ pub struct CountDist {
     pub zero_inflated: f64,
     pub shift: u64,
     pub max: Option<u64>,
+    /// `scaled: true`: each parent's count (drawn as at scale 1, `max` included) is multiplied
+    /// by `--scale` and rounded at random to a neighbouring integer, so the expected count is
+    /// exactly `scale` times the mean.
+    pub scaled: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -186,8 +209,11 @@ pub enum CountBase {
 }
 
 impl CountDist {
-    /// Largest possible count, if bounded.
+    /// Largest possible count at every scale, if bounded (a `scaled` count is not).
     pub fn upper_bound(&self) -> Option<u64> {
+        if self.scaled {
+            return None;
+        }
         let base = match self.base {
             CountBase::Fixed(n) => Some(n),
             CountBase::Uniform(_, b) => Some(b),
@@ -218,6 +244,16 @@ impl CountDist {
             None => m,
         }
     }
+
+    /// Expected count per parent at `scale` (before `when`): the mean, times `scale` when the
+    /// count is `scaled`.
+    pub fn mean_at(&self, scale: f64) -> f64 {
+        if self.scaled {
+            self.mean() * scale
+        } else {
+            self.mean()
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -226,6 +262,8 @@ pub struct Attribute {
     pub description: String,
     pub ty: Type,
     pub pii: bool,
+    /// Generated and usable by other attributes, never exported: no column in any output.
+    pub hidden: bool,
     pub unique: bool,
     /// Fraction of rows set to null at random.
     pub null_rate: f64,
@@ -273,6 +311,14 @@ pub enum Generator {
         max_ms: i64,
         seasonality: Seasonality,
     },
+    /// A date or timestamp drawn per row in `[lo, hi]`, bounds computed from the row:
+    /// `between` with an expression bound, or `after` / `before` with a `within` bound taken
+    /// from the row. A null bound gives a null value; `lo > hi` at a row is a runtime error.
+    Window {
+        lo: Box<TimeBound>,
+        hi: Box<TimeBound>,
+        seasonality: Seasonality,
+    },
     Fake {
         kind: FakeKind,
         range: Option<(u32, u32)>,
@@ -311,6 +357,34 @@ pub enum Dist {
     Geometric { p: f64 },
     Zipf { n: u64, s: f64 },
     Bernoulli { p: f64 },
+}
+
+/// One end of a per-row time range: a date or timestamp expression (`at`), plus (or, with
+/// `minus`, minus) an offset.
+#[derive(Clone, Debug)]
+pub struct TimeBound {
+    pub at: Expr,
+    pub minus: bool,
+    pub offset: Offset,
+}
+
+/// The offset of a [`TimeBound`]: a literal number of milliseconds, or an expression counted
+/// in units of `unit_ms` (a whole number of days: `MS_PER_DAY`; a duration: 1).
+#[derive(Clone, Debug)]
+pub enum Offset {
+    Ms(i64),
+    Expr { expr: Expr, unit_ms: i64 },
+}
+
+impl TimeBound {
+    /// The expressions the bound reads.
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        let off = match &self.offset {
+            Offset::Ms(_) => None,
+            Offset::Expr { expr, .. } => Some(expr),
+        };
+        std::iter::once(&self.at).chain(off)
+    }
 }
 
 /// Relative weights by month (12), weekday (7, Monday first) and hour (24). Empty = flat.

@@ -2,7 +2,7 @@
 //! entity has at a scale before the planner has drawn any per-parent count. Absolute counts
 //! scale as the planner scales them (rounded, at least 1 unless 0), `fixed` counts never
 //! scale, an entity generated per parent has its parent's expected count times the mean
-//! children per parent (following the parent chain), and a `union` entity has the sum of its
+//! children per parent (times the scale for a `scaled` count; following the parent chain), and a `union` entity has the sum of its
 //! members. The resolver's uniqueness feasibility check and the emitters' stand-in counts (where
 //! no plan exists) both read this.
 
@@ -46,6 +46,64 @@ pub fn expected(entities: &[Entity], scale: f64) -> Vec<f64> {
     memo.into_iter().map(|r| r.unwrap_or(0.0)).collect()
 }
 
+/// Whether each entity's row count grows with `--scale` (a scaled count somewhere in its
+/// sources or their parent chains); the others have the same rows at every scale.
+pub fn scales(entities: &[Entity]) -> Vec<bool> {
+    let one = expected(entities, 1.0);
+    let two = expected(entities, 2.0);
+    one.iter().zip(&two).map(|(a, b)| b > a).collect()
+}
+
+/// The most rows each entity can have whatever the draws, for entities whose rows do not
+/// scale: `fixed` counts, and per-parent counts with an upper bound (`fixed`, `uniform`,
+/// `bernoulli` or `max`) under such parents. `None` where rows scale, a count is unbounded
+/// (`poisson`, `geometric` or an expression without `max`) or the sum overflows.
+pub fn most(entities: &[Entity]) -> Vec<Option<u64>> {
+    let mut memo: Vec<Option<Option<u64>>> = vec![None; entities.len()];
+    let mut visiting = vec![false; entities.len()];
+    for start in 0..entities.len() {
+        let mut stack = vec![start];
+        while let Some(&top) = stack.last() {
+            if memo[top].is_some() {
+                stack.pop();
+                continue;
+            }
+            let pending: Vec<usize> = entities[top]
+                .row_parents()
+                .into_iter()
+                .filter(|&p| p < entities.len() && memo[p].is_none() && !visiting[p])
+                .collect();
+            if pending.is_empty() {
+                memo[top] = Some(own_most(&entities[top].rows, &memo));
+                visiting[top] = false;
+                stack.pop();
+            } else {
+                visiting[top] = true;
+                stack.extend(pending);
+            }
+        }
+    }
+    memo.into_iter().map(Option::flatten).collect()
+}
+
+/// The most rows of one row source, given the bounds of the parents known so far.
+fn own_most(rows: &Rows, memo: &[Option<Option<u64>>]) -> Option<u64> {
+    match rows {
+        Rows::Scaled(_) => None,
+        Rows::Fixed(n) => Some(*n),
+        Rows::PerParent { parent, count, .. } => memo
+            .get(*parent)
+            .copied()
+            .flatten()
+            .flatten()?
+            .checked_mul(count.upper_bound()?),
+        Rows::Union(members) => members.iter().try_fold(0u64, |acc, m| match m {
+            Rows::Union(_) => Some(acc),
+            m => acc.checked_add(own_most(m, memo)?),
+        }),
+    }
+}
+
 /// Expected row count of every entity at `scale`, rounded to whole rows.
 pub fn expected_rows(entities: &[Entity], scale: f64) -> Vec<u64> {
     expected(entities, scale)
@@ -61,7 +119,7 @@ fn own(rows: &Rows, memo: &[Option<f64>], scale: f64) -> f64 {
         Rows::Scaled(n) => scaled(*n, scale) as f64,
         Rows::Fixed(n) => *n as f64,
         Rows::PerParent { parent, count, .. } => {
-            memo.get(*parent).copied().flatten().unwrap_or(0.0) * count.mean()
+            memo.get(*parent).copied().flatten().unwrap_or(0.0) * count.mean_at(scale)
         }
         Rows::Union(members) => members
             .iter()
@@ -142,6 +200,30 @@ entities:
     }
 
     #[test]
+    fn rows_that_do_not_scale_have_a_most() {
+        let spec = SPEC.replace("rows: 1000", "rows: { fixed: 1000 }");
+        let ir = check(&[("d.yaml", &spec)]);
+        let id = |n: &str| ir.entity_by_name("d", n).expect("entity");
+        let (s, m) = (scales(&ir.entities), most(&ir.entities));
+        assert!(!s[id("parents")] && !s[id("kids")] && !s[id("codes")]);
+        assert!(s[id("events")], "the union has a scaled member");
+        assert_eq!(m[id("parents")], Some(1000));
+        assert_eq!(m[id("kids")], None, "poisson has no bound");
+        assert_eq!(m[id("codes")], Some(7));
+        assert_eq!(m[id("events")], None);
+        let scaled_kids = spec.replace(
+            "count: { poisson: 2.5 } }",
+            "count: { poisson: 2.5 }, scaled: true }",
+        );
+        let ir = check(&[("d.yaml", &scaled_kids)]);
+        assert!(scales(&ir.entities)[ir.entity_by_name("d", "kids").expect("kids")]);
+        let at = |scale: f64| {
+            expected(&ir.entities, scale)[ir.entity_by_name("d", "kids").expect("kids")]
+        };
+        assert_eq!((at(1.0), at(2.0)), (2500.0, 5000.0));
+    }
+
+    #[test]
     fn a_parent_cycle_ends_without_looping() {
         let mut ir = check(&[("d.yaml", SPEC)]);
         let parents = ir.entity_by_name("d", "parents").expect("parents");
@@ -153,6 +235,7 @@ entities:
                 zero_inflated: 0.0,
                 shift: 0,
                 max: None,
+                scaled: false,
             },
             when: None,
         };

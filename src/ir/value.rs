@@ -228,6 +228,13 @@ pub fn parse_timestamp(t: &str) -> Result<i64, String> {
 /// Durations: a number followed by `ms`, `s`, `m`, `h`, `d` or `w` (`90m`, `3d`).
 pub fn parse_duration(t: &str) -> Result<i64, String> {
     let t = t.trim();
+    if let Some(rest) = t.strip_prefix('-') {
+        let err = || format!("`{t}` is not a duration (e.g. `30m`, `12h`, `-3d`, `2w`)");
+        return match parse_duration(rest) {
+            Ok(v) if !rest.starts_with('-') => Ok(-v),
+            _ => Err(err()),
+        };
+    }
     let err = || format!("`{t}` is not a duration (e.g. `30m`, `12h`, `3d`, `2w`)");
     let split = t
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -287,6 +294,9 @@ mod tests {
             "2024-03-01T12:30:05.500"
         );
         assert_eq!(parse_duration("3d").unwrap(), 3 * MS_PER_DAY);
+        assert_eq!(parse_duration("-3d").unwrap(), -3 * MS_PER_DAY);
+        assert!(parse_duration("--3d").is_err());
+        assert!(parse_duration("-").is_err());
         assert_eq!(format_decimal(-1205, 2), "-12.05");
     }
 }

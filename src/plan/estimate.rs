@@ -52,10 +52,10 @@ pub fn estimate(ir: &Ir, scale: f64) -> Estimate {
         .iter()
         .enumerate()
         .map(|(e, ent)| {
+            // Hidden attributes are generated but not written, so they take no bytes.
             let per_row: f64 = ent
-                .attributes
-                .iter()
-                .map(|a| value_bytes(ir, e, a, &rows, 0) + 1.0)
+                .exported()
+                .map(|(_, a)| value_bytes(ir, e, a, &rows, 0) + 1.0)
                 .sum();
             per_row * rows[e]
         })
@@ -88,7 +88,7 @@ fn source_rows(ir: &Ir, rows: &Rows, scale: f64, memo: &mut Vec<Option<f64>>, de
             .max(if *n > 0 { 1.0 } else { 0.0 }),
         Rows::Fixed(n) => *n as f64,
         Rows::PerParent { parent, count, .. } => {
-            rows_of(ir, *parent, scale, memo, depth + 1) * count.mean().max(0.0)
+            rows_of(ir, *parent, scale, memo, depth + 1) * count.mean_at(scale).max(0.0)
         }
         Rows::Union(members) => members
             .iter()

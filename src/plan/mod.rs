@@ -54,7 +54,7 @@ pub type Plan = Layout;
 
 /// Draws the number of children of parent row `p`; `value` is the count expression's value
 /// for that row, when the count is an expression. `None` when the count overflows.
-fn draw_count(c: &CountDist, s: u64, p: u64, value: Option<i64>) -> Option<u64> {
+fn draw_count(c: &CountDist, s: u64, p: u64, value: Option<i64>, scale: f64) -> Option<u64> {
     let mut rng = RowRng::new(s, p);
     if c.zero_inflated > 0.0 && rng.f64() < c.zero_inflated {
         return Some(0);
@@ -74,7 +74,19 @@ fn draw_count(c: &CountDist, s: u64, p: u64, value: Option<i64>) -> Option<u64> 
         CountBase::Expr(_) => value.unwrap_or(0).max(0).unsigned_abs(),
     };
     let v = base.checked_add(c.shift)?;
-    Some(c.max.map_or(v, |m| v.min(m)))
+    let v = c.max.map_or(v, |m| v.min(m));
+    if !c.scaled {
+        return Some(v);
+    }
+    // Rounded up with the probability of the fraction, so the expected count is `v * scale`
+    // exactly; at scale 1 the count is `v` and no draw is made.
+    let x = v as f64 * scale;
+    if !x.is_finite() || x >= 2f64.powi(53) {
+        return None;
+    }
+    let whole = x.floor();
+    let frac = x - whole;
+    Some(whole as u64 + u64::from(frac > 0.0 && rng.f64() < frac))
 }
 
 /// How the rows of a `per` source are counted: the count stream, the count, the optional
@@ -160,7 +172,7 @@ fn count_chunk(
         let v = values
             .as_ref()
             .and_then(|c| c.is_valid(i).then(|| c.i64_at(i)));
-        let c = draw_count(src.count, s, p, v)
+        let c = draw_count(src.count, s, p, v, layout.scale)
             .ok_or_else(|| overflow(src.parent, p, "a child count"))?;
         *o = src.cap.map_or(c, |m| c.min(m));
     }
@@ -444,13 +456,15 @@ fn lookups(plan: &mut Layout) -> Vec<Diagnostic> {
 /// sequences or child indices can outgrow their integer type.
 fn feasibility(layout: &Layout) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let scales = crate::ir::rows::scales(&layout.ir.entities);
     for (e, ent) in layout.ir.entities.iter().enumerate() {
         let rows = layout.entities[e].rows;
-        for a in &ent.attributes {
+        for (i, a) in ent.attributes.iter().enumerate() {
             if let Some(d) = out_of_type(layout, e, a) {
                 out.push(d);
             }
-            if !a.unique {
+            // The same attributes as the resolver's check: unique ones and a one-column key.
+            if !(a.unique || ent.primary_key == [i]) {
                 continue;
             }
             let cap: Option<u64> = match &a.generator {
@@ -465,6 +479,10 @@ fn feasibility(layout: &Layout) -> Vec<Diagnostic> {
                     Some(u64::try_from(i128::from(*hi) - i128::from(*lo) + 1).unwrap_or(u64::MAX))
                 }
                 Generator::Const(_) => Some(1),
+                Generator::Dist {
+                    dist: Dist::Bernoulli { .. },
+                    ..
+                } => Some(2),
                 _ => None,
             };
             if let Some(cap) = cap
@@ -476,7 +494,11 @@ fn feasibility(layout: &Layout) -> Vec<Diagnostic> {
                         Some(a.span),
                         format!("`{}.{}` must be unique, but at --scale {} it needs {rows} distinct values and its generator has {cap}", ent.qualified, a.name, layout.scale),
                     )
-                    .with_help("widen the value range or use a smaller --scale"),
+                    .with_help(if scales[e] {
+                        "widen the value range or use a smaller --scale"
+                    } else {
+                        "the entity's rows do not scale: widen the value range or lower its row count"
+                    }),
                 );
             }
         }

@@ -655,13 +655,15 @@ impl Checker<'_> {
             "child_index" => Some(Builtin::ChildIndex),
             "level" => Some(Builtin::Level),
             "union_index" => Some(Builtin::UnionIndex),
+            // An attribute of the row named `scale` keeps its name: the built-in gives way.
+            "scale" if self.scope.columns(name, span).is_err() => Some(Builtin::Scale),
             _ => None,
         };
         if let Some(b) = builtin {
             return match self.scope.builtin(b, span) {
                 Ok(()) => Some(Expr {
                     kind: ExprKind::Builtin(b),
-                    ty: Type::Int64,
+                    ty: b.ty(),
                     span,
                 }),
                 Err(d) => {

@@ -186,6 +186,11 @@ fn deps(entities: &[Entity], n: Node) -> Vec<Node> {
             match &attr.generator {
                 Generator::Expr(x) => expr_deps(x, e, &mut out),
                 Generator::Relative { anchor, .. } => col_deps(anchor, e, &mut out),
+                Generator::Window { lo, hi, .. } => {
+                    for x in lo.exprs().chain(hi.exprs()) {
+                        expr_deps(x, e, &mut out);
+                    }
+                }
                 Generator::Rollup { child, attr, .. } => {
                     out.push(Node::Rows(*child));
                     if let Some(ca) = attr {

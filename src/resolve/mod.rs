@@ -8,8 +8,10 @@ pub mod expr;
 mod foreign_keys;
 mod generators;
 mod graph;
+mod hidden;
 mod limits;
 pub mod reserved;
+mod scaling;
 
 use crate::codes;
 use crate::diagnostics::{Diagnostic, Span, did_you_mean};
@@ -34,10 +36,12 @@ pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
     r.collect_names();
     r.attributes();
     r.rows();
+    r.scaled_counts();
     r.primary_keys();
     r.foreign_keys();
     r.generators();
     r.constraints();
+    r.hidden();
     r.row_limits();
     let errors_before_graph = r.diags.iter().any(|d| d.is_error());
     let order = if errors_before_graph {
@@ -367,6 +371,7 @@ impl<'a> Resolver<'a> {
                         .unwrap_or_default(),
                     ty: ty.unwrap_or(Type::Null),
                     pii: a.pii.as_ref().is_some_and(|p| p.value),
+                    hidden: a.hidden.as_ref().is_some_and(|p| p.value),
                     unique: a.unique.as_ref().is_some_and(|p| p.value),
                     null_rate,
                     when: None,
@@ -464,6 +469,7 @@ impl<'a> Resolver<'a> {
                     per,
                     count,
                     when: _,
+                    scaled,
                 }) => {
                     let Some(parent) = self.lookup_entity(domain, &per.value, per.span) else {
                         continue;
@@ -480,9 +486,10 @@ impl<'a> Resolver<'a> {
                         );
                         continue;
                     }
-                    let Some(count) = self.count(count) else {
+                    let Some(mut count) = self.count(count) else {
                         continue;
                     };
+                    count.scaled = scaled.as_ref().is_some_and(|s| s.value);
                     Rows::PerParent {
                         parent,
                         count,
@@ -519,9 +526,11 @@ impl<'a> Resolver<'a> {
                         );
                         return None;
                     }
+                    let mut count = self.count(&p.count)?;
+                    count.scaled = p.scaled.as_ref().is_some_and(|s| s.value);
                     Rows::PerParent {
                         parent,
-                        count: self.count(&p.count)?,
+                        count,
                         when: None,
                     }
                 }
@@ -539,6 +548,7 @@ impl<'a> Resolver<'a> {
                     zero_inflated: 0.0,
                     shift: 0,
                     max: None,
+                    scaled: false,
                 };
                 self.count_limit(&count, c.span).then_some(count)
             }
@@ -639,6 +649,7 @@ impl<'a> Resolver<'a> {
                     zero_inflated: zi,
                     shift: shift.unwrap_or(0),
                     max: *max,
+                    scaled: false,
                 };
                 self.count_limit(&count, c.span).then_some(count)
             }

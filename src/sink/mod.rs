@@ -219,9 +219,7 @@ impl<'a> Encoder<'a> {
             formats.push(Box::new(csv::Csv::new(&schema)));
         }
         let known_unique = ent
-            .attributes
-            .iter()
-            .enumerate()
+            .exported()
             .map(|(i, a)| {
                 ent.primary_key == [i]
                     || matches!(a.generator, crate::ir::Generator::Sequence { step, .. } if step != 0)
@@ -277,7 +275,7 @@ struct Assembler {
 
 impl Assembler {
     fn new(enc: &Encoder) -> Assembler {
-        let n = enc.plan.ir.entities[enc.e].attributes.len();
+        let n = enc.plan.ir.entities[enc.e].exported().count();
         Assembler {
             entry: manifest::entity_entry(&enc.plan.ir, enc.e, enc.plan.entities[enc.e].rows),
             acc: (0..n).map(|_| stats::Accumulator::default()).collect(),

@@ -111,7 +111,7 @@ fn props(plan: &Plan, e: EntityId, codec: Codec) -> WriterPropertiesPtr {
         .set_max_row_group_row_count(Some(plan.chunk_rows as usize))
         .set_created_by(format!("lab {}", env!("CARGO_PKG_VERSION")));
     let ent = &plan.ir.entities[e];
-    for (i, a) in ent.attributes.iter().enumerate() {
+    for (i, a) in ent.exported() {
         if mostly_distinct(a, ent.primary_key == [i]) {
             b = b.set_column_dictionary_enabled(ColumnPath::from(a.name.as_str()), false);
         }

@@ -21,7 +21,13 @@ pub fn split(
     let Some(p) = &plan.ir.entities[e].partition else {
         return Ok(vec![(None, batch)]);
     };
-    let col = batch.column(p.from);
+    // The partition source is never hidden (the resolver refuses it), so it has a column.
+    let Some(col) = plan.ir.entities[e]
+        .column_of(p.from)
+        .map(|c| batch.column(c))
+    else {
+        return Ok(vec![(None, batch)]);
+    };
     let days: Vec<i64> = if let Some(a) = col.as_any().downcast_ref::<Date32Array>() {
         a.values().iter().map(|d| i64::from(*d)).collect()
     } else if let Some(a) = col.as_any().downcast_ref::<TimestampMillisecondArray>() {

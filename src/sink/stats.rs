@@ -445,7 +445,7 @@ pub fn profile_json(ir: &crate::ir::Ir, stats: &crate::profile::DataStats) -> St
     let mut root = serde_json::Map::new();
     for (e, ent) in ir.entities.iter().enumerate() {
         let mut cols = serde_json::Map::new();
-        for (a, attr) in ent.attributes.iter().enumerate() {
+        for (a, (_, attr)) in ent.exported().enumerate() {
             let Some(c) = stats.entities[e].columns.get(a) else {
                 continue;
             };

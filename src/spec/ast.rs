@@ -179,6 +179,11 @@ pub struct PerRows {
     pub count: Sp<CountSpec>,
     /// Only parents for which this expression (over the parent row) is true get children.
     pub when: Option<Sp<String>>,
+    /// `true`: the children per parent scale linearly with `--scale` (for parents whose own
+    /// rows do not scale, e.g. `fixed`), so the expected child rows are `scale` times those at
+    /// scale 1.
+    #[schemars(with = "Option<bool>")]
+    pub scaled: Option<Sp<bool>>,
 }
 
 /// Children per parent: a fixed number or a distribution, optionally shifted, capped and
@@ -242,6 +247,10 @@ pub struct AttributeSpec {
     pub ty: Option<Sp<String>>,
     pub description: Option<Sp<String>>,
     pub pii: Option<Sp<bool>>,
+    /// `hidden: true`: generated and usable by every expression, condition, pick and rollup,
+    /// but never exported (no column in the lake, the manifest, the profile, the DDL, the
+    /// dictionary's column tables or the ERDs).
+    pub hidden: Option<Sp<bool>>,
     pub unique: Option<Sp<bool>>,
     pub nulls: Option<Sp<f64>>,
     pub when: Option<Sp<String>>,
@@ -331,6 +340,9 @@ struct AttributeSchema {
     description: Option<Sp<String>>,
     /// Personally identifiable information.
     pii: Option<Sp<bool>>,
+    /// Generated and usable by expressions, `when`, picks and rollups, but never exported (no
+    /// column in the lake, DDL, manifest, profile, dictionary tables or ERDs).
+    hidden: Option<Sp<bool>>,
     /// Every value is distinct.
     unique: Option<Sp<bool>>,
     /// Fraction of rows that are null, in [0, 1].
@@ -493,12 +505,13 @@ struct PParam {
     p: f64,
 }
 
-/// A duration (`30m`) or a range of durations (`[1h, 7d]`).
+/// A duration (`30m`) or a range of durations (`[1h, 7d]`, `[-3d, 10d]`); a bound may also be
+/// an expression over the row giving a whole number of days or a duration (`lead_time_days`).
 #[derive(Clone, Debug, JsonSchema)]
 #[serde(untagged)]
 pub enum WithinSpec {
-    Max(String),
-    Range((String, String)),
+    Max(Sp<String>),
+    Range((Sp<String>, Sp<String>)),
 }
 
 /// A faker name, or a faker with a length range.

@@ -25,6 +25,7 @@ pub const ATTRIBUTE_KEYS: &[&str] = &[
     "type",
     "description",
     "pii",
+    "hidden",
     "unique",
     "nulls",
     "when",
@@ -85,8 +86,22 @@ impl<'a> MapReader<'a> {
     }
 
     fn check_unknown(&self, diags: &mut Vec<Diagnostic>) {
-        for (k, _) in self.entries {
+        let mut comma_run = false;
+        for (i, (k, v)) in self.entries.iter().enumerate() {
             let name = k.as_scalar().unwrap_or("");
+            let in_run = comma_run;
+            comma_run = false;
+            if !name.is_empty() && !self.allowed.contains(&name) && v.is_null() {
+                if in_run {
+                    comma_run = true;
+                    continue; // reported with the first piece of the value
+                }
+                if let Some(d) = self.unquoted_comma(i) {
+                    diags.push(d);
+                    comma_run = true;
+                    continue;
+                }
+            }
             if name.is_empty() {
                 diags.push(
                     Diagnostic::error(
@@ -115,6 +130,55 @@ impl<'a> MapReader<'a> {
                 diags.push(d);
             }
         }
+    }
+
+    /// An unknown key without a value (entry `i`) that follows, on the same line, a key with
+    /// a plain text value: in flow style (`{ description: a, b }`) a comma ends the value, so
+    /// the rest of the text reads as keys. Names the value as written and suggests quoting.
+    fn unquoted_comma(&self, i: usize) -> Option<Diagnostic> {
+        let (pk, pv) = self.entries.get(i.checked_sub(1)?)?;
+        let NodeKind::Scalar { text, plain: true } = &pv.kind else {
+            return None;
+        };
+        let (k, _) = &self.entries[i];
+        if pv.is_null() || pv.span.line != k.span.line {
+            return None;
+        }
+        let pieces: Vec<&Node> = self.entries[i..]
+            .iter()
+            .take_while(|(k, v)| {
+                k.span.line == pv.span.line
+                    && v.is_null()
+                    && k.as_scalar().is_some_and(|n| !self.allowed.contains(&n))
+            })
+            .map(|(k, _)| k)
+            .collect();
+        let rest: Vec<&str> = pieces.iter().filter_map(|k| k.as_scalar()).collect();
+        let key = pk.as_scalar().unwrap_or("");
+        // The value as written: each piece after a comma and as many spaces as the source had.
+        let mut whole = text.clone();
+        let mut end = pv.span.col + pv.span.len;
+        for k in &pieces {
+            let gap = k.span.col.saturating_sub(end + 1) as usize;
+            whole.push(',');
+            whole.push_str(&" ".repeat(gap));
+            whole.push_str(k.as_scalar().unwrap_or(""));
+            end = k.span.col + k.span.len;
+        }
+        Some(
+            Diagnostic::error(
+                codes::UNKNOWN_KEY,
+                Some(k.span),
+                format!(
+                    "the value of `{key}` looks like it contains an unquoted comma: `{}` reads as an unknown key of {}",
+                    rest.first().copied().unwrap_or(""),
+                    self.what
+                ),
+            )
+            .with_help(format!(
+                "in flow style (`{{ … }}`) a comma ends a value; quote it: `{key}: \"{whole}\"`"
+            )),
+        )
     }
 
     fn get(&self, key: &str) -> Option<&'a Node> {
@@ -445,13 +509,25 @@ fn lower_rows(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RowsSpec>> 
             let r = MapReader::new(
                 node,
                 "`rows`",
-                &["fixed", "per", "count", "when", "union"],
+                &["fixed", "per", "count", "when", "scaled", "union"],
                 diags,
             )?;
             if let Some(u) = r.get("union") {
                 return lower_union(node, u, diags);
             }
             if let Some(f) = r.get("fixed") {
+                if let Some(k) = r.key_span("scaled") {
+                    diags.push(
+                        Diagnostic::error(
+                            codes::CONFLICT,
+                            Some(k),
+                            "`scaled` goes with `per`, not with `fixed`",
+                        )
+                        .with_help(
+                            "a `fixed` count never scales; give a plain number of rows to scale it",
+                        ),
+                    );
+                }
                 if let Some(k) = r.key_span("per") {
                     diags.push(Diagnostic::error(
                         codes::CONFLICT,
@@ -473,11 +549,15 @@ fn lower_rows(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RowsSpec>> 
                 )
                 .and_then(|n| lower_count(n, diags));
             let when = opt_string(&r, "when", diags);
+            let scaled = r
+                .get("scaled")
+                .and_then(|n| boolean(n, "`scaled`", diags).map(|b| Sp::new(b, n.span)));
             Some(Sp::new(
                 RowsSpec::Per(PerRows {
                     per: per?,
                     count: count?,
                     when,
+                    scaled,
                 }),
                 node.span,
             ))
@@ -640,6 +720,9 @@ fn lower_attribute(
     a.pii = r
         .get("pii")
         .and_then(|n| boolean(n, "`pii`", diags).map(|b| Sp::new(b, n.span)));
+    a.hidden = r
+        .get("hidden")
+        .and_then(|n| boolean(n, "`hidden`", diags).map(|b| Sp::new(b, n.span)));
     a.unique = r
         .get("unique")
         .and_then(|n| boolean(n, "`unique`", diags).map(|b| Sp::new(b, n.span)));
@@ -650,13 +733,12 @@ fn lower_attribute(
     let candidates = generator_candidates(&r, diags);
     a.has_ref = candidates.iter().any(|c| c.0 == "ref");
     let options = lower_options(&r, diags);
-    // A generator that was given but did not load has its own diagnostic already; saying the
-    // attribute has none would only mislead.
-    let given = GENERATOR_KEYS.iter().any(|k| r.get(k).is_some());
-    if candidates.is_empty() && given {
-        return Some(a);
+    // A generator that was given but did not load is reported where it failed; the attribute
+    // does not also "have no generator".
+    let failed = candidates.is_empty() && GENERATOR_KEYS.iter().any(|k| r.get(k).is_some());
+    if !failed {
+        a.generator = one_generator(name, name_span, candidates, options, diags);
     }
-    a.generator = one_generator(name, name_span, candidates, options, diags);
     Some(a)
 }
 
@@ -888,9 +970,12 @@ fn lower_between(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<(Sp<String>
 
 fn lower_within(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<WithinSpec>> {
     match &n.kind {
-        NodeKind::Scalar { text, .. } => Some(Sp::new(WithinSpec::Max(text.clone()), n.span)),
+        NodeKind::Scalar { text, .. } => Some(Sp::new(
+            WithinSpec::Max(Sp::new(text.clone(), n.span)),
+            n.span,
+        )),
         _ => pair(n, "`within`", diags, |n, d| string(n, "a duration", d))
-            .map(|(x, y)| Sp::new(WithinSpec::Range((x.value, y.value)), n.span)),
+            .map(|(x, y)| Sp::new(WithinSpec::Range((x, y)), n.span)),
     }
 }
 
@@ -960,11 +1045,19 @@ fn lower_hierarchy(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<Hierarchy
 }
 
 fn lower_rollup(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RollupSpec>> {
-    MapReader::new(n, "`rollup`", &["sum", "count", "min", "max"], diags)?;
-    let NodeKind::Map(entries) = &n.kind else {
+    const AGGREGATES: &[&str] = &["sum", "count", "min", "max"];
+    let r = MapReader::new(n, "`rollup`", AGGREGATES, diags)?;
+    // Unknown keys are reported by the reader; the aggregate is read from the known ones, so
+    // an extra key is one error, not also a missing aggregate.
+    let known: Vec<&(Node, Node)> = r
+        .entries
+        .iter()
+        .filter(|(k, _)| k.as_scalar().is_some_and(|s| AGGREGATES.contains(&s)))
+        .collect();
+    if known.is_empty() && !r.entries.is_empty() {
         return None;
-    };
-    let [(k, v)] = entries.as_slice() else {
+    }
+    let [(k, v)] = known.as_slice() else {
         diags.push(invalid(
             n,
             "`rollup` takes exactly one of `sum`, `count`, `min`, `max`",

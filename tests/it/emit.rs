@@ -215,7 +215,8 @@ fn tables_json(ir: &Ir) -> String {
             json!({
                 "database": domain,
                 "name": e.name,
-                "columns": e.attributes.iter().map(|a| json!([a.name, a.ty.athena()])).collect::<Vec<_>>(),
+                // Hidden attributes are no columns.
+                "columns": e.exported().map(|(_, a)| json!([a.name, a.ty.athena()])).collect::<Vec<_>>(),
                 "partition": e.partition.as_ref().map(|p| p.key.clone()),
                 "partition_from": e.partition.as_ref().map(|p| e.attributes[p.from].name.clone()),
                 "partition_format": e.partition.as_ref().map(|p| p.java_format()),

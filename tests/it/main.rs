@@ -8,6 +8,7 @@ mod common;
 mod domains;
 mod emit;
 mod engine;
+mod engine_language;
 mod engine_safety;
 mod engine_sources;
 mod frontend;

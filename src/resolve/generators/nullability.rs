@@ -70,6 +70,10 @@ impl Resolver<'_> {
                         Generator::Relative { anchor, .. } => {
                             col_nullable(&self.entities, eid, anchor)
                         }
+                        Generator::Window { lo, hi, .. } => lo
+                            .exprs()
+                            .chain(hi.exprs())
+                            .any(|x| expr_nullable(&self.entities, eid, x)),
                         _ => false,
                     };
                     if null {
@@ -82,5 +86,51 @@ impl Resolver<'_> {
                 break;
             }
         }
+    }
+}
+
+/// Why attribute `a` of entity `e` can be null, for messages: its own `nulls` or `when`, or the
+/// nullable input its value comes from (named).
+pub(in crate::resolve) fn nullable_reason(entities: &[Entity], e: EntityId, a: AttrId) -> String {
+    let attr = &entities[e].attributes[a];
+    if attr.null_rate > 0.0 {
+        return format!("it has `nulls: {}`", attr.null_rate);
+    }
+    if attr.when.is_some() {
+        return "it has a `when` condition, null where it is false".into();
+    }
+    let col = |c: &ColRef| {
+        let t = &entities[c.entity].attributes[c.attr];
+        if t.nullable {
+            format!("`{}`, which can be null", t.name)
+        } else {
+            format!("`{}` through a reference that can reach no row", t.name)
+        }
+    };
+    let first_nullable = |xs: &mut dyn Iterator<Item = &Expr>| {
+        let mut cols = Vec::new();
+        for x in xs {
+            x.columns(&mut cols);
+        }
+        cols.into_iter()
+            .find(|c| col_nullable(entities, e, c))
+            .map(|c| col(&c))
+    };
+    match &attr.generator {
+        Generator::Relative { anchor, .. } => format!("its anchor is {}", col(anchor)),
+        Generator::Expr(x) => first_nullable(&mut std::iter::once(x)).map_or_else(
+            || {
+                "its expression can be null (a division, `ln`, `sqrt`, or a `case` without `else`)"
+                    .into()
+            },
+            |c| format!("its expression reads {c}"),
+        ),
+        Generator::Window { lo, hi, .. } => first_nullable(&mut lo.exprs().chain(hi.exprs()))
+            .map_or_else(
+                || "a bound of its range can be null".into(),
+                |c| format!("a bound of its range reads {c}"),
+            ),
+        Generator::Ref { .. } => "its reference is optional".into(),
+        _ => "its generator can give null".into(),
     }
 }

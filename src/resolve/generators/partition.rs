@@ -36,11 +36,17 @@ impl Resolver<'_> {
         };
         let fa = &self.entities[eid].attributes[from];
         if !fa.ty.is_temporal() || fa.nullable {
+            let why = if fa.nullable {
+                format!(
+                    " and nullable ({})",
+                    super::nullability::nullable_reason(&self.entities, eid, from)
+                )
+            } else {
+                String::new()
+            };
             let msg = format!(
-                "partitions come from `{}`, which is {}{}",
-                fa.name,
-                fa.ty,
-                if fa.nullable { " and nullable" } else { "" }
+                "partitions come from `{}`, which is {}{why}",
+                fa.name, fa.ty
             );
             self.err(
                 codes::BAD_PARTITION,

@@ -188,7 +188,7 @@ impl Scope for EntityScope<'_> {
     fn builtin(&self, b: Builtin, span: Span) -> Result<(), Diagnostic> {
         let e = &self.entities[self.entity];
         match b {
-            Builtin::Row => Ok(()),
+            Builtin::Row | Builtin::Scale => Ok(()),
             Builtin::ChildIndex if e.parent().is_some() || matches!(e.rows, Rows::Union(_)) => {
                 Ok(())
             }

@@ -9,6 +9,24 @@ use crate::resolve::Resolver;
 use crate::resolve::expr::Scope;
 use crate::spec::ast::{self, Sp};
 
+/// Whether a `between` bound is written as a date or timestamp literal (`2024-01-01`, with an
+/// optional time); anything else is an expression over the row.
+fn looks_like_time(s: &str) -> bool {
+    let b = s.trim().as_bytes();
+    b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-'
+}
+
+/// Whether a `within` bound is written as a duration literal (`3d`, `-3d`, `1.5h`, and
+/// malformed ones such as `3 days`, reported as such); anything else (a name, a call, an
+/// operator) is an expression over the row.
+fn looks_like_duration(s: &str) -> bool {
+    let t = s.trim();
+    let t = t.strip_prefix('-').unwrap_or(t);
+    t.starts_with(|c: char| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == ' ')
+}
+
 const DATE_HELP: &str = "dates are `YYYY-MM-DD`; timestamps may add `THH:MM:SS`";
 
 impl Resolver<'_> {
@@ -18,6 +36,9 @@ impl Resolver<'_> {
         let ty = at.ty;
         if !ty.is_temporal() {
             return self.bad_type(at, "between", b.span, "a date or timestamp type");
+        }
+        if !looks_like_time(&b.value.0.value) || !looks_like_time(&b.value.1.value) {
+            return self.between_window(at, g);
         }
         let parse = |s: &Sp<String>| {
             if ty == Type::Date {
@@ -86,8 +107,8 @@ impl Resolver<'_> {
             domains: &self.domains,
             entity: at.eid,
         };
-        let col = match scope.column(&anchor.value, anchor.span) {
-            Ok((c, t)) if t.is_temporal() => c,
+        let (col, anchor_ty) = match scope.column(&anchor.value, anchor.span) {
+            Ok((c, t)) if t.is_temporal() => (c, t),
             Ok((_, t)) => {
                 return self.refuse(
                     codes::GENERATOR_TYPE,
@@ -112,6 +133,20 @@ impl Resolver<'_> {
                 Some(format!("e.g. `{gen_name}: {}, within: 3d`", anchor.value)),
             );
         };
+        let literal = match &w.value {
+            ast::WithinSpec::Max(m) => looks_like_duration(&m.value),
+            ast::WithinSpec::Range((lo, hi)) => {
+                looks_like_duration(&lo.value) && looks_like_duration(&hi.value)
+            }
+        };
+        if !literal {
+            let anchor = Expr {
+                kind: ExprKind::Col(col),
+                ty: anchor_ty,
+                span: anchor.span,
+            };
+            return self.relative_window(at, g, anchor, w);
+        }
         let (min_ms, max_ms) = self.within(w)?;
         let seasonality = self.seasonality(g.seasonality.as_ref(), at.ty)?;
         Some(Generator::Relative {
@@ -126,16 +161,18 @@ impl Resolver<'_> {
     /// The gap of `within` in milliseconds: `(0, max)` or `(min, max)`.
     fn within(&mut self, w: &Sp<ast::WithinSpec>) -> Option<(i64, i64)> {
         let (min_ms, max_ms) = match &w.value {
-            ast::WithinSpec::Max(m) => match parse_duration(m) {
+            ast::WithinSpec::Max(m) => match parse_duration(&m.value) {
                 Ok(v) => (0, v),
                 Err(msg) => return self.refuse(codes::INVALID_VALUE, w.span, msg, None),
             },
-            ast::WithinSpec::Range((lo, hi)) => match (parse_duration(lo), parse_duration(hi)) {
-                (Ok(l), Ok(h)) => (l, h),
-                (Err(msg), _) | (_, Err(msg)) => {
-                    return self.refuse(codes::INVALID_VALUE, w.span, msg, None);
+            ast::WithinSpec::Range((lo, hi)) => {
+                match (parse_duration(&lo.value), parse_duration(&hi.value)) {
+                    (Ok(l), Ok(h)) => (l, h),
+                    (Err(msg), _) | (_, Err(msg)) => {
+                        return self.refuse(codes::INVALID_VALUE, w.span, msg, None);
+                    }
                 }
-            },
+            }
         };
         if min_ms > max_ms {
             return self.refuse(
@@ -204,5 +241,139 @@ impl Resolver<'_> {
             }
         }
         Some(out)
+    }
+}
+
+impl Resolver<'_> {
+    /// `between: [a, b]` with an expression bound: each bound a date or timestamp, literal or
+    /// computed from the row.
+    fn between_window(&mut self, at: &At, g: &ast::BetweenGen) -> Option<Generator> {
+        let (a, b) = (&g.range.value.0, &g.range.value.1);
+        let lo = self.time_expr(at, a, false);
+        let hi = self.time_expr(at, b, true);
+        let seasonality = self.seasonality(g.seasonality.as_ref(), at.ty)?;
+        Some(Generator::Window {
+            lo: Box::new(lo?),
+            hi: Box::new(hi?),
+            seasonality,
+        })
+    }
+
+    /// One `between` bound as a [`TimeBound`]. A timestamp range whose end is a date covers
+    /// the whole end day, as with literals.
+    fn time_expr(&mut self, at: &At, text: &Sp<String>, end: bool) -> Option<TimeBound> {
+        let expr = if looks_like_time(&text.value) {
+            let v = if at.ty == Type::Date {
+                parse_date(&text.value).map(Value::Date)
+            } else {
+                parse_timestamp(&text.value).map(Value::Timestamp)
+            };
+            let v = match v {
+                Ok(v) => v,
+                Err(m) => {
+                    return self.refuse(codes::INVALID_VALUE, text.span, m, Some(DATE_HELP.into()));
+                }
+            };
+            // A date literal in a timestamp range is a date (its whole day when it ends it).
+            let (v, ty) = match v {
+                Value::Timestamp(ms) if text.value.contains(['T', ' ']) => {
+                    (Value::Timestamp(ms), Type::Timestamp)
+                }
+                Value::Timestamp(ms) => (
+                    Value::Date(i32::try_from(ms.div_euclid(value::MS_PER_DAY)).ok()?),
+                    Type::Date,
+                ),
+                v => (v, Type::Date),
+            };
+            Expr {
+                kind: ExprKind::Lit(v),
+                ty,
+                span: text.span,
+            }
+        } else {
+            let off = self.quoted_offset(text.span);
+            let site = format!("{}.{}#between", self.entities[at.eid].qualified, at.name);
+            let e = self.check_expr(at.eid, text, off, &site)?;
+            if !e.ty.is_temporal() {
+                return self.refuse(
+                    codes::GENERATOR_TYPE,
+                    text.span,
+                    format!(
+                        "a `between` bound must be a date or timestamp, but `{}` is {}",
+                        text.value, e.ty
+                    ),
+                    Some("name a date or timestamp attribute (e.g. `orders.ordered_at`) or write a date such as `2024-01-01`".into()),
+                );
+            }
+            e
+        };
+        let whole_day = end && at.ty == Type::Timestamp && expr.ty == Type::Date;
+        Some(TimeBound {
+            at: expr,
+            minus: false,
+            offset: Offset::Ms(if whole_day { value::MS_PER_DAY - 1 } else { 0 }),
+        })
+    }
+
+    /// `after` / `before` with a `within` bound computed from the row: the range is the anchor
+    /// plus (or minus) the two offsets.
+    fn relative_window(
+        &mut self,
+        at: &At,
+        g: &ast::RelativeGen,
+        anchor: Expr,
+        w: &Sp<ast::WithinSpec>,
+    ) -> Option<Generator> {
+        let (min, max) = match &w.value {
+            ast::WithinSpec::Max(m) => (Some(Offset::Ms(0)), self.offset(at, m)),
+            ast::WithinSpec::Range((lo, hi)) => (self.offset(at, lo), self.offset(at, hi)),
+        };
+        let seasonality = self.seasonality(g.seasonality.as_ref(), at.ty)?;
+        let (min, max) = (min?, max?);
+        let bound = |offset: Offset| TimeBound {
+            at: anchor.clone(),
+            minus: g.before,
+            offset,
+        };
+        let (lo, hi) = if g.before {
+            (bound(max), bound(min))
+        } else {
+            (bound(min), bound(max))
+        };
+        Some(Generator::Window {
+            lo: Box::new(lo),
+            hi: Box::new(hi),
+            seasonality,
+        })
+    }
+
+    /// One `within` bound: a duration literal, or an expression giving a whole number of days
+    /// or a duration.
+    fn offset(&mut self, at: &At, text: &Sp<String>) -> Option<Offset> {
+        if looks_like_duration(&text.value) {
+            return match parse_duration(&text.value) {
+                Ok(ms) => Some(Offset::Ms(ms)),
+                Err(m) => self.refuse(codes::INVALID_VALUE, text.span, m, None),
+            };
+        }
+        let off = self.quoted_offset(text.span);
+        let site = format!("{}.{}#within", self.entities[at.eid].qualified, at.name);
+        let e = self.check_expr(at.eid, text, off, &site)?;
+        let unit_ms = match e.ty {
+            t if t.is_integer() => value::MS_PER_DAY,
+            Type::Interval => 1,
+            t => {
+                return self.refuse(
+                    codes::GENERATOR_TYPE,
+                    text.span,
+                    format!(
+                        "a `within` bound must be a whole number of days or a duration, but `{}` is {t}",
+                        text.value
+                    ),
+                    Some("write a duration such as `3d`, name an integer attribute (days), or use `days(…)`, `hours(…)`".into()),
+                );
+            }
+        };
+        Some(Offset::Expr { expr: e, unit_ms })
     }
 }

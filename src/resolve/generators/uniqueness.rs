@@ -5,15 +5,37 @@
 use crate::codes;
 use crate::diagnostics::Span;
 use crate::ir::expr::Builtin;
+use crate::ir::rows;
 use crate::ir::*;
 use crate::resolve::Resolver;
 use crate::spec::ast::GeneratorSpec;
 
+/// The rows a uniqueness check counts with.
+#[derive(Clone, Copy)]
+enum Counted {
+    /// Rows that scale: the expected count at scale 1 (the plan checks the run's scale).
+    Expected(f64),
+    /// Rows that do not scale, at most this many whatever the draws.
+    AtMost(u64),
+    /// Rows that do not scale, drawn without a bound; the expected count at scale 1.
+    Unbounded(f64),
+}
+
 impl Resolver<'_> {
     /// Uniqueness feasibility and partitioning.
     pub(in crate::resolve) fn constraints(&mut self) {
-        let expected = crate::ir::rows::expected(&self.entities, 1.0);
+        let expected = rows::expected(&self.entities, 1.0);
+        let scales = rows::scales(&self.entities);
+        let most = rows::most(&self.entities);
         for (eid, &rows) in expected.iter().enumerate() {
+            // Rows that scale are checked here at scale 1 and by the plan at the run's scale;
+            // rows that do not scale are the same at every scale, so they are checked here
+            // against the most the draws can give, and the plan never finds more.
+            let rows = match (scales[eid], most[eid]) {
+                (true, _) => Counted::Expected(rows),
+                (false, Some(m)) => Counted::AtMost(m),
+                (false, None) => Counted::Unbounded(rows),
+            };
             for aid in 0..self.entities[eid].attributes.len() {
                 self.unique_attribute(eid, aid, rows);
             }
@@ -21,8 +43,8 @@ impl Resolver<'_> {
         }
     }
 
-    /// Checks one attribute that must be unique against `rows` expected rows.
-    fn unique_attribute(&mut self, eid: EntityId, aid: AttrId, rows: f64) {
+    /// Checks one attribute that must be unique against the entity's rows.
+    fn unique_attribute(&mut self, eid: EntityId, aid: AttrId, rows: Counted) {
         let is_key = self.entities[eid].primary_key == [aid];
         let attr = &self.entities[eid].attributes[aid];
         if !(attr.unique || is_key) {
@@ -37,19 +59,42 @@ impl Resolver<'_> {
         let Some(cap) = self.capacity(eid, aid, is_key, span) else {
             return;
         };
-        if cap < rows.ceil() {
-            self.err(
-                codes::INFEASIBLE_UNIQUE,
-                span,
+        // Unique by its own `unique: true`, as the one-column primary key, or by a one-column
+        // list in the entity's `unique`.
+        let why = if self.attr_ast(eid, aid).unique.is_some() {
+            ""
+        } else if is_key {
+            " (it is the primary key)"
+        } else {
+            " (it is listed in the entity's `unique`)"
+        };
+        let values = format!(
+            "only {cap} distinct value{}",
+            if cap == 1.0 { "" } else { "s" }
+        );
+        let (msg, help) = match rows {
+            Counted::Expected(r) | Counted::Unbounded(r) if cap < r.ceil() => (
                 format!(
-                    "`{name}` must be unique{}, but its generator has only {cap} distinct value{} for about {} rows",
-                    if self.attr_ast(eid, aid).unique.is_none() { " (it is the primary key)" } else { "" },
-                    if cap == 1.0 { "" } else { "s" },
-                    rows.round()
+                    "`{name}` must be unique{why}, but its generator has {values} for about {} rows",
+                    r.round()
                 ),
-                Some("widen the value range, lower the row count, or drop `unique`".into()),
-            );
-        }
+                "widen the value range, lower the row count, or drop `unique`",
+            ),
+            Counted::AtMost(m) if cap < m as f64 => (
+                format!(
+                    "`{name}` must be unique{why}, but its generator has {values} and the entity's rows, which do not scale, can number {m}"
+                ),
+                "widen the value range, lower the children per parent (e.g. `max` on the count), or drop `unique`",
+            ),
+            Counted::Unbounded(_) => (
+                format!(
+                    "`{name}` must be unique{why}, but its generator has {values} and the entity's rows, which do not scale, are drawn per parent without a bound"
+                ),
+                "cap the children per parent with `max` on the count (then the rows can be counted), widen the value range, or drop `unique`",
+            ),
+            _ => return,
+        };
+        self.err(codes::INFEASIBLE_UNIQUE, span, msg, Some(help.into()));
     }
 
     /// How many distinct values the attribute's generator can give; `None` when values are
@@ -129,6 +174,7 @@ impl Resolver<'_> {
             }
             Generator::Fake { .. }
             | Generator::Relative { .. }
+            | Generator::Window { .. }
             | Generator::Rollup { .. }
             | Generator::Dist { .. }
             | Generator::ChildIndex => {
