@@ -113,6 +113,10 @@ pub const ALL: &[(&str, &str)] = &[
         FILE_DOMAIN_MISMATCH,
         "a spec file whose name differs from its domain (warning)",
     ),
+    (
+        JOINT_UNIFORM,
+        "a jointly generated unique constraint ignores its attributes' weights (warning)",
+    ),
 ];
 
 pub const IO: &str = "E0001";
@@ -161,6 +165,7 @@ pub const BAD_PARTITION: &str = "E0612";
 pub const TOO_MANY_ROWS: &str = "E0613";
 pub const RESERVED_WORD: &str = "W0700";
 pub const FILE_DOMAIN_MISMATCH: &str = "W0701";
+pub const JOINT_UNIFORM: &str = "W0702";
 pub const GENERATED_VALUE: &str = "E0800";
 
 /// (code, title) for the diagnostics of `lab compile` that depend on the scale or on the

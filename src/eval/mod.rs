@@ -184,6 +184,20 @@ impl<'p> Evaluator<'p> {
         )
     }
 
+    /// The stream of a jointly generated unique constraint, named by its attributes.
+    fn joint_key(&self, e: EntityId, j: &Joint) -> u64 {
+        let ent = &self.ir.entities[e];
+        let names: Vec<&str> = j
+            .attrs
+            .iter()
+            .map(|&a| ent.attributes[a].name.as_str())
+            .collect();
+        stream(
+            self.layout.seed,
+            &format!("{}#unique({})", ent.qualified, names.join(",")),
+        )
+    }
+
     /// The parent row index of every row (entities generated per parent).
     pub fn parent_index(&mut self, f: FrameId) -> Arc<Vec<u64>> {
         if let Some(p) = &self.frames[f].parent_idx {
@@ -724,6 +738,9 @@ impl<'p> Evaluator<'p> {
         let ty = attr.ty;
         let stream_v = self.key(e, a, "");
         let rows = &self.frames[f].rows;
+        if let Some((j, pos)) = ir.entities[e].joint_of(a) {
+            return values::joint(j, pos, ty, self.joint_key(e, j), rows);
+        }
         match &attr.generator {
             Generator::Const(v) => Column::constant(v, ty, rows.len()),
             Generator::Sequence { start, step } => {

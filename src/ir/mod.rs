@@ -92,13 +92,63 @@ pub struct Entity {
     pub primary_key: Vec<AttrId>,
     /// Multi-column unique constraints (single columns carry `Attribute::unique`).
     pub unique: Vec<Vec<AttrId>>,
+    /// Multi-column unique constraints (or composite keys) that are not unique by
+    /// construction and are generated jointly over their columns' finite domains.
+    pub joint: Vec<Joint>,
     pub attributes: Vec<Attribute>,
     pub foreign_keys: Vec<ForeignKey>,
     pub partition: Option<Partition>,
     pub span: Span,
 }
 
+/// A unique constraint generated jointly: row `i` takes combination `perm(i)` of the product
+/// of its columns' finite domains (a keyed permutation, mixed radix in column order), so rows
+/// are distinct while there are no more rows than combinations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Joint {
+    pub attrs: Vec<AttrId>,
+    pub domains: Vec<FiniteDomain>,
+    /// The constraint in the spec (`unique` list or `primary_key`).
+    pub span: Span,
+}
+
+impl Joint {
+    /// Number of combinations, saturating at 2^62 (distinctness needs only the rows').
+    pub fn combinations(&self) -> u64 {
+        let mut p: u128 = 1;
+        for d in &self.domains {
+            p = p.saturating_mul(u128::from(d.size()));
+        }
+        p.min(1 << 62) as u64
+    }
+}
+
+/// The finite set of values a jointly generated column takes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FiniteDomain {
+    /// Distinct values (a choice, a cycle without repeats, a bool, a constant).
+    Values(Vec<Value>),
+    /// `size` consecutive integers (days or milliseconds for dates and timestamps) from `lo`.
+    Range { lo: i64, size: u64 },
+}
+
+impl FiniteDomain {
+    pub fn size(&self) -> u64 {
+        match self {
+            FiniteDomain::Values(v) => v.len() as u64,
+            FiniteDomain::Range { size, .. } => *size,
+        }
+    }
+}
+
 impl Entity {
+    /// The jointly generated constraint attribute `a` belongs to, and its position in it.
+    pub fn joint_of(&self, a: AttrId) -> Option<(&Joint, usize)> {
+        self.joint
+            .iter()
+            .find_map(|j| j.attrs.iter().position(|&x| x == a).map(|p| (j, p)))
+    }
+
     pub fn attr(&self, name: &str) -> Option<AttrId> {
         self.attributes.iter().position(|a| a.name == name)
     }

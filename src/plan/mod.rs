@@ -446,6 +446,24 @@ fn feasibility(layout: &Layout) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (e, ent) in layout.ir.entities.iter().enumerate() {
         let rows = layout.entities[e].rows;
+        for j in &ent.joint {
+            let cap = j.combinations();
+            if cap < rows {
+                let names: Vec<&str> = j
+                    .attrs
+                    .iter()
+                    .map(|&a| ent.attributes[a].name.as_str())
+                    .collect();
+                out.push(
+                    Diagnostic::error(
+                        codes::INFEASIBLE_UNIQUE,
+                        Some(j.span),
+                        format!("`{}` ({}) must be unique together, but at --scale {} it needs {rows} distinct combinations and its attributes have {cap}", ent.qualified, names.join(", "), layout.scale),
+                    )
+                    .with_help("add values to the attributes' domains or use a smaller --scale"),
+                );
+            }
+        }
         for a in &ent.attributes {
             if let Some(d) = out_of_type(layout, e, a) {
                 out.push(d);

@@ -115,7 +115,8 @@ pub struct EntitySpec {
     /// The primary key: one attribute name or a list of names (composite key).
     #[schemars(with = "NameOrNames")]
     pub primary_key: Option<Sp<Vec<Sp<String>>>>,
-    /// Unique constraints over several attributes (single attributes use `unique: true`).
+    /// Unique constraints over several attributes (single attributes use `unique: true`); each
+    /// must be unique by construction or generated jointly over finite domains.
     #[schemars(with = "Option<Vec<Vec<String>>>")]
     pub unique: Vec<Sp<Vec<Sp<String>>>>,
     /// Hive-style partitioning of the entity's files (`dt=YYYY-MM-DD/`).

@@ -10,6 +10,7 @@ mod emit;
 mod engine;
 mod engine_safety;
 mod engine_sources;
+mod engine_unique;
 mod frontend;
 mod output;
 mod reference;
