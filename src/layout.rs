@@ -2,7 +2,8 @@
 //! count at `--scale`, the per-parent child offsets (children of parent row p are rows
 //! `offsets[p]..offsets[p+1]`, so a child's parent is found by binary search and never
 //! stored), the level boundaries of hierarchies, the cumulative weights of weighted picks,
-//! the row ranges of `union` members and the key → row maps of `lookup` references; plus the
+//! the row ranges of `union` members, the key → row maps of `lookup` references and the grouped
+//! indexes of `match` picks; plus the
 //! shared Zipf tables, built on first use. [`Layout`] bundles it with the IR, the seed, the
 //! scale and the chunking, so one value describes a whole run. Nothing here computes values:
 //! the methods are accessors.
@@ -49,6 +50,33 @@ pub struct EntityLayout {
     pub members: Option<Vec<MemberLayout>>,
     /// Key value (as text) → target row, per `lookup` foreign key.
     pub lookups: HashMap<FkId, Arc<HashMap<String, u64>>>,
+    /// The target rows grouped by the matched attribute's value, per `match` foreign key.
+    pub groups: HashMap<FkId, Arc<Groups>>,
+}
+
+/// A grouped index over a target's rows for `match` picks: the rows of each value of the
+/// matched attribute, contiguous in `rows` (8 bytes per target row with a value), with
+/// cumulative weights restarting at each group when the pick is weighted (8 more bytes).
+#[derive(Clone, Debug, Default)]
+pub struct Groups {
+    /// Value (as text) → the range of its rows in `rows`.
+    pub index: HashMap<String, (usize, usize)>,
+    pub rows: Vec<u64>,
+    /// Cumulative weights within each group, aligned with `rows`.
+    pub cum: Option<Vec<f64>>,
+}
+
+impl Groups {
+    /// The rows of a value and their cumulative weights, if the value has a row of positive
+    /// weight.
+    pub fn group(&self, value: &str) -> Option<(&[u64], Option<&[f64]>)> {
+        let &(a, b) = self.index.get(value)?;
+        let cum = self.cum.as_ref().map(|c| &c[a..b]);
+        if b <= a || cum.is_some_and(|c| c.last().is_none_or(|&t| t <= 0.0)) {
+            return None;
+        }
+        Some((&self.rows[a..b], cum))
+    }
 }
 
 /// The rows of one member of a `union` entity.

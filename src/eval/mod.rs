@@ -517,6 +517,10 @@ impl<'p> Evaluator<'p> {
                 let x = x.clone();
                 self.lookup_picks(f, k, first, &x)
             }
+            Pick::Match { value, .. } => {
+                let x = value.clone();
+                self.match_picks(f, k, first, &x, pick_stream)
+            }
             Pick::Path(paths) => {
                 let paths = paths.clone();
                 self.first_path_rows(f, &paths)
@@ -604,6 +608,59 @@ impl<'p> Evaluator<'p> {
                 })
                 .collect()
         }
+    }
+
+    /// Match picks: a target row among those whose matched attribute equals the expression's
+    /// value (the plan's grouped index), uniform or by the group's cumulative weights. A value
+    /// without a row is recorded as the evaluator's error (the chunk is then refused, so no
+    /// dangling key is written); null gives a null reference.
+    fn match_picks(
+        &mut self,
+        f: FrameId,
+        k: FkId,
+        first: AttrId,
+        x: &Expr,
+        stream: u64,
+    ) -> Vec<u64> {
+        let e = self.frames[f].entity;
+        let n = self.len(f);
+        let groups = self.layout.entities[e]
+            .groups
+            .get(&k)
+            .cloned()
+            .unwrap_or_default();
+        let col = self.eval_expr(f, x);
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            if !col.is_valid(i) {
+                out.push(NONE);
+                continue;
+            }
+            let value = col.text_at(i);
+            let row = self.frames[f].rows.get(i);
+            let u = unit_at(stream, row);
+            match groups.group(&value) {
+                Some((rows, None)) => {
+                    out.push(rows[((u * rows.len() as f64) as usize).min(rows.len() - 1)]);
+                }
+                Some((rows, Some(cum))) => {
+                    let t = u * cum[cum.len() - 1];
+                    out.push(rows[cum.partition_point(|&c| c <= t).min(rows.len() - 1)]);
+                }
+                None => {
+                    if self.error.is_none() {
+                        self.error = Some(Error {
+                            entity: e,
+                            attr: Some(first),
+                            row,
+                            kind: ErrorKind::EmptyGroup { fk: k, value },
+                        });
+                    }
+                    out.push(NONE);
+                }
+            }
+        }
+        out
     }
 
     /// Lookup picks: the target row whose key equals the expression's value. A value no row

@@ -497,7 +497,10 @@ impl ForeignKey {
         self.null_rate > 0.0
             || self.when.is_some()
             || match &self.pick {
-                Pick::Hierarchy { .. } | Pick::Lookup(_) | Pick::NthChild { .. } => true,
+                Pick::Hierarchy { .. }
+                | Pick::Lookup(_)
+                | Pick::NthChild { .. }
+                | Pick::Match { .. } => true,
                 Pick::Path(paths) => paths.iter().flatten().any(|h| matches!(h, Hop::Source(_))),
                 _ => false,
             }
@@ -524,6 +527,13 @@ pub enum Pick {
     /// The row reached by following hops: an ancestor through `per` parents and `union`
     /// sources. Alternatives are tried in order; the first that reaches a row wins.
     Path(Vec<Vec<Hop>>),
+    /// A row whose attribute `attr` equals `value` (an expression of this row), uniform or
+    /// weighted by `weight` among the target rows of that value (grouped by the plan).
+    Match {
+        attr: AttrId,
+        value: Box<Expr>,
+        weight: Option<AttrId>,
+    },
     /// The `index`-th child (1-based) of an ancestor row, in a target generated `per` that
     /// ancestor (or with a `union` member per it); out of range gives null. `paths` lead to
     /// the ancestor as in `Path`.

@@ -16,11 +16,11 @@ use crate::eval::rng::RowRng;
 use crate::eval::{Error, ErrorKind, Evaluator, RowSet, truthy};
 use crate::hash::stream;
 use crate::ir::*;
-use crate::layout::{EntityLayout, Layout, MemberLayout};
+use crate::layout::{EntityLayout, Groups, Layout, MemberLayout};
 pub use estimate::{Estimate, estimate};
 use rand_distr::Distribution;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Run parameters that shape the plan.
@@ -229,6 +229,7 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
     }
     let mut errors = weights(&mut layout);
     errors.extend(lookups(&mut layout));
+    errors.extend(groups(&mut layout));
     errors.extend(feasibility(&layout));
     if errors.is_empty() {
         Ok(layout)
@@ -438,6 +439,112 @@ fn lookups(plan: &mut Layout) -> Vec<Diagnostic> {
         plan.entities[e].lookups.insert(k, Arc::new(map));
     }
     errors
+}
+
+/// Builds the grouped index of every `match` pick: the target's rows by the matched
+/// attribute's value (as text), with cumulative weights within each group when weighted. The
+/// target is read chunk by chunk. When the pick's values are literals, or a `choice`/`cycle`
+/// of this entity, each is checked here to have a row; other values row by row as the entity
+/// is generated.
+fn groups(plan: &mut Layout) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    let ir = &plan.ir;
+    let mut built = Vec::new();
+    for (e, ent) in ir.entities.iter().enumerate() {
+        for (k, fk) in ent.foreign_keys.iter().enumerate() {
+            let Pick::Match {
+                attr,
+                weight,
+                value,
+            } = &fk.pick
+            else {
+                continue;
+            };
+            let mut by_value: BTreeMap<String, Vec<(u64, f64)>> = BTreeMap::new();
+            for (a, b) in plan.chunks(fk.target) {
+                let mut ev = Evaluator::new(plan);
+                let f = ev.frame(fk.target, RowSet::Range(a, b));
+                let col = ev.attr(f, *attr);
+                let w = weight.map(|w| ev.attr(f, w));
+                if let Some(err) = ev.error.take() {
+                    errors.push(err.diagnostic(plan));
+                    break;
+                }
+                for i in 0..col.len() {
+                    if col.is_valid(i) {
+                        let wi = w.as_ref().map_or(1.0, |w| {
+                            if w.is_valid(i) {
+                                w.f64_at(i).max(0.0)
+                            } else {
+                                0.0
+                            }
+                        });
+                        by_value
+                            .entry(col.text_at(i))
+                            .or_default()
+                            .push((a + i as u64, wi));
+                    }
+                }
+            }
+            let mut g = Groups::default();
+            let mut cum = Vec::new();
+            for (v, rows) in by_value {
+                let start = g.rows.len();
+                let mut t = 0.0;
+                for (r, w) in rows {
+                    g.rows.push(r);
+                    t += if w.is_finite() { w } else { 0.0 };
+                    cum.push(t);
+                }
+                g.index.insert(v, (start, g.rows.len()));
+            }
+            if weight.is_some() {
+                g.cum = Some(cum);
+            }
+            let mut lits = Vec::new();
+            let known = literal_values(value, &mut lits) || finite_values(ir, e, value, &mut lits);
+            if known {
+                let missing = lits
+                    .iter()
+                    .filter(|v| **v != Value::Null)
+                    .map(|v| match v {
+                        Value::Str(s) => s.clone(),
+                        v => v.display(),
+                    })
+                    .find(|t| g.group(t).is_none());
+                if let Some(value) = missing {
+                    let m = Error {
+                        entity: e,
+                        attr: Some(fk.columns[0]),
+                        row: 0,
+                        kind: ErrorKind::EmptyGroup { fk: k, value },
+                    };
+                    errors.push(m.diagnostic(plan));
+                }
+            }
+            built.push((e, k, g));
+        }
+    }
+    for (e, k, g) in built {
+        plan.entities[e].groups.insert(k, Arc::new(g));
+    }
+    errors
+}
+
+/// The values an expression that is a plain column of entity `e` with a `choice` or `cycle`
+/// generator can take.
+fn finite_values(ir: &Ir, e: EntityId, x: &Expr, out: &mut Vec<Value>) -> bool {
+    let ExprKind::Col(c) = &x.kind else {
+        return false;
+    };
+    let owner = if c.hops.is_empty() { e } else { c.entity };
+    match &ir.entities[owner].attributes[c.attr].generator {
+        Generator::Choice { values, .. } | Generator::Cycle(values) => {
+            out.extend(values.iter().cloned());
+            true
+        }
+        _ => false,
+    }
 }
 
 /// Uniqueness that holds at scale 1 can become impossible at a larger scale, and key
