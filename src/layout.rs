@@ -2,9 +2,8 @@
 //! count at `--scale`, the per-parent child offsets (children of parent row p are rows
 //! `offsets[p]..offsets[p+1]`, so a child's parent is found by binary search and never
 //! stored), the level boundaries of hierarchies, the cumulative weights of weighted picks,
-//! the row ranges of `union` members, the key → row maps of `lookup` references and the grouped
-//! indexes of `match` picks; plus the
-//! shared Zipf tables, built on first use. [`Layout`] bundles it with the IR, the seed, the
+//! the row ranges of `union` members and the key → row maps of `lookup` references; plus the
+//! grouped indexes of `match` picks and the shared Zipf tables, both built on first use. [`Layout`] bundles it with the IR, the seed, the
 //! scale and the chunking, so one value describes a whole run. Nothing here computes values:
 //! the methods are accessors.
 
@@ -33,6 +32,8 @@ pub struct Layout {
     pub entities: Vec<EntityLayout>,
     /// Cumulative Zipf weights 1/k^s over k = 1..=n, per (n, s), built on first use.
     pub zipf: ZipfTables,
+    /// Grouped indexes of `match` picks, built on first use.
+    pub groups: GroupCache,
 }
 
 /// The rows of one entity and how they map to parents, picks and lookups.
@@ -50,9 +51,11 @@ pub struct EntityLayout {
     pub members: Option<Vec<MemberLayout>>,
     /// Key value (as text) → target row, per `lookup` foreign key.
     pub lookups: HashMap<FkId, Arc<HashMap<String, u64>>>,
-    /// The target rows grouped by the matched attribute's value, per `match` foreign key.
-    pub groups: HashMap<FkId, Arc<Groups>>,
 }
+
+/// The grouped indexes of `match` picks by (entity, foreign key), built on first use (a row
+/// count may need them while the plan is being made) and shared by every thread.
+pub type GroupCache = Mutex<HashMap<(EntityId, FkId), Arc<Groups>>>;
 
 /// A grouped index over a target's rows for `match` picks: the rows of each value of the
 /// matched attribute, contiguous in `rows` (8 bytes per target row with a value), with
@@ -118,6 +121,18 @@ impl Layout {
             )
         });
         Some(t.clone())
+    }
+
+    /// The grouped index of `match` foreign key `k` of entity `e`, if built.
+    pub fn groups(&self, e: EntityId, k: FkId) -> Option<Arc<Groups>> {
+        let cache = self.groups.lock().unwrap_or_else(|p| p.into_inner());
+        cache.get(&(e, k)).cloned()
+    }
+
+    /// Records a built grouped index (the first one recorded wins; all are equal).
+    pub fn keep_groups(&self, e: EntityId, k: FkId, g: Groups) -> Arc<Groups> {
+        let mut cache = self.groups.lock().unwrap_or_else(|p| p.into_inner());
+        cache.entry((e, k)).or_insert_with(|| Arc::new(g)).clone()
     }
 
     /// The chunks (row ranges) of an entity, in order.

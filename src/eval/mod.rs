@@ -624,11 +624,16 @@ impl<'p> Evaluator<'p> {
     ) -> Vec<u64> {
         let e = self.frames[f].entity;
         let n = self.len(f);
-        let groups = self.layout.entities[e]
-            .groups
-            .get(&k)
-            .cloned()
-            .unwrap_or_default();
+        let groups = match self.layout.groups(e, k) {
+            Some(g) => g,
+            None => match build_groups(self.layout, e, k) {
+                Ok(g) => self.layout.keep_groups(e, k, g),
+                Err(err) => {
+                    self.error.get_or_insert(err);
+                    return vec![NONE; n];
+                }
+            },
+        };
         let col = self.eval_expr(f, x);
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
@@ -948,4 +953,55 @@ pub fn hierarchy_parent(levels: &[u64], r: u64) -> u64 {
     let (ps, pe) = (levels[k - 1], levels[k]);
     let (cs, ce) = (levels[k], levels[k + 1]);
     ps + ((r - cs) as u128 * (pe - ps) as u128 / (ce - cs) as u128) as u64
+}
+
+/// Builds the grouped index of `match` foreign key `k` of entity `e`: the target's rows by
+/// the matched attribute's value (as text), read chunk by chunk, with cumulative weights
+/// restarting at each group when the pick is weighted.
+pub fn build_groups(layout: &Layout, e: EntityId, k: FkId) -> Result<crate::layout::Groups, Error> {
+    let fk = &layout.ir.entities[e].foreign_keys[k];
+    let mut g = crate::layout::Groups::default();
+    let Pick::Match { attr, weight, .. } = &fk.pick else {
+        return Ok(g);
+    };
+    let mut by_value: std::collections::BTreeMap<String, Vec<(u64, f64)>> = Default::default();
+    for (a, b) in layout.chunks(fk.target) {
+        let mut ev = Evaluator::new(layout);
+        let f = ev.frame(fk.target, RowSet::Range(a, b));
+        let col = ev.attr(f, *attr);
+        let w = weight.map(|w| ev.attr(f, w));
+        if let Some(err) = ev.error.take() {
+            return Err(err);
+        }
+        for i in 0..col.len() {
+            if col.is_valid(i) {
+                let wi = w.as_ref().map_or(1.0, |w| {
+                    if w.is_valid(i) {
+                        w.f64_at(i).max(0.0)
+                    } else {
+                        0.0
+                    }
+                });
+                by_value
+                    .entry(col.text_at(i))
+                    .or_default()
+                    .push((a + i as u64, wi));
+            }
+        }
+    }
+    let mut cum = Vec::new();
+    for (v, rows) in by_value {
+        let start = g.rows.len();
+        let mut t = 0.0;
+        for (r, w) in rows {
+            g.rows.push(r);
+            t += if w.is_finite() { w } else { 0.0 };
+            cum.push(t);
+        }
+        g.index.insert(v, (start, g.rows.len()));
+    }
+    if weight.is_some() {
+        g.cum = Some(cum);
+    }
+    Ok(g)
 }

@@ -16,11 +16,11 @@ use crate::eval::rng::RowRng;
 use crate::eval::{Error, ErrorKind, Evaluator, RowSet, truthy};
 use crate::hash::stream;
 use crate::ir::*;
-use crate::layout::{EntityLayout, Groups, Layout, MemberLayout};
+use crate::layout::{EntityLayout, Layout, MemberLayout};
 pub use estimate::{Estimate, estimate};
 use rand_distr::Distribution;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Run parameters that shape the plan.
@@ -206,6 +206,7 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
         file_rows: opts.file_rows.max(chunk_rows).div_ceil(chunk_rows) * chunk_rows,
         entities: vec![EntityLayout::default(); ir.entities.len()],
         zipf: Default::default(),
+        groups: Default::default(),
     };
     // Row counts wave by wave: every count's inputs (a `when` may read a rollup over another
     // entity's children) are fixed in an earlier wave, and the entities of one wave are
@@ -229,7 +230,7 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
     }
     let mut errors = weights(&mut layout);
     errors.extend(lookups(&mut layout));
-    errors.extend(groups(&mut layout));
+    errors.extend(groups(&layout));
     errors.extend(feasibility(&layout));
     if errors.is_empty() {
         Ok(layout)
@@ -446,61 +447,25 @@ fn lookups(plan: &mut Layout) -> Vec<Diagnostic> {
 /// target is read chunk by chunk. When the pick's values are literals, or a `choice`/`cycle`
 /// of this entity, each is checked here to have a row; other values row by row as the entity
 /// is generated.
-fn groups(plan: &mut Layout) -> Vec<Diagnostic> {
+fn groups(plan: &Layout) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let ir = &plan.ir;
-    let mut built = Vec::new();
     for (e, ent) in ir.entities.iter().enumerate() {
         for (k, fk) in ent.foreign_keys.iter().enumerate() {
-            let Pick::Match {
-                attr,
-                weight,
-                value,
-            } = &fk.pick
-            else {
+            let Pick::Match { value, .. } = &fk.pick else {
                 continue;
             };
-            let mut by_value: BTreeMap<String, Vec<(u64, f64)>> = BTreeMap::new();
-            for (a, b) in plan.chunks(fk.target) {
-                let mut ev = Evaluator::new(plan);
-                let f = ev.frame(fk.target, RowSet::Range(a, b));
-                let col = ev.attr(f, *attr);
-                let w = weight.map(|w| ev.attr(f, w));
-                if let Some(err) = ev.error.take() {
+            let g = match plan.groups(e, k) {
+                Some(g) => Ok(g),
+                None => crate::eval::build_groups(plan, e, k).map(|g| plan.keep_groups(e, k, g)),
+            };
+            let g = match g {
+                Ok(g) => g,
+                Err(err) => {
                     errors.push(err.diagnostic(plan));
-                    break;
+                    continue;
                 }
-                for i in 0..col.len() {
-                    if col.is_valid(i) {
-                        let wi = w.as_ref().map_or(1.0, |w| {
-                            if w.is_valid(i) {
-                                w.f64_at(i).max(0.0)
-                            } else {
-                                0.0
-                            }
-                        });
-                        by_value
-                            .entry(col.text_at(i))
-                            .or_default()
-                            .push((a + i as u64, wi));
-                    }
-                }
-            }
-            let mut g = Groups::default();
-            let mut cum = Vec::new();
-            for (v, rows) in by_value {
-                let start = g.rows.len();
-                let mut t = 0.0;
-                for (r, w) in rows {
-                    g.rows.push(r);
-                    t += if w.is_finite() { w } else { 0.0 };
-                    cum.push(t);
-                }
-                g.index.insert(v, (start, g.rows.len()));
-            }
-            if weight.is_some() {
-                g.cum = Some(cum);
-            }
+            };
             let mut lits = Vec::new();
             let known = literal_values(value, &mut lits) || finite_values(ir, e, value, &mut lits);
             if known {
@@ -522,11 +487,7 @@ fn groups(plan: &mut Layout) -> Vec<Diagnostic> {
                     errors.push(m.diagnostic(plan));
                 }
             }
-            built.push((e, k, g));
         }
-    }
-    for (e, k, g) in built {
-        plan.entities[e].groups.insert(k, Arc::new(g));
     }
     errors
 }

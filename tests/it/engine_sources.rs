@@ -360,3 +360,21 @@ fn a_match_value_without_rows_is_a_plan_or_generation_error() {
     );
     assert_eq!(miss.diagnostic(&p).code, codes::EMPTY_GROUP);
 }
+
+#[test]
+fn a_row_count_can_read_through_a_match_pick() {
+    let spec = format!(
+        "{MATCH_SPEC}  stops:\n    rows: {{ per: deliveries, count: {{ expr: \"depot_id.zone\" }} }}\n    primary_key: stop_id\n    attributes:\n      stop_id: {{ type: int64, key: sequence }}\n      delivery_id: {{ ref: deliveries }}\n"
+    );
+    let p = plan_of(&spec, 7).unwrap();
+    let zone_of = |depot: &str| (depot.parse::<usize>().unwrap() - 1) % 3 + 1;
+    let depots = column(&p, "deliveries", "depot_id");
+    let stops = column(&p, "stops", "delivery_id");
+    let mut per = vec![0usize; depots.len()];
+    for s in &stops {
+        per[s.parse::<usize>().unwrap() - 1] += 1;
+    }
+    for (d, n) in depots.iter().zip(&per) {
+        assert_eq!(*n, zone_of(d), "delivery with depot {d}");
+    }
+}
