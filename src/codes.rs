@@ -106,12 +106,20 @@ pub const ALL: &[(&str, &str)] = &[
         "an entity or a children-per-parent count with more than 2^40 rows",
     ),
     (
+        EMPTY_GROUP,
+        "a `match` pick can meet a value that no referenced row has",
+    ),
+    (
         RESERVED_WORD,
         "a name that is a reserved word in Athena (warning)",
     ),
     (
         FILE_DOMAIN_MISMATCH,
         "a spec file whose name differs from its domain (warning)",
+    ),
+    (
+        JOINT_UNIFORM,
+        "a jointly generated unique constraint ignores its attributes' weights (warning)",
     ),
 ];
 
@@ -159,8 +167,10 @@ pub const BAD_FORMAT: &str = "E0610";
 pub const BAD_TYPE: &str = "E0611";
 pub const BAD_PARTITION: &str = "E0612";
 pub const TOO_MANY_ROWS: &str = "E0613";
+pub const EMPTY_GROUP: &str = "E0614";
 pub const RESERVED_WORD: &str = "W0700";
 pub const FILE_DOMAIN_MISMATCH: &str = "W0701";
+pub const JOINT_UNIFORM: &str = "W0702";
 pub const GENERATED_VALUE: &str = "E0800";
 
 /// (code, title) for the diagnostics of `lab compile` that depend on the scale or on the

@@ -3,7 +3,7 @@
 //! `offsets[p]..offsets[p+1]`, so a child's parent is found by binary search and never
 //! stored), the level boundaries of hierarchies, the cumulative weights of weighted picks,
 //! the row ranges of `union` members and the key → row maps of `lookup` references; plus the
-//! shared Zipf tables, built on first use. [`Layout`] bundles it with the IR, the seed, the
+//! grouped indexes of `match` picks and the shared Zipf tables, both built on first use. [`Layout`] bundles it with the IR, the seed, the
 //! scale and the chunking, so one value describes a whole run. Nothing here computes values:
 //! the methods are accessors.
 
@@ -32,6 +32,8 @@ pub struct Layout {
     pub entities: Vec<EntityLayout>,
     /// Cumulative Zipf weights 1/k^s over k = 1..=n, per (n, s), built on first use.
     pub zipf: ZipfTables,
+    /// Grouped indexes of `match` picks, built on first use.
+    pub groups: GroupCache,
 }
 
 /// The rows of one entity and how they map to parents, picks and lookups.
@@ -49,6 +51,35 @@ pub struct EntityLayout {
     pub members: Option<Vec<MemberLayout>>,
     /// Key value (as text) → target row, per `lookup` foreign key.
     pub lookups: HashMap<FkId, Arc<HashMap<String, u64>>>,
+}
+
+/// The grouped indexes of `match` picks by (entity, foreign key), built on first use (a row
+/// count may need them while the plan is being made) and shared by every thread.
+pub type GroupCache = Mutex<HashMap<(EntityId, FkId), Arc<Groups>>>;
+
+/// A grouped index over a target's rows for `match` picks: the rows of each value of the
+/// matched attribute, contiguous in `rows` (8 bytes per target row with a value), with
+/// cumulative weights restarting at each group when the pick is weighted (8 more bytes).
+#[derive(Clone, Debug, Default)]
+pub struct Groups {
+    /// Value (as text) → the range of its rows in `rows`.
+    pub index: HashMap<String, (usize, usize)>,
+    pub rows: Vec<u64>,
+    /// Cumulative weights within each group, aligned with `rows`.
+    pub cum: Option<Vec<f64>>,
+}
+
+impl Groups {
+    /// The rows of a value and their cumulative weights, if the value has a row of positive
+    /// weight.
+    pub fn group(&self, value: &str) -> Option<(&[u64], Option<&[f64]>)> {
+        let &(a, b) = self.index.get(value)?;
+        let cum = self.cum.as_ref().map(|c| &c[a..b]);
+        if b <= a || cum.is_some_and(|c| c.last().is_none_or(|&t| t <= 0.0)) {
+            return None;
+        }
+        Some((&self.rows[a..b], cum))
+    }
 }
 
 /// The rows of one member of a `union` entity.
@@ -90,6 +121,18 @@ impl Layout {
             )
         });
         Some(t.clone())
+    }
+
+    /// The grouped index of `match` foreign key `k` of entity `e`, if built.
+    pub fn groups(&self, e: EntityId, k: FkId) -> Option<Arc<Groups>> {
+        let cache = self.groups.lock().unwrap_or_else(|p| p.into_inner());
+        cache.get(&(e, k)).cloned()
+    }
+
+    /// Records a built grouped index (the first one recorded wins; all are equal).
+    pub fn keep_groups(&self, e: EntityId, k: FkId, g: Groups) -> Arc<Groups> {
+        let mut cache = self.groups.lock().unwrap_or_else(|p| p.into_inner());
+        cache.entry((e, k)).or_insert_with(|| Arc::new(g)).clone()
     }
 
     /// The chunks (row ranges) of an entity, in order.

@@ -29,6 +29,8 @@ pub struct Error {
 pub enum ErrorKind {
     /// A `lookup` foreign key gave a key value that no target row has.
     LookupMiss { fk: FkId, value: String },
+    /// A `match` foreign key gave a value that no target row (of positive weight) has.
+    EmptyGroup { fk: FkId, value: String },
     /// A floating-point value is infinite or not a number.
     NonFinite,
     /// Integer arithmetic, a row count or an offset left the 64-bit range, or a value left
@@ -55,6 +57,7 @@ impl std::fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ErrorKind::LookupMiss { value, .. } => write!(f, "lookup value `{value}` has no row"),
+            ErrorKind::EmptyGroup { value, .. } => write!(f, "match value `{value}` has no row"),
             ErrorKind::NonFinite => f.write_str("a number is infinite or not a number"),
             ErrorKind::Overflow { what } => write!(f, "{what} overflows"),
             ErrorKind::ValueTooLarge { bytes } => write!(
@@ -98,6 +101,30 @@ impl Error {
                 target.qualified, layout.entities[fk.target].rows
             ));
         }
+        if let ErrorKind::EmptyGroup { fk, value } = &self.kind {
+            let fk = &ent.foreign_keys[*fk];
+            let attr = &ent.attributes[fk.columns[0]];
+            let target = &ir.entities[fk.target];
+            let on = match &fk.pick {
+                crate::ir::Pick::Match { attr, .. } => target.attributes[*attr].name.as_str(),
+                _ => "",
+            };
+            return Diagnostic::error(
+                codes::EMPTY_GROUP,
+                Some(attr.span),
+                format!(
+                    "`{}.{}` picks a `{}` row with `{on}` = `{value}`, but no row{} has that value",
+                    ent.qualified,
+                    attr.name,
+                    target.qualified,
+                    if matches!(fk.pick, crate::ir::Pick::Match { weight: Some(_), .. }) { " of positive weight" } else { "" },
+                ),
+            )
+            .with_help(format!(
+                "give `{}.{on}` every value the expression can take (or more rows), or guard the expression so it gives only values that have rows",
+                target.qualified
+            ));
+        }
         let (span, what) = match self.attr {
             Some(a) => (
                 ent.attributes[a].span,
@@ -119,7 +146,9 @@ impl Error {
             ErrorKind::EmptyRange { .. } => {
                 "order the bounds at every row (e.g. `greatest`/`least`, or a `when` on the attribute), or make a bound null where no range exists"
             }
-            ErrorKind::UnexpectedNull | ErrorKind::LookupMiss { .. } => {
+            ErrorKind::UnexpectedNull
+            | ErrorKind::LookupMiss { .. }
+            | ErrorKind::EmptyGroup { .. } => {
                 "allow nulls with `nulls:` or guard the expression with `coalesce`"
             }
         };

@@ -184,6 +184,20 @@ impl<'p> Evaluator<'p> {
         )
     }
 
+    /// The stream of a jointly generated unique constraint, named by its attributes.
+    fn joint_key(&self, e: EntityId, j: &Joint) -> u64 {
+        let ent = &self.ir.entities[e];
+        let names: Vec<&str> = j
+            .attrs
+            .iter()
+            .map(|&a| ent.attributes[a].name.as_str())
+            .collect();
+        stream(
+            self.layout.seed,
+            &format!("{}#unique({})", ent.qualified, names.join(",")),
+        )
+    }
+
     /// The parent row index of every row (entities generated per parent).
     pub fn parent_index(&mut self, f: FrameId) -> Arc<Vec<u64>> {
         if let Some(p) = &self.frames[f].parent_idx {
@@ -507,6 +521,10 @@ impl<'p> Evaluator<'p> {
                 let x = x.clone();
                 self.lookup_picks(f, k, first, &x)
             }
+            Pick::Match { value, .. } => {
+                let x = value.clone();
+                self.match_picks(f, k, first, &x, pick_stream)
+            }
             Pick::Path(paths) => {
                 let paths = paths.clone();
                 self.first_path_rows(f, &paths)
@@ -594,6 +612,64 @@ impl<'p> Evaluator<'p> {
                 })
                 .collect()
         }
+    }
+
+    /// Match picks: a target row among those whose matched attribute equals the expression's
+    /// value (the plan's grouped index), uniform or by the group's cumulative weights. A value
+    /// without a row is recorded as the evaluator's error (the chunk is then refused, so no
+    /// dangling key is written); null gives a null reference.
+    fn match_picks(
+        &mut self,
+        f: FrameId,
+        k: FkId,
+        first: AttrId,
+        x: &Expr,
+        stream: u64,
+    ) -> Vec<u64> {
+        let e = self.frames[f].entity;
+        let n = self.len(f);
+        let groups = match self.layout.groups(e, k) {
+            Some(g) => g,
+            None => match build_groups(self.layout, e, k) {
+                Ok(g) => self.layout.keep_groups(e, k, g),
+                Err(err) => {
+                    self.error.get_or_insert(err);
+                    return vec![NONE; n];
+                }
+            },
+        };
+        let col = self.eval_expr(f, x);
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            if !col.is_valid(i) {
+                out.push(NONE);
+                continue;
+            }
+            let value = col.text_at(i);
+            let row = self.frames[f].rows.get(i);
+            let u = unit_at(stream, row);
+            match groups.group(&value) {
+                Some((rows, None)) => {
+                    out.push(rows[((u * rows.len() as f64) as usize).min(rows.len() - 1)]);
+                }
+                Some((rows, Some(cum))) => {
+                    let t = u * cum[cum.len() - 1];
+                    out.push(rows[cum.partition_point(|&c| c <= t).min(rows.len() - 1)]);
+                }
+                None => {
+                    if self.error.is_none() {
+                        self.error = Some(Error {
+                            entity: e,
+                            attr: Some(first),
+                            row,
+                            kind: ErrorKind::EmptyGroup { fk: k, value },
+                        });
+                    }
+                    out.push(NONE);
+                }
+            }
+        }
+        out
     }
 
     /// Lookup picks: the target row whose key equals the expression's value. A value no row
@@ -728,6 +804,9 @@ impl<'p> Evaluator<'p> {
         let ty = attr.ty;
         let stream_v = self.key(e, a, "");
         let rows = &self.frames[f].rows;
+        if let Some((j, pos)) = ir.entities[e].joint_of(a) {
+            return values::joint(j, pos, ty, self.joint_key(e, j), rows);
+        }
         match &attr.generator {
             Generator::Const(v) => Column::constant(v, ty, rows.len()),
             Generator::Sequence { start, step } => {
@@ -951,4 +1030,55 @@ pub fn hierarchy_parent(levels: &[u64], r: u64) -> u64 {
     let (ps, pe) = (levels[k - 1], levels[k]);
     let (cs, ce) = (levels[k], levels[k + 1]);
     ps + ((r - cs) as u128 * (pe - ps) as u128 / (ce - cs) as u128) as u64
+}
+
+/// Builds the grouped index of `match` foreign key `k` of entity `e`: the target's rows by
+/// the matched attribute's value (as text), read chunk by chunk, with cumulative weights
+/// restarting at each group when the pick is weighted.
+pub fn build_groups(layout: &Layout, e: EntityId, k: FkId) -> Result<crate::layout::Groups, Error> {
+    let fk = &layout.ir.entities[e].foreign_keys[k];
+    let mut g = crate::layout::Groups::default();
+    let Pick::Match { attr, weight, .. } = &fk.pick else {
+        return Ok(g);
+    };
+    let mut by_value: std::collections::BTreeMap<String, Vec<(u64, f64)>> = Default::default();
+    for (a, b) in layout.chunks(fk.target) {
+        let mut ev = Evaluator::new(layout);
+        let f = ev.frame(fk.target, RowSet::Range(a, b));
+        let col = ev.attr(f, *attr);
+        let w = weight.map(|w| ev.attr(f, w));
+        if let Some(err) = ev.error.take() {
+            return Err(err);
+        }
+        for i in 0..col.len() {
+            if col.is_valid(i) {
+                let wi = w.as_ref().map_or(1.0, |w| {
+                    if w.is_valid(i) {
+                        w.f64_at(i).max(0.0)
+                    } else {
+                        0.0
+                    }
+                });
+                by_value
+                    .entry(col.text_at(i))
+                    .or_default()
+                    .push((a + i as u64, wi));
+            }
+        }
+    }
+    let mut cum = Vec::new();
+    for (v, rows) in by_value {
+        let start = g.rows.len();
+        let mut t = 0.0;
+        for (r, w) in rows {
+            g.rows.push(r);
+            t += if w.is_finite() { w } else { 0.0 };
+            cum.push(t);
+        }
+        g.index.insert(v, (start, g.rows.len()));
+    }
+    if weight.is_some() {
+        g.cum = Some(cum);
+    }
+    Ok(g)
 }

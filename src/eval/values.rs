@@ -7,7 +7,7 @@ use super::RowSet;
 use super::column::{Column, Data, Strings};
 use super::rng::{Permutation, RowRng, unit_at};
 use crate::ir::value::{MS_PER_DAY, civil_from_days, weekday};
-use crate::ir::{Agg, Dist, FakeKind, FormatPart, Seasonality, Type, Value};
+use crate::ir::{Agg, Dist, FakeKind, FiniteDomain, FormatPart, Joint, Seasonality, Type, Value};
 use fake::Fake;
 use rand_distr::Distribution;
 use std::fmt::Write as _;
@@ -123,6 +123,37 @@ pub fn choice(
             .collect()
     };
     from_values(values, ty, &idx)
+}
+
+/// Column `pos` of a jointly generated unique constraint: row `r` takes combination
+/// `perm(r)` of the product of the domains, read as a mixed-radix number whose first digit is
+/// the first column's. Distinct rows below the number of combinations get distinct
+/// combinations; the plan refuses more rows than combinations.
+pub fn joint(j: &Joint, pos: usize, ty: Type, stream: u64, rows: &RowSet) -> Column {
+    let total = j.combinations().max(1);
+    let perm = Permutation::new(total, stream);
+    let below: u64 = j.domains[..pos]
+        .iter()
+        .fold(1u128, |p, d| p.saturating_mul(u128::from(d.size().max(1))))
+        .min(u128::from(u64::MAX)) as u64;
+    let size = j.domains[pos].size().max(1);
+    let digits: Vec<u64> = (0..rows.len())
+        .map(|i| (perm.apply(rows.get(i) % total) / below) % size)
+        .collect();
+    match &j.domains[pos] {
+        FiniteDomain::Values(values) => {
+            let idx: Vec<usize> = digits.iter().map(|&d| d as usize).collect();
+            from_values(values, ty, &idx)
+        }
+        FiniteDomain::Range { lo, .. } => {
+            let vals = digits.iter().map(|&d| lo.wrapping_add(d as i64));
+            Column::new(match ty {
+                Type::Date => Data::Date(vals.map(|d| d as i32).collect()),
+                Type::Timestamp => Data::Ts(vals.collect()),
+                _ => Data::Int(vals.collect()),
+            })
+        }
+    }
 }
 
 fn sample(dist: Dist, rng: &mut RowRng) -> f64 {

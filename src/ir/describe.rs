@@ -19,6 +19,19 @@ pub fn pick(ir: &Ir, e: &Entity, fk: &ForeignKey, quote: &dyn Fn(&str) -> String
         Pick::Weighted(w) => format!("pick weighted by {}", quote(&target.attributes[*w].name)),
         Pick::Hierarchy { depth } => format!("hierarchy of depth {depth}"),
         Pick::Lookup(x) => format!("lookup by key = {}", quote(&expr(ir, e.id, x))),
+        Pick::Match {
+            attr,
+            value,
+            weight,
+        } => format!(
+            "a row with {} = {}{}",
+            quote(&target.attributes[*attr].name),
+            quote(&expr(ir, e.id, value)),
+            weight.map_or(String::new(), |w| format!(
+                ", weighted by {}",
+                quote(&target.attributes[w].name)
+            ))
+        ),
         Pick::Path(paths) => format!("the ancestor via {}", quote(&hop_paths(ir, e, paths))),
         Pick::NthChild { paths, index, .. } => format!(
             "child number {} of the ancestor via {}",

@@ -33,6 +33,19 @@ pub fn dump(ir: &Ir) -> String {
                 .map(|&a| e.attributes[a].name.as_str())
                 .collect();
             let _ = writeln!(out, "    primary key: ({})", pk.join(", "));
+            for j in &e.joint {
+                let names: Vec<&str> = j
+                    .attrs
+                    .iter()
+                    .map(|&a| e.attributes[a].name.as_str())
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "    jointly generated: ({}) over {} combinations",
+                    names.join(", "),
+                    j.combinations()
+                );
+            }
             for u in &e.unique {
                 let _ = writeln!(
                     out,
@@ -170,8 +183,40 @@ fn count_dist(ir: &Ir, parent: EntityId, c: &CountDist) -> String {
     s
 }
 
+/// Describes column `pos` of a jointly generated unique constraint.
+fn joint(e: &Entity, j: &Joint, pos: usize, ty: Type) -> String {
+    let values = match &j.domains[pos] {
+        FiniteDomain::Values(v) => v.iter().map(Value::display).collect::<Vec<_>>().join(", "),
+        FiniteDomain::Range { lo, size } => {
+            let hi = lo.saturating_add(i64::try_from(*size).unwrap_or(i64::MAX) - 1);
+            let show = |x: i64| match ty {
+                Type::Date => Value::Date(x as i32).display(),
+                Type::Timestamp => Value::Timestamp(x).display(),
+                _ => x.to_string(),
+            };
+            format!("{}..{}", show(*lo), show(hi))
+        }
+    };
+    let others: Vec<&str> = j
+        .attrs
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != pos)
+        .map(|(_, &a)| e.attributes[a].name.as_str())
+        .collect();
+    format!(
+        "one of {values}, jointly with {}: a distinct combination of {} per row, uniform over them",
+        others.join(", "),
+        j.combinations()
+    )
+}
+
 /// Describes a generator in one line (also used by the data dictionary).
 pub fn generator(ir: &Ir, e: &Entity, a: &Attribute) -> String {
+    let id = e.attributes.iter().position(|x| std::ptr::eq(x, a));
+    if let Some((j, pos)) = id.and_then(|i| e.joint_of(i)) {
+        return joint(e, j, pos, a.ty);
+    }
     match &a.generator {
         Generator::Const(v) => format!("const {}", v.display()),
         Generator::Sequence { start, step } => format!("sequence from {start} step {step}"),

@@ -92,13 +92,63 @@ pub struct Entity {
     pub primary_key: Vec<AttrId>,
     /// Multi-column unique constraints (single columns carry `Attribute::unique`).
     pub unique: Vec<Vec<AttrId>>,
+    /// Multi-column unique constraints (or composite keys) that are not unique by
+    /// construction and are generated jointly over their columns' finite domains.
+    pub joint: Vec<Joint>,
     pub attributes: Vec<Attribute>,
     pub foreign_keys: Vec<ForeignKey>,
     pub partition: Option<Partition>,
     pub span: Span,
 }
 
+/// A unique constraint generated jointly: row `i` takes combination `perm(i)` of the product
+/// of its columns' finite domains (a keyed permutation, mixed radix in column order), so rows
+/// are distinct while there are no more rows than combinations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Joint {
+    pub attrs: Vec<AttrId>,
+    pub domains: Vec<FiniteDomain>,
+    /// The constraint in the spec (`unique` list or `primary_key`).
+    pub span: Span,
+}
+
+impl Joint {
+    /// Number of combinations, saturating at 2^62 (distinctness needs only the rows').
+    pub fn combinations(&self) -> u64 {
+        let mut p: u128 = 1;
+        for d in &self.domains {
+            p = p.saturating_mul(u128::from(d.size()));
+        }
+        p.min(1 << 62) as u64
+    }
+}
+
+/// The finite set of values a jointly generated column takes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FiniteDomain {
+    /// Distinct values (a choice, a cycle without repeats, a bool, a constant).
+    Values(Vec<Value>),
+    /// `size` consecutive integers (days or milliseconds for dates and timestamps) from `lo`.
+    Range { lo: i64, size: u64 },
+}
+
+impl FiniteDomain {
+    pub fn size(&self) -> u64 {
+        match self {
+            FiniteDomain::Values(v) => v.len() as u64,
+            FiniteDomain::Range { size, .. } => *size,
+        }
+    }
+}
+
 impl Entity {
+    /// The jointly generated constraint attribute `a` belongs to, and its position in it.
+    pub fn joint_of(&self, a: AttrId) -> Option<(&Joint, usize)> {
+        self.joint
+            .iter()
+            .find_map(|j| j.attrs.iter().position(|&x| x == a).map(|p| (j, p)))
+    }
+
     pub fn attr(&self, name: &str) -> Option<AttrId> {
         self.attributes.iter().position(|a| a.name == name)
     }
@@ -521,7 +571,10 @@ impl ForeignKey {
         self.null_rate > 0.0
             || self.when.is_some()
             || match &self.pick {
-                Pick::Hierarchy { .. } | Pick::Lookup(_) | Pick::NthChild { .. } => true,
+                Pick::Hierarchy { .. }
+                | Pick::Lookup(_)
+                | Pick::NthChild { .. }
+                | Pick::Match { .. } => true,
                 Pick::Path(paths) => paths.iter().flatten().any(|h| matches!(h, Hop::Source(_))),
                 _ => false,
             }
@@ -548,6 +601,13 @@ pub enum Pick {
     /// The row reached by following hops: an ancestor through `per` parents and `union`
     /// sources. Alternatives are tried in order; the first that reaches a row wins.
     Path(Vec<Vec<Hop>>),
+    /// A row whose attribute `attr` equals `value` (an expression of this row), uniform or
+    /// weighted by `weight` among the target rows of that value (grouped by the plan).
+    Match {
+        attr: AttrId,
+        value: Box<Expr>,
+        weight: Option<AttrId>,
+    },
     /// The `index`-th child (1-based) of an ancestor row, in a target generated `per` that
     /// ancestor (or with a `union` member per it); out of range gives null. `paths` lead to
     /// the ancestor as in `Path`.

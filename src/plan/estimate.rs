@@ -193,6 +193,14 @@ fn plan_memory(ir: &Ir, rows: &[f64]) -> f64 {
                     let key = &t.attributes[fk.target_columns[0]];
                     bytes += n * (LOOKUP_ENTRY_BYTES + value_bytes(ir, fk.target, key, rows, 0));
                 }
+                // A row and a cumulative weight per target row, and at most one group (index
+                // entry and value text) per target row.
+                Pick::Match { attr, .. } => {
+                    let t = &ir.entities[fk.target];
+                    let on = &t.attributes[*attr];
+                    bytes +=
+                        n * (16.0 + LOOKUP_ENTRY_BYTES + value_bytes(ir, fk.target, on, rows, 0));
+                }
                 _ => {}
             }
         }

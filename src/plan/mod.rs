@@ -218,6 +218,7 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
         file_rows: opts.file_rows.max(chunk_rows).div_ceil(chunk_rows) * chunk_rows,
         entities: vec![EntityLayout::default(); ir.entities.len()],
         zipf: Default::default(),
+        groups: Default::default(),
     };
     // Row counts wave by wave: every count's inputs (a `when` may read a rollup over another
     // entity's children) are fixed in an earlier wave, and the entities of one wave are
@@ -241,6 +242,7 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
     }
     let mut errors = weights(&mut layout);
     errors.extend(lookups(&mut layout));
+    errors.extend(groups(&layout));
     errors.extend(feasibility(&layout));
     if errors.is_empty() {
         Ok(layout)
@@ -452,6 +454,72 @@ fn lookups(plan: &mut Layout) -> Vec<Diagnostic> {
     errors
 }
 
+/// Builds the grouped index of every `match` pick: the target's rows by the matched
+/// attribute's value (as text), with cumulative weights within each group when weighted. The
+/// target is read chunk by chunk. When the pick's values are literals, or a `choice`/`cycle`
+/// of this entity, each is checked here to have a row; other values row by row as the entity
+/// is generated.
+fn groups(plan: &Layout) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    let ir = &plan.ir;
+    for (e, ent) in ir.entities.iter().enumerate() {
+        for (k, fk) in ent.foreign_keys.iter().enumerate() {
+            let Pick::Match { value, .. } = &fk.pick else {
+                continue;
+            };
+            let g = match plan.groups(e, k) {
+                Some(g) => Ok(g),
+                None => crate::eval::build_groups(plan, e, k).map(|g| plan.keep_groups(e, k, g)),
+            };
+            let g = match g {
+                Ok(g) => g,
+                Err(err) => {
+                    errors.push(err.diagnostic(plan));
+                    continue;
+                }
+            };
+            let mut lits = Vec::new();
+            let known = literal_values(value, &mut lits) || finite_values(ir, e, value, &mut lits);
+            if known {
+                let missing = lits
+                    .iter()
+                    .filter(|v| **v != Value::Null)
+                    .map(|v| match v {
+                        Value::Str(s) => s.clone(),
+                        v => v.display(),
+                    })
+                    .find(|t| g.group(t).is_none());
+                if let Some(value) = missing {
+                    let m = Error {
+                        entity: e,
+                        attr: Some(fk.columns[0]),
+                        row: 0,
+                        kind: ErrorKind::EmptyGroup { fk: k, value },
+                    };
+                    errors.push(m.diagnostic(plan));
+                }
+            }
+        }
+    }
+    errors
+}
+
+/// The values an expression that is a plain column of entity `e` with a `choice` or `cycle`
+/// generator can take.
+fn finite_values(ir: &Ir, e: EntityId, x: &Expr, out: &mut Vec<Value>) -> bool {
+    let ExprKind::Col(c) = &x.kind else {
+        return false;
+    };
+    let owner = if c.hops.is_empty() { e } else { c.entity };
+    match &ir.entities[owner].attributes[c.attr].generator {
+        Generator::Choice { values, .. } | Generator::Cycle(values) => {
+            out.extend(values.iter().cloned());
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Uniqueness that holds at scale 1 can become impossible at a larger scale, and key
 /// sequences or child indices can outgrow their integer type.
 fn feasibility(layout: &Layout) -> Vec<Diagnostic> {
@@ -459,6 +527,28 @@ fn feasibility(layout: &Layout) -> Vec<Diagnostic> {
     let scales = crate::ir::rows::scales(&layout.ir.entities);
     for (e, ent) in layout.ir.entities.iter().enumerate() {
         let rows = layout.entities[e].rows;
+        for j in &ent.joint {
+            let cap = j.combinations();
+            if cap < rows {
+                let names: Vec<&str> = j
+                    .attrs
+                    .iter()
+                    .map(|&a| ent.attributes[a].name.as_str())
+                    .collect();
+                out.push(
+                    Diagnostic::error(
+                        codes::INFEASIBLE_UNIQUE,
+                        Some(j.span),
+                        format!("`{}` ({}) must be unique together, but at --scale {} it needs {rows} distinct combinations and its attributes have {cap}", ent.qualified, names.join(", "), layout.scale),
+                    )
+                    .with_help(if scales[e] {
+                        "add values to the attributes' domains or use a smaller --scale"
+                    } else {
+                        "the entity's rows do not scale: add values to the attributes' domains or lower its row count"
+                    }),
+                );
+            }
+        }
         for (i, a) in ent.attributes.iter().enumerate() {
             if let Some(d) = out_of_type(layout, e, a) {
                 out.push(d);

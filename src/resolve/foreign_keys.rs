@@ -346,6 +346,7 @@ impl Resolver<'_> {
                 }
                 Some(Pick::Zipf(*zipf))
             }
+            ast::PickSpec::Match(m) => self.match_pick(first.target, m),
             ast::PickSpec::Weighted(ast::WeightedPick { weighted }) => {
                 match self.entities[first.target].attr(weighted) {
                     Some(w) => Some(Pick::Weighted(w)),
@@ -356,6 +357,35 @@ impl Resolver<'_> {
                 }
             }
         }
+    }
+
+    /// `pick: {match: {attr: expr}, weighted: w}`: the target attributes are resolved here, the
+    /// expression in `generators` (a placeholder until then).
+    fn match_pick(&mut self, target: EntityId, m: &ast::MatchPick) -> Option<Pick> {
+        let (name, value) = &m.on;
+        let Some(attr) = self.entities[target].attr(&name.value) else {
+            self.unknown_attr(target, &name.value, name.span);
+            return None;
+        };
+        let weight = match &m.weighted {
+            Some(w) => match self.entities[target].attr(&w.value) {
+                Some(id) => Some(id),
+                None => {
+                    self.unknown_attr(target, &w.value, w.span);
+                    return None;
+                }
+            },
+            None => None,
+        };
+        Some(Pick::Match {
+            attr,
+            value: Box::new(Expr {
+                kind: ExprKind::Lit(Value::Null),
+                ty: Type::Null,
+                span: value.span,
+            }),
+            weight,
+        })
     }
 
     /// `pick: uniform | distinct | parent | ancestor`.

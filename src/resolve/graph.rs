@@ -209,6 +209,15 @@ fn deps(entities: &[Entity], n: Node) -> Vec<Node> {
                             expr_deps(x, e, &mut out);
                             out.extend(f.target_columns.iter().map(|&c| Node::Attr(f.target, c)));
                         }
+                        Pick::Match {
+                            attr,
+                            value,
+                            weight,
+                        } => {
+                            expr_deps(value, e, &mut out);
+                            out.push(Node::Attr(f.target, *attr));
+                            out.extend(weight.iter().map(|&w| Node::Attr(f.target, w)));
+                        }
                         Pick::Path(paths) => {
                             for p in paths {
                                 col_deps_rows(entities, p, e, &mut out);

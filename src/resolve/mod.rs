@@ -291,6 +291,7 @@ impl<'a> Resolver<'a> {
                     rows: Rows::Fixed(0),
                     primary_key: Vec::new(),
                     unique: Vec::new(),
+                    joint: Vec::new(),
                     attributes: Vec::new(),
                     foreign_keys: Vec::new(),
                     partition: None,

@@ -115,7 +115,8 @@ pub struct EntitySpec {
     /// The primary key: one attribute name or a list of names (composite key).
     #[schemars(with = "NameOrNames")]
     pub primary_key: Option<Sp<Vec<Sp<String>>>>,
-    /// Unique constraints over several attributes (single attributes use `unique: true`).
+    /// Unique constraints over several attributes (single attributes use `unique: true`); each
+    /// must be unique by construction or generated jointly over finite domains.
     #[schemars(with = "Option<Vec<Vec<String>>>")]
     pub unique: Vec<Sp<Vec<Sp<String>>>>,
     /// Hive-style partitioning of the entity's files (`dt=YYYY-MM-DD/`).
@@ -534,6 +535,24 @@ pub enum PickSpec {
     Zipf(ZipfPick),
     Weighted(WeightedPick),
     NthChild(NthChildPick),
+    Match(MatchPick),
+}
+
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchPick {
+    /// Pick a referenced row whose attribute equals an expression of this row, as
+    /// `{target_attribute: "expression"}` (one entry): e.g. a warehouse in the customer's
+    /// country, `{country: "customers.country"}`. A value no referenced row has stops `lab
+    /// compile` with an error (at plan time when the values are literals or a `choice`/`cycle`);
+    /// null gives a null reference.
+    #[serde(rename = "match")]
+    #[schemars(with = "std::collections::BTreeMap<String, String>", extend("minProperties" = 1, "maxProperties" = 1))]
+    pub on: (Sp<String>, Sp<String>),
+    /// Within the matching rows, pick weighted by this numeric attribute of the referenced
+    /// entity (uniform without it).
+    #[schemars(with = "Option<String>")]
+    pub weighted: Option<Sp<String>>,
 }
 
 #[derive(Clone, Debug, JsonSchema)]

@@ -1004,8 +1004,15 @@ fn lower_pick(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<PickSpec>> {
     if let NodeKind::Scalar { text, .. } = &n.kind {
         return Some(Sp::new(PickSpec::Named(text.clone()), n.span));
     }
-    let pr = MapReader::new(n, "`pick`", &["zipf", "weighted", "nth_child"], diags)?;
-    if let Some(c) = pr.get("nth_child") {
+    let pr = MapReader::new(
+        n,
+        "`pick`",
+        &["zipf", "weighted", "nth_child", "match"],
+        diags,
+    )?;
+    if let Some(m) = pr.get("match") {
+        lower_match(n, m, pr.get("weighted"), diags)
+    } else if let Some(c) = pr.get("nth_child") {
         string(c, "`nth_child`", diags).map(|s| {
             Sp::new(
                 PickSpec::NthChild(NthChildPick { nth_child: s.value }),
@@ -1024,11 +1031,49 @@ fn lower_pick(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<PickSpec>> {
     } else {
         diags.push(invalid(
             n,
-            "`pick` needs `zipf` or `weighted`",
+            "`pick` needs `zipf`, `weighted`, `nth_child` or `match`",
             "e.g. `pick: {zipf: 1.1}` or `pick: uniform`",
         ));
         None
     }
+}
+
+/// `pick: {match: {target_attribute: "expression"}, weighted: attribute}`.
+fn lower_match(
+    n: &Node,
+    m: &Node,
+    weighted: Option<&Node>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Sp<PickSpec>> {
+    let NodeKind::Map(entries) = &m.kind else {
+        diags.push(shape(
+            m,
+            "`match` must be a mapping `{target_attribute: \"expression\"}`",
+            Some("e.g. `pick: {match: {country: \"customers.country\"}}`"),
+        ));
+        return None;
+    };
+    let [(k, v)] = entries.as_slice() else {
+        diags.push(invalid(
+            m,
+            "`match` takes exactly one `target_attribute: expression` entry",
+            "e.g. `pick: {match: {country: \"customers.country\"}}`",
+        ));
+        return None;
+    };
+    let attr = string(k, "a `match` attribute", diags)?;
+    let value = string(v, "a `match` expression", diags)?;
+    let weighted = match weighted {
+        Some(w) => Some(string(w, "`weighted`", diags)?),
+        None => None,
+    };
+    Some(Sp::new(
+        PickSpec::Match(MatchPick {
+            on: (attr, value),
+            weighted,
+        }),
+        n.span,
+    ))
 }
 
 fn lower_hierarchy(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<HierarchySpec>> {

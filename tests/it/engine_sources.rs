@@ -279,3 +279,102 @@ fn misuse_is_diagnosed() {
         );
     }
 }
+
+const MATCH_SPEC: &str = r#"
+domain: t
+entities:
+  depots:
+    rows: 9
+    primary_key: depot_id
+    attributes:
+      depot_id: { type: int32, key: sequence }
+      zone: { type: int32, cycle: [1, 2, 3] }
+      size: { type: float64, expr: "case when depot_id <= 3 then 0 else depot_id end" }
+  stores:
+    rows: 40
+    primary_key: store_id
+    attributes:
+      store_id: { type: int32, key: sequence }
+      zone: { type: int32, choice: [1, 2, 3] }
+  deliveries:
+    rows: { per: stores, count: 5 }
+    primary_key: delivery_id
+    attributes:
+      delivery_id: { type: int64, key: sequence }
+      store_id: { ref: stores }
+      depot_id: { ref: depots, pick: { match: { zone: "stores.zone" }, weighted: size } }
+      any_depot: { ref: depots, pick: { match: { zone: "stores.zone" } } }
+"#;
+
+#[test]
+fn match_picks_stay_within_the_group_and_follow_weights() {
+    let p = plan_of(MATCH_SPEC, 7).unwrap();
+    let zone_of = |depot: &str| (depot.parse::<u32>().unwrap() - 1) % 3 + 1;
+    let stores = column(&p, "stores", "zone");
+    let store = column(&p, "deliveries", "store_id");
+    let mut small = 0;
+    for pick in ["depot_id", "any_depot"] {
+        let depots = column(&p, "deliveries", pick);
+        assert_eq!(depots.len(), 200);
+        for (d, s) in depots.iter().zip(&store) {
+            let want: u32 = stores[s.parse::<usize>().unwrap() - 1].parse().unwrap();
+            assert_eq!(zone_of(d), want, "{pick}: depot {d} for store {s}");
+            if pick == "depot_id" && d.parse::<u32>().unwrap() <= 3 {
+                small += 1;
+            }
+        }
+    }
+    // Depots 1–3 weigh 0: a weighted pick never chooses them.
+    assert_eq!(small, 0);
+}
+
+#[test]
+fn a_match_value_without_rows_is_a_plan_or_generation_error() {
+    // Zone 3 has only depots of weight 0, and the stores' zones are a known choice.
+    let spec = MATCH_SPEC.replace("depot_id <= 3 then 0", "depot_id % 3 = 0 then 0");
+    let errors = plan_of(&spec, 7).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, codes::EMPTY_GROUP);
+    assert!(
+        errors[0].message.contains("t.deliveries.depot_id"),
+        "{}",
+        errors[0].message
+    );
+    assert!(errors[0].message.contains("`3`"), "{}", errors[0].message);
+    // A computed value is checked as the rows are generated: the chunk that meets it is
+    // refused.
+    let spec = MATCH_SPEC.replace(
+        "{ match: { zone: \"stores.zone\" } }",
+        "{ match: { zone: \"stores.zone + 1\" } }",
+    );
+    let p = plan_of(&spec, 7).unwrap();
+    let e = p.ir.entity_by_name("t", "deliveries").unwrap();
+    let miss = p
+        .chunks(e)
+        .into_iter()
+        .find_map(|(a, b)| lab::generate::chunk(&p, e, a, b).err())
+        .expect("a chunk meets zone 4");
+    assert!(
+        matches!(&miss.kind, ErrorKind::EmptyGroup { value, .. } if value == "4"),
+        "{miss:?}"
+    );
+    assert_eq!(miss.diagnostic(&p).code, codes::EMPTY_GROUP);
+}
+
+#[test]
+fn a_row_count_can_read_through_a_match_pick() {
+    let spec = format!(
+        "{MATCH_SPEC}  stops:\n    rows: {{ per: deliveries, count: {{ expr: \"depot_id.zone\" }} }}\n    primary_key: stop_id\n    attributes:\n      stop_id: {{ type: int64, key: sequence }}\n      delivery_id: {{ ref: deliveries }}\n"
+    );
+    let p = plan_of(&spec, 7).unwrap();
+    let zone_of = |depot: &str| (depot.parse::<usize>().unwrap() - 1) % 3 + 1;
+    let depots = column(&p, "deliveries", "depot_id");
+    let stops = column(&p, "stops", "delivery_id");
+    let mut per = vec![0usize; depots.len()];
+    for s in &stops {
+        per[s.parse::<usize>().unwrap() - 1] += 1;
+    }
+    for (d, n) in depots.iter().zip(&per) {
+        assert_eq!(*n, zone_of(d), "delivery with depot {d}");
+    }
+}

@@ -37,8 +37,9 @@ impl Resolver<'_> {
         }
     }
 
-    /// Checks the expressions of `lookup` and `nth_child` picks (once per foreign key, on its
-    /// first column): a lookup value must have the target key's type, an index an integer.
+    /// Checks the expressions of `lookup`, `match` and `nth_child` picks (once per foreign key,
+    /// on its first column): a lookup value must have the target key's type, a match value the
+    /// matched attribute's type, an index an integer.
     fn pick_exprs(&mut self, eid: EntityId, aid: AttrId, fk: FkId, r: &ast::RefGen) {
         let f = self.entities[eid].foreign_keys[fk].clone();
         if f.columns.first() != Some(&aid) {
@@ -81,6 +82,65 @@ impl Resolver<'_> {
                 }
                 self.entities[eid].foreign_keys[fk].pick = Pick::Lookup(Box::new(e));
             }
+            &Pick::Match { attr, weight, .. } => {
+                let Some(p) = &r.pick else { return };
+                let ast::PickSpec::Match(m) = &p.value else {
+                    return;
+                };
+                let target = &self.entities[f.target];
+                let (at, aname) = (
+                    target.attributes[attr].ty,
+                    target.attributes[attr].name.clone(),
+                );
+                if let Some(w) = weight {
+                    let wa = &target.attributes[w];
+                    if !wa.ty.is_numeric() {
+                        let msg = format!(
+                            "`weighted` needs a numeric attribute, but `{}` is {}",
+                            wa.name, wa.ty
+                        );
+                        let span = m.weighted.as_ref().map_or(p.span, |w| w.span);
+                        return self.err(codes::EXPR_TYPE, span, msg, None);
+                    }
+                }
+                let text = &m.on.1;
+                let off = self.quoted_offset(text.span);
+                let Some(e) = self.check_expr(eid, text, off, &format!("{site}#match")) else {
+                    return;
+                };
+                if e.ty != Type::Null
+                    && !e.ty.same_key_type(at)
+                    && !(e.ty.is_integer() && at.is_integer())
+                {
+                    let msg = format!(
+                        "`match` compares {} values with `{}.{aname}`, which is {at}",
+                        e.ty, self.entities[f.target].qualified
+                    );
+                    return self.err(
+                        codes::KEY_TYPE_MISMATCH,
+                        text.span,
+                        msg,
+                        Some("give a value of the attribute's type (e.g. `to_string(…)` or `int(…)`)".into()),
+                    );
+                }
+                if let Some(v) = self.unmatched(eid, &e, f.target, attr) {
+                    let msg = format!(
+                        "`match` can give `{v}`, but `{}.{aname}` never takes that value",
+                        self.entities[f.target].qualified
+                    );
+                    return self.err(
+                        codes::EMPTY_GROUP,
+                        text.span,
+                        msg,
+                        Some(format!("add `{v}` to `{aname}`'s values, or keep the expression to values `{aname}` takes")),
+                    );
+                }
+                self.entities[eid].foreign_keys[fk].pick = Pick::Match {
+                    attr,
+                    value: Box::new(e),
+                    weight,
+                };
+            }
             Pick::NthChild { paths, member, .. } => {
                 let (paths, member) = (paths.clone(), *member);
                 let Some(p) = &r.pick else { return };
@@ -108,5 +168,37 @@ impl Resolver<'_> {
             }
             _ => {}
         }
+    }
+}
+
+impl Resolver<'_> {
+    /// A value a `match` expression can give that the matched attribute never takes, when
+    /// both sets of values are known from the spec: the expression is a literal or a `choice`
+    /// or `cycle` attribute, and so is the matched attribute (or a `const`).
+    fn unmatched(&self, eid: EntityId, x: &Expr, target: EntityId, attr: AttrId) -> Option<String> {
+        let text = |v: &Value| match v {
+            Value::Str(s) => s.clone(),
+            v => v.display(),
+        };
+        let values = |e: EntityId, a: AttrId| match &self.entities[e].attributes[a].generator {
+            Generator::Choice { values, .. } | Generator::Cycle(values) => Some(values.clone()),
+            Generator::Const(v) => Some(vec![v.clone()]),
+            _ => None,
+        };
+        let given = match &x.kind {
+            ExprKind::Lit(v) => vec![v.clone()],
+            ExprKind::Col(c) => values(if c.hops.is_empty() { eid } else { c.entity }, c.attr)?,
+            _ => return None,
+        };
+        let taken: Vec<String> = values(target, attr)?
+            .iter()
+            .filter(|v| **v != Value::Null)
+            .map(text)
+            .collect();
+        given
+            .iter()
+            .filter(|v| **v != Value::Null)
+            .map(text)
+            .find(|v| !taken.contains(v))
     }
 }

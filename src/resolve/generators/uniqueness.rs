@@ -1,9 +1,12 @@
 //! Uniqueness: a unique attribute (or a single-column primary key) must be unique by
 //! construction (keys, row-based expressions, one-to-one references) or have enough distinct
-//! values for the entity's expected rows.
+//! values for the entity's expected rows. A unique constraint over several attributes (or a
+//! composite primary key) must be unique by construction (one of its attributes is; or it
+//! holds the `per` parent's reference and an attribute distinct within one parent), or be
+//! generated jointly over finite domains with enough combinations (`ir::Joint`).
 
 use crate::codes;
-use crate::diagnostics::Span;
+use crate::diagnostics::{Diagnostic, Span};
 use crate::ir::expr::Builtin;
 use crate::ir::rows;
 use crate::ir::*;
@@ -39,8 +42,179 @@ impl Resolver<'_> {
             for aid in 0..self.entities[eid].attributes.len() {
                 self.unique_attribute(eid, aid, rows);
             }
+            let most_rows = match rows {
+                Counted::Expected(r) | Counted::Unbounded(r) => r,
+                Counted::AtMost(m) => m as f64,
+            };
+            self.unique_groups(eid, most_rows);
             self.partition(eid);
         }
+    }
+
+    /// Checks every multi-column unique constraint and composite key of entity `eid`, and
+    /// records the ones generated jointly.
+    fn unique_groups(&mut self, eid: EntityId, rows: f64) {
+        let ast = self.asts[eid];
+        let ent = &self.entities[eid];
+        let mut groups: Vec<(Vec<AttrId>, Span, bool)> = Vec::new();
+        let pk = ast.primary_key.iter().map(|p| (p, true));
+        for (list, is_key) in pk.chain(ast.unique.iter().map(|u| (u, false))) {
+            let ids: Option<Vec<AttrId>> = list.value.iter().map(|n| ent.attr(&n.value)).collect();
+            let Some(mut ids) = ids else { continue };
+            ids.sort_unstable();
+            ids.dedup();
+            if ids.len() != list.value.len() || ids.len() < 2 {
+                continue;
+            }
+            if !groups.iter().any(|g| g.0 == ids) {
+                groups.push((ids, list.span, is_key));
+            }
+        }
+        for (ids, span, is_key) in groups {
+            self.unique_group(eid, &ids, span, is_key, rows);
+        }
+    }
+
+    /// One multi-column constraint: unique by construction, generated jointly, or an error.
+    fn unique_group(&mut self, eid: EntityId, ids: &[AttrId], span: Span, is_key: bool, rows: f64) {
+        if self.group_by_construction(eid, ids) {
+            return;
+        }
+        let ent = &self.entities[eid];
+        let names: Vec<String> = ids
+            .iter()
+            .map(|&a| ent.attributes[a].name.clone())
+            .collect();
+        let what = if is_key {
+            "the composite key"
+        } else {
+            "the unique constraint"
+        };
+        let domains: Option<Vec<FiniteDomain>> = ids
+            .iter()
+            .map(|&a| finite_domain(&ent.attributes[a]))
+            .collect();
+        let Some(domains) = domains else {
+            let open: Vec<&str> = ids
+                .iter()
+                .filter(|&&a| finite_domain(&ent.attributes[a]).is_none())
+                .map(|&a| ent.attributes[a].name.as_str())
+                .collect();
+            self.err(
+                codes::UNIQUE_NOT_CONSTRUCTIBLE,
+                span,
+                format!(
+                    "{what} ({}) cannot be guaranteed: no attribute of it is unique by construction, and `{}` {} no finite set of values to combine",
+                    names.join(", "),
+                    open.join("`, `"),
+                    if open.len() == 1 { "has" } else { "have" },
+                ),
+                Some("include a unique attribute, or the `per` parent's reference with a `child_index` key or a `distinct` pick; or give every attribute a finite domain (choice, cycle, bool, integer uniform range, between) so the combinations are generated jointly".into()),
+            );
+            return;
+        };
+        if let Some(other) = ids.iter().find(|&&a| ent.joint_of(a).is_some()) {
+            let msg = format!(
+                "`{}` is already generated jointly for another unique constraint",
+                ent.attributes[*other].name
+            );
+            self.err(
+                codes::UNIQUE_NOT_CONSTRUCTIBLE,
+                span,
+                msg,
+                Some("an attribute can take part in one jointly generated constraint only".into()),
+            );
+            return;
+        }
+        let joint = Joint {
+            attrs: ids.to_vec(),
+            domains,
+            span,
+        };
+        let cap = joint.combinations();
+        if (cap as f64) < rows.ceil() {
+            self.err(
+                codes::INFEASIBLE_UNIQUE,
+                span,
+                format!(
+                    "{what} ({}) has only {cap} combination{} for about {} rows",
+                    names.join(", "),
+                    if cap == 1 { "" } else { "s" },
+                    rows.round()
+                ),
+                Some("add values to the attributes' domains, add an attribute to the constraint, or lower the row count".into()),
+            );
+            return;
+        }
+        let ent = &self.entities[eid];
+        let lost: Vec<&str> = ids
+            .iter()
+            .filter(|&&a| shaped(&ent.attributes[a].generator))
+            .map(|&a| ent.attributes[a].name.as_str())
+            .collect();
+        if !lost.is_empty() {
+            let msg = format!(
+                "the weights or order of `{}` do not apply: ({}) is generated jointly, uniform over its {cap} combinations",
+                lost.join("`, `"),
+                names.join(", ")
+            );
+            self.diags.push(
+                Diagnostic::warning(codes::JOINT_UNIFORM, Some(span), msg).with_help(
+                    "drop the weights (or the `cycle`), or add an attribute unique by construction to the constraint if the frequencies matter",
+                ),
+            );
+        }
+        self.entities[eid].joint.push(joint);
+    }
+
+    /// Whether the attributes `ids` are unique together by construction: one of them is
+    /// unique by itself, or they hold the `per` parent's reference and an attribute that is
+    /// distinct among the children of one parent (`child_index`, a `distinct` pick, an
+    /// expression of `child_index`), or at most one row is generated per parent.
+    fn group_by_construction(&self, eid: EntityId, ids: &[AttrId]) -> bool {
+        let ent = &self.entities[eid];
+        let alone = |a: AttrId| {
+            let x = &ent.attributes[a];
+            x.unique
+                || ent.primary_key == [a]
+                || matches!(
+                    x.generator,
+                    Generator::Sequence { .. } | Generator::Format(_)
+                )
+                || matches!(&x.generator, Generator::Expr(e) if e.uses_builtin(Builtin::Row))
+        };
+        if ids.iter().any(|&a| alone(a)) {
+            return true;
+        }
+        let Rows::PerParent { parent, count, .. } = &ent.rows else {
+            return false;
+        };
+        let has_parent = ent.foreign_keys.iter().any(|f| {
+            f.pick == Pick::Parent
+                && f.target == *parent
+                && f.columns.iter().all(|c| ids.contains(c))
+        });
+        if !has_parent {
+            return false;
+        }
+        let within = |a: AttrId| match &ent.attributes[a].generator {
+            Generator::ChildIndex => true,
+            Generator::Expr(e) => {
+                let mut cols = Vec::new();
+                e.columns(&mut cols);
+                e.uses_builtin(Builtin::ChildIndex)
+                    || cols.iter().any(|c| {
+                        c.hops.is_empty()
+                            && matches!(ent.attributes[c.attr].generator, Generator::ChildIndex)
+                    })
+            }
+            Generator::Ref { fk, .. } => {
+                let f = &ent.foreign_keys[*fk];
+                f.pick == Pick::Distinct && f.columns.iter().all(|c| ids.contains(c))
+            }
+            _ => false,
+        };
+        count.upper_bound().is_some_and(|b| b <= 1) || ids.iter().any(|&a| within(a))
     }
 
     /// Checks one attribute that must be unique against the entity's rows.
@@ -189,5 +363,61 @@ impl Resolver<'_> {
                 None
             }
         }
+    }
+}
+
+/// The finite set of values an attribute's generator gives, when it has one that joint
+/// generation can enumerate (the values it takes are then chosen by the joint permutation).
+fn finite_domain(attr: &Attribute) -> Option<FiniteDomain> {
+    match &attr.generator {
+        Generator::Const(v) => Some(FiniteDomain::Values(vec![v.clone()])),
+        Generator::Choice { values, .. } => Some(FiniteDomain::Values(values.clone())),
+        Generator::Cycle(values) => {
+            let mut seen = std::collections::HashSet::new();
+            let distinct = values
+                .iter()
+                .filter(|v| seen.insert(format!("{v:?}")))
+                .cloned()
+                .collect();
+            Some(FiniteDomain::Values(distinct))
+        }
+        Generator::Dist {
+            dist: Dist::Bernoulli { .. },
+            ..
+        } => Some(FiniteDomain::Values(vec![
+            Value::Bool(false),
+            Value::Bool(true),
+        ])),
+        Generator::Dist {
+            dist: Dist::Uniform(lo, hi),
+            ..
+        } if attr.ty.is_integer() => {
+            let (lo, hi) = (lo.ceil(), hi.floor());
+            (hi >= lo && lo >= i64::MIN as f64 && hi <= i64::MAX as f64).then_some(
+                FiniteDomain::Range {
+                    lo: lo as i64,
+                    size: (hi - lo + 1.0) as u64,
+                },
+            )
+        }
+        Generator::Between { lo, hi, .. } if hi >= lo => Some(FiniteDomain::Range {
+            lo: *lo,
+            size: u64::try_from(i128::from(*hi) - i128::from(*lo) + 1).unwrap_or(u64::MAX),
+        }),
+        _ => None,
+    }
+}
+
+/// Whether a generator shapes its values' frequencies or order in a way joint generation does
+/// not keep: unequal choice weights, a bool probability other than 1/2, a cycle.
+fn shaped(g: &Generator) -> bool {
+    match g {
+        Generator::Choice { weights, .. } => weights.windows(2).any(|w| w[0] != w[1]),
+        Generator::Dist {
+            dist: Dist::Bernoulli { p },
+            ..
+        } => *p != 0.5,
+        Generator::Cycle(_) => true,
+        _ => false,
     }
 }
