@@ -230,6 +230,8 @@ impl Column {
     }
 
     /// Converts to the attribute's storage type (numeric casts round half away from zero).
+    /// Strings are never cut to a `string(n)` length: a longer value is refused where the
+    /// chunk is assembled.
     pub fn cast(self, to: Type) -> Column {
         let valid = self.valid;
         let n = match &self.data {
@@ -297,30 +299,6 @@ impl Column {
                     .map(|t| t.div_euclid(value::MS_PER_DAY) as i32)
                     .collect(),
             ),
-            // Nothing to cut when no value has more bytes than the limit has characters.
-            (Data::Str(s), Type::String(Some(max)))
-                if s.offsets.windows(2).all(|w| w[1] - w[0] <= i64::from(max)) =>
-            {
-                Data::Str(s)
-            }
-            (Data::Str(s), Type::String(Some(max))) => {
-                let mut out = Strings::with_capacity(s.len(), s.bytes.len());
-                for i in 0..s.len() {
-                    let b = s.bytes_at(i);
-                    if b.len() <= max as usize {
-                        // At most `max` bytes: at most `max` characters.
-                        out.bytes.extend_from_slice(b);
-                        out.finish_value();
-                        continue;
-                    }
-                    let v = s.get(i);
-                    match v.char_indices().nth(max as usize) {
-                        Some((cut, _)) => out.push(&v[..cut]),
-                        None => out.push(v),
-                    }
-                }
-                Data::Str(out)
-            }
             (d, _) => d,
         };
         Column { data, valid }

@@ -38,6 +38,13 @@ pub enum ErrorKind {
     ValueTooLarge { bytes: usize },
     /// A date or timestamp outside years 0001–9999.
     DateOutOfRange,
+    /// A string longer than its `string(n)` type allows (never cut to fit): its length in
+    /// characters, the type's `n`, and the value's beginning.
+    TooLong {
+        chars: usize,
+        max: u32,
+        value: String,
+    },
     /// A null in a column declared without nulls.
     UnexpectedNull,
 }
@@ -59,6 +66,10 @@ impl std::fmt::Display for ErrorKind {
                 "a value of {bytes} bytes is larger than the {MAX_VALUE_BYTES}-byte limit"
             ),
             ErrorKind::DateOutOfRange => f.write_str("a date is outside years 0001-9999"),
+            ErrorKind::TooLong { chars, max, value } => write!(
+                f,
+                "the value `{value}` has {chars} characters, more than string({max}) holds"
+            ),
             ErrorKind::UnexpectedNull => f.write_str("a null in a column without nulls"),
         }
     }
@@ -103,6 +114,9 @@ impl Error {
             ErrorKind::Overflow { .. } => "use a wider type, smaller numbers or a smaller --scale",
             ErrorKind::ValueTooLarge { .. } => {
                 "shorten the values the expression builds (nested `replace` and `||` grow quickly)"
+            }
+            ErrorKind::TooLong { .. } => {
+                "declare a longer `string(n)` (or plain `string`), or make the values shorter"
             }
             ErrorKind::DateOutOfRange => {
                 "keep dates and timestamps between 0001-01-01 and 9999-12-31"

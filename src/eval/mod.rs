@@ -791,7 +791,13 @@ impl<'p> Evaluator<'p> {
                 }
                 col
             }
-            Generator::Fake { kind, range } => values::fake(*kind, *range, stream_v, rows),
+            Generator::Fake { kind, range } => {
+                let max = match ty {
+                    Type::String(max) => max,
+                    _ => None,
+                };
+                values::fake(*kind, *range, max, stream_v, rows)
+            }
             Generator::Expr(x) => {
                 let x = x.clone();
                 self.eval_expr(f, &x)

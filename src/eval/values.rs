@@ -435,7 +435,16 @@ fn lorem(kind: FakeKind, lo: usize, hi: usize, r: &mut RowRng, out: &mut Vec<u8>
     }
 }
 
-pub fn fake(kind: FakeKind, range: Option<(u32, u32)>, stream: u64, rows: &RowSet) -> Column {
+/// Fake values of a kind; lorem text (`word`, `words`, `sentence`, `paragraph`) is filler and
+/// is made to fit a `string(n)` column (`max` = n) by ending it after n characters. Every
+/// other faker's value is whole: one longer than the column is refused at assembly.
+pub fn fake(
+    kind: FakeKind,
+    range: Option<(u32, u32)>,
+    max: Option<u32>,
+    stream: u64,
+    rows: &RowSet,
+) -> Column {
     use fake::faker::{
         address::en::*, company::en::*, internet::en::*, job::en::Title, lorem::en::*, name::en,
         phone_number::en::PhoneNumber,
@@ -451,7 +460,17 @@ pub fn fake(kind: FakeKind, range: Option<(u32, u32)>, stream: u64, rows: &RowSe
             kind,
             FakeKind::Word | FakeKind::Words | FakeKind::Sentence | FakeKind::Paragraph
         ) {
+            let start = s.bytes.len();
             lorem(kind, lo, hi, r, &mut s.bytes);
+            if let Some(max) = max {
+                let cut = std::str::from_utf8(&s.bytes[start..])
+                    .ok()
+                    .and_then(|v| v.char_indices().nth(max as usize))
+                    .map(|(c, _)| c);
+                if let Some(c) = cut {
+                    s.bytes.truncate(start + c);
+                }
+            }
             s.finish_value();
             continue;
         }

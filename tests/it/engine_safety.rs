@@ -356,3 +356,82 @@ fn the_estimate_matches_planned_rows_for_absolute_counts() {
         .sum();
     assert!(est.plan_memory >= 8.0 * offsets as f64 * 0.5, "{est:?}");
 }
+
+/// The first generation error of entity `t.<entity>` with its rendered message.
+fn error_message(spec: &str, entity: &str) -> (generate::Error, String) {
+    let p = plan_spec(spec).expect("plans");
+    let err = first_error(&p, entity).expect("the spec cannot be generated");
+    let d = err.diagnostic(&p);
+    assert_eq!(d.code, codes::GENERATED_VALUE);
+    (err, d.message)
+}
+
+#[test]
+fn a_string_longer_than_its_type_is_an_error_not_cut() {
+    // A key format longer than the type would repeat `C-0` on every row.
+    let spec = "domain: t
+entities:
+  x:
+    rows: 10
+    primary_key: id
+    attributes:
+      id: { type: string(3), key: \"C-{row:07}\" }
+";
+    let (err, msg) = error_message(spec, "x");
+    assert!(
+        matches!(
+            err.kind,
+            ErrorKind::TooLong {
+                chars: 9,
+                max: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.row, 0);
+    assert!(
+        msg.contains("`t.x.id`") && msg.contains("C-0000001"),
+        "{msg}"
+    );
+    // A unique expression and a fake value are not cut either.
+    for (attr, value) in [
+        (
+            "      e: { type: string(4), unique: true, expr: \"'user' || row || '@example.com'\" }\n",
+            "user1@example.com",
+        ),
+        ("      a: { type: string(3), fake: email }\n", "@"),
+    ] {
+        let (err, msg) = error_message(&one_entity("10", attr), "x");
+        assert!(matches!(err.kind, ErrorKind::TooLong { .. }), "{err:?}");
+        assert!(msg.contains(value), "{msg}");
+    }
+    // Values that fit (in characters, not bytes) are written whole.
+    let spec = one_entity(
+        "3",
+        "      s: { type: string(3), expr: \"'é' || row || 'ü'\" }\n",
+    );
+    let p = plan_spec(&spec).expect("plans");
+    let e = p.ir.entity_by_name("t", "x").unwrap();
+    let batch = generate::chunk(&p, e, 0, 3).expect("3 characters fit string(3)");
+    let s = batch
+        .column(1)
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .expect("strings");
+    assert_eq!(s.value(2), "é3ü");
+    // Lorem filler text ends after n characters, so it always fits.
+    let spec = one_entity(
+        "50",
+        "      w: { type: string(6), fake: { words: [3, 5] } }\n",
+    );
+    let p = plan_spec(&spec).expect("plans");
+    let e = p.ir.entity_by_name("t", "x").unwrap();
+    let batch = generate::chunk(&p, e, 0, 50).expect("lorem text fits");
+    let w = batch
+        .column(1)
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .expect("strings");
+    assert!((0..50).all(|i| w.value(i).chars().count() == 6), "{w:?}");
+}
