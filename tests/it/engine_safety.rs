@@ -435,3 +435,158 @@ entities:
         .expect("strings");
     assert!((0..50).all(|i| w.value(i).chars().count() == 6), "{w:?}");
 }
+
+/// The check-time errors of an in-memory spec `t.yaml` that does not resolve.
+fn check_errors(spec: &str) -> Vec<Diagnostic> {
+    let checked = lab::check_texts(&[("t.yaml", spec)]);
+    assert!(checked.ir.is_none(), "the spec should not resolve");
+    checked
+        .diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect()
+}
+
+/// Parents `p` (3 rows, attribute lines `parent`) with `k` children each (attribute lines
+/// `child`, the key `n` first).
+fn parents_and_children(k: u32, parent: &str, child: &str) -> String {
+    format!(
+        "domain: t
+entities:
+  p:
+    rows: {{ fixed: 3 }}
+    primary_key: id
+    attributes:
+      id: {{ type: int64, key: sequence }}
+{parent}  c:
+    rows: {{ per: p, count: {k} }}
+    primary_key: [id, n]
+    attributes:
+      id: {{ ref: p }}
+      n: {{ type: int64, key: child_index }}
+{child}"
+    )
+}
+
+/// The values of column `col` of entity `t.<entity>`'s first `rows` rows.
+fn int_values(spec: &str, entity: &str, rows: u64, col: usize) -> Vec<i64> {
+    let p = plan_spec(spec).expect("plans");
+    let e = p.ir.entity_by_name("t", entity).unwrap();
+    let batch = generate::chunk(&p, e, 0, rows).expect("generates");
+    let v = batch
+        .column(col)
+        .as_any()
+        .downcast_ref::<arrow::array::Int64Array>()
+        .expect("int64");
+    v.values().to_vec()
+}
+
+#[test]
+fn rollup_sums_that_overflow_are_located_errors() {
+    for (ty, value, k) in [
+        ("int64", "9223372036854775807", 2),
+        (
+            "\"decimal(38,0)\"",
+            "50000000000000000000000000000000000000",
+            4,
+        ),
+    ] {
+        let spec = parents_and_children(
+            k,
+            &format!("      s: {{ type: {ty}, rollup: {{ sum: c.v }} }}\n"),
+            &format!("      v: {{ type: {ty}, const: {value} }}\n"),
+        );
+        let (err, msg) = error_message(&spec, "p");
+        assert!(
+            matches!(err.kind, ErrorKind::Overflow { .. }),
+            "{ty}: {err:?}"
+        );
+        assert_eq!(err.row, 0, "{ty}");
+        assert!(msg.contains("`t.p.s`") && msg.contains("sum"), "{msg}");
+    }
+    // A sum that fits is written.
+    let spec = parents_and_children(
+        2,
+        "      s: { type: int64, rollup: { sum: c.v } }\n",
+        "      v: { type: int64, const: 4611686018427387903 }\n",
+    );
+    assert_eq!(int_values(&spec, "p", 3, 1), [i64::MAX - 1; 3]);
+}
+
+#[test]
+fn integer_uniform_draws_over_the_full_64_bit_range() {
+    for (range, lo, hi) in [
+        (
+            "[-9223372036854775808, 9223372036854775807]",
+            i64::MIN,
+            i64::MAX,
+        ),
+        ("[0, 9223372036854775807]", 0, i64::MAX),
+        ("[-9223372036854775808, 0]", i64::MIN, 0),
+    ] {
+        for unique in ["false", "true"] {
+            let spec = one_entity(
+                "1000",
+                &format!(
+                    "      v: {{ type: int64, unique: {unique}, dist: {{ uniform: {range} }} }}\n"
+                ),
+            );
+            let v = int_values(&spec, "x", 1000, 1);
+            assert!(v.iter().all(|x| (lo..=hi).contains(x)), "{range}");
+            // Spread over the range: both halves are drawn.
+            let mid = (i128::from(lo) + i128::from(hi)) / 2;
+            let below = v.iter().filter(|&&x| i128::from(x) < mid).count();
+            assert!(
+                (300..700).contains(&below),
+                "{range}: {below} of 1000 below the middle"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_integer_uniform_range_without_an_integer_is_a_check_error() {
+    let errors = check_errors(&one_entity(
+        "10",
+        "      v: { type: int64, dist: { uniform: [0.5, 0.6] } }\n",
+    ));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, codes::BAD_RANGE);
+    assert!(
+        errors[0].message.contains("no integer"),
+        "{}",
+        errors[0].message
+    );
+    // A float column may draw from it.
+    plan_spec(&one_entity(
+        "10",
+        "      v: { type: float64, dist: { uniform: [0.5, 0.6] } }\n",
+    ))
+    .expect("a float range");
+    // And an integer range past 64 bits is refused, not narrowed.
+    let errors = check_errors(&one_entity(
+        "10",
+        "      v: { type: int64, dist: { uniform: [0, 1e19] } }\n",
+    ));
+    assert_eq!(errors[0].code, codes::BAD_RANGE, "{errors:?}");
+}
+
+#[test]
+fn numbers_past_the_integer_range_are_errors_not_saturated() {
+    for attr in [
+        "      v: { type: int64, expr: \"exp(44)\" }\n",
+        "      v: { type: int64, expr: \"round(exp(44))\" }\n",
+        "      v: { type: int64, dist: { geometric: 4.9e-324 } }\n",
+    ] {
+        let (err, msg) = error_message(&one_entity("10", attr), "x");
+        assert!(
+            matches!(err.kind, ErrorKind::Overflow { .. }),
+            "{attr}: {err:?}"
+        );
+        assert_eq!(err.row, 0, "{attr}");
+        assert!(msg.contains("`t.x.v`") && msg.contains("int64"), "{msg}");
+    }
+    // Just inside the range converts exactly.
+    let spec = one_entity("1", "      v: { type: int64, expr: \"exp(43)\" }\n");
+    assert_eq!(int_values(&spec, "x", 1, 1), [43f64.exp().round() as i64]);
+}
