@@ -38,6 +38,8 @@ pub enum ErrorKind {
     ValueTooLarge { bytes: usize },
     /// A date or timestamp outside years 0001–9999.
     DateOutOfRange,
+    /// A value that must not be negative is (a child count, a pick weight): what and the value.
+    Negative { what: String, value: String },
     /// A string longer than its `string(n)` type allows (never cut to fit): its length in
     /// characters, the type's `n`, and the value's beginning.
     TooLong {
@@ -66,6 +68,7 @@ impl std::fmt::Display for ErrorKind {
                 "a value of {bytes} bytes is larger than the {MAX_VALUE_BYTES}-byte limit"
             ),
             ErrorKind::DateOutOfRange => f.write_str("a date is outside years 0001-9999"),
+            ErrorKind::Negative { what, value } => write!(f, "{what} is negative ({value})"),
             ErrorKind::TooLong { chars, max, value } => write!(
                 f,
                 "the value `{value}` has {chars} characters, more than string({max}) holds"
@@ -114,6 +117,9 @@ impl Error {
             ErrorKind::Overflow { .. } => "use a wider type, smaller numbers or a smaller --scale",
             ErrorKind::ValueTooLarge { .. } => {
                 "shorten the values the expression builds (nested `replace` and `||` grow quickly)"
+            }
+            ErrorKind::Negative { .. } => {
+                "keep the value at zero or more, e.g. with `greatest(..., 0)`"
             }
             ErrorKind::TooLong { .. } => {
                 "declare a longer `string(n)` (or plain `string`), or make the values shorter"
