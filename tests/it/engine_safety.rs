@@ -718,3 +718,40 @@ fn round_takes_negative_digits() {
     let (err, _) = error_message(&spec, "x");
     assert!(matches!(err.kind, ErrorKind::Overflow { .. }), "{err:?}");
 }
+
+#[test]
+fn decimal_constants_choices_and_literals_are_exact() {
+    let d38 = "12345678901234567890123456789012345678";
+    let spec = one_entity(
+        "40",
+        &format!(
+            "      c: {{ type: \"decimal(20,2)\", choice: [12345678901234567.89, 0.1] }}
+      k: {{ type: \"decimal(38,0)\", const: {d38} }}
+      l: {{ type: \"decimal(38,10)\", expr: \"1234567890123456789.0123456789\" }}
+      m: {{ type: \"decimal(38,10)\", expr: \"1234567890123456789.0123456789 + 0.0000000001\" }}
+"
+        ),
+    );
+    let p = plan_spec(&spec).expect("plans");
+    let e = p.ir.entity_by_name("t", "x").unwrap();
+    let batch = generate::chunk(&p, e, 0, 40).expect("generates");
+    let dec = |k: usize| {
+        batch
+            .column(k)
+            .as_any()
+            .downcast_ref::<arrow::array::Decimal128Array>()
+            .expect("decimal")
+            .values()
+            .to_vec()
+    };
+    let c = dec(1);
+    assert!(
+        c.iter().all(|&x| x == 1_234_567_890_123_456_789 || x == 10),
+        "{c:?}"
+    );
+    assert!(c.contains(&1_234_567_890_123_456_789) && c.contains(&10));
+    assert!(dec(2).iter().all(|&x| x.to_string() == d38));
+    let l: i128 = 12_345_678_901_234_567_890_123_456_789;
+    assert!(dec(3).iter().all(|&x| x == l));
+    assert!(dec(4).iter().all(|&x| x == l + 1));
+}
