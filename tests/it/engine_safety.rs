@@ -368,32 +368,52 @@ fn error_message(spec: &str, entity: &str) -> (generate::Error, String) {
 
 #[test]
 fn a_string_longer_than_its_type_is_an_error_not_cut() {
-    // A key format longer than the type would repeat `C-0` on every row.
-    let spec = "domain: t
+    // A key format whose keys cannot fit is refused at check time (cut, every key was `C-0`).
+    let spec = |format: &str| {
+        format!(
+            "domain: t
 entities:
   x:
-    rows: 10
+    rows: 200
     primary_key: id
     attributes:
-      id: { type: string(3), key: \"C-{row:07}\" }
-";
-    let (err, msg) = error_message(spec, "x");
+      id: {{ type: string(3), key: \"{format}\" }}
+      c: {{ type: string(3), choice: [abc, abcd] }}
+"
+        )
+    };
+    let errors = check_errors(&spec("C-{row:07}"));
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].code, codes::NOT_ASSIGNABLE);
+    assert!(
+        errors[0].message.contains("9 characters"),
+        "{}",
+        errors[0].message
+    );
+    // A choice value too long was already refused as it is parsed.
+    assert_eq!(errors[1].code, codes::GENERATOR_TYPE);
+    assert_eq!(errors[0].span.map(|s| s.line), Some(7));
+    assert!(
+        errors[1].message.contains("`abcd`"),
+        "{}",
+        errors[1].message
+    );
+    // One whose keys outgrow the type as rows go on is refused at the first that does not fit.
+    let spec = spec("C{row}").replace("[abc, abcd]", "[abc, ab]");
+    let (err, msg) = error_message(&spec, "x");
     assert!(
         matches!(
             err.kind,
             ErrorKind::TooLong {
-                chars: 9,
+                chars: 4,
                 max: 3,
                 ..
             }
         ),
         "{err:?}"
     );
-    assert_eq!(err.row, 0);
-    assert!(
-        msg.contains("`t.x.id`") && msg.contains("C-0000001"),
-        "{msg}"
-    );
+    assert_eq!(err.row, 99, "C100 is the first key of 4 characters");
+    assert!(msg.contains("`t.x.id`") && msg.contains("C100"), "{msg}");
     // A unique expression and a fake value are not cut either.
     for (attr, value) in [
         (
