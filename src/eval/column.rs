@@ -230,17 +230,28 @@ impl Column {
     }
 
     /// Converts to the attribute's storage type (numeric casts round half away from zero).
+    /// Strings are never cut to a `string(n)` length: a longer value is refused where the
+    /// chunk is assembled.
     pub fn cast(self, to: Type) -> Column {
+        self.cast_checked(to).0
+    }
+
+    /// [`Column::cast`], and the rows whose value the target type cannot hold (a float that is
+    /// not finite or outside the 64-bit integers, a decimal outside them, a number past 38
+    /// decimal digits): their value in the result is a placeholder, never a clamped number.
+    pub fn cast_checked(self, to: Type) -> (Column, Vec<usize>) {
+        let mut bad = Vec::new();
         let valid = self.valid;
         let n = match &self.data {
             Data::Null(n) => Some(*n),
             _ => None,
         };
         if let Some(n) = n {
-            return Column {
+            let col = Column {
                 data: empty_of(to, n),
                 valid: Some(vec![false; n]),
             };
+            return (col, bad);
         }
         let data = match (self.data, to) {
             // Integers keep their value: one outside the column type's range is refused
@@ -248,12 +259,29 @@ impl Column {
             (Data::Int(v), t) if t.is_integer() => Data::Int(v),
             (Data::Float(v), t) if t.is_integer() => Data::Int(
                 v.into_iter()
-                    .map(|x| round_i128(x).clamp(i64::MIN.into(), i64::MAX.into()) as i64)
+                    .enumerate()
+                    .map(|(i, x)| {
+                        // 2^63 rounds to itself and is past i64::MAX.
+                        let fits = x.is_finite() && x.abs() < 9.223_372_036_854_775e18;
+                        match fits.then(|| i64::try_from(round_i128(x)).ok()).flatten() {
+                            Some(x) => x,
+                            None => {
+                                bad.push(i);
+                                0
+                            }
+                        }
+                    })
                     .collect(),
             ),
             (Data::Dec(v, s), t) if t.is_integer() => Data::Int(
                 v.into_iter()
-                    .map(|x| rescale(x, s, 0).clamp(i64::MIN.into(), i64::MAX.into()) as i64)
+                    .enumerate()
+                    .map(|(i, x)| {
+                        i64::try_from(rescale(x, s, 0)).unwrap_or_else(|_| {
+                            bad.push(i);
+                            0
+                        })
+                    })
                     .collect(),
             ),
             (Data::Int(v), Type::Float64) => Data::Float(v.into_iter().map(|x| x as f64).collect()),
@@ -273,11 +301,14 @@ impl Column {
                 let m = 10f64.powi(s as i32);
                 Data::Dec(
                     v.into_iter()
-                        .map(|x| {
-                            if x.is_finite() {
+                        .enumerate()
+                        .map(|(i, x)| {
+                            // 1e38 is past every decimal's precision and inside i128.
+                            if x.is_finite() && (x * m).abs() < 1e38 {
                                 round_i128(x * m)
                             } else {
-                                i128::MAX
+                                bad.push(i);
+                                0
                             }
                         })
                         .collect(),
@@ -297,33 +328,9 @@ impl Column {
                     .map(|t| t.div_euclid(value::MS_PER_DAY) as i32)
                     .collect(),
             ),
-            // Nothing to cut when no value has more bytes than the limit has characters.
-            (Data::Str(s), Type::String(Some(max)))
-                if s.offsets.windows(2).all(|w| w[1] - w[0] <= i64::from(max)) =>
-            {
-                Data::Str(s)
-            }
-            (Data::Str(s), Type::String(Some(max))) => {
-                let mut out = Strings::with_capacity(s.len(), s.bytes.len());
-                for i in 0..s.len() {
-                    let b = s.bytes_at(i);
-                    if b.len() <= max as usize {
-                        // At most `max` bytes: at most `max` characters.
-                        out.bytes.extend_from_slice(b);
-                        out.finish_value();
-                        continue;
-                    }
-                    let v = s.get(i);
-                    match v.char_indices().nth(max as usize) {
-                        Some((cut, _)) => out.push(&v[..cut]),
-                        None => out.push(v),
-                    }
-                }
-                Data::Str(out)
-            }
             (d, _) => d,
         };
-        Column { data, valid }
+        (Column { data, valid }, bad)
     }
 
     /// Converts to an Arrow array of the attribute's Arrow type; 64-bit numbers, decimals,

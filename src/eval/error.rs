@@ -40,6 +40,15 @@ pub enum ErrorKind {
     ValueTooLarge { bytes: usize },
     /// A date or timestamp outside years 0001–9999.
     DateOutOfRange,
+    /// A value that must not be negative is (a child count, a pick weight): what and the value.
+    Negative { what: String, value: String },
+    /// A string longer than its `string(n)` type allows (never cut to fit): its length in
+    /// characters, the type's `n`, and the value's beginning.
+    TooLong {
+        chars: usize,
+        max: u32,
+        value: String,
+    },
     /// A null in a column declared without nulls.
     UnexpectedNull,
     /// A per-row time range (`between` or `within` with a bound from the row) whose start is
@@ -65,6 +74,11 @@ impl std::fmt::Display for ErrorKind {
                 "a value of {bytes} bytes is larger than the {MAX_VALUE_BYTES}-byte limit"
             ),
             ErrorKind::DateOutOfRange => f.write_str("a date is outside years 0001-9999"),
+            ErrorKind::Negative { what, value } => write!(f, "{what} is negative ({value})"),
+            ErrorKind::TooLong { chars, max, value } => write!(
+                f,
+                "the value `{value}` has {chars} characters, more than string({max}) holds"
+            ),
             ErrorKind::UnexpectedNull => f.write_str("a null in a column without nulls"),
             ErrorKind::EmptyRange { lo, hi } => {
                 write!(
@@ -139,6 +153,12 @@ impl Error {
             ErrorKind::Overflow { .. } => "use a wider type, smaller numbers or a smaller --scale",
             ErrorKind::ValueTooLarge { .. } => {
                 "shorten the values the expression builds (nested `replace` and `||` grow quickly)"
+            }
+            ErrorKind::Negative { .. } => {
+                "keep the value at zero or more, e.g. with `greatest(..., 0)`"
+            }
+            ErrorKind::TooLong { .. } => {
+                "declare a longer `string(n)` (or plain `string`), or make the values shorter"
             }
             ErrorKind::DateOutOfRange => {
                 "keep dates and timestamps between 0001-01-01 and 9999-12-31"

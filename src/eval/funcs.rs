@@ -5,7 +5,7 @@
 //! number made an integer) becomes null and is an error only if that null reaches the
 //! attribute's value (see [`Evaluator::defer`]): a `case` branch that is not taken may overflow.
 
-use super::column::{Column, Data, Strings, rescale};
+use super::column::{Column, Data, Strings};
 use super::exprs::{compare, finish, select, strftime};
 use super::{ErrorKind, Evaluator, FrameId, MAX_VALUE_BYTES};
 use crate::ir::expr::{ExprKind, Func};
@@ -173,18 +173,30 @@ fn text(func: Func, cols: &[Arc<Column>], n: usize) -> (Column, Option<(usize, E
                 }
             })
         }),
-        Lpad => text_column(n, |i| {
+        Lpad => sized_text_column(n, |i| {
             ok(i).then(|| {
                 let s = arg(0, i);
-                let want = cols[1].i64_at(i).clamp(0, 10_000) as usize;
+                // A negative length pads to nothing (and cuts the text to nothing), as in SQL.
+                let want = usize::try_from(cols[1].i64_at(i).max(0)).unwrap_or(usize::MAX);
                 let pad: Vec<char> = arg(2, i).chars().collect();
                 let have = s.chars().count();
                 if have >= want || pad.is_empty() {
-                    return s.chars().take(want).collect();
+                    return Ok(s.chars().take(want).collect());
                 }
-                let mut out: String = (0..want - have).map(|k| pad[k % pad.len()]).collect();
+                // Refuse before building a value past the limit (the length can be 2^63).
+                let extra = want - have;
+                let pad_bytes = arg(2, i).len();
+                let part: usize = pad[..extra % pad.len()].iter().map(|c| c.len_utf8()).sum();
+                let size = (extra / pad.len())
+                    .saturating_mul(pad_bytes)
+                    .saturating_add(part)
+                    .saturating_add(s.len());
+                if size > MAX_VALUE_BYTES {
+                    return Err(size);
+                }
+                let mut out: String = (0..extra).map(|k| pad[k % pad.len()]).collect();
                 out.push_str(&s);
-                out
+                Ok(out)
             })
         }),
         ToString => text_column(n, |i| ok(i).then(|| arg(0, i))),
@@ -337,7 +349,14 @@ fn numeric(func: Func, cols: &[Arc<Column>], n: usize) -> (Column, Faults) {
             Data::Dec(v, s) => Data::Dec(v.iter().map(|x| x.abs()).collect(), *s),
             d => d.clone(),
         },
-        _ => round(cols, n),
+        _ => {
+            let (data, bad) = round(cols, n);
+            let col = Column {
+                data,
+                valid: c.valid.clone(),
+            };
+            return (col, bad);
+        }
     };
     let col = Column {
         data,
@@ -346,26 +365,85 @@ fn numeric(func: Func, cols: &[Arc<Column>], n: usize) -> (Column, Faults) {
     (col, Vec::new())
 }
 
-/// `round(x, digits)`: digits are taken from the first row (an empty frame has none).
-fn round(cols: &[Arc<Column>], n: usize) -> Data {
+/// `round(x, digits)`: digits are taken from the first row (an empty frame has none). Negative
+/// digits round to tens, hundreds, … (`round(123.456, -1)` is 120), as in SQL. An integer
+/// rounded past the 64-bit range is an error.
+fn round(cols: &[Arc<Column>], n: usize) -> (Data, Faults) {
     let c = &cols[0];
     let digits = if cols.len() > 1 && n > 0 {
-        cols[1].i64_at(0).clamp(0, 18) as u8
+        cols[1].i64_at(0).clamp(-400, 400)
     } else {
         0
     };
-    match &c.data {
-        Data::Float(v) => {
-            let m = 10f64.powi(i32::from(digits));
-            Data::Float(v.iter().map(|x| (x * m).round() / m).collect())
+    let mut bad = Vec::new();
+    let data = match &c.data {
+        Data::Float(v) => Data::Float(v.iter().map(|&x| round_f64(x, digits)).collect()),
+        Data::Dec(v, s) if digits < i64::from(*s) => {
+            // Round to 10^k units of the scale, then back to the scale.
+            let k = u32::try_from(i64::from(*s) - digits).unwrap_or(u32::MAX);
+            Data::Dec(
+                v.iter()
+                    .map(|&x| match 10i128.checked_pow(k) {
+                        Some(d) => round_div(x, d).saturating_mul(d),
+                        // |x| < 10^38 rounds to 0 at 10^39 and beyond.
+                        None => 0,
+                    })
+                    .collect(),
+                *s,
+            )
         }
-        Data::Dec(v, s) if digits < *s => Data::Dec(
+        Data::Int(v) if digits < 0 => Data::Int(
             v.iter()
-                .map(|x| rescale(rescale(*x, *s, digits), digits, *s))
+                .enumerate()
+                .map(|(i, &x)| {
+                    let k = u32::try_from(-digits).unwrap_or(u32::MAX);
+                    let r = match 10i128.checked_pow(k) {
+                        Some(d) => round_div(i128::from(x), d) * d,
+                        None => 0,
+                    };
+                    i64::try_from(r).unwrap_or_else(|_| {
+                        if c.is_valid(i) {
+                            let what = "round".to_string();
+                            bad.push((i, ErrorKind::Overflow { what }));
+                        }
+                        0
+                    })
+                })
                 .collect(),
-            *s,
         ),
         d => d.clone(),
+    };
+    (data, bad)
+}
+
+/// `x / d` rounded half away from zero (`d` > 0).
+fn round_div(x: i128, d: i128) -> i128 {
+    let (q, r) = (x / d, x % d);
+    if r.unsigned_abs() >= d.unsigned_abs() - r.unsigned_abs() {
+        q + x.signum()
+    } else {
+        q
+    }
+}
+
+/// A float rounded to `digits` decimal digits (negative: to tens, hundreds, …), half away
+/// from zero.
+fn round_f64(x: f64, digits: i64) -> f64 {
+    if !x.is_finite() {
+        return x;
+    }
+    let m = 10f64.powi(digits.unsigned_abs().min(400) as i32);
+    let y = if digits >= 0 {
+        (x * m).round() / m
+    } else {
+        (x / m).round() * m
+    };
+    // Digits past a float's precision leave it unchanged (the scaling overflowed); tens past
+    // 10^308 round every float to 0.
+    match (y.is_finite(), digits >= 0) {
+        (true, _) => y,
+        (false, true) => x,
+        (false, false) => 0.0,
     }
 }
 

@@ -774,7 +774,17 @@ impl<'p> Evaluator<'p> {
         let ir = self.ir;
         let attr = &ir.entities[e].attributes[a];
         let n = self.len(f);
-        let mut col = raw.cast(attr.ty);
+        // A number the attribute's type cannot hold is an error, never clamped.
+        let (col, bad) = raw.cast_checked(attr.ty);
+        let faults = bad
+            .into_iter()
+            .filter(|&i| col.is_valid(i))
+            .map(|i| {
+                let what = format!("a number converted to {}", attr.ty);
+                (i, ErrorKind::Overflow { what })
+            })
+            .collect();
+        let mut col = self.defer(f, col, faults);
         // Before the null rate and `when`: a faulty value they hide is still an error.
         self.settle(f, &col, mark);
         if attr.null_rate > 0.0 && !matches!(attr.generator, Generator::Ref { .. }) {
@@ -899,7 +909,13 @@ impl<'p> Evaluator<'p> {
                 }
                 col
             }
-            Generator::Fake { kind, range } => values::fake(*kind, *range, stream_v, rows),
+            Generator::Fake { kind, range } => {
+                let max = match ty {
+                    Type::String(max) => max,
+                    _ => None,
+                };
+                values::fake(*kind, *range, max, stream_v, rows)
+            }
             Generator::Expr(x) => {
                 let x = x.clone();
                 self.eval_expr(f, &x)
@@ -919,7 +935,12 @@ impl<'p> Evaluator<'p> {
                 let (cf, seg) = self.children(f, child);
                 let col = ca.map(|x| self.attr(cf, x));
                 let src_ty = ca.map(|x| ir.entities[child].attributes[x].ty);
-                values::rollup(agg, col.as_deref(), src_ty, &seg, ty)
+                let (col, bad) = values::rollup(agg, col.as_deref(), src_ty, &seg, ty);
+                if let Some(i) = bad {
+                    let what = "the rollup sum".to_string();
+                    self.fail(f, i, ErrorKind::Overflow { what });
+                }
+                col
             }
         }
     }

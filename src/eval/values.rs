@@ -210,21 +210,27 @@ pub fn dist(spec: &DistSpec, stream: u64, rows: &RowSet) -> Column {
     }
     if ty.is_integer() {
         // Integer uniform ranges are inclusive; unique ones are a permutation of the range.
+        // The span is computed in 128 bits: the full int64 range has 2^64 values.
         if let Dist::Uniform(a, b) = dist {
             let lo = a.ceil() as i64;
             let hi = b.floor() as i64;
-            let span = (hi - lo + 1).max(1) as u64;
+            let span = (i128::from(hi) - i128::from(lo) + 1).max(1);
+            let at = |x: u64| (i128::from(lo) + i128::from(x)) as i64;
             if unique {
+                // More rows than 2^64 - 1 cannot be, so a full-range permutation is cut there.
+                let span = u64::try_from(span).unwrap_or(u64::MAX);
                 let perm = Permutation::new(span, stream);
                 return Column::new(Data::Int(
-                    (0..n)
-                        .map(|i| lo + perm.apply(rows.get(i) % span) as i64)
-                        .collect(),
+                    (0..n).map(|i| at(perm.apply(rows.get(i) % span))).collect(),
                 ));
             }
+            let draw = |r: &mut RowRng| match u64::try_from(span) {
+                Ok(span) => r.below(span),
+                Err(_) => r.next_word(),
+            };
             return Column::new(Data::Int(
                 (0..n)
-                    .map(|i| lo + RowRng::new(stream, rows.get(i)).below(span) as i64)
+                    .map(|i| at(draw(&mut RowRng::new(stream, rows.get(i)))))
                     .collect(),
             ));
         }
@@ -514,7 +520,16 @@ fn lorem(kind: FakeKind, lo: usize, hi: usize, r: &mut RowRng, out: &mut Vec<u8>
     }
 }
 
-pub fn fake(kind: FakeKind, range: Option<(u32, u32)>, stream: u64, rows: &RowSet) -> Column {
+/// Fake values of a kind; lorem text (`word`, `words`, `sentence`, `paragraph`) is filler and
+/// is made to fit a `string(n)` column (`max` = n) by ending it after n characters. Every
+/// other faker's value is whole: one longer than the column is refused at assembly.
+pub fn fake(
+    kind: FakeKind,
+    range: Option<(u32, u32)>,
+    max: Option<u32>,
+    stream: u64,
+    rows: &RowSet,
+) -> Column {
     use fake::faker::{
         address::en::*, company::en::*, internet::en::*, job::en::Title, lorem::en::*, name::en,
         phone_number::en::PhoneNumber,
@@ -530,7 +545,17 @@ pub fn fake(kind: FakeKind, range: Option<(u32, u32)>, stream: u64, rows: &RowSe
             kind,
             FakeKind::Word | FakeKind::Words | FakeKind::Sentence | FakeKind::Paragraph
         ) {
+            let start = s.bytes.len();
             lorem(kind, lo, hi, r, &mut s.bytes);
+            if let Some(max) = max {
+                let cut = std::str::from_utf8(&s.bytes[start..])
+                    .ok()
+                    .and_then(|v| v.char_indices().nth(max as usize))
+                    .map(|(c, _)| c);
+                if let Some(c) = cut {
+                    s.bytes.truncate(start + c);
+                }
+            }
             s.finish_value();
             continue;
         }
@@ -601,44 +626,68 @@ pub fn fake(kind: FakeKind, range: Option<(u32, u32)>, stream: u64, rows: &RowSe
 }
 
 /// Aggregates child values per parent segment (`seg[i]..seg[i+1]`). Sums over no children
-/// are 0; minima and maxima over no (non-null) children are null.
+/// are 0; minima and maxima over no (non-null) children are null. Also the first segment
+/// whose integer or decimal sum overflows (its value is then a placeholder 0).
 pub fn rollup(
     agg: Agg,
     col: Option<&Column>,
     src_ty: Option<Type>,
     seg: &[u32],
     ty: Type,
-) -> Column {
+) -> (Column, Option<usize>) {
     let n = seg.len() - 1;
     match agg {
-        Agg::Count => Column::new(Data::Int(
-            (0..n).map(|i| (seg[i + 1] - seg[i]) as i64).collect(),
-        )),
+        Agg::Count => (
+            Column::new(Data::Int(
+                (0..n).map(|i| i64::from(seg[i + 1] - seg[i])).collect(),
+            )),
+            None,
+        ),
         Agg::Sum => {
             let c = col.expect("sum has a column");
-            // Sum of the non-null child values of each parent segment.
-            fn per_segment<T: std::iter::Sum<T>>(
+            // Checked sum of the non-null child values of each parent segment.
+            fn per_segment<T: Copy + Default>(
                 seg: &[u32],
                 c: &Column,
                 get: impl Fn(usize) -> T,
+                add: impl Fn(T, T) -> Option<T>,
+                bad: &mut Option<usize>,
             ) -> Vec<T> {
                 (0..seg.len() - 1)
                     .map(|i| {
-                        (seg[i]..seg[i + 1])
+                        let sum = (seg[i]..seg[i + 1])
                             .map(|j| j as usize)
                             .filter(|&j| c.is_valid(j))
-                            .map(&get)
-                            .sum()
+                            .try_fold(T::default(), |acc, j| add(acc, get(j)));
+                        sum.unwrap_or_else(|| {
+                            bad.get_or_insert(i);
+                            T::default()
+                        })
                     })
                     .collect()
             }
-            match src_ty.unwrap_or(ty) {
-                Type::Float64 => Column::new(Data::Float(per_segment(seg, c, |j| c.f64_at(j)))),
-                Type::Decimal(_, s) => {
-                    Column::new(Data::Dec(per_segment(seg, c, |j| c.dec_at(j, s)), s))
-                }
-                _ => Column::new(Data::Int(per_segment(seg, c, |j| c.i64_at(j)))),
-            }
+            let mut bad = None;
+            let col = match src_ty.unwrap_or(ty) {
+                Type::Float64 => Column::new(Data::Float(per_segment(
+                    seg,
+                    c,
+                    |j| c.f64_at(j),
+                    |a, b| Some(a + b),
+                    &mut bad,
+                ))),
+                Type::Decimal(_, s) => Column::new(Data::Dec(
+                    per_segment(seg, c, |j| c.dec_at(j, s), i128::checked_add, &mut bad),
+                    s,
+                )),
+                _ => Column::new(Data::Int(per_segment(
+                    seg,
+                    c,
+                    |j| c.i64_at(j),
+                    i64::checked_add,
+                    &mut bad,
+                ))),
+            };
+            (col, bad)
         }
         Agg::Min | Agg::Max => {
             let c = col.expect("min/max has a column");
@@ -666,7 +715,7 @@ pub fn rollup(
                 }
                 pick.push(best.map_or(u32::MAX, |b| b as u32));
             }
-            c.gather(&pick)
+            (c.gather(&pick), None)
         }
     }
 }

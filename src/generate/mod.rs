@@ -81,8 +81,19 @@ pub fn date_range() -> (i64, i64) {
     (days_from_civil(1, 1, 1), days_from_civil(9999, 12, 31))
 }
 
+/// The error for string `v` longer than `string(max)`, quoting at most 40 of its characters.
+fn too_long(v: &str, max: u32) -> ErrorKind {
+    let chars = v.chars().count();
+    let mut value: String = v.chars().take(40).collect();
+    if chars > 40 {
+        value.push('…');
+    }
+    ErrorKind::TooLong { chars, max, value }
+}
+
 /// The first row of a column that the files cannot hold, and why: a null where the attribute
-/// has none, a non-finite float, a date or timestamp outside years 0001–9999.
+/// has none, a non-finite float, an integer or decimal outside its type, a string longer than
+/// its `string(n)`, a date or timestamp outside years 0001–9999.
 fn unstorable(c: &Column, attr: &Attribute) -> Option<(usize, ErrorKind)> {
     let valid = |i: usize| c.is_valid(i);
     let first_null = match (&c.data, &c.valid) {
@@ -122,6 +133,13 @@ fn unstorable(c: &Column, attr: &Attribute) -> Option<(usize, ErrorKind)> {
                     (i, ErrorKind::Overflow { what })
                 })
         }
+        (Data::Str(s), Type::String(Some(max))) => (0..s.len())
+            .find(|&i| {
+                let b = s.bytes_at(i);
+                // At most `max` bytes is at most `max` characters.
+                b.len() > max as usize && s.get(i).chars().count() > max as usize && valid(i)
+            })
+            .map(|i| (i, too_long(s.get(i), max))),
         (Data::Date(v), Type::Date) => v
             .iter()
             .enumerate()

@@ -116,14 +116,79 @@ pub fn format_decimal(v: i128, scale: u8) -> String {
 }
 
 /// Parses a decimal literal into an unscaled integer at `scale`, checking the precision.
+/// Plain decimal notation (`-12345678901234567.89`, `1_000.5`, `1.5e3`) is read exactly;
+/// digits past the scale round half away from zero. Other YAML number forms (hexadecimal,
+/// octal) are read through a float.
 pub fn parse_decimal(t: &str, precision: u8, scale: u8) -> Result<i128, String> {
+    let too_big = || format!("{t} does not fit in decimal({precision},{scale})");
+    if let Some(exact) = exact_decimal(t, scale) {
+        let v = exact.ok_or_else(too_big)?;
+        let limit = 10i128.pow(u32::from(precision.min(38)));
+        if v.unsigned_abs() >= limit.unsigned_abs() {
+            return Err(too_big());
+        }
+        return Ok(v);
+    }
     let f = crate::number::parse_f64(t).ok_or(format!("`{t}` is not a number"))?;
     let v = (f * 10f64.powi(scale as i32)).round();
     let limit = 10f64.powi(precision as i32);
     if v.abs() >= limit {
-        return Err(format!("{t} does not fit in decimal({precision},{scale})"));
+        return Err(too_big());
     }
     Ok(v as i128)
+}
+
+/// A decimal in plain notation (sign, digits with `_`, an optional fraction and exponent)
+/// as an unscaled integer at `scale`, exactly: `None` when the text is not in that notation,
+/// `Some(None)` when the value is past the 128-bit range.
+fn exact_decimal(t: &str, scale: u8) -> Option<Option<i128>> {
+    let t = t.trim().replace('_', "");
+    let (neg, body) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, &t[..]),
+    };
+    let (mantissa, exp) = match body.find(['e', 'E']) {
+        Some(k) => (&body[..k], body[k + 1..].parse::<i32>().ok()?),
+        None => (body, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all_digits = |x: &str| x.bytes().all(|b| b.is_ascii_digit());
+    if int.len() + frac.len() == 0 || !all_digits(int) || !all_digits(frac) {
+        return None;
+    }
+    let digits = format!("{int}{frac}");
+    let digits = digits.trim_start_matches('0');
+    // The value is digits × 10^shift at the wanted scale.
+    let shift = i64::from(exp) - frac.len() as i64 + i64::from(scale);
+    let v = if digits.is_empty() {
+        Some(0)
+    } else if shift >= 0 {
+        let m = u32::try_from(shift)
+            .ok()
+            .and_then(|k| 10i128.checked_pow(k));
+        digits
+            .parse::<i128>()
+            .ok()
+            .zip(m)
+            .and_then(|(d, m)| d.checked_mul(m))
+    } else {
+        // Drop the digits past the scale, rounding half away from zero.
+        let drop = usize::try_from(-shift).unwrap_or(usize::MAX);
+        if drop > digits.len() {
+            Some(0)
+        } else {
+            let (keep, gone) = digits.split_at(digits.len() - drop);
+            let kept = if keep.is_empty() {
+                Some(0)
+            } else {
+                keep.parse::<i128>().ok()
+            };
+            let up = gone.as_bytes().first().is_some_and(|&b| b >= b'5');
+            kept.and_then(|k| k.checked_add(i128::from(up)))
+        }
+    };
+    Some(v.map(|v| if neg { -v } else { v }))
 }
 
 /// Days since 1970-01-01 for a civil date (Howard Hinnant's algorithm).
@@ -279,6 +344,36 @@ pub fn format_timestamp(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_parse_exactly() {
+        let d = |t: &str, p: u8, s: u8| parse_decimal(t, p, s);
+        assert_eq!(
+            d("12345678901234567.89", 20, 2),
+            Ok(1_234_567_890_123_456_789)
+        );
+        assert_eq!(d("-0.1", 20, 2), Ok(-10));
+        let max38 = "9".repeat(38);
+        assert_eq!(d(&max38, 38, 0), Ok(10i128.pow(38) - 1));
+        assert!(d(&format!("1{max38}"), 38, 0).is_err(), "39 digits");
+        assert!(d(&"9".repeat(45), 38, 0).is_err(), "past 128 bits");
+        assert_eq!(
+            d("1234567890123456789.0123456789", 38, 10),
+            Ok(12_345_678_901_234_567_890_123_456_789)
+        );
+        // Digits past the scale round half away from zero, exactly (1.005 is not a float).
+        assert_eq!(d("1.005", 10, 2), Ok(101));
+        assert_eq!(d("-1.004", 10, 2), Ok(-100));
+        assert_eq!(d("0.004", 10, 2), Ok(0));
+        assert_eq!(d("0.005", 10, 2), Ok(1));
+        assert_eq!(d("1_000.5", 10, 1), Ok(10_005));
+        assert_eq!(d("1.5e3", 10, 0), Ok(1500));
+        assert_eq!(d("25e-1", 10, 1), Ok(25));
+        assert_eq!(d(".5", 10, 1), Ok(5));
+        assert!(d("abc", 10, 0).is_err());
+        assert!(d(".nan", 10, 0).is_err());
+        assert!(d("1000", 3, 0).is_err());
+    }
 
     #[test]
     fn calendar_round_trips() {

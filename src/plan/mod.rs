@@ -71,6 +71,7 @@ fn draw_count(c: &CountDist, s: u64, p: u64, value: Option<i64>, scale: f64) -> 
         }
         CountBase::Geometric(p) => rand_distr::Geometric::new(*p).map_or(0, |d| d.sample(&mut rng)),
         CountBase::Bernoulli(p) => u64::from(rng.f64() < *p),
+        // A null count gives no children; a negative one is refused before the draw.
         CountBase::Expr(_) => value.unwrap_or(0).max(0).unsigned_abs(),
     };
     let v = base.checked_add(c.shift)?;
@@ -172,6 +173,18 @@ fn count_chunk(
         let v = values
             .as_ref()
             .and_then(|c| c.is_valid(i).then(|| c.i64_at(i)));
+        if let Some(x) = v.filter(|x| *x < 0) {
+            let kind = ErrorKind::Negative {
+                what: "a child count".into(),
+                value: x.to_string(),
+            };
+            return Err(Error {
+                entity: src.parent,
+                attr: None,
+                row: p,
+                kind,
+            });
+        }
         let c = draw_count(src.count, s, p, v, layout.scale)
             .ok_or_else(|| overflow(src.parent, p, "a child count"))?;
         *o = src.cap.map_or(c, |m| c.min(m));
@@ -272,11 +285,27 @@ fn weights(layout: &mut Layout) -> Vec<Diagnostic> {
                     let f = ev.frame(fk.target, RowSet::Range(a, a + out.len() as u64));
                     let col = ev.attr(f, w);
                     for (i, o) in out.iter_mut().enumerate() {
-                        *o = if col.is_valid(i) {
-                            col.f64_at(i).max(0.0)
+                        *o = if col.is_valid(i) { col.f64_at(i) } else { 0.0 };
+                        // A weight that is negative or not a number is refused, not made 0.
+                        let kind = if !o.is_finite() {
+                            Some(ErrorKind::NonFinite)
+                        } else if *o < 0.0 {
+                            let value = col.text_at(i);
+                            let what = "a pick weight".to_string();
+                            Some(ErrorKind::Negative { what, value })
                         } else {
-                            0.0
+                            None
                         };
+                        if let Some(kind) = kind
+                            && ev.error.is_none()
+                        {
+                            ev.error = Some(Error {
+                                entity: fk.target,
+                                attr: Some(w),
+                                row: a + i as u64,
+                                kind,
+                            });
+                        }
                     }
                     ev.error.take()
                 })
@@ -284,11 +313,7 @@ fn weights(layout: &mut Layout) -> Vec<Diagnostic> {
             if let Some(err) = failed.into_iter().min_by_key(|x| x.row) {
                 errors.push(err.diagnostic(layout));
             }
-            let mut t = 0.0;
-            for x in &mut cum {
-                t += *x;
-                *x = t;
-            }
+            accumulate(&mut cum);
             tables.push((e, k, cum));
         }
     }
@@ -296,6 +321,21 @@ fn weights(layout: &mut Layout) -> Vec<Diagnostic> {
         layout.entities[e].weights.insert(k, Arc::new(cum));
     }
     errors
+}
+
+/// Turns finite weights ≥ 0 into their running sums. When the sum of huge weights overflows
+/// to infinity (which would send every pick to the last row), the weights are first divided
+/// by the largest, which keeps their proportions.
+fn accumulate(w: &mut [f64]) {
+    if !w.iter().sum::<f64>().is_finite() {
+        let max = w.iter().copied().fold(0.0, f64::max);
+        w.iter_mut().for_each(|x| *x /= max);
+    }
+    let mut t = 0.0;
+    for x in w {
+        t += *x;
+        *x = t;
+    }
 }
 
 /// The row count of entity `e` and how its rows map to parents (offsets, union members,

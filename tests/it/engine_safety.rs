@@ -356,3 +356,422 @@ fn the_estimate_matches_planned_rows_for_absolute_counts() {
         .sum();
     assert!(est.plan_memory >= 8.0 * offsets as f64 * 0.5, "{est:?}");
 }
+
+/// The first generation error of entity `t.<entity>` with its rendered message.
+fn error_message(spec: &str, entity: &str) -> (generate::Error, String) {
+    let p = plan_spec(spec).expect("plans");
+    let err = first_error(&p, entity).expect("the spec cannot be generated");
+    let d = err.diagnostic(&p);
+    assert_eq!(d.code, codes::GENERATED_VALUE);
+    (err, d.message)
+}
+
+#[test]
+fn a_string_longer_than_its_type_is_an_error_not_cut() {
+    // A key format whose keys cannot fit is refused at check time (cut, every key was `C-0`).
+    let spec = |format: &str| {
+        format!(
+            "domain: t
+entities:
+  x:
+    rows: 200
+    primary_key: id
+    attributes:
+      id: {{ type: string(3), key: \"{format}\" }}
+      c: {{ type: string(3), choice: [abc, abcd] }}
+"
+        )
+    };
+    let errors = check_errors(&spec("C-{row:07}"));
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors[0].code, codes::NOT_ASSIGNABLE);
+    assert!(
+        errors[0].message.contains("9 characters"),
+        "{}",
+        errors[0].message
+    );
+    // A choice value too long was already refused as it is parsed.
+    assert_eq!(errors[1].code, codes::GENERATOR_TYPE);
+    assert_eq!(errors[0].span.map(|s| s.line), Some(7));
+    assert!(
+        errors[1].message.contains("`abcd`"),
+        "{}",
+        errors[1].message
+    );
+    // One whose keys outgrow the type as rows go on is refused at the first that does not fit.
+    let spec = spec("C{row}").replace("[abc, abcd]", "[abc, ab]");
+    let (err, msg) = error_message(&spec, "x");
+    assert!(
+        matches!(
+            err.kind,
+            ErrorKind::TooLong {
+                chars: 4,
+                max: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.row, 99, "C100 is the first key of 4 characters");
+    assert!(msg.contains("`t.x.id`") && msg.contains("C100"), "{msg}");
+    // A unique expression and a fake value are not cut either.
+    for (attr, value) in [
+        (
+            "      e: { type: string(4), unique: true, expr: \"'user' || row || '@example.com'\" }\n",
+            "user1@example.com",
+        ),
+        ("      a: { type: string(3), fake: email }\n", "@"),
+    ] {
+        let (err, msg) = error_message(&one_entity("10", attr), "x");
+        assert!(matches!(err.kind, ErrorKind::TooLong { .. }), "{err:?}");
+        assert!(msg.contains(value), "{msg}");
+    }
+    // Values that fit (in characters, not bytes) are written whole.
+    let spec = one_entity(
+        "3",
+        "      s: { type: string(3), expr: \"'é' || row || 'ü'\" }\n",
+    );
+    let p = plan_spec(&spec).expect("plans");
+    let e = p.ir.entity_by_name("t", "x").unwrap();
+    let batch = generate::chunk(&p, e, 0, 3).expect("3 characters fit string(3)");
+    let s = batch
+        .column(1)
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .expect("strings");
+    assert_eq!(s.value(2), "é3ü");
+    // Lorem filler text ends after n characters, so it always fits.
+    let spec = one_entity(
+        "50",
+        "      w: { type: string(6), fake: { words: [3, 5] } }\n",
+    );
+    let p = plan_spec(&spec).expect("plans");
+    let e = p.ir.entity_by_name("t", "x").unwrap();
+    let batch = generate::chunk(&p, e, 0, 50).expect("lorem text fits");
+    let w = batch
+        .column(1)
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .expect("strings");
+    assert!((0..50).all(|i| w.value(i).chars().count() == 6), "{w:?}");
+}
+
+/// The check-time errors of an in-memory spec `t.yaml` that does not resolve.
+fn check_errors(spec: &str) -> Vec<Diagnostic> {
+    let checked = lab::check_texts(&[("t.yaml", spec)]);
+    assert!(checked.ir.is_none(), "the spec should not resolve");
+    checked
+        .diagnostics
+        .into_iter()
+        .filter(Diagnostic::is_error)
+        .collect()
+}
+
+/// Parents `p` (3 rows, attribute lines `parent`) with `k` children each (attribute lines
+/// `child`, the key `n` first).
+fn parents_and_children(k: u32, parent: &str, child: &str) -> String {
+    format!(
+        "domain: t
+entities:
+  p:
+    rows: {{ fixed: 3 }}
+    primary_key: id
+    attributes:
+      id: {{ type: int64, key: sequence }}
+{parent}  c:
+    rows: {{ per: p, count: {k} }}
+    primary_key: [id, n]
+    attributes:
+      id: {{ ref: p }}
+      n: {{ type: int64, key: child_index }}
+{child}"
+    )
+}
+
+/// The values of column `col` of entity `t.<entity>`'s first `rows` rows.
+fn int_values(spec: &str, entity: &str, rows: u64, col: usize) -> Vec<i64> {
+    let p = plan_spec(spec).expect("plans");
+    let e = p.ir.entity_by_name("t", entity).unwrap();
+    let batch = generate::chunk(&p, e, 0, rows).expect("generates");
+    let v = batch
+        .column(col)
+        .as_any()
+        .downcast_ref::<arrow::array::Int64Array>()
+        .expect("int64");
+    v.values().to_vec()
+}
+
+#[test]
+fn rollup_sums_that_overflow_are_located_errors() {
+    for (ty, value, k) in [
+        ("int64", "9223372036854775807", 2),
+        (
+            "\"decimal(38,0)\"",
+            "50000000000000000000000000000000000000",
+            4,
+        ),
+    ] {
+        let spec = parents_and_children(
+            k,
+            &format!("      s: {{ type: {ty}, rollup: {{ sum: c.v }} }}\n"),
+            &format!("      v: {{ type: {ty}, const: {value} }}\n"),
+        );
+        let (err, msg) = error_message(&spec, "p");
+        assert!(
+            matches!(err.kind, ErrorKind::Overflow { .. }),
+            "{ty}: {err:?}"
+        );
+        assert_eq!(err.row, 0, "{ty}");
+        assert!(msg.contains("`t.p.s`") && msg.contains("sum"), "{msg}");
+    }
+    // A sum that fits is written.
+    let spec = parents_and_children(
+        2,
+        "      s: { type: int64, rollup: { sum: c.v } }\n",
+        "      v: { type: int64, const: 4611686018427387903 }\n",
+    );
+    assert_eq!(int_values(&spec, "p", 3, 1), [i64::MAX - 1; 3]);
+}
+
+#[test]
+fn integer_uniform_draws_over_the_full_64_bit_range() {
+    for (range, lo, hi) in [
+        (
+            "[-9223372036854775808, 9223372036854775807]",
+            i64::MIN,
+            i64::MAX,
+        ),
+        ("[0, 9223372036854775807]", 0, i64::MAX),
+        ("[-9223372036854775808, 0]", i64::MIN, 0),
+    ] {
+        for unique in ["false", "true"] {
+            let spec = one_entity(
+                "1000",
+                &format!(
+                    "      v: {{ type: int64, unique: {unique}, dist: {{ uniform: {range} }} }}\n"
+                ),
+            );
+            let v = int_values(&spec, "x", 1000, 1);
+            assert!(v.iter().all(|x| (lo..=hi).contains(x)), "{range}");
+            // Spread over the range: both halves are drawn.
+            let mid = (i128::from(lo) + i128::from(hi)) / 2;
+            let below = v.iter().filter(|&&x| i128::from(x) < mid).count();
+            assert!(
+                (300..700).contains(&below),
+                "{range}: {below} of 1000 below the middle"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_integer_uniform_range_without_an_integer_is_a_check_error() {
+    let errors = check_errors(&one_entity(
+        "10",
+        "      v: { type: int64, dist: { uniform: [0.5, 0.6] } }\n",
+    ));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, codes::BAD_RANGE);
+    assert!(
+        errors[0].message.contains("no integer"),
+        "{}",
+        errors[0].message
+    );
+    // A float column may draw from it.
+    plan_spec(&one_entity(
+        "10",
+        "      v: { type: float64, dist: { uniform: [0.5, 0.6] } }\n",
+    ))
+    .expect("a float range");
+    // And an integer range past 64 bits is refused, not narrowed.
+    let errors = check_errors(&one_entity(
+        "10",
+        "      v: { type: int64, dist: { uniform: [0, 1e19] } }\n",
+    ));
+    assert_eq!(errors[0].code, codes::BAD_RANGE, "{errors:?}");
+}
+
+#[test]
+fn numbers_past_the_integer_range_are_errors_not_saturated() {
+    for attr in [
+        "      v: { type: int64, expr: \"exp(44)\" }\n",
+        "      v: { type: int64, expr: \"round(exp(44))\" }\n",
+        "      v: { type: int64, dist: { geometric: 4.9e-324 } }\n",
+    ] {
+        let (err, msg) = error_message(&one_entity("10", attr), "x");
+        assert!(
+            matches!(err.kind, ErrorKind::Overflow { .. }),
+            "{attr}: {err:?}"
+        );
+        assert_eq!(err.row, 0, "{attr}");
+        assert!(msg.contains("`t.x.v`") && msg.contains("int64"), "{msg}");
+    }
+    // Just inside the range converts exactly.
+    let spec = one_entity("1", "      v: { type: int64, expr: \"exp(43)\" }\n");
+    assert_eq!(int_values(&spec, "x", 1, 1), [43f64.exp().round() as i64]);
+}
+
+#[test]
+fn lpad_past_the_value_limit_is_an_error_not_cut() {
+    let spec = one_entity(
+        "3",
+        "      s: { type: string, expr: \"lpad('a', 3000000000, 'xy')\" }\n",
+    );
+    let (err, msg) = error_message(&spec, "x");
+    assert_eq!(
+        err.kind,
+        ErrorKind::ValueTooLarge {
+            bytes: 3_000_000_000
+        }
+    );
+    assert!(msg.contains("`t.x.s`"), "{msg}");
+    // Up to the limit the value is whole (it was cut at 10 000 characters).
+    let spec = one_entity(
+        "2",
+        "      s: { type: string, expr: \"lpad('a', 20001, 'xy')\" }\n      l: { type: int64, expr: \"length(s)\" }\n",
+    );
+    assert_eq!(int_values(&spec, "x", 2, 2), [20001, 20001]);
+}
+
+#[test]
+fn a_negative_child_count_is_an_error() {
+    let spec = "domain: t
+entities:
+  p:
+    rows: { fixed: 3 }
+    primary_key: id
+    attributes:
+      id: { type: int64, key: sequence }
+  c:
+    rows: { per: p, count: { expr: \"2 - id\" } }
+    primary_key: [id, n]
+    attributes:
+      id: { ref: p }
+      n: { type: int64, key: child_index }
+";
+    let errors = plan_spec(spec).expect_err("row 3 has -1 children");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, codes::GENERATED_VALUE);
+    let msg = &errors[0].message;
+    assert!(
+        msg.contains("negative (-1)") && msg.contains("row 3"),
+        "{msg}"
+    );
+}
+
+/// Targets `p` (5 rows, weight `w` generated by `weight`) and 2 000 rows of `c` picking one
+/// weighted.
+fn weighted_picks(weight: &str) -> String {
+    format!(
+        "domain: t
+entities:
+  p:
+    rows: {{ fixed: 5 }}
+    primary_key: id
+    attributes:
+      id: {{ type: int64, key: sequence }}
+      w: {{ type: float64, {weight} }}
+  c:
+    rows: 2000
+    primary_key: id
+    attributes:
+      id: {{ type: int64, key: sequence }}
+      p_id: {{ ref: p, pick: {{ weighted: w }} }}
+"
+    )
+}
+
+#[test]
+fn pick_weights_are_never_negative_and_huge_ones_keep_their_proportions() {
+    let errors =
+        plan_spec(&weighted_picks("expr: \"3 - id\"")).expect_err("rows 4 and 5 are negative");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, codes::GENERATED_VALUE);
+    let msg = &errors[0].message;
+    assert!(msg.contains("`t.p.w`") && msg.contains("row 4"), "{msg}");
+    assert_eq!(errors[0].span.map(|s| s.line), Some(8), "at the weight");
+    // Weights of 1e308 sum past the largest float: every target is still picked, about
+    // equally (they were all sent to the last row).
+    let picks = int_values(&weighted_picks("const: 1e308"), "c", 2000, 1);
+    for id in 1..=5 {
+        let k = picks.iter().filter(|&&x| x == id).count();
+        assert!(
+            (300..500).contains(&k),
+            "target {id} picked {k} of 2000 times"
+        );
+    }
+}
+
+#[test]
+fn round_takes_negative_digits() {
+    let spec = one_entity(
+        "1",
+        "      f: { type: float64, expr: \"round(123.456, -1)\" }\n      i: { type: int64, expr: \"round(1250, -2)\" }\n      d: { type: \"decimal(10,2)\", expr: \"round(cast_me, -2)\" }\n",
+    )
+    .replace("cast_me", "1250.00");
+    let p = plan_spec(&spec).expect("plans");
+    let e = p.ir.entity_by_name("t", "x").unwrap();
+    let batch = generate::chunk(&p, e, 0, 1).expect("generates");
+    let f = batch
+        .column(1)
+        .as_any()
+        .downcast_ref::<arrow::array::Float64Array>()
+        .expect("float64");
+    assert_eq!(f.value(0), 120.0);
+    let i = batch
+        .column(2)
+        .as_any()
+        .downcast_ref::<arrow::array::Int64Array>()
+        .expect("int64");
+    assert_eq!(i.value(0), 1300, "half away from zero");
+    let d = batch
+        .column(3)
+        .as_any()
+        .downcast_ref::<arrow::array::Decimal128Array>()
+        .expect("decimal");
+    assert_eq!(d.value(0), 130000, "1300.00");
+    // Rounding past the 64-bit range is an error.
+    let spec = one_entity(
+        "1",
+        "      v: { type: int64, expr: \"round(9223372036854775807, -1)\" }\n",
+    );
+    let (err, _) = error_message(&spec, "x");
+    assert!(matches!(err.kind, ErrorKind::Overflow { .. }), "{err:?}");
+}
+
+#[test]
+fn decimal_constants_choices_and_literals_are_exact() {
+    let d38 = "12345678901234567890123456789012345678";
+    let spec = one_entity(
+        "40",
+        &format!(
+            "      c: {{ type: \"decimal(20,2)\", choice: [12345678901234567.89, 0.1] }}
+      k: {{ type: \"decimal(38,0)\", const: {d38} }}
+      l: {{ type: \"decimal(38,10)\", expr: \"1234567890123456789.0123456789\" }}
+      m: {{ type: \"decimal(38,10)\", expr: \"1234567890123456789.0123456789 + 0.0000000001\" }}
+"
+        ),
+    );
+    let p = plan_spec(&spec).expect("plans");
+    let e = p.ir.entity_by_name("t", "x").unwrap();
+    let batch = generate::chunk(&p, e, 0, 40).expect("generates");
+    let dec = |k: usize| {
+        batch
+            .column(k)
+            .as_any()
+            .downcast_ref::<arrow::array::Decimal128Array>()
+            .expect("decimal")
+            .values()
+            .to_vec()
+    };
+    let c = dec(1);
+    assert!(
+        c.iter().all(|&x| x == 1_234_567_890_123_456_789 || x == 10),
+        "{c:?}"
+    );
+    assert!(c.contains(&1_234_567_890_123_456_789) && c.contains(&10));
+    assert!(dec(2).iter().all(|&x| x.to_string() == d38));
+    let l: i128 = 12_345_678_901_234_567_890_123_456_789;
+    assert!(dec(3).iter().all(|&x| x == l));
+    assert!(dec(4).iter().all(|&x| x == l + 1));
+}

@@ -261,7 +261,37 @@ impl Resolver<'_> {
             }
         };
         if let Some(generator) = generator {
+            self.check_length(&at, &generator);
             self.entities[eid].attributes[aid].generator = generator;
+        }
+    }
+
+    /// A `string(n)` attribute with a key format whose shortest key is longer than n is an
+    /// error here (constants, choice and cycle values are checked as they are parsed; other
+    /// values as they are generated). Values are never cut.
+    fn check_length(&mut self, at: &At, g: &Generator) {
+        let (Type::String(Some(n)), Generator::Format(parts)) = (at.ty, g) else {
+            return;
+        };
+        let len: usize = parts
+            .iter()
+            .map(|p| match p {
+                FormatPart::Lit(s) => s.chars().count(),
+                FormatPart::Row { width } => (*width).max(1),
+            })
+            .sum();
+        if len > n as usize {
+            self.err(
+                codes::NOT_ASSIGNABLE,
+                at.name_span,
+                format!(
+                    "the key format's shortest key has {len} characters, more than `{}` ({}) holds",
+                    at.name, at.ty
+                ),
+                Some(format!(
+                    "declare at least string({len}), or a shorter format"
+                )),
+            );
         }
     }
 

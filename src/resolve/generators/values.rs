@@ -3,7 +3,7 @@
 
 use super::{At, a_type};
 use crate::codes;
-use crate::diagnostics::did_you_mean;
+use crate::diagnostics::{Span, did_you_mean};
 use crate::ir::*;
 use crate::resolve::Resolver;
 use crate::spec::ast::{self, Sp};
@@ -71,6 +71,11 @@ impl Resolver<'_> {
             };
             return self.bad_type(at, "dist", d.span, want);
         }
+        if let Dist::Uniform(lo, hi) = dist
+            && at.ty.is_integer()
+        {
+            self.integer_uniform(at, d.span, lo, hi)?;
+        }
         let (min, max) = (g.min.as_ref(), g.max.as_ref());
         if let (Some(lo), Some(hi)) = (min, max)
             && lo.value > hi.value
@@ -90,6 +95,34 @@ impl Resolver<'_> {
         })
     }
 
+    /// An integer `uniform` range holds an integer and stays inside the 64-bit range (the
+    /// narrower types are checked value by value when the rows are generated).
+    fn integer_uniform(&mut self, at: &At, span: Span, lo: f64, hi: f64) -> Option<()> {
+        // 2^63 is how i64::MAX reads as a number.
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+        if lo.ceil() > hi.floor() {
+            return self.refuse(
+                codes::BAD_RANGE,
+                span,
+                format!("`uniform: [{lo}, {hi}]` holds no integer for `{}`", at.name),
+                Some(format!(
+                    "`{}` is {}; widen the range",
+                    at.name,
+                    a_type(at.ty)
+                )),
+            );
+        }
+        if lo.ceil() < -LIMIT || hi.floor() > LIMIT {
+            return self.refuse(
+                codes::BAD_RANGE,
+                span,
+                format!("`uniform: [{lo}, {hi}]` leaves the 64-bit integer range"),
+                Some("keep integer ranges within ±9223372036854775807".into()),
+            );
+        }
+        Some(())
+    }
+
     /// A distribution's parameters, checked.
     fn dist(&mut self, d: &Sp<ast::DistSpec>) -> Option<Dist> {
         let bad = |this: &mut Self, msg: String, help: Option<&str>| {
@@ -97,6 +130,10 @@ impl Resolver<'_> {
         };
         Some(match d.value {
             ast::DistSpec::Uniform((lo, hi)) => {
+                if !lo.is_finite() || !hi.is_finite() {
+                    let msg = format!("`uniform: [{lo}, {hi}]` needs finite bounds");
+                    return bad(self, msg, None);
+                }
                 if lo > hi {
                     return self.refuse(
                         codes::BAD_RANGE,
