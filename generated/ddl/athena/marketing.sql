@@ -125,7 +125,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`leads` (
   `stage` string COMMENT 'Furthest stage reached: lead, mql, sql, opportunity or customer.',
   `score` int COMMENT 'Lead score (0–100).'
 )
-COMMENT 'Leads: business customers that came through the sales funnel (imported from CRM, all stages set up to customer), and leads captured from ads (one per conversion of a lead-generation, search or Meta campaign, one per two conversions of other campaigns), of which some reach MQL (30 %), SQL (20 % of MQLs) and opportunity (50 % of SQLs). Stage timestamps are monotone and a later stage is set only when the earlier one is.'
+COMMENT 'Leads: business customers that came through the sales funnel (imported from CRM, all stages set up to customer), and leads captured from ads (one per conversion of a lead-generation or search campaign, one per two conversions of other campaigns), of which some reach MQL (30 %), SQL (20 % of MQLs) and opportunity (50 % of SQLs). Stage timestamps are monotone and a later stage is set only when the earlier one is.'
 STORED AS PARQUET
 LOCATION 's3://lab-lake/raw/marketing/leads/'
 TBLPROPERTIES (
