@@ -9,7 +9,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`chart_of_accounts` (
   `account_name` string COMMENT 'Account name.',
   `parent_id` int COMMENT 'The account group (null for groups).',
   `account_type` string COMMENT 'asset, liability, equity, revenue, cogs or expense.',
-  `normal_balance` string COMMENT 'The side that increases the account (contra accounts such as sales returns are debit).',
+  `normal_balance` string COMMENT 'The side that increases the account (contra accounts such as sales returns are debit, the allowance for doubtful accounts credit).',
   `is_leaf` boolean COMMENT 'A posting account (journals post only to leaves).',
   `is_active` boolean COMMENT 'Open for posting; retired accounts are inactive.'
 )
@@ -70,6 +70,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`invoices` (
   `due_date` date COMMENT 'Due date: invoice date + terms.',
   `currency` varchar(3) COMMENT 'Invoice currency.',
   `subtotal` decimal(12,2) COMMENT 'Sum of line amounts.',
+  `cost_of_goods` decimal(12,2) COMMENT 'Cost of the goods invoiced (posted to COGS with the invoice).',
   `discount` decimal(12,2) COMMENT 'Discount granted.',
   `shipping` decimal(8,2) COMMENT 'Shipping charged.',
   `tax` decimal(10,2) COMMENT 'Sales tax.',
@@ -98,6 +99,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`invoice_lines` (
   `unit_price` decimal(10,2) COMMENT 'Price per unit.',
   `unit_cost` decimal(10,2) COMMENT 'Standard cost per unit (for gross margin).',
   `amount` decimal(12,2) COMMENT 'Line amount before tax.',
+  `cost_amount` decimal(12,2) COMMENT 'Cost of the goods sold on the line (quantity × standard cost).',
   `revenue_account_id` int COMMENT 'Revenue account the line posts to.'
 )
 COMMENT 'Invoice lines, mirroring the lines of the invoiced order.'
@@ -118,7 +120,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`payments` (
   `amount` decimal(12,2) COMMENT 'Amount received.',
   `currency` varchar(3) COMMENT 'Payment currency.'
 )
-COMMENT 'Customer payments. Cards settle 0–3 days after the invoice; business payments arrive around the due date, about 45 % of them late.'
+COMMENT 'Customer payments. Cards settle 0–3 days after the invoice; business payments arrive around the due date, about 45 % of them late (installments 30 days apart). Payments that would arrive after the 2026-12-31 snapshot have not been received yet.'
 STORED AS PARQUET
 LOCATION 's3://lab-lake/raw/finance/payments/'
 TBLPROPERTIES (
@@ -165,21 +167,21 @@ TBLPROPERTIES (
 
 CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`gl_transactions` (
   `gl_line_id` string COMMENT 'Journal line identifier.',
-  `invoice_id` string COMMENT 'Source invoice (invoice journals only).',
+  `invoice_id` string COMMENT 'Source invoice (invoice, COGS, replenishment, write-off and tax remittance lines).',
   `payment_id` string COMMENT 'Source payment (payment journals only).',
   `expense_id` string COMMENT 'Source expense (expense journals only).',
-  `credit_note_id` string COMMENT 'Source credit note (credit note journals only).',
-  `source_type` string COMMENT 'The kind of document posted: invoice, payment, expense or credit_note.',
-  `source_id` string COMMENT 'Identifier of the posted document.',
-  `journal_id` string COMMENT 'Journal (one per posted document); its lines balance.',
-  `line_no` int COMMENT 'Line number within the journal.',
-  `posting_date` date COMMENT 'Posting date (the document\'s date).',
+  `credit_note_id` string COMMENT 'Source credit note (credit note journals and tax refunds in the remittance).',
+  `source_type` string COMMENT 'The kind of document posted: opening_balance, invoice (sale and its cost of goods), payment, expense, credit_note, purchase (stock replenishment), write_off or tax_remittance.',
+  `source_id` string COMMENT 'Identifier of the posted document (the invoice for its sale and cost of goods; PO-, WO- and TAX- documents for replenishments, write-offs and monthly remittances).',
+  `journal_id` string COMMENT 'Journal (one per posted document; one per month for tax remittances); its lines balance.',
+  `line_no` int COMMENT 'Line number within the journal (within the document\'s pair of lines in a monthly tax remittance).',
+  `posting_date` date COMMENT 'Posting date (the document\'s date; write-offs 90 days after the due date; tax remittances on the 20th of the next month).',
   `fiscal_period` string COMMENT 'Fiscal period, YYYY-MM.',
   `account_id` int COMMENT 'Account posted to (always an active leaf account).',
   `debit` decimal(14,2) COMMENT 'Debit amount (0 on credit lines).',
   `credit` decimal(14,2) COMMENT 'Credit amount (0 on debit lines).'
 )
-COMMENT 'The general ledger: one balanced journal per invoice (DR receivables and discounts, CR product sales, shipping and sales tax), per payment (DR cash, CR receivables), per expense (DR the expense account, CR cash) and per credit note (DR sales returns and tax, CR cash).'
+COMMENT 'The general ledger, in perpetual inventory: an opening balance journal on 2022-01-01 (cash and inventory against opening balance equity); one balanced journal per invoice (DR receivables and discounts, CR product sales, shipping and sales tax; DR cost of goods sold, CR inventory at the products\' standard cost); per payment (DR cash, CR receivables); per expense (DR the expense account, CR cash); per credit note (DR sales returns and tax, CR cash); a replenishment purchase per invoice (DR inventory, CR cash at cost, so stock stays at its opening level); a write-off per written-off invoice (DR bad debt expense, CR receivables, 90 days after the due date); and one sales-tax remittance journal per month (on the 20th of the next month, DR sales tax payable, CR cash, net of the tax refunded on credit notes), itemised by document.'
 STORED AS PARQUET
 LOCATION 's3://lab-lake/raw/finance/gl_transactions/'
 TBLPROPERTIES (

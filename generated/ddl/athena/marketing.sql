@@ -9,8 +9,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`campaigns` (
   `channel` string COMMENT 'Advertising channel.',
   `vendor_id` string COMMENT 'The platform billing the media spend (a finance vendor).',
   `objective` string COMMENT 'Campaign goal: conversions, traffic, leads or retention.',
-  `start_date` date COMMENT 'First day of the flight (more campaigns in Q4).',
-  `flight_days` int COMMENT 'Length of the flight in days.',
+  `start_date` date COMMENT 'First day of the flight; the number of campaigns grows about 20 % a year.',
+  `flight_days` int COMMENT 'Length of the flight in days (14–90; flights end by 2026-12-28, so every bill is dated before the snapshot).',
   `end_date` date COMMENT 'Last day of the flight.',
   `daily_budget` decimal(10,2) COMMENT 'Daily budget in USD; the platform never spends more than 98 % of it on a day.',
   `utm_source` string COMMENT 'utm_source the campaign\'s links carry.',
@@ -82,7 +82,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`daily_performance` (
   `performance_date` date COMMENT 'The day (within the campaign\'s flight).',
   `campaign_id` string COMMENT 'The campaign (denormalised).',
   `pacing` double COMMENT 'Share of the ad\'s daily budget the platform delivered (at most 0.98).',
-  `cpc` double COMMENT 'Cost per click that day.',
+  `cpc` double COMMENT 'Cost per click that day (auction prices on Meta rise about 18 % in Q4).',
   `clicks` int COMMENT 'Clicks.',
   `spend` decimal(12,2) COMMENT 'Spend in USD: clicks × cpc, rounded down to the cent.',
   `impressions` bigint COMMENT 'Impressions (never fewer than clicks).',
@@ -119,13 +119,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`leads` (
   `utm_campaign` string COMMENT 'utm_campaign of the capturing campaign.',
   `created_at` timestamp COMMENT 'When the lead was captured.',
   `customer_at` timestamp COMMENT 'When the lead became a customer (null if never).',
-  `mql_at` timestamp COMMENT 'When the lead became marketing-qualified.',
+  `mql_at` timestamp COMMENT 'When the lead became marketing-qualified (never after the 2026-12-31 snapshot).',
   `sql_at` timestamp COMMENT 'When sales accepted the lead (sales-qualified).',
   `opp_at` timestamp COMMENT 'When an opportunity was opened.',
   `stage` string COMMENT 'Furthest stage reached: lead, mql, sql, opportunity or customer.',
   `score` int COMMENT 'Lead score (0–100).'
 )
-COMMENT 'Leads: business customers that came through the sales funnel (imported from CRM, all stages set up to customer), and leads captured from ads (one per conversion of a lead-generation campaign, one per two conversions of other campaigns), of which some reach MQL (30 %), SQL (20 % of MQLs) and opportunity (50 % of SQLs). Stage timestamps are monotone and a later stage is set only when the earlier one is.'
+COMMENT 'Leads: business customers that came through the sales funnel (imported from CRM, all stages set up to customer), and leads captured from ads (one per conversion of a lead-generation or search campaign, one per two conversions of other campaigns), of which some reach MQL (30 %), SQL (20 % of MQLs) and opportunity (50 % of SQLs). Stage timestamps are monotone and a later stage is set only when the earlier one is.'
 STORED AS PARQUET
 LOCATION 's3://lab-lake/raw/marketing/leads/'
 TBLPROPERTIES (
