@@ -397,7 +397,7 @@ fn a_full_or_read_only_disk_fails_cleanly() {
     let mnt = base.join("mnt");
     std::fs::create_dir(&mnt).unwrap();
     let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=8m", "tmpfs"])
+        .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
         .arg(&mnt)
         .output();
     match &mounted {
