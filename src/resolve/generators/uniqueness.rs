@@ -2,9 +2,10 @@
 //! construction (keys, row-based expressions, one-to-one references) or have enough distinct
 //! values for the entity's expected rows.
 
+use super::injective;
 use crate::codes;
 use crate::diagnostics::Span;
-use crate::ir::expr::Builtin;
+use crate::ir::expr::ColRef;
 use crate::ir::*;
 use crate::resolve::Resolver;
 use crate::spec::ast::GeneratorSpec;
@@ -83,21 +84,17 @@ impl Resolver<'_> {
                 ..
             } => Some(2.0),
             Generator::Expr(e) => {
-                let uses_row = e.uses_builtin(Builtin::Row);
-                let mut cols = Vec::new();
-                e.columns(&mut cols);
-                let uses_unique = cols.iter().any(|c| {
-                    c.hops.is_empty() && c.attr != aid && {
-                        let x = &self.entities[eid].attributes[c.attr];
-                        x.unique || self.entities[eid].primary_key == [c.attr]
-                    }
-                });
-                if !(uses_row || uses_unique) {
+                let ents = &self.entities;
+                let unique = |c: &ColRef| {
+                    let x = &ents[eid].attributes[c.attr];
+                    c.attr != aid && !x.nullable && (x.unique || ents[eid].primary_key == [c.attr])
+                };
+                if !injective::injective(e, &unique) {
                     self.err(
                         codes::UNIQUE_NOT_CONSTRUCTIBLE,
                         span,
-                        format!("`{name}` must be unique, but its expression uses neither `row` nor a unique attribute"),
-                        Some("include `row` (the row number) or a unique attribute in the expression, e.g. `… || row || '@example.com'`".into()),
+                        format!("`{name}` must be unique, but its expression is not injective in `row` or a unique attribute, so it can repeat values"),
+                        Some("unique expressions are `row`, `row + c`, `row * c` (c ≠ 0), `to_string(row)`, `lpad(to_string(row), 20, '0')`, or text around them such as `'user' || row || '@example.com'` (see `unique` in docs/spec-reference.md)".into()),
                     );
                 }
                 None
