@@ -106,6 +106,10 @@ pub const ALL: &[(&str, &str)] = &[
         "an entity or a children-per-parent count with more than 2^40 rows",
     ),
     (
+        CHAIN_TOO_DEEP,
+        "a chain of attribute dependencies or `per` parents too long to generate",
+    ),
+    (
         RESERVED_WORD,
         "a name that is a reserved word in Athena (warning)",
     ),
@@ -159,6 +163,7 @@ pub const BAD_FORMAT: &str = "E0610";
 pub const BAD_TYPE: &str = "E0611";
 pub const BAD_PARTITION: &str = "E0612";
 pub const TOO_MANY_ROWS: &str = "E0613";
+pub const CHAIN_TOO_DEEP: &str = "E0614";
 pub const RESERVED_WORD: &str = "W0700";
 pub const FILE_DOMAIN_MISMATCH: &str = "W0701";
 pub const GENERATED_VALUE: &str = "E0800";
