@@ -17,9 +17,54 @@ impl Resolver<'_> {
         for (eid, &rows) in expected.iter().enumerate() {
             for aid in 0..self.entities[eid].attributes.len() {
                 self.unique_attribute(eid, aid, rows);
+                self.sequence_range(eid, aid);
             }
             self.partition(eid);
         }
+    }
+
+    /// A key sequence of an entity whose row count does not scale (`fixed`, or a union of
+    /// `fixed` members) must stay inside its integer type: the plan would refuse it at every
+    /// scale, so `check` refuses it already (with the plan's reasoning).
+    fn sequence_range(&mut self, eid: EntityId, aid: AttrId) {
+        let ent = &self.entities[eid];
+        let attr = &ent.attributes[aid];
+        let Generator::Sequence { start, step } = attr.generator else {
+            return;
+        };
+        let fixed = |r: &Rows| match r {
+            Rows::Fixed(n) => Some(*n),
+            _ => None,
+        };
+        let rows = match &ent.rows {
+            Rows::Union(members) => members.iter().map(fixed).sum::<Option<u64>>(),
+            r => fixed(r),
+        };
+        let Some(rows) = rows.filter(|&n| n > 0) else {
+            return;
+        };
+        let (lo, hi) = attr.ty.int_range();
+        let last = i128::from(start) + i128::from(rows - 1) * i128::from(step);
+        let (min, max) = (i128::from(start).min(last), i128::from(start).max(last));
+        if min >= i128::from(lo) && max <= i128::from(hi) {
+            return;
+        }
+        let (name, ty, span) = (attr.name.clone(), attr.ty, attr.span);
+        let help = if ty == Type::Int64 {
+            "lower the row count, or use a string key (`key: { format: \"K-{row:012}\" }`)"
+                .to_string()
+        } else {
+            "use a wider integer type (e.g. int64), start the sequence lower, or lower the row count".to_string()
+        };
+        self.err(
+            codes::INFEASIBLE_UNIQUE,
+            span,
+            format!(
+                "`{name}` is a key sequence that reaches {} over its {rows} fixed rows, outside {ty}'s range {lo}..={hi}",
+                if max > i128::from(hi) { max } else { min },
+            ),
+            Some(help),
+        );
     }
 
     /// Checks one attribute that must be unique against `rows` expected rows.
