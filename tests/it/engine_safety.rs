@@ -120,6 +120,13 @@ entities:
             errors[0].message
         );
         assert_eq!(errors[0].span.map(|s| s.line), Some(7), "{ty}");
+        // A wider type is advice only below int64.
+        let help = errors[0].help.as_deref().unwrap_or_default();
+        assert_eq!(
+            help.contains("wider integer type"),
+            ty != "int64",
+            "{ty}: {help}"
+        );
     }
     // Just inside the range is fine, and the keys are distinct.
     let spec = "domain: t
