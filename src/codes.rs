@@ -110,6 +110,10 @@ pub const ALL: &[(&str, &str)] = &[
         "a `match` pick can meet a value that no referenced row has",
     ),
     (
+        CHAIN_TOO_DEEP,
+        "a chain of attribute dependencies or `per` parents too long to generate",
+    ),
+    (
         RESERVED_WORD,
         "a name that is a reserved word in Athena (warning)",
     ),
@@ -168,6 +172,7 @@ pub const BAD_TYPE: &str = "E0611";
 pub const BAD_PARTITION: &str = "E0612";
 pub const TOO_MANY_ROWS: &str = "E0613";
 pub const EMPTY_GROUP: &str = "E0614";
+pub const CHAIN_TOO_DEEP: &str = "E0615";
 pub const RESERVED_WORD: &str = "W0700";
 pub const FILE_DOMAIN_MISMATCH: &str = "W0701";
 pub const JOINT_UNIFORM: &str = "W0702";

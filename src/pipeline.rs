@@ -161,6 +161,7 @@ pub fn compile(cfg: &Config, observer: &dyn Observer) -> Result<Outcome, Error> 
     let out = OutputDir::claim(&cfg.out)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
+        .stack_size(64 << 20)
         .build()
         .map_err(|e| Error::Threads(format!("cannot start {} threads: {e}", cfg.threads)))?;
     let sources = &checked.sources;
@@ -531,6 +532,7 @@ pub fn check_documents(cfg: &Config) -> Result<Freshness, Error> {
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
+        .stack_size(64 << 20)
         .build()
         .map_err(|e| Error::Threads(format!("cannot start {} threads: {e}", cfg.threads)))?;
     pool.install(|| {

@@ -687,6 +687,10 @@ fn out_of_type(layout: &Layout, e: EntityId, a: &Attribute) -> Option<Diagnostic
                 a.ty,
             ),
         )
-        .with_help("use a wider integer type (e.g. int64) or a smaller --scale"),
+        .with_help(if a.ty == Type::Int64 {
+            "use a smaller --scale, fewer rows, or a string key (`key: { format: \"K-{row:012}\" }`)"
+        } else {
+            "use a wider integer type (e.g. int64) or a smaller --scale"
+        }),
     )
 }

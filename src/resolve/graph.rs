@@ -57,8 +57,13 @@ pub(super) fn check(entities: &[Entity], diags: &mut Vec<Diagnostic>) -> Vec<Ent
     if !ok {
         return Vec::new();
     }
+    let before = diags.len();
     attribute_cycles(entities, diags);
     let order = toposort(&g, None).unwrap_or_default();
+    if diags.len() == before {
+        attribute_depth(entities, diags);
+        parent_depth(entities, &order, diags);
+    }
     // Edges point child → parent, so reverse: parents first.
     order.into_iter().rev().map(|n| g[n]).collect()
 }
@@ -384,6 +389,97 @@ fn attribute_cycles(entities: &[Entity], diags: &mut Vec<Diagnostic>) {
             Diagnostic::error(codes::DEP_CYCLE, first, "attributes depend on each other in a cycle")
                 .with_note(format!("cycle: {}", names.join(" → ")))
                 .with_help("compute one of these values without the others (e.g. drop a rollup or an expression term)"),
+        );
+    }
+}
+
+/// The longest chain of attributes of one row that each need the next (`a0: a1 + 1`, `a1: a2 +
+/// 1`, …) that `lab check` accepts: the generator computes such a chain recursively, and its
+/// worker threads' stacks (64 MiB) were measured to survive chains of 10,000 in a debug build,
+/// so this leaves a tenfold margin.
+pub const MAX_ATTRIBUTE_CHAIN: usize = 1000;
+
+/// The longest chain of `per` parents (an entity per another per another …) that `lab check`
+/// accepts: rows and `parent.` values are computed recursively up the chain, which the worker
+/// threads survived to a depth of 5,000 in a debug build, so this leaves a tenfold margin.
+pub const MAX_PARENT_CHAIN: usize = 500;
+
+/// Refuses an attribute-dependency chain within one row longer than [`MAX_ATTRIBUTE_CHAIN`]
+/// (the attribute graph is acyclic here). Longest paths are found iteratively, in
+/// topological order.
+fn attribute_depth(entities: &[Entity], diags: &mut Vec<Diagnostic>) {
+    for e in entities {
+        let n = e.attributes.len();
+        let mut g: DiGraph<AttrId, ()> = DiGraph::new();
+        let nodes: Vec<NodeIndex> = (0..n).map(|a| g.add_node(a)).collect();
+        for a in 0..n {
+            for d in deps(entities, Node::Attr(e.id, a)) {
+                if let Node::Attr(de, da) = d
+                    && de == e.id
+                    && da != a
+                {
+                    g.add_edge(nodes[a], nodes[da], ());
+                }
+            }
+        }
+        let Ok(order) = toposort(&g, None) else {
+            continue;
+        };
+        // Dependencies come after their dependents in `order`: walk it backwards.
+        let mut depth = vec![1usize; n];
+        for &v in order.iter().rev() {
+            let a = g[v];
+            depth[a] = 1 + g.neighbors(v).map(|w| depth[g[w]]).max().unwrap_or(0);
+        }
+        if let Some((a, &d)) = depth
+            .iter()
+            .enumerate()
+            .max_by_key(|&(a, d)| (*d, std::cmp::Reverse(a)))
+            && d > MAX_ATTRIBUTE_CHAIN
+        {
+            let attr = &e.attributes[a];
+            diags.push(
+                Diagnostic::error(
+                    codes::CHAIN_TOO_DEEP,
+                    Some(attr.span),
+                    format!("`{}` starts a chain of {d} attributes that each need the next, more than {MAX_ATTRIBUTE_CHAIN}", attr.name),
+                )
+                .with_note("the generator computes such a chain recursively, and a longer one could exhaust its stack")
+                .with_help("compute the value from fewer intermediate attributes (fold steps into one expression)"),
+            );
+        }
+    }
+}
+
+/// Refuses a chain of `per` parents (and union sources) longer than [`MAX_PARENT_CHAIN`];
+/// `order` is the entity graph's topological order (children first).
+fn parent_depth(entities: &[Entity], order: &[NodeIndex], diags: &mut Vec<Diagnostic>) {
+    let mut depth = vec![1usize; entities.len()];
+    for &v in order.iter().rev() {
+        let e = &entities[v.index()];
+        depth[e.id] = 1 + e
+            .row_parents()
+            .iter()
+            .filter(|&&p| p != e.id)
+            .map(|&p| depth[p])
+            .max()
+            .unwrap_or(0);
+    }
+    let worst = depth
+        .iter()
+        .enumerate()
+        .filter(|&(_, &d)| d > MAX_PARENT_CHAIN)
+        .min_by_key(|&(_, &d)| d);
+    if let Some((eid, &d)) = worst {
+        let e = &entities[eid];
+        diags.push(
+            Diagnostic::error(
+                codes::CHAIN_TOO_DEEP,
+                Some(e.span),
+                format!("`{}` ends a chain of {d} entities each generated `per` the one before, more than {MAX_PARENT_CHAIN}", e.qualified),
+            )
+            .with_note("rows and `parent.` values are computed recursively up the chain, and a longer one could exhaust the generator's stack")
+            .with_help("shorten the chain: generate an entity `per` an ancestor further up, or give it a plain row count"),
         );
     }
 }

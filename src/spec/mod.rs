@@ -42,9 +42,9 @@ pub fn spec_paths(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     })?;
     let mut paths: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
-        })
+        // Every `*.yaml` entry counts, whatever it is: a directory, a FIFO or a broken link
+        // with a spec's name is reported by `load_file`, not skipped.
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
         .collect();
     paths.sort();
     if paths.is_empty() {
@@ -135,9 +135,37 @@ pub fn load_file(path: &Path, specs: &mut Specs, diags: &mut Vec<Diagnostic>) {
             );
             return;
         }
+        Ok(m) if !m.is_file() => {
+            let kind = if m.is_dir() {
+                "a directory"
+            } else {
+                "a FIFO, socket or device"
+            };
+            diags.push(
+                Diagnostic::error(
+                    codes::IO,
+                    None,
+                    format!("`{name}` is {kind}, not a spec file"),
+                )
+                .with_help(
+                    "every `*.yaml` in the spec directory is read as a spec: rename or remove it",
+                ),
+            );
+            return;
+        }
         Ok(_) => {}
         Err(e) => {
-            diags.push(io_err(e));
+            let broken_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
+            diags.push(if broken_link {
+                Diagnostic::error(
+                    codes::IO,
+                    None,
+                    format!("`{name}` is a symbolic link to a file that cannot be read: {e}"),
+                )
+                .with_help("every `*.yaml` in the spec directory is read as a spec: fix the link or remove it")
+            } else {
+                io_err(e)
+            });
             return;
         }
     }

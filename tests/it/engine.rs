@@ -519,11 +519,27 @@ entities:
 type Table = Vec<Vec<Value>>;
 
 /// Every column of every entity as values, generated both in one frame and chunk by chunk;
-/// asserts the two agree (values never depend on chunking). `None` when the plan is refused,
-/// which must be exactly when the key sequence cannot fit its type.
+/// asserts the two agree (values never depend on chunking). `None` when the spec is refused,
+/// which must be exactly when the key sequence cannot fit its type (its rows are fixed, so
+/// `check` refuses it already; the plan refuses it too).
 fn generate_all(p: &Params) -> Option<(lab::ir::Ir, BTreeMap<String, Table>)> {
     let checked = lab::check_texts(&[("prop.yaml", &spec_for(p))]);
-    assert!(!checked.has_errors(), "{}", checked.render(false));
+    if checked.has_errors() {
+        assert!(!p.seq_fits(), "refused: {}", checked.render(false));
+        let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            [lab::codes::INFEASIBLE_UNIQUE],
+            "{}",
+            checked.render(false)
+        );
+        assert!(
+            checked.diagnostics[0].message.contains("`id`"),
+            "{}",
+            checked.render(false)
+        );
+        return None;
+    }
     let ir = checked.ir.unwrap();
     let planned = plan(
         &ir,

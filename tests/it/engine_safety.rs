@@ -120,6 +120,13 @@ entities:
             errors[0].message
         );
         assert_eq!(errors[0].span.map(|s| s.line), Some(7), "{ty}");
+        // A wider type is advice only below int64.
+        let help = errors[0].help.as_deref().unwrap_or_default();
+        assert_eq!(
+            help.contains("wider integer type"),
+            ty != "int64",
+            "{ty}: {help}"
+        );
     }
     // Just inside the range is fine, and the keys are distinct.
     let spec = "domain: t
@@ -774,4 +781,73 @@ fn decimal_constants_choices_and_literals_are_exact() {
     let l: i128 = 12_345_678_901_234_567_890_123_456_789;
     assert!(dec(3).iter().all(|&x| x == l));
     assert!(dec(4).iter().all(|&x| x == l + 1));
+}
+
+/// A spec with a chain of `n` attributes of one row that each need the next (`attrs`), or of
+/// `n` entities each generated `per` the one before (`parents`).
+fn chain_spec(kind: &str, n: usize) -> String {
+    let mut s = String::from("domain: t\nentities:\n");
+    if kind == "attrs" {
+        s.push_str("  t:\n    rows: 3\n    primary_key: id\n    attributes:\n");
+        s.push_str("      id: { type: int64, key: sequence }\n");
+        for i in 0..n - 1 {
+            s.push_str(&format!(
+                "      a{i}: {{ type: int64, expr: \"a{} + 1\" }}\n",
+                i + 1
+            ));
+        }
+        s.push_str(&format!("      a{}: {{ type: int64, const: 0 }}\n", n - 1));
+    } else {
+        for i in 0..n {
+            let rows = if i == 0 {
+                "2".to_string()
+            } else {
+                format!("{{ per: e{}, count: 1 }}", i - 1)
+            };
+            let v = if i == 0 {
+                "const: 0"
+            } else {
+                "expr: \"parent.v + 1\""
+            };
+            s.push_str(&format!(
+                "  e{i}:\n    rows: {rows}\n    primary_key: id\n    attributes:\n      id: {{ type: int64, key: sequence }}\n      v: {{ type: int64, {v} }}\n"
+            ));
+        }
+    }
+    s
+}
+
+/// Compiles one spec file into a scratch directory: (exit code, stderr).
+fn compile_spec(name: &str, spec: &str) -> (Option<i32>, String) {
+    let base = tmp(name);
+    let specs = base.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::write(specs.join("t.yaml"), spec).unwrap();
+    let out = base.join("out");
+    let o = lab(&[
+        "compile",
+        "--quiet",
+        "--specs",
+        specs.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let _ = std::fs::remove_dir_all(&base);
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn dependency_chains_at_the_limit_compile_and_longer_ones_are_refused() {
+    // The limits of `src/resolve/graph.rs` (`MAX_ATTRIBUTE_CHAIN`, `MAX_PARENT_CHAIN`).
+    for (kind, limit) in [("attrs", 1000), ("parents", 500)] {
+        let (code, err) = compile_spec(&format!("chain-{kind}-ok"), &chain_spec(kind, limit));
+        assert_eq!(code, Some(0), "{kind} chain of {limit}: {err}");
+        let (code, err) = compile_spec(&format!("chain-{kind}-over"), &chain_spec(kind, limit + 1));
+        assert_eq!(code, Some(1), "{kind} chain of {}: {err}", limit + 1);
+        assert!(err.contains("error[E0615]"), "{err}");
+        assert!(err.contains("t.yaml:"), "located: {err}");
+    }
 }

@@ -67,9 +67,29 @@ fn write_50mb_spec(dir: &Path) -> PathBuf {
 type WriteCase = fn(&Path);
 
 /// Cases written at test time, each into its own scratch directory.
-const GENERATED: &[(&str, WriteCase)] = &[("e0003_file_too_large_50mb", |d| {
-    write_50mb_spec(d);
-})];
+const GENERATED: &[(&str, WriteCase)] = &[
+    ("e0001_non_regular_yaml_entries", write_non_regular_entries),
+    ("e0003_file_too_large_50mb", |d| {
+        write_50mb_spec(d);
+    }),
+];
+
+/// A valid spec beside a directory, a broken symbolic link and a FIFO named `*.yaml` (none can
+/// be committed to the corpus as such).
+fn write_non_regular_entries(d: &Path) {
+    std::fs::write(
+        d.join("shop.yaml"),
+        "domain: shop\nentities:\n  t: { rows: 1, primary_key: id, attributes: { id: { type: int64, key: sequence } } }\n",
+    )
+    .unwrap();
+    std::fs::create_dir(d.join("archive.yaml")).unwrap();
+    std::os::unix::fs::symlink(d.join("missing.yaml.bak"), d.join("old.yaml")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(d.join("pipe.yaml"))
+        .status()
+        .expect("run mkfifo");
+    assert!(fifo.success(), "mkfifo failed");
+}
 
 fn invalid_root() -> PathBuf {
     common::root().join("tests/data/invalid")
@@ -502,8 +522,14 @@ fn long_chains_do_not_overflow_the_stack() {
             i - 1
         ));
     }
+    // The walk survives; the chain is refused as longer than the generator accepts.
     let checked = lab::check_texts(&[("shop.yaml", &attrs)]);
-    assert!(checked.diagnostics.is_empty(), "{}", checked.render(false));
+    assert_eq!(
+        codes_of(&checked.diagnostics),
+        [codes::CHAIN_TOO_DEEP],
+        "{}",
+        checked.render(false)
+    );
     let attrs = attrs.replace(
         "a1: { type: int64, expr: \"a0 + 1\" }",
         &format!("a1: {{ type: int64, expr: \"a{} + 1\" }}", n - 1),

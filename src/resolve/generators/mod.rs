@@ -5,6 +5,7 @@
 //! uniqueness checks have their own.
 
 mod choice;
+mod injective;
 mod key;
 mod nullability;
 mod partition;

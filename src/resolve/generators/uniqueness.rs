@@ -5,9 +5,10 @@
 //! holds the `per` parent's reference and an attribute distinct within one parent), or be
 //! generated jointly over finite domains with enough combinations (`ir::Joint`).
 
+use super::injective;
 use crate::codes;
 use crate::diagnostics::{Diagnostic, Span};
-use crate::ir::expr::Builtin;
+use crate::ir::expr::{Builtin, ColRef};
 use crate::ir::rows;
 use crate::ir::*;
 use crate::resolve::Resolver;
@@ -41,6 +42,7 @@ impl Resolver<'_> {
             };
             for aid in 0..self.entities[eid].attributes.len() {
                 self.unique_attribute(eid, aid, rows);
+                self.sequence_range(eid, aid);
             }
             let most_rows = match rows {
                 Counted::Expected(r) | Counted::Unbounded(r) => r,
@@ -49,6 +51,50 @@ impl Resolver<'_> {
             self.unique_groups(eid, most_rows);
             self.partition(eid);
         }
+    }
+
+    /// A key sequence of an entity whose row count does not scale (`fixed`, or a union of
+    /// `fixed` members) must stay inside its integer type: the plan would refuse it at every
+    /// scale, so `check` refuses it already (with the plan's reasoning).
+    fn sequence_range(&mut self, eid: EntityId, aid: AttrId) {
+        let ent = &self.entities[eid];
+        let attr = &ent.attributes[aid];
+        let Generator::Sequence { start, step } = attr.generator else {
+            return;
+        };
+        let fixed = |r: &Rows| match r {
+            Rows::Fixed(n) => Some(*n),
+            _ => None,
+        };
+        let rows = match &ent.rows {
+            Rows::Union(members) => members.iter().map(fixed).sum::<Option<u64>>(),
+            r => fixed(r),
+        };
+        let Some(rows) = rows.filter(|&n| n > 0) else {
+            return;
+        };
+        let (lo, hi) = attr.ty.int_range();
+        let last = i128::from(start) + i128::from(rows - 1) * i128::from(step);
+        let (min, max) = (i128::from(start).min(last), i128::from(start).max(last));
+        if min >= i128::from(lo) && max <= i128::from(hi) {
+            return;
+        }
+        let (name, ty, span) = (attr.name.clone(), attr.ty, attr.span);
+        let help = if ty == Type::Int64 {
+            "lower the row count, or use a string key (`key: { format: \"K-{row:012}\" }`)"
+                .to_string()
+        } else {
+            "use a wider integer type (e.g. int64), start the sequence lower, or lower the row count".to_string()
+        };
+        self.err(
+            codes::INFEASIBLE_UNIQUE,
+            span,
+            format!(
+                "`{name}` is a key sequence that reaches {} over its {rows} fixed rows, outside {ty}'s range {lo}..={hi}",
+                if max > i128::from(hi) { max } else { min },
+            ),
+            Some(help),
+        );
     }
 
     /// Checks every multi-column unique constraint and composite key of entity `eid`, and
@@ -181,7 +227,7 @@ impl Resolver<'_> {
                     x.generator,
                     Generator::Sequence { .. } | Generator::Format(_)
                 )
-                || matches!(&x.generator, Generator::Expr(e) if e.uses_builtin(Builtin::Row))
+                || matches!(&x.generator, Generator::Expr(e) if injective::injective(e, &|_: &ColRef| false))
         };
         if ids.iter().any(|&a| alone(a)) {
             return true;
@@ -302,21 +348,17 @@ impl Resolver<'_> {
                 ..
             } => Some(2.0),
             Generator::Expr(e) => {
-                let uses_row = e.uses_builtin(Builtin::Row);
-                let mut cols = Vec::new();
-                e.columns(&mut cols);
-                let uses_unique = cols.iter().any(|c| {
-                    c.hops.is_empty() && c.attr != aid && {
-                        let x = &self.entities[eid].attributes[c.attr];
-                        x.unique || self.entities[eid].primary_key == [c.attr]
-                    }
-                });
-                if !(uses_row || uses_unique) {
+                let ents = &self.entities;
+                let unique = |c: &ColRef| {
+                    let x = &ents[eid].attributes[c.attr];
+                    c.attr != aid && !x.nullable && (x.unique || ents[eid].primary_key == [c.attr])
+                };
+                if !injective::injective(e, &unique) {
                     self.err(
                         codes::UNIQUE_NOT_CONSTRUCTIBLE,
                         span,
-                        format!("`{name}` must be unique, but its expression uses neither `row` nor a unique attribute"),
-                        Some("include `row` (the row number) or a unique attribute in the expression, e.g. `… || row || '@example.com'`".into()),
+                        format!("`{name}` must be unique, but its expression is not injective in `row` or a unique attribute, so it can repeat values"),
+                        Some("unique expressions are `row`, `row + c`, `row * c` (c ≠ 0), `to_string(row)`, `lpad(to_string(row), 20, '0')`, or text around them such as `'user' || row || '@example.com'` (see `unique` in docs/spec-reference.md)".into()),
                     );
                 }
                 None

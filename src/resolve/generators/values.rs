@@ -87,6 +87,23 @@ impl Resolver<'_> {
                 None,
             );
         }
+        if let Dist::Uniform(lo, hi) = dist
+            && at.ty.is_integer()
+        {
+            // The values drawn, after `min`/`max` clamp them, must fit the integer type at
+            // any scale.
+            let lo = min.map_or(lo, |m| lo.max(m.value)).ceil();
+            let hi = max.map_or(hi, |m| hi.min(m.value)).floor();
+            let (tlo, thi) = at.ty.int_range();
+            if lo < tlo as f64 || hi > thi as f64 {
+                return self.refuse(
+                    codes::GENERATOR_TYPE,
+                    d.span,
+                    format!("`uniform` draws values in [{lo}, {hi}], outside {}'s range {tlo}..={thi}", at.ty),
+                    Some("narrow the range (or clamp it with `min`/`max`), or use a wider integer type".into()),
+                );
+            }
+        }
         Some(Generator::Dist {
             dist,
             min: min.map(|m| m.value),
