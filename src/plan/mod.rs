@@ -123,9 +123,14 @@ fn child_offsets(layout: &Layout, src: &PerSource, child: EntityId) -> Result<Ve
         })
         .collect();
     if let Some(first) = errors.into_iter().min_by_key(|e| e.row) {
-        return Err(Error {
-            entity: child,
-            ..first
+        // A row-count error is the child's; an error in an attribute the count reads (through
+        // a parent hop, a pick or a rollup) stays located at that entity's attribute.
+        return Err(match first.attr {
+            None => Error {
+                entity: child,
+                ..first
+            },
+            Some(_) => first,
         });
     }
     for p in 1..offsets.len() {

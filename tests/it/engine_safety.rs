@@ -775,3 +775,78 @@ fn decimal_constants_choices_and_literals_are_exact() {
     assert!(dec(3).iter().all(|&x| x == l));
     assert!(dec(4).iter().all(|&x| x == l + 1));
 }
+
+/// Products with string keys, items looking one up by `lookup_expr`, and returns counted per
+/// item from `count` (an expression that reaches the product through the lookup).
+fn lookup_through_count(lookup_expr: &str, count: &str) -> String {
+    format!(
+        "domain: t
+entities:
+  products:
+    rows: {{ fixed: 3 }}
+    primary_key: id
+    attributes:
+      id: {{ type: string, key: \"P-{{row:07}}\" }}
+      category: {{ type: string, choice: [x, y] }}
+  items:
+    rows: {{ fixed: 50 }}
+    primary_key: id
+    attributes:
+      id: {{ type: int64, key: sequence }}
+      product_id: {{ ref: products, lookup: \"{lookup_expr}\" }}
+  returns:
+    rows: {{ per: items, count: {{ expr: \"{count}\" }} }}
+    primary_key: [item_id, n]
+    attributes:
+      item_id: {{ ref: items }}
+      n: {{ type: int64, key: child_index }}
+"
+    )
+}
+
+#[test]
+fn a_lookup_miss_met_while_planning_is_a_located_error_not_a_panic() {
+    let spec = lookup_through_count(
+        "case when random() < 0.5 then 'P-0000001' else 'P-0000009' end",
+        "case when products.category = 'x' then 1 else 0 end",
+    );
+    let errors = plan_spec(&spec).expect_err("P-0000009 has no row");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, codes::BAD_KEY, "{errors:?}");
+    let msg = &errors[0].message;
+    assert!(msg.contains("`t.items.product_id`"), "{msg}");
+    assert_eq!(errors[0].span.map(|s| s.line), Some(14), "at the lookup");
+}
+
+#[test]
+fn a_diagnostic_renders_for_any_error_without_a_panic() {
+    let spec = lookup_through_count("'P-0000001'", "1");
+    let p = plan_spec(&spec).expect("plans");
+    let items = p.ir.entity_by_name("t", "items").unwrap();
+    for (attr, kind) in [
+        (
+            Some(99),
+            ErrorKind::LookupMiss {
+                fk: 7,
+                value: "v".into(),
+            },
+        ),
+        (
+            None,
+            ErrorKind::EmptyGroup {
+                fk: 7,
+                value: "v".into(),
+            },
+        ),
+        (Some(99), ErrorKind::NonFinite),
+    ] {
+        let err = generate::Error {
+            entity: items,
+            attr,
+            row: 0,
+            kind,
+        };
+        let d = err.diagnostic(&p);
+        assert!(d.message.contains("`t.items"), "{}", d.message);
+    }
+}
