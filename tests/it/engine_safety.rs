@@ -980,3 +980,49 @@ fn counts_and_whens_through_picks_and_rollups_match_the_generated_values() {
     assert!(positive > 0 && positive < 200, "{positive}");
     assert_eq!(rows("journal"), positive + 3);
 }
+
+#[test]
+fn the_estimate_scales_a_member_by_its_random_when() {
+    let spec = |when: &str| {
+        format!(
+            "domain: t
+entities:
+  p:
+    rows: {{ fixed: 4000 }}
+    primary_key: id
+    attributes:
+      id: {{ type: int64, key: sequence }}
+  u:
+    rows:
+      union:
+        - {{ per: p, count: 1, when: \"{when}\" }}
+        - {{ fixed: 100 }}
+    primary_key: id
+    attributes:
+      id: {{ type: int64, key: sequence }}
+"
+        )
+    };
+    for (when, share) in [
+        ("random() < 0.25", 0.25),
+        ("0.25 > random()", 0.25),
+        ("random() < 2", 1.0),
+        ("id % 4 = 0", 1.0),
+    ] {
+        let s = spec(when);
+        let checked = lab::check_texts(&[("t.yaml", s.as_str())]);
+        let ir = checked.ir.as_ref().expect("resolves");
+        let u = ir.entity_by_name("t", "u").unwrap();
+        let est = lab::plan::estimate(ir, 1.0);
+        assert_eq!(est.rows[u], 4000.0 * share + 100.0, "{when}");
+        if share < 1.0 {
+            let planned = plan(ir, PlanOptions::default()).expect("plans").entities[u].rows;
+            let diff = (planned as f64 - est.rows[u]).abs();
+            assert!(
+                diff < 150.0,
+                "{when}: planned {planned}, estimated {}",
+                est.rows[u]
+            );
+        }
+    }
+}
