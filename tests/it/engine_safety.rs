@@ -1026,3 +1026,38 @@ entities:
         }
     }
 }
+
+#[test]
+fn a_distinct_pick_is_capped_by_its_targets_planned_rows() {
+    // The target is two levels deep, so its rows are planned after the picking entity's
+    // parent; the cap must still read the target's final row count.
+    let spec = "domain: t
+entities:
+  a:
+    rows: { fixed: 3 }
+    primary_key: id
+    attributes:
+      id: { type: int64, key: sequence }
+  b:
+    rows: { per: a, count: 2 }
+    primary_key: id
+    attributes:
+      id: { type: int64, key: sequence }
+      a_id: { ref: a }
+  deep:
+    rows: { per: b, count: 2 }
+    primary_key: id
+    attributes:
+      id: { type: int64, key: sequence }
+      b_id: { ref: b }
+  c:
+    rows: { per: a, count: 3 }
+    primary_key: [a_id, deep_id]
+    attributes:
+      a_id: { ref: a }
+      deep_id: { ref: deep, pick: distinct }
+";
+    let p = plan_spec(spec).expect("plans");
+    let c = p.ir.entity_by_name("t", "c").unwrap();
+    assert_eq!(p.entities[c].rows, 9, "3 per parent, under the 12 targets");
+}
