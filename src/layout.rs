@@ -1,9 +1,10 @@
 //! The layout: the plain data the planner fixes and the evaluator reads. Per entity, the row
 //! count at `--scale`, the per-parent child offsets (children of parent row p are rows
 //! `offsets[p]..offsets[p+1]`, so a child's parent is found by binary search and never
-//! stored), the level boundaries of hierarchies, the cumulative weights of weighted picks,
-//! the row ranges of `union` members and the key → row maps of `lookup` references; plus the
-//! grouped indexes of `match` picks and the shared Zipf tables, both built on first use. [`Layout`] bundles it with the IR, the seed, the
+//! stored), the level boundaries of hierarchies,
+//! the row ranges of `union` members; plus the pick tables — cumulative weights of weighted
+//! picks, key → row maps of `lookup` references, grouped indexes of `match` picks — and the
+//! shared Zipf tables, all built on first use. [`Layout`] bundles it with the IR, the seed, the
 //! scale and the chunking, so one value describes a whole run. Nothing here computes values:
 //! the methods are accessors.
 
@@ -34,6 +35,10 @@ pub struct Layout {
     pub zipf: ZipfTables,
     /// Grouped indexes of `match` picks, built on first use.
     pub groups: GroupCache,
+    /// Cumulative weights over the target's rows, per weighted foreign key, built on first use.
+    pub weights: PickCache<Vec<f64>>,
+    /// Key value (as text) → target row, per `lookup` foreign key, built on first use.
+    pub lookups: PickCache<HashMap<String, u64>>,
 }
 
 /// The rows of one entity and how they map to parents, picks and lookups.
@@ -44,18 +49,31 @@ pub struct EntityLayout {
     pub offsets: Option<Vec<u64>>,
     /// Level start rows of a hierarchy (`levels[0] = 0`, last = row count).
     pub levels: Option<Vec<u64>>,
-    /// Cumulative weights over the target's rows, per weighted foreign key (shared by the
-    /// chunks, never copied).
-    pub weights: HashMap<FkId, Arc<Vec<f64>>>,
     /// For `union` entities: the row range of every member, in order.
     pub members: Option<Vec<MemberLayout>>,
-    /// Key value (as text) → target row, per `lookup` foreign key.
-    pub lookups: HashMap<FkId, Arc<HashMap<String, u64>>>,
 }
 
 /// The grouped indexes of `match` picks by (entity, foreign key), built on first use (a row
 /// count may need them while the plan is being made) and shared by every thread.
 pub type GroupCache = Mutex<HashMap<(EntityId, FkId), Arc<Groups>>>;
+
+/// The pick tables of one kind (weights, lookup maps) by (entity, foreign key), built on first
+/// use — a row count or `when` may pick through them while the plan is being made, and must
+/// pick the rows generation picks — and shared by every thread (never copied).
+pub type PickCache<T> = Mutex<HashMap<(EntityId, FkId), Arc<T>>>;
+
+/// The table of foreign key `k` of entity `e` in `cache`, if built.
+pub fn cached<T>(cache: &PickCache<T>, e: EntityId, k: FkId) -> Option<Arc<T>> {
+    let cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    cache.get(&(e, k)).cloned()
+}
+
+/// Records a built table (the first one recorded wins; all are equal, since every value is a
+/// function of its row and the target's rows are fixed before anything picks from them).
+pub fn keep<T>(cache: &PickCache<T>, e: EntityId, k: FkId, t: T) -> Arc<T> {
+    let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
+    cache.entry((e, k)).or_insert_with(|| Arc::new(t)).clone()
+}
 
 /// A grouped index over a target's rows for `match` picks: the rows of each value of the
 /// matched attribute, contiguous in `rows` (8 bytes per target row with a value), with

@@ -98,9 +98,13 @@ impl Error {
     pub fn diagnostic(&self, layout: &Layout) -> Diagnostic {
         let ir = &layout.ir;
         let ent = &ir.entities[self.entity];
-        if let ErrorKind::LookupMiss { fk, value } = &self.kind {
-            let fk = &ent.foreign_keys[*fk];
-            let attr = &ent.attributes[fk.columns[0]];
+        let fk_attr = |k: FkId| {
+            let fk = ent.foreign_keys.get(k)?;
+            Some((fk, ent.attributes.get(*fk.columns.first()?)?))
+        };
+        if let ErrorKind::LookupMiss { fk, value } = &self.kind
+            && let Some((fk, attr)) = fk_attr(*fk)
+        {
             let target = &ir.entities[fk.target];
             return Diagnostic::error(
                 codes::BAD_KEY,
@@ -115,9 +119,9 @@ impl Error {
                 target.qualified, layout.entities[fk.target].rows
             ));
         }
-        if let ErrorKind::EmptyGroup { fk, value } = &self.kind {
-            let fk = &ent.foreign_keys[*fk];
-            let attr = &ent.attributes[fk.columns[0]];
+        if let ErrorKind::EmptyGroup { fk, value } = &self.kind
+            && let Some((fk, attr)) = fk_attr(*fk)
+        {
             let target = &ir.entities[fk.target];
             let on = match &fk.pick {
                 crate::ir::Pick::Match { attr, .. } => target.attributes[*attr].name.as_str(),
@@ -139,11 +143,8 @@ impl Error {
                 target.qualified
             ));
         }
-        let (span, what) = match self.attr {
-            Some(a) => (
-                ent.attributes[a].span,
-                format!("`{}.{}`", ent.qualified, ent.attributes[a].name),
-            ),
+        let (span, what) = match self.attr.and_then(|a| ent.attributes.get(a)) {
+            Some(a) => (a.span, format!("`{}.{}`", ent.qualified, a.name)),
             None => (ent.span, format!("the row count of `{}`", ent.qualified)),
         };
         let help = match &self.kind {

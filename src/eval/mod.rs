@@ -482,11 +482,13 @@ impl<'p> Evaluator<'p> {
                 .collect(),
             Pick::Zipf(s) => self.zipf_picks(f, pick_stream, n_target, *s),
             Pick::Weighted(_) => {
-                let cum = self.layout.entities[e]
-                    .weights
-                    .get(&k)
-                    .cloned()
-                    .unwrap_or_default();
+                let cum = match weight_table(self.layout, e, k) {
+                    Ok(c) => c,
+                    Err(err) => {
+                        self.error.get_or_insert(err);
+                        Arc::default()
+                    }
+                };
                 let total = cum.last().copied().unwrap_or(0.0);
                 (0..n)
                     .map(|i| {
@@ -678,11 +680,13 @@ impl<'p> Evaluator<'p> {
     fn lookup_picks(&mut self, f: FrameId, k: FkId, first: AttrId, x: &Expr) -> Vec<u64> {
         let e = self.frames[f].entity;
         let n = self.len(f);
-        let map = self.layout.entities[e]
-            .lookups
-            .get(&k)
-            .cloned()
-            .unwrap_or_default();
+        let map = match lookup_map(self.layout, e, k) {
+            Ok(m) => m,
+            Err(err) => {
+                self.error.get_or_insert(err);
+                return vec![NONE; n];
+            }
+        };
         let col = self.eval_expr(f, x);
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
@@ -1051,6 +1055,108 @@ pub fn hierarchy_parent(levels: &[u64], r: u64) -> u64 {
     let (ps, pe) = (levels[k - 1], levels[k]);
     let (cs, ce) = (levels[k], levels[k + 1]);
     ps + ((r - cs) as u128 * (pe - ps) as u128 / (ce - cs) as u128) as u64
+}
+
+/// The cumulative weights of weighted foreign key `k` of entity `e` over all the target's
+/// rows (one `f64` per target row), built on first use: the same table whether a row count is
+/// being planned or a chunk generated. A weight that is negative or not a finite number is
+/// refused (the error of the first such row).
+pub fn weight_table(layout: &Layout, e: EntityId, k: FkId) -> Result<Arc<Vec<f64>>, Error> {
+    use rayon::prelude::*;
+    if let Some(t) = crate::layout::cached(&layout.weights, e, k) {
+        return Ok(t);
+    }
+    let fk = &layout.ir.entities[e].foreign_keys[k];
+    let Pick::Weighted(w) = fk.pick else {
+        return Ok(Arc::default());
+    };
+    let n = usize::try_from(layout.entities[fk.target].rows).unwrap_or(usize::MAX);
+    let chunk = usize::try_from(layout.chunk_rows)
+        .unwrap_or(usize::MAX)
+        .max(1);
+    let mut cum = vec![0.0f64; n];
+    let failed: Vec<Error> = cum
+        .par_chunks_mut(chunk)
+        .enumerate()
+        .filter_map(|(c, out)| {
+            let a = (c * chunk) as u64;
+            let mut ev = Evaluator::new(layout);
+            let f = ev.frame(fk.target, RowSet::Range(a, a + out.len() as u64));
+            let col = ev.attr(f, w);
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = if col.is_valid(i) { col.f64_at(i) } else { 0.0 };
+                // A weight that is negative or not a number is refused, not made 0.
+                let kind = if !o.is_finite() {
+                    Some(ErrorKind::NonFinite)
+                } else if *o < 0.0 {
+                    let value = col.text_at(i);
+                    let what = "a pick weight".to_string();
+                    Some(ErrorKind::Negative { what, value })
+                } else {
+                    None
+                };
+                if let Some(kind) = kind
+                    && ev.error.is_none()
+                {
+                    ev.error = Some(Error {
+                        entity: fk.target,
+                        attr: Some(w),
+                        row: a + i as u64,
+                        kind,
+                    });
+                }
+            }
+            ev.error.take()
+        })
+        .collect();
+    if let Some(err) = failed.into_iter().min_by_key(|x| x.row) {
+        return Err(err);
+    }
+    accumulate(&mut cum);
+    Ok(crate::layout::keep(&layout.weights, e, k, cum))
+}
+
+/// Turns finite weights ≥ 0 into their running sums. When the sum of huge weights overflows
+/// to infinity (which would send every pick to the last row), the weights are first divided
+/// by the largest, which keeps their proportions.
+fn accumulate(w: &mut [f64]) {
+    if !w.iter().sum::<f64>().is_finite() {
+        let max = w.iter().copied().fold(0.0, f64::max);
+        w.iter_mut().for_each(|x| *x /= max);
+    }
+    let mut t = 0.0;
+    for x in w {
+        t += *x;
+        *x = t;
+    }
+}
+
+/// The key value (as text) → target row map of `lookup` foreign key `k` of entity `e`, built
+/// on first use (the same map while planning and generating).
+pub fn lookup_map(
+    layout: &Layout,
+    e: EntityId,
+    k: FkId,
+) -> Result<Arc<HashMap<String, u64>>, Error> {
+    if let Some(m) = crate::layout::cached(&layout.lookups, e, k) {
+        return Ok(m);
+    }
+    let fk = &layout.ir.entities[e].foreign_keys[k];
+    let mut map = HashMap::new();
+    for (a, b) in layout.chunks(fk.target) {
+        let mut ev = Evaluator::new(layout);
+        let f = ev.frame(fk.target, RowSet::Range(a, b));
+        let col = ev.attr(f, fk.target_columns[0]);
+        if let Some(err) = ev.error.take() {
+            return Err(err);
+        }
+        map.extend(
+            (0..col.len())
+                .filter(|&i| col.is_valid(i))
+                .map(|i| (col.text_at(i), a + i as u64)),
+        );
+    }
+    Ok(crate::layout::keep(&layout.lookups, e, k, map))
 }
 
 /// Builds the grouped index of `match` foreign key `k` of entity `e`: the target's rows by

@@ -3,9 +3,11 @@
 //! hold. The pipeline compares them with its limits and the free disk space before it starts.
 //!
 //! Rows: absolute counts scale linearly (rounded, at least 1), `fixed` counts do not, an
-//! entity generated per parent has the parent's rows times the mean children per parent (a
-//! count expression counts as 1 and a `when` is ignored, so per-parent estimates lean high),
-//! and a `union` has the sum of its members. Bytes: a rough width per value by type (integers
+//! entity generated per parent (or `per` union member) has the parent's rows times the mean
+//! children per parent (a count expression counts as 1) times the share of parents its `when`
+//! keeps: `p` for a plain `random() < p` (or `<=`, or `p > random()`), otherwise 1 — an upper
+//! bound, so per-parent estimates lean high and a size limit is never passed by surprise; and
+//! a `union` has the sum of its members. Bytes: a rough width per value by type (integers
 //! and floats 8, dates 4, timestamps 8, decimals 16, booleans 1) and, for strings, the typical
 //! length of the generator (a documented default, [`DEFAULT_STRING_BYTES`], when it is not
 //! known), plus one byte per value of CSV separator. Memory: 8 bytes per parent row of every
@@ -87,14 +89,41 @@ fn source_rows(ir: &Ir, rows: &Rows, scale: f64, memo: &mut Vec<Option<f64>>, de
             .round()
             .max(if *n > 0 { 1.0 } else { 0.0 }),
         Rows::Fixed(n) => *n as f64,
-        Rows::PerParent { parent, count, .. } => {
-            rows_of(ir, *parent, scale, memo, depth + 1) * count.mean_at(scale).max(0.0)
+        Rows::PerParent {
+            parent,
+            count,
+            when,
+        } => {
+            rows_of(ir, *parent, scale, memo, depth + 1)
+                * count.mean_at(scale).max(0.0)
+                * when.as_ref().map_or(1.0, when_share)
         }
         Rows::Union(members) => members
             .iter()
             .map(|m| source_rows(ir, m, scale, memo, depth + 1))
             .sum(),
     }
+}
+
+/// The share of parent rows a `when` keeps: `p` (clamped to 0..=1) for `random() < p`,
+/// `random() <= p`, `p > random()` or `p >= random()` with a literal `p`; 1 for any other
+/// condition (an upper bound).
+fn when_share(when: &Expr) -> f64 {
+    let ExprKind::Binary(op, l, r) = &when.kind else {
+        return 1.0;
+    };
+    // (Its one argument is the hidden stream salt the resolver adds.)
+    let is_random = |x: &Expr| matches!(&x.kind, ExprKind::Call(expr::Func::Random, _));
+    let literal = |x: &Expr| match &x.kind {
+        ExprKind::Lit(v) => v.as_f64().filter(|p| p.is_finite()),
+        _ => None,
+    };
+    let p = match op {
+        expr::BinOp::Lt | expr::BinOp::Le if is_random(l) => literal(r),
+        expr::BinOp::Gt | expr::BinOp::Ge if is_random(r) => literal(l),
+        _ => None,
+    };
+    p.map_or(1.0, |p| p.clamp(0.0, 1.0))
 }
 
 /// The typical bytes of one value of attribute `a` of entity `e`.

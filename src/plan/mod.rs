@@ -20,8 +20,6 @@ use crate::layout::{EntityLayout, Layout, MemberLayout};
 pub use estimate::{Estimate, estimate};
 use rand_distr::Distribution;
 use rayon::prelude::*;
-use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Run parameters that shape the plan.
 #[derive(Clone, Copy, Debug)]
@@ -123,9 +121,14 @@ fn child_offsets(layout: &Layout, src: &PerSource, child: EntityId) -> Result<Ve
         })
         .collect();
     if let Some(first) = errors.into_iter().min_by_key(|e| e.row) {
-        return Err(Error {
-            entity: child,
-            ..first
+        // A row-count error is the child's; an error in an attribute the count reads (through
+        // a parent hop, a pick or a rollup) stays located at that entity's attribute.
+        return Err(match first.attr {
+            None => Error {
+                entity: child,
+                ..first
+            },
+            Some(_) => first,
         });
     }
     for p in 1..offsets.len() {
@@ -232,6 +235,8 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
         entities: vec![EntityLayout::default(); ir.entities.len()],
         zipf: Default::default(),
         groups: Default::default(),
+        weights: Default::default(),
+        lookups: Default::default(),
     };
     // Row counts wave by wave: every count's inputs (a `when` may read a rollup over another
     // entity's children) are fixed in an earlier wave, and the entities of one wave are
@@ -253,8 +258,8 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
             return Err(errors);
         }
     }
-    let mut errors = weights(&mut layout);
-    errors.extend(lookups(&mut layout));
+    let mut errors = weights(&layout);
+    errors.extend(lookups(&layout));
     errors.extend(groups(&layout));
     errors.extend(feasibility(&layout));
     if errors.is_empty() {
@@ -264,78 +269,21 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
     }
 }
 
-/// The cumulative weights of every weighted pick, over all the target's rows (built in
-/// place: one `f64` per target row).
-fn weights(layout: &mut Layout) -> Vec<Diagnostic> {
+/// Builds (or finds, when a row count already picked through it) the cumulative weights of
+/// every weighted pick, over all the target's rows: one `f64` per target row.
+fn weights(layout: &Layout) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
-    let ir = &layout.ir;
-    let mut tables = Vec::new();
-    for (e, ent) in ir.entities.iter().enumerate() {
+    for (e, ent) in layout.ir.entities.iter().enumerate() {
         for (k, fk) in ent.foreign_keys.iter().enumerate() {
-            let Pick::Weighted(w) = fk.pick else { continue };
-            let n = layout.entities[fk.target].rows as usize;
-            let chunk = layout.chunk_rows as usize;
-            let mut cum = vec![0.0f64; n];
-            let failed: Vec<Error> = cum
-                .par_chunks_mut(chunk)
-                .enumerate()
-                .filter_map(|(c, out)| {
-                    let a = (c * chunk) as u64;
-                    let mut ev = Evaluator::new(layout);
-                    let f = ev.frame(fk.target, RowSet::Range(a, a + out.len() as u64));
-                    let col = ev.attr(f, w);
-                    for (i, o) in out.iter_mut().enumerate() {
-                        *o = if col.is_valid(i) { col.f64_at(i) } else { 0.0 };
-                        // A weight that is negative or not a number is refused, not made 0.
-                        let kind = if !o.is_finite() {
-                            Some(ErrorKind::NonFinite)
-                        } else if *o < 0.0 {
-                            let value = col.text_at(i);
-                            let what = "a pick weight".to_string();
-                            Some(ErrorKind::Negative { what, value })
-                        } else {
-                            None
-                        };
-                        if let Some(kind) = kind
-                            && ev.error.is_none()
-                        {
-                            ev.error = Some(Error {
-                                entity: fk.target,
-                                attr: Some(w),
-                                row: a + i as u64,
-                                kind,
-                            });
-                        }
-                    }
-                    ev.error.take()
-                })
-                .collect();
-            if let Some(err) = failed.into_iter().min_by_key(|x| x.row) {
+            if !matches!(fk.pick, Pick::Weighted(_)) {
+                continue;
+            }
+            if let Err(err) = crate::eval::weight_table(layout, e, k) {
                 errors.push(err.diagnostic(layout));
             }
-            accumulate(&mut cum);
-            tables.push((e, k, cum));
         }
     }
-    for (e, k, cum) in tables {
-        layout.entities[e].weights.insert(k, Arc::new(cum));
-    }
     errors
-}
-
-/// Turns finite weights ≥ 0 into their running sums. When the sum of huge weights overflows
-/// to infinity (which would send every pick to the last row), the weights are first divided
-/// by the largest, which keeps their proportions.
-fn accumulate(w: &mut [f64]) {
-    if !w.iter().sum::<f64>().is_finite() {
-        let max = w.iter().copied().fold(0.0, f64::max);
-        w.iter_mut().for_each(|x| *x /= max);
-    }
-    let mut t = 0.0;
-    for x in w {
-        t += *x;
-        *x = t;
-    }
 }
 
 /// The row count of entity `e` and how its rows map to parents (offsets, union members,
@@ -445,51 +393,42 @@ fn literal_values(e: &Expr, out: &mut Vec<Value>) -> bool {
 /// Maps the key values of every `lookup` target to rows. When a lookup expression's values
 /// are all literals they are checked here, before anything is generated; other values are
 /// checked row by row as the entity is generated (`generate::chunk` refuses the chunk).
-fn lookups(plan: &mut Layout) -> Vec<Diagnostic> {
+fn lookups(plan: &Layout) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let ir = &plan.ir;
-    let mut maps: Vec<(EntityId, FkId, HashMap<String, u64>)> = Vec::new();
     for (e, ent) in ir.entities.iter().enumerate() {
         for (k, fk) in ent.foreign_keys.iter().enumerate() {
-            if !matches!(fk.pick, Pick::Lookup(_)) {
+            let Pick::Lookup(x) = &fk.pick else {
                 continue;
-            }
-            let n = plan.entities[fk.target].rows;
-            let mut ev = Evaluator::new(plan);
-            let f = ev.frame(fk.target, RowSet::Range(0, n));
-            let col = ev.attr(f, fk.target_columns[0]);
-            let map: HashMap<String, u64> = (0..col.len())
-                .filter(|&i| col.is_valid(i))
-                .map(|i| (col.text_at(i), i as u64))
-                .collect();
-            maps.push((e, k, map));
-        }
-    }
-    for (e, k, map) in maps {
-        let Pick::Lookup(x) = &ir.entities[e].foreign_keys[k].pick else {
-            continue;
-        };
-        let mut lits = Vec::new();
-        if literal_values(x, &mut lits) {
-            let missing = lits
-                .iter()
-                .filter(|v| **v != Value::Null)
-                .map(|v| match v {
-                    Value::Str(s) => s.clone(),
-                    v => v.display(),
-                })
-                .find(|t| !map.contains_key(t));
-            if let Some(value) = missing {
-                let m = Error {
-                    entity: e,
-                    attr: Some(ir.entities[e].foreign_keys[k].columns[0]),
-                    row: 0,
-                    kind: ErrorKind::LookupMiss { fk: k, value },
-                };
-                errors.push(m.diagnostic(plan));
+            };
+            let map = match crate::eval::lookup_map(plan, e, k) {
+                Ok(m) => m,
+                Err(err) => {
+                    errors.push(err.diagnostic(plan));
+                    continue;
+                }
+            };
+            let mut lits = Vec::new();
+            if literal_values(x, &mut lits) {
+                let missing = lits
+                    .iter()
+                    .filter(|v| **v != Value::Null)
+                    .map(|v| match v {
+                        Value::Str(s) => s.clone(),
+                        v => v.display(),
+                    })
+                    .find(|t| !map.contains_key(t));
+                if let Some(value) = missing {
+                    let m = Error {
+                        entity: e,
+                        attr: Some(fk.columns[0]),
+                        row: 0,
+                        kind: ErrorKind::LookupMiss { fk: k, value },
+                    };
+                    errors.push(m.diagnostic(plan));
+                }
             }
         }
-        plan.entities[e].lookups.insert(k, Arc::new(map));
     }
     errors
 }

@@ -158,6 +158,16 @@ fn deps(entities: &[Entity], n: Node) -> Vec<Node> {
     };
     match n {
         Node::Rows(e) => {
+            // A distinct pick caps the children per parent at the target's row count.
+            if matches!(entities[e].rows, Rows::PerParent { .. }) {
+                out.extend(
+                    entities[e]
+                        .foreign_keys
+                        .iter()
+                        .filter(|f| f.pick == Pick::Distinct && f.target != e)
+                        .map(|f| Node::Rows(f.target)),
+                );
+            }
             let members = match &entities[e].rows {
                 Rows::Union(m) => m.iter().collect(),
                 r => vec![r],
@@ -251,7 +261,8 @@ fn deps(entities: &[Entity], n: Node) -> Vec<Node> {
 /// The order in which the plan can fix row counts, as waves: every entity comes in a wave
 /// after the entities whose rows its own count needs — its `per` parents and union sources,
 /// and every entity whose rows the `when` and count expressions over those parents reach
-/// (through parent hops, picks and rollups). The entities of one wave are independent.
+/// (through parent hops, picks and rollups), and the targets of its distinct picks (which
+/// cap its children per parent). The entities of one wave are independent.
 /// Generation order (`Ir::order`) follows references instead.
 pub(super) fn row_waves(entities: &[Entity]) -> Vec<Vec<EntityId>> {
     let needs: Vec<Vec<EntityId>> = entities

@@ -851,3 +851,289 @@ fn dependency_chains_at_the_limit_compile_and_longer_ones_are_refused() {
         assert!(err.contains("t.yaml:"), "located: {err}");
     }
 }
+
+/// Products with string keys, items looking one up by `lookup_expr`, and returns counted per
+/// item from `count` (an expression that reaches the product through the lookup).
+fn lookup_through_count(lookup_expr: &str, count: &str) -> String {
+    format!(
+        "domain: t
+entities:
+  products:
+    rows: {{ fixed: 3 }}
+    primary_key: id
+    attributes:
+      id: {{ type: string, key: \"P-{{row:07}}\" }}
+      category: {{ type: string, choice: [x, y] }}
+  items:
+    rows: {{ fixed: 50 }}
+    primary_key: id
+    attributes:
+      id: {{ type: int64, key: sequence }}
+      product_id: {{ ref: products, lookup: \"{lookup_expr}\" }}
+  returns:
+    rows: {{ per: items, count: {{ expr: \"{count}\" }} }}
+    primary_key: [item_id, n]
+    attributes:
+      item_id: {{ ref: items }}
+      n: {{ type: int64, key: child_index }}
+"
+    )
+}
+
+#[test]
+fn a_count_through_a_random_lookup_plans_and_matches_the_generated_values() {
+    let spec = lookup_through_count(
+        "case when random() < 0.5 then 'P-0000001' else 'P-0000002' end",
+        "case when products.category = 'x' then 1 else 0 end",
+    );
+    let p = plan_spec(&spec).expect("plans: every lookup value has a row");
+    let items = p.ir.entity_by_name("t", "items").unwrap();
+    let products = p.ir.entity_by_name("t", "products").unwrap();
+    let returns = p.ir.entity_by_name("t", "returns").unwrap();
+    let prod = generate::chunk(&p, products, 0, 3).expect("products generate");
+    let cat = prod
+        .column(1)
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .map(|a| (0..3).map(|i| a.value(i).to_string()).collect::<Vec<_>>())
+        .expect("string category");
+    let it = generate::chunk(&p, items, 0, 50).expect("items generate");
+    let pid = it.column(1);
+    let pid = pid
+        .as_any()
+        .downcast_ref::<arrow::array::StringArray>()
+        .expect("string key");
+    let expected = (0..50)
+        .filter(|&i| {
+            let k = pid.value(i);
+            let r: usize = k[2..].parse::<usize>().unwrap() - 1;
+            cat[r] == "x"
+        })
+        .count() as u64;
+    assert_eq!(p.entities[returns].rows, expected);
+}
+
+#[test]
+fn a_lookup_miss_met_while_planning_is_a_located_error_not_a_panic() {
+    let spec = lookup_through_count(
+        "case when random() < 0.5 then 'P-0000001' else 'P-0000009' end",
+        "case when products.category = 'x' then 1 else 0 end",
+    );
+    let errors = plan_spec(&spec).expect_err("P-0000009 has no row");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].code, codes::BAD_KEY, "{errors:?}");
+    let msg = &errors[0].message;
+    assert!(msg.contains("`t.items.product_id`"), "{msg}");
+    assert!(msg.contains("`P-0000009`"), "only the missing key: {msg}");
+    assert_eq!(errors[0].span.map(|s| s.line), Some(14), "at the lookup");
+}
+
+#[test]
+fn a_diagnostic_renders_for_any_error_without_a_panic() {
+    let spec = lookup_through_count("'P-0000001'", "1");
+    let p = plan_spec(&spec).expect("plans");
+    let items = p.ir.entity_by_name("t", "items").unwrap();
+    for (attr, kind) in [
+        (
+            Some(99),
+            ErrorKind::LookupMiss {
+                fk: 7,
+                value: "v".into(),
+            },
+        ),
+        (
+            None,
+            ErrorKind::EmptyGroup {
+                fk: 7,
+                value: "v".into(),
+            },
+        ),
+        (Some(99), ErrorKind::NonFinite),
+    ] {
+        let err = generate::Error {
+            entity: items,
+            attr,
+            row: 0,
+            kind,
+        };
+        let d = err.diagnostic(&p);
+        assert!(d.message.contains("`t.items"), "{}", d.message);
+    }
+}
+
+/// Items pick products by weight and prices by a random lookup; returns are counted per item
+/// through the weighted pick, and journal lines per order only where the rolled-up cost of its
+/// items (reached through the lookup) is positive.
+const PICKS_IN_COUNTS: &str = "domain: t
+entities:
+  products:
+    rows: { fixed: 6 }
+    primary_key: id
+    attributes:
+      id: { type: int64, key: sequence }
+      popularity: { type: float64, expr: \"case when id = 1 then 20 else id end\" }
+      category: { type: string, expr: \"case when id % 2 = 0 then 'x' else 'y' end\" }
+  prices:
+    rows: { fixed: 3 }
+    primary_key: id
+    attributes:
+      id: { type: string, key: \"Q-{row:01}\" }
+      amount: { type: int64, expr: \"row - 2\" }
+  orders:
+    rows: { fixed: 200 }
+    primary_key: id
+    attributes:
+      id: { type: int64, key: sequence }
+      cost_of_goods: { type: int64, rollup: { sum: items.cost } }
+  items:
+    rows: { per: orders, count: 2 }
+    primary_key: [order_id, n]
+    attributes:
+      order_id: { ref: orders }
+      n: { type: int64, key: child_index }
+      product_id: { ref: products, pick: { weighted: popularity } }
+      price_id: { ref: prices, lookup: \"case when random() < 0.5 then 'Q-1' else 'Q-3' end\" }
+      cost: { type: int64, expr: \"prices.amount\" }
+  returns:
+    rows: { per: items, count: { expr: \"case when products.category = 'x' then 1 else 0 end\" } }
+    primary_key: [order_id, n, k]
+    attributes:
+      order_id: { ref: items }
+      n: { ref: items }
+      k: { type: int64, key: child_index }
+  journal:
+    rows:
+      union:
+        - { per: orders, count: 1, when: \"cost_of_goods > 0\" }
+        - 3
+    primary_key: id
+    attributes:
+      id: { type: int64, key: sequence }
+";
+
+/// Column `col` of all rows of entity `t.<entity>`, as text.
+fn texts(p: &Plan, entity: &str, col: usize) -> Vec<String> {
+    let e = p.ir.entity_by_name("t", entity).unwrap();
+    let batch = generate::chunk(p, e, 0, p.entities[e].rows).expect("generates");
+    let c = batch.column(col);
+    (0..c.len())
+        .map(|i| arrow::util::display::array_value_to_string(c, i).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_count_through_a_weighted_pick_matches_the_generated_values() {
+    // Without the lookup: prices are picked uniformly.
+    let lookup = ", lookup: \"case when random() < 0.5 then 'Q-1' else 'Q-3' end\"";
+    assert!(PICKS_IN_COUNTS.contains(lookup));
+    let p = plan_spec(&PICKS_IN_COUNTS.replace(lookup, "")).expect("plans");
+    assert_returns_match_items(&p);
+}
+
+/// Returns: one per item whose weighted pick is a product of category x (an even id).
+fn assert_returns_match_items(p: &Plan) {
+    let rows = |name: &str| p.entities[p.ir.entity_by_name("t", name).unwrap()].rows;
+    let picked = texts(p, "items", 2);
+    let even = picked
+        .iter()
+        .filter(|id| id.parse::<i64>().unwrap() % 2 == 0)
+        .count() as u64;
+    assert!(even > 0 && even < 400, "both categories are picked: {even}");
+    assert_eq!(rows("returns"), even, "returns = items picking category x");
+}
+
+#[test]
+fn counts_and_whens_through_picks_and_rollups_match_the_generated_values() {
+    let p = plan_spec(PICKS_IN_COUNTS).expect("plans");
+    let rows = |name: &str| p.entities[p.ir.entity_by_name("t", name).unwrap()].rows;
+    assert_returns_match_items(&p);
+    // Journal: one line per order with a positive rolled-up cost, plus 3.
+    let costs = texts(&p, "orders", 1);
+    let positive = costs
+        .iter()
+        .filter(|c| c.parse::<i64>().unwrap() > 0)
+        .count() as u64;
+    assert!(positive > 0 && positive < 200, "{positive}");
+    assert_eq!(rows("journal"), positive + 3);
+}
+
+#[test]
+fn the_estimate_scales_a_member_by_its_random_when() {
+    let spec = |when: &str| {
+        format!(
+            "domain: t
+entities:
+  p:
+    rows: {{ fixed: 4000 }}
+    primary_key: id
+    attributes:
+      id: {{ type: int64, key: sequence }}
+  u:
+    rows:
+      union:
+        - {{ per: p, count: 1, when: \"{when}\" }}
+        - {{ fixed: 100 }}
+    primary_key: id
+    attributes:
+      id: {{ type: int64, key: sequence }}
+"
+        )
+    };
+    for (when, share) in [
+        ("random() < 0.25", 0.25),
+        ("0.25 > random()", 0.25),
+        ("random() < 2", 1.0),
+        ("id % 4 = 0", 1.0),
+    ] {
+        let s = spec(when);
+        let checked = lab::check_texts(&[("t.yaml", s.as_str())]);
+        let ir = checked.ir.as_ref().expect("resolves");
+        let u = ir.entity_by_name("t", "u").unwrap();
+        let est = lab::plan::estimate(ir, 1.0);
+        assert_eq!(est.rows[u], 4000.0 * share + 100.0, "{when}");
+        if share < 1.0 {
+            let planned = plan(ir, PlanOptions::default()).expect("plans").entities[u].rows;
+            let diff = (planned as f64 - est.rows[u]).abs();
+            assert!(
+                diff < 150.0,
+                "{when}: planned {planned}, estimated {}",
+                est.rows[u]
+            );
+        }
+    }
+}
+
+#[test]
+fn a_distinct_pick_is_capped_by_its_targets_planned_rows() {
+    // The target is two levels deep, so its rows are planned after the picking entity's
+    // parent; the cap must still read the target's final row count.
+    let spec = "domain: t
+entities:
+  a:
+    rows: { fixed: 3 }
+    primary_key: id
+    attributes:
+      id: { type: int64, key: sequence }
+  b:
+    rows: { per: a, count: 2 }
+    primary_key: id
+    attributes:
+      id: { type: int64, key: sequence }
+      a_id: { ref: a }
+  deep:
+    rows: { per: b, count: 2 }
+    primary_key: id
+    attributes:
+      id: { type: int64, key: sequence }
+      b_id: { ref: b }
+  c:
+    rows: { per: a, count: 3 }
+    primary_key: [a_id, deep_id]
+    attributes:
+      a_id: { ref: a }
+      deep_id: { ref: deep, pick: distinct }
+";
+    let p = plan_spec(spec).expect("plans");
+    let c = p.ir.entity_by_name("t", "c").unwrap();
+    assert_eq!(p.entities[c].rows, 9, "3 per parent, under the 12 targets");
+}
