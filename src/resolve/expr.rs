@@ -364,7 +364,19 @@ impl Parser {
         match t.tok {
             Tok::Int(v) => Ok(PExpr::Lit(Value::Int(v), t.start, t.len)),
             Tok::Num(s) => {
-                let scale = s.split('.').nth(1).map_or(0, |f| f.len()).min(18) as u8;
+                let fraction = s.split('.').nth(1).unwrap_or("");
+                // A decimal keeps 18 digits after the point: more would be rounded away
+                // silently (`0.0000000000000000000001` would become 0).
+                if fraction.len() > 18 && fraction[18..].bytes().any(|b| b != b'0') {
+                    return Err((
+                        t.start,
+                        t.len,
+                        format!(
+                            "`{s}` has more than 18 digits after the point, which a number literal cannot keep; compute it instead (e.g. `1.5 / 1000000`)"
+                        ),
+                    ));
+                }
+                let scale = fraction.len().min(18) as u8;
                 let v = crate::ir::value::parse_decimal(&s, 38, scale)
                     .map_err(|e| (t.start, t.len, e))?;
                 Ok(PExpr::Lit(Value::Decimal(v, scale), t.start, t.len))

@@ -1137,3 +1137,25 @@ entities:
     let c = p.ir.entity_by_name("t", "c").unwrap();
     assert_eq!(p.entities[c].rows, 9, "3 per parent, under the 12 targets");
 }
+
+/// A number literal with more fractional digits than a decimal keeps is refused, not rounded
+/// to zero; trailing zeros past the 18th digit are harmless.
+#[test]
+fn literals_with_more_than_18_fractional_digits_are_refused() {
+    let spec = one_entity(
+        "3",
+        "      v: { type: float64, expr: \"1.5 * 0.0000000000000000000000000000000000001\" }\n",
+    );
+    let errors = check_errors(&spec);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].message.contains("more than 18 digits"),
+        "{errors:?}"
+    );
+    let spec = one_entity(
+        "3",
+        "      v: { type: float64, expr: \"1.5 * 0.25000000000000000000\" }\n",
+    );
+    let checked = lab::check_texts(&[("t.yaml", &spec)]);
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+}
