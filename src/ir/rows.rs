@@ -18,7 +18,19 @@ pub fn scaled(n: u64, scale: f64) -> u64 {
 /// Expected row count of every entity at `scale` (indexed by entity id), unrounded. A cycle of
 /// per-parent references (an error reported by the resolver) counts as 0 where it closes.
 pub fn expected(entities: &[Entity], scale: f64) -> Vec<f64> {
-    let mut memo: Vec<Option<f64>> = vec![None; entities.len()];
+    parents_first(entities, |rows, memo| own(rows, memo, scale))
+        .into_iter()
+        .map(|r| r.unwrap_or(0.0))
+        .collect()
+}
+
+/// Computes `own(rows, known)` for every entity, each after the entities its rows come from
+/// (so `known` holds their values); where a cycle closes, a parent's value is still `None`.
+fn parents_first<T: Clone>(
+    entities: &[Entity],
+    own: impl Fn(&Rows, &[Option<T>]) -> T,
+) -> Vec<Option<T>> {
+    let mut memo: Vec<Option<T>> = vec![None; entities.len()];
     let mut visiting = vec![false; entities.len()];
     for start in 0..entities.len() {
         // An explicit stack: parent chains can be as long as the model is large.
@@ -34,7 +46,7 @@ pub fn expected(entities: &[Entity], scale: f64) -> Vec<f64> {
                 .filter(|&p| p < entities.len() && memo[p].is_none() && !visiting[p])
                 .collect();
             if pending.is_empty() {
-                memo[top] = Some(own(&entities[top].rows, &memo, scale));
+                memo[top] = Some(own(&entities[top].rows, &memo));
                 visiting[top] = false;
                 stack.pop();
             } else {
@@ -43,7 +55,7 @@ pub fn expected(entities: &[Entity], scale: f64) -> Vec<f64> {
             }
         }
     }
-    memo.into_iter().map(|r| r.unwrap_or(0.0)).collect()
+    memo
 }
 
 /// Whether each entity's row count grows with `--scale` (a scaled count somewhere in its
@@ -59,31 +71,10 @@ pub fn scales(entities: &[Entity]) -> Vec<bool> {
 /// `bernoulli` or `max`) under such parents. `None` where rows scale, a count is unbounded
 /// (`poisson`, `geometric` or an expression without `max`) or the sum overflows.
 pub fn most(entities: &[Entity]) -> Vec<Option<u64>> {
-    let mut memo: Vec<Option<Option<u64>>> = vec![None; entities.len()];
-    let mut visiting = vec![false; entities.len()];
-    for start in 0..entities.len() {
-        let mut stack = vec![start];
-        while let Some(&top) = stack.last() {
-            if memo[top].is_some() {
-                stack.pop();
-                continue;
-            }
-            let pending: Vec<usize> = entities[top]
-                .row_parents()
-                .into_iter()
-                .filter(|&p| p < entities.len() && memo[p].is_none() && !visiting[p])
-                .collect();
-            if pending.is_empty() {
-                memo[top] = Some(own_most(&entities[top].rows, &memo));
-                visiting[top] = false;
-                stack.pop();
-            } else {
-                visiting[top] = true;
-                stack.extend(pending);
-            }
-        }
-    }
-    memo.into_iter().map(Option::flatten).collect()
+    parents_first(entities, own_most)
+        .into_iter()
+        .map(Option::flatten)
+        .collect()
 }
 
 /// The most rows of one row source, given the bounds of the parents known so far.
