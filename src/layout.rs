@@ -34,7 +34,7 @@ pub struct Layout {
     /// Cumulative Zipf weights 1/k^s over k = 1..=n, per (n, s), built on first use.
     pub zipf: ZipfTables,
     /// Grouped indexes of `match` picks, built on first use.
-    pub groups: GroupCache,
+    pub groups: PickCache<Groups>,
     /// Cumulative weights over the target's rows, per weighted foreign key, built on first use.
     pub weights: PickCache<Vec<f64>>,
     /// Key value (as text) → target row, per `lookup` foreign key, built on first use.
@@ -53,11 +53,7 @@ pub struct EntityLayout {
     pub members: Option<Vec<MemberLayout>>,
 }
 
-/// The grouped indexes of `match` picks by (entity, foreign key), built on first use (a row
-/// count may need them while the plan is being made) and shared by every thread.
-pub type GroupCache = Mutex<HashMap<(EntityId, FkId), Arc<Groups>>>;
-
-/// The pick tables of one kind (weights, lookup maps) by (entity, foreign key), built on first
+/// The pick tables of one kind (weights, lookup maps, match groups) by (entity, foreign key), built on first
 /// use — a row count or `when` may pick through them while the plan is being made, and must
 /// pick the rows generation picks — and shared by every thread (never copied).
 pub type PickCache<T> = Mutex<HashMap<(EntityId, FkId), Arc<T>>>;
@@ -139,18 +135,6 @@ impl Layout {
             )
         });
         Some(t.clone())
-    }
-
-    /// The grouped index of `match` foreign key `k` of entity `e`, if built.
-    pub fn groups(&self, e: EntityId, k: FkId) -> Option<Arc<Groups>> {
-        let cache = self.groups.lock().unwrap_or_else(|p| p.into_inner());
-        cache.get(&(e, k)).cloned()
-    }
-
-    /// Records a built grouped index (the first one recorded wins; all are equal).
-    pub fn keep_groups(&self, e: EntityId, k: FkId, g: Groups) -> Arc<Groups> {
-        let mut cache = self.groups.lock().unwrap_or_else(|p| p.into_inner());
-        cache.entry((e, k)).or_insert_with(|| Arc::new(g)).clone()
     }
 
     /// The chunks (row ranges) of an entity, in order.

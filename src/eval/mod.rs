@@ -630,15 +630,12 @@ impl<'p> Evaluator<'p> {
     ) -> Vec<u64> {
         let e = self.frames[f].entity;
         let n = self.len(f);
-        let groups = match self.layout.groups(e, k) {
-            Some(g) => g,
-            None => match build_groups(self.layout, e, k) {
-                Ok(g) => self.layout.keep_groups(e, k, g),
-                Err(err) => {
-                    self.error.get_or_insert(err);
-                    return vec![NONE; n];
-                }
-            },
+        let groups = match match_groups(self.layout, e, k) {
+            Ok(g) => g,
+            Err(err) => {
+                self.error.get_or_insert(err);
+                return vec![NONE; n];
+            }
         };
         let col = self.eval_expr(f, x);
         let mut out = Vec::with_capacity(n);
@@ -1161,12 +1158,20 @@ pub fn lookup_map(
 
 /// Builds the grouped index of `match` foreign key `k` of entity `e`: the target's rows by
 /// the matched attribute's value (as text), read chunk by chunk, with cumulative weights
-/// restarting at each group when the pick is weighted.
-pub fn build_groups(layout: &Layout, e: EntityId, k: FkId) -> Result<crate::layout::Groups, Error> {
+/// restarting at each group when the pick is weighted. Built on first use and kept in the
+/// layout, like the weight tables and lookup maps.
+pub fn match_groups(
+    layout: &Layout,
+    e: EntityId,
+    k: FkId,
+) -> Result<Arc<crate::layout::Groups>, Error> {
+    if let Some(g) = crate::layout::cached(&layout.groups, e, k) {
+        return Ok(g);
+    }
     let fk = &layout.ir.entities[e].foreign_keys[k];
     let mut g = crate::layout::Groups::default();
     let Pick::Match { attr, weight, .. } = &fk.pick else {
-        return Ok(g);
+        return Ok(Arc::new(g));
     };
     let mut by_value: std::collections::BTreeMap<String, Vec<(u64, f64)>> = Default::default();
     for (a, b) in layout.chunks(fk.target) {
@@ -1207,5 +1212,5 @@ pub fn build_groups(layout: &Layout, e: EntityId, k: FkId) -> Result<crate::layo
     if weight.is_some() {
         g.cum = Some(cum);
     }
-    Ok(g)
+    Ok(crate::layout::keep(&layout.groups, e, k, g))
 }

@@ -446,11 +446,7 @@ fn groups(plan: &Layout) -> Vec<Diagnostic> {
             let Pick::Match { value, .. } = &fk.pick else {
                 continue;
             };
-            let g = match plan.groups(e, k) {
-                Some(g) => Ok(g),
-                None => crate::eval::build_groups(plan, e, k).map(|g| plan.keep_groups(e, k, g)),
-            };
-            let g = match g {
+            let g = match crate::eval::match_groups(plan, e, k) {
                 Ok(g) => g,
                 Err(err) => {
                     errors.push(err.diagnostic(plan));
