@@ -8,7 +8,7 @@
 //! scale and the chunking, so one value describes a whole run. Nothing here computes values:
 //! the methods are accessors.
 
-use crate::ir::{EntityId, FkId, Ir};
+use crate::ir::{AttrId, EntityId, FkId, Ir};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -39,7 +39,13 @@ pub struct Layout {
     pub weights: PickCache<Vec<f64>>,
     /// Key value (as text) → target row, per `lookup` foreign key, built on first use.
     pub lookups: PickCache<HashMap<String, u64>>,
+    /// Per (entity, attribute): the aggregates of a rollup over the rows that reference the
+    /// entity, one per row, built by the evaluator (which owns their type) on first use.
+    pub rollups: Tables,
 }
+
+/// Tables the evaluator builds and keeps, by (entity, attribute); opaque here.
+pub type Tables = Mutex<HashMap<(EntityId, AttrId), Arc<dyn std::any::Any + Send + Sync>>>;
 
 /// The rows of one entity and how they map to parents, picks and lookups.
 #[derive(Clone, Debug, Default)]

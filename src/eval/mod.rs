@@ -12,6 +12,7 @@ pub mod error;
 pub mod exprs;
 mod funcs;
 pub mod rng;
+pub mod rollup;
 pub mod values;
 
 use crate::hash::{mix2, stream};
@@ -535,9 +536,18 @@ impl<'p> Evaluator<'p> {
                 paths,
                 index,
                 member,
+                shuffle,
             } => {
-                let (paths, index) = (paths.clone(), index.clone());
+                let (paths, index, shuffle) = (paths.clone(), index.clone(), *shuffle);
                 let anc = self.first_path_rows(f, &paths);
+                // The order of a shuffle is fixed per (`per` parent, counted row).
+                let order_of: Vec<u64> = if !shuffle {
+                    Vec::new()
+                } else if ent.parent().is_some() {
+                    (*self.parent_index(f)).clone()
+                } else {
+                    vec![0; n]
+                };
                 let idx = self.eval_expr(f, &index);
                 let tp = &self.layout.entities[fk.target];
                 let offsets = match member {
@@ -553,10 +563,14 @@ impl<'p> Evaluator<'p> {
                         }
                         let (a, b) = (offsets[p as usize], offsets[p as usize + 1]);
                         let j = idx.i64_at(i);
-                        if j >= 1 && (j as u64) <= b - a {
-                            a + j as u64 - 1
+                        if j < 1 || (j as u64) > b - a {
+                            return NONE;
+                        }
+                        if shuffle {
+                            let key = mix2(mix2(pick_stream, order_of[i]), p);
+                            a + Permutation::new(b - a, key).apply(j as u64 - 1)
                         } else {
-                            NONE
+                            a + j as u64 - 1
                         }
                     })
                     .collect()
@@ -927,10 +941,20 @@ impl<'p> Evaluator<'p> {
                 let c = self.attr(tf, tcol);
                 c.gather(&map)
             }
+            Generator::Rollup { via: Some(_), .. } => {
+                match rollup::referencing_rollup(self.layout, self.frames[f].entity, a) {
+                    Ok(t) => rollup::take(&t, &self.frames[f].rows),
+                    Err(err) => {
+                        self.error.get_or_insert(err);
+                        Column::new(Data::Null(self.len(f)))
+                    }
+                }
+            }
             Generator::Rollup {
                 agg,
                 child,
                 attr: ca,
+                via: None,
             } => {
                 let (agg, child, ca) = (*agg, *child, *ca);
                 let (cf, seg) = self.children(f, child);

@@ -15,6 +15,12 @@ use arrow::datatypes::{Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use std::sync::Arc;
 
+/// Builds the tables chunks share (the aggregates of rollups over referencing rows) before
+/// chunks are generated concurrently, so that no two threads build one table.
+pub fn prepare(layout: &Layout) -> Result<(), Error> {
+    crate::eval::rollup::prepare_rollups(layout)
+}
+
 /// The Arrow schema of an entity's files.
 pub fn schema(layout: &Layout, e: EntityId) -> SchemaRef {
     let ent = &layout.ir.entities[e];

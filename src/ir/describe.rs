@@ -33,9 +33,20 @@ pub fn pick(ir: &Ir, e: &Entity, fk: &ForeignKey, quote: &dyn Fn(&str) -> String
             ))
         ),
         Pick::Path(paths) => format!("the ancestor via {}", quote(&hop_paths(ir, e, paths))),
-        Pick::NthChild { paths, index, .. } => format!(
-            "child number {} of the ancestor via {}",
+        Pick::NthChild {
+            paths,
+            index,
+            shuffle,
+            ..
+        } => format!(
+            "child number {}{} of the {} via {}",
             quote(&expr(ir, e.id, index)),
+            if *shuffle { " (in a random order)" } else { "" },
+            if paths.iter().flatten().any(|h| matches!(h, Hop::Fk(_))) {
+                "referenced row"
+            } else {
+                "ancestor"
+            },
             quote(&hop_paths(ir, e, paths))
         ),
     }

@@ -331,11 +331,23 @@ pub fn generator(ir: &Ir, e: &Entity, a: &Attribute) -> String {
                 t.qualified, t.attributes[f.target_columns[*column]].name
             )
         }
-        Generator::Rollup { agg, child, attr } => {
+        Generator::Rollup {
+            agg,
+            child,
+            attr,
+            via,
+        } => {
             let c = &ir.entities[*child];
-            match attr {
+            let of = match attr {
                 Some(a) => format!("{}({}.{})", agg.as_str(), c.name, c.attributes[*a].name),
                 None => format!("{}({})", agg.as_str(), c.name),
+            };
+            match via {
+                Some(k) => {
+                    let col = c.foreign_keys[*k].columns[0];
+                    format!("{of} via {}", c.attributes[col].name)
+                }
+                None => of,
             }
         }
     }

@@ -379,11 +379,13 @@ pub enum Generator {
         fk: FkId,
         column: usize,
     },
-    /// An aggregate over the rows of a child entity that is generated per row of this one.
+    /// An aggregate over the rows of a child entity that belong to this row: generated per row
+    /// of this one (`via: None`), or referencing it through foreign key `via` of the child.
     Rollup {
         agg: Agg,
         child: EntityId,
         attr: Option<AttrId>,
+        via: Option<FkId>,
     },
 }
 
@@ -608,14 +610,17 @@ pub enum Pick {
         value: Box<Expr>,
         weight: Option<AttrId>,
     },
-    /// The `index`-th child (1-based) of an ancestor row, in a target generated `per` that
-    /// ancestor (or with a `union` member per it); out of range gives null. `paths` lead to
-    /// the ancestor as in `Path`.
+    /// The `index`-th child (1-based) of a row reached by `paths` (an ancestor, or the row a
+    /// reference points at), in a target generated `per` that row (or with a `union` member
+    /// per it); out of range gives null. `paths` lead to the row as in `Path`, the first that
+    /// reaches one wins.
     NthChild {
         paths: Vec<Vec<Hop>>,
         index: Box<Expr>,
-        /// For a `union` target: the member generated per the ancestor.
+        /// For a `union` target: the member generated per the row.
         member: Option<usize>,
+        /// Children taken in a random order, fixed per (this row's `per` parent, the row).
+        shuffle: bool,
     },
 }
 

@@ -237,6 +237,7 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
         groups: Default::default(),
         weights: Default::default(),
         lookups: Default::default(),
+        rollups: Default::default(),
     };
     // Row counts wave by wave: every count's inputs (a `when` may read a rollup over another
     // entity's children) are fixed in an earlier wave, and the entities of one wave are

@@ -333,7 +333,7 @@ impl Resolver<'_> {
         };
         match &p.value {
             ast::PickSpec::Named(n) => self.named_pick(cx, first.target, n, p.span),
-            ast::PickSpec::NthChild(_) => self.nth_child_pick(cx.eid, first.target, p.span),
+            ast::PickSpec::NthChild(n) => self.nth_child_pick(cx.eid, first.target, n, p.span),
             ast::PickSpec::Zipf(ast::ZipfPick { zipf }) => {
                 if !(*zipf > 0.0 && *zipf <= 10.0) {
                     self.err(
@@ -435,7 +435,28 @@ impl Resolver<'_> {
 
     /// `pick: {nth_child: …}`: the target's parent, or the first union member whose parent is
     /// an ancestor of this row. The index expression is checked with the generators.
-    fn nth_child_pick(&mut self, eid: EntityId, target: EntityId, span: Span) -> Option<Pick> {
+    /// With `of`, the path to the counted row is resolved with the generators (every
+    /// reference is known by then).
+    fn nth_child_pick(
+        &mut self,
+        eid: EntityId,
+        target: EntityId,
+        n: &ast::NthChildPick,
+        span: Span,
+    ) -> Option<Pick> {
+        let index = Box::new(Expr {
+            kind: ExprKind::Lit(Value::Null),
+            ty: Type::Null,
+            span,
+        });
+        if n.of.is_some() {
+            return Some(Pick::NthChild {
+                paths: Vec::new(),
+                index,
+                member: None,
+                shuffle: n.shuffle,
+            });
+        }
         let t = &self.entities[target];
         let (paths, member) = match t.parent() {
             Some(g) => (ancestor_paths(&self.entities, eid, g), None),
@@ -460,12 +481,9 @@ impl Resolver<'_> {
         }
         Some(Pick::NthChild {
             paths,
-            index: Box::new(Expr {
-                kind: ExprKind::Lit(Value::Null),
-                ty: Type::Null,
-                span,
-            }),
+            index,
             member,
+            shuffle: n.shuffle,
         })
     }
 

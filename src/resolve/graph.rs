@@ -206,10 +206,18 @@ fn deps(entities: &[Entity], n: Node) -> Vec<Node> {
                         expr_deps(x, e, &mut out);
                     }
                 }
-                Generator::Rollup { child, attr, .. } => {
+                Generator::Rollup {
+                    child, attr, via, ..
+                } => {
                     out.push(Node::Rows(*child));
                     if let Some(ca) = attr {
                         out.push(Node::Attr(*child, *ca));
+                    }
+                    // Rows that reference this one: every row of the child picks, so the
+                    // rollup needs the reference (and what its pick reads).
+                    if let Some(k) = via {
+                        let fk = &entities[*child].foreign_keys[*k];
+                        out.extend(fk.columns.iter().map(|&c| Node::Attr(*child, c)));
                     }
                 }
                 Generator::Ref { fk, column } => {
@@ -330,7 +338,8 @@ pub(super) fn row_waves(entities: &[Entity]) -> Vec<Vec<EntityId>> {
     waves
 }
 
-/// The row sets a hop path (through parents and union sources) needs.
+/// The row sets a hop path (through parents, union sources and references) needs, and the
+/// references it follows.
 fn col_deps_rows(entities: &[Entity], path: &[Hop], from: EntityId, out: &mut Vec<Node>) {
     let mut cur = from;
     for h in path {
@@ -338,7 +347,11 @@ fn col_deps_rows(entities: &[Entity], path: &[Hop], from: EntityId, out: &mut Ve
         cur = match h {
             Hop::Parent => entities[cur].parent().unwrap_or(cur),
             Hop::Source(k) => entities[cur].sources()[*k].unwrap_or(cur),
-            Hop::Fk(f) => entities[cur].foreign_keys[*f].target,
+            Hop::Fk(f) => {
+                let fk = &entities[cur].foreign_keys[*f];
+                out.extend(fk.columns.iter().map(|&c| Node::Attr(cur, c)));
+                fk.target
+            }
         };
     }
     out.push(Node::Rows(cur));

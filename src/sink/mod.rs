@@ -108,6 +108,7 @@ pub fn write_lake(
     progress: Progress,
 ) -> Result<(DataStats, Vec<EntityReport>), SinkError> {
     let ir = &plan.ir;
+    generate::prepare(plan).map_err(SinkError::Generate)?;
     let mut manifest = Manifest {
         lab_version: env!("CARGO_PKG_VERSION").to_string(),
         seed: plan.seed,

@@ -392,7 +392,10 @@ struct AttributeSchema {
     lookup: Option<Sp<String>>,
     /// For a self-reference: the hierarchy's depth (number of levels).
     hierarchy: Option<Sp<HierarchySpec>>,
-    /// A rollup from child rows: `{sum: child.attr}`, `{count: child}`, `{min: …}`, `{max: …}`.
+    /// A rollup over the rows of an entity generated `per` this one, or of one that
+    /// references it: `{sum: child.attr}`, `{count: child}`, `{min: …}`, `{max: …}`, with
+    /// `via: reference_attribute` when the entity references this one more than once.
+    #[schemars(with = "Option<RollupSchema>")]
     rollup: Option<Sp<RollupSpec>>,
 
     /// Lower clamp for numeric distributions.
@@ -563,6 +566,16 @@ pub struct NthChildPick {
     /// order line: `{nth_child: "child_index"}`; a random order of the customer:
     /// `{nth_child: "1 + int(random() * customers.order_count)"}`.
     pub nth_child: String,
+    /// Count the children of the row this reference attribute points at (`attribute`, or
+    /// `entity.attribute` of an ancestor) instead of an ancestor's: the n-th line of the
+    /// purchase order a shipment references, `of: purchase_order_id`.
+    #[schemars(with = "Option<String>")]
+    pub of: Option<Sp<String>>,
+    /// Take the children in a random order, fixed per (this row's `per` parent, the row whose
+    /// children are counted): indices distinct among one parent's children (`child_index`)
+    /// then pick distinct rows in a random order.
+    #[serde(default)]
+    pub shuffle: bool,
 }
 
 #[derive(Clone, Debug, JsonSchema)]
@@ -586,14 +599,45 @@ pub struct HierarchySpec {
     pub depth: u32,
 }
 
-/// A rollup from child rows (exactly one key).
-#[derive(Clone, Debug, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RollupSpec {
+/// A rollup: one aggregate over the rows of an entity that is generated `per` this one or
+/// references it, and (`via`) the reference to follow when that entity has several.
+#[derive(Clone, Debug)]
+pub struct RollupSpec {
+    pub agg: RollupAgg,
+    pub via: Option<Sp<String>>,
+}
+
+/// The aggregate of a rollup and its `entity` or `entity.attribute` target.
+#[derive(Clone, Debug)]
+pub enum RollupAgg {
     Sum(String),
     Count(String),
     Min(String),
     Max(String),
+}
+
+/// A rollup: exactly one aggregate over the rows of an entity generated `per` this one or
+/// referencing it, and `via` when it references this one through several attributes. (The
+/// shape of `rollup` in the JSON Schema; the code reads [`RollupSpec`].)
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "RollupSpec")]
+#[schemars(extend("oneOf" = [
+    {"required": ["sum"]}, {"required": ["count"]}, {"required": ["min"]}, {"required": ["max"]}
+]))]
+#[allow(dead_code)]
+pub struct RollupSchema {
+    /// Sum of `entity.attribute` (numeric) over the rows.
+    sum: Option<String>,
+    /// Number of rows of `entity`.
+    count: Option<String>,
+    /// Smallest `entity.attribute` (null without rows).
+    min: Option<String>,
+    /// Largest `entity.attribute` (null without rows).
+    max: Option<String>,
+    /// For an entity that references this one (rather than being generated `per` it): the
+    /// reference attribute to follow, when it has more than one to this entity.
+    via: Option<String>,
 }
 
 /// Relative weights by month (12), weekday (7, Monday first) and hour of day (24).

@@ -1007,18 +1007,41 @@ fn lower_pick(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<PickSpec>> {
     let pr = MapReader::new(
         n,
         "`pick`",
-        &["zipf", "weighted", "nth_child", "match"],
+        &["zipf", "weighted", "nth_child", "match", "of", "shuffle"],
         diags,
     )?;
+    if pr.get("nth_child").is_none() {
+        for key in ["of", "shuffle"] {
+            if let Some(k) = pr.entries.iter().find(|(k, _)| k.as_scalar() == Some(key)) {
+                diags.push(invalid(
+                    &k.0,
+                    format!("`{key}` belongs with `nth_child`"),
+                    "e.g. `pick: {nth_child: \"child_index\", of: purchase_order_id, shuffle: true}`",
+                ));
+                return None;
+            }
+        }
+    }
     if let Some(m) = pr.get("match") {
         lower_match(n, m, pr.get("weighted"), diags)
     } else if let Some(c) = pr.get("nth_child") {
-        string(c, "`nth_child`", diags).map(|s| {
-            Sp::new(
-                PickSpec::NthChild(NthChildPick { nth_child: s.value }),
-                c.span,
-            )
-        })
+        let nth_child = string(c, "`nth_child`", diags)?.value;
+        let of = match pr.get("of") {
+            Some(o) => Some(string(o, "a reference attribute", diags)?),
+            None => None,
+        };
+        let shuffle = match pr.get("shuffle") {
+            Some(b) => boolean(b, "`shuffle`", diags)?,
+            None => false,
+        };
+        Some(Sp::new(
+            PickSpec::NthChild(NthChildPick {
+                nth_child,
+                of,
+                shuffle,
+            }),
+            c.span,
+        ))
     } else if let Some(z) = pr.get("zipf") {
         number(z, "`zipf`", diags).map(|s| Sp::new(PickSpec::Zipf(ZipfPick { zipf: s }), n.span))
     } else if let Some(w) = pr.get("weighted") {
@@ -1091,7 +1114,7 @@ fn lower_hierarchy(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<Hierarchy
 
 fn lower_rollup(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RollupSpec>> {
     const AGGREGATES: &[&str] = &["sum", "count", "min", "max"];
-    let r = MapReader::new(n, "`rollup`", AGGREGATES, diags)?;
+    let r = MapReader::new(n, "`rollup`", &["sum", "count", "min", "max", "via"], diags)?;
     // Unknown keys are reported by the reader; the aggregate is read from the known ones, so
     // an extra key is one error, not also a missing aggregate.
     let known: Vec<&(Node, Node)> = r
@@ -1099,7 +1122,7 @@ fn lower_rollup(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RollupSpec>>
         .iter()
         .filter(|(k, _)| k.as_scalar().is_some_and(|s| AGGREGATES.contains(&s)))
         .collect();
-    if known.is_empty() && !r.entries.is_empty() {
+    if known.is_empty() && r.entries.iter().any(|(k, _)| k.as_scalar() != Some("via")) {
         return None;
     }
     let [(k, v)] = known.as_slice() else {
@@ -1111,14 +1134,18 @@ fn lower_rollup(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RollupSpec>>
         return None;
     };
     let target = string(v, "a rollup target", diags)?.value;
-    let spec = match k.as_scalar()? {
-        "sum" => RollupSpec::Sum(target),
-        "count" => RollupSpec::Count(target),
-        "min" => RollupSpec::Min(target),
-        "max" => RollupSpec::Max(target),
+    let agg = match k.as_scalar()? {
+        "sum" => RollupAgg::Sum(target),
+        "count" => RollupAgg::Count(target),
+        "min" => RollupAgg::Min(target),
+        "max" => RollupAgg::Max(target),
         _ => return None,
     };
-    Some(Sp::new(spec, n.span))
+    let via = match r.get("via") {
+        Some(v) => Some(string(v, "a reference attribute", diags)?),
+        None => None,
+    };
+    Some(Sp::new(RollupSpec { agg, via }, n.span))
 }
 
 fn lower_seasonality(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<SeasonalitySpec>> {

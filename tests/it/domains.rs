@@ -1,6 +1,9 @@
 //! The shipped enterprise model: the five domain specs compile, and every business invariant
 //! under `tests/invariants/` holds on the generated lake (checked by DuckDB) at two seeds and
-//! two scales; the tutorial's new domain compiles beside them by YAML alone.
+//! two scales; the tutorial's new domain compiles beside them by YAML alone, and so does a
+//! supply-chain domain that needs rollups over referencing rows, `nth_child` through a
+//! reference, conditional picks, multi-column uniqueness and children that scale under fixed
+//! parents (its own invariants under `tests/data/supply_chain/invariants/`).
 
 use crate::common::*;
 use std::path::Path;
@@ -93,6 +96,83 @@ fn invariants_hold_at_two_seeds_and_two_scales() {
             .filter(|l| l.trim_end().ends_with("  ok"))
             .count();
         assert_eq!(n_ok, n_files, "not every invariant reported ok:\n{report}");
+    }
+}
+
+/// Row counts by entity, from a lake's manifest.
+fn manifest_rows(lake: &Path) -> std::collections::HashMap<String, u64> {
+    let m: serde_json::Value = serde_json::from_str(&read(lake.join("_manifest.json"))).unwrap();
+    m["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["entity"].as_str().unwrap().to_string(),
+                e["rows"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_supply_chain_domain_is_written_by_yaml_alone() {
+    let specs = root().join("tests/data/supply_chain/specs");
+    let checks = root().join("tests/data/supply_chain/invariants");
+    let n_checks = std::fs::read_dir(&checks).unwrap().count();
+    let base = tmp("supply-chain");
+    let mut rows = Vec::new();
+    for (scale, seed) in [("1", "7"), ("1", "42"), ("0.5", "42")] {
+        let out = base.join(format!("s{scale}-{seed}"));
+        compile(&specs, &out, scale, seed);
+        let lake = out.join("lake");
+        let report = run_tool(
+            "invariants.py",
+            &[
+                "--lake".as_ref(),
+                lake.as_os_str(),
+                "--invariants".as_ref(),
+                checks.as_os_str(),
+            ],
+        );
+        let n_ok = report
+            .lines()
+            .filter(|l| l.trim_end().ends_with("  ok"))
+            .count();
+        assert_eq!(n_ok, n_checks, "not every invariant reported ok:\n{report}");
+        rows.push(manifest_rows(&lake));
+    }
+    // Bins are generated per warehouse (8 fixed rows) with `scaled: true`: half the scale,
+    // about half the bins; the warehouses stay 8.
+    let (full, half) = (&rows[1], &rows[2]);
+    assert_eq!((full["warehouses"], half["warehouses"]), (8, 8));
+    let ratio = half["bins"] as f64 / full["bins"] as f64;
+    assert!(
+        (0.4..0.6).contains(&ratio),
+        "bins at scale 0.5 / scale 1 = {ratio}"
+    );
+    // The same lake at any thread count.
+    let one = base.join("threads-1");
+    let o = lab(&[
+        "compile",
+        "--quiet",
+        "--threads",
+        "1",
+        "--seed",
+        "7",
+        "--specs",
+        specs.to_str().unwrap(),
+        "--out",
+        one.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for e in ["warehouses", "return_lines", "products", "suppliers"] {
+        let dir = |out: &Path| out.join(format!("lake/raw/supply/{e}/part-00000.parquet"));
+        assert_eq!(
+            std::fs::read(dir(&one)).unwrap(),
+            std::fs::read(dir(&base.join("s1-7"))).unwrap(),
+            "{e} differs between 1 thread and the default"
+        );
     }
 }
 

@@ -141,12 +141,23 @@ impl Resolver<'_> {
                     weight,
                 };
             }
-            Pick::NthChild { paths, member, .. } => {
-                let (paths, member) = (paths.clone(), *member);
+            Pick::NthChild {
+                paths,
+                member,
+                shuffle,
+                ..
+            } => {
+                let (mut paths, mut member, shuffle) = (paths.clone(), *member, *shuffle);
                 let Some(p) = &r.pick else { return };
                 let ast::PickSpec::NthChild(n) = &p.value else {
                     return;
                 };
+                if let Some(of) = &n.of {
+                    let Some(found) = self.nth_child_of(eid, f.target, of, &site) else {
+                        return;
+                    };
+                    (paths, member) = found;
+                }
                 let text = Sp::new(n.nth_child.clone(), p.span);
                 let off = self.quoted_offset(p.span);
                 let Some(e) = self.check_expr(eid, &text, off, &format!("{site}#nth_child")) else {
@@ -164,6 +175,7 @@ impl Resolver<'_> {
                     paths,
                     index: Box::new(e),
                     member,
+                    shuffle,
                 };
             }
             _ => {}
@@ -172,6 +184,57 @@ impl Resolver<'_> {
 }
 
 impl Resolver<'_> {
+    /// `nth_child … of: reference`: the path to the row the reference (an attribute of this
+    /// row or of an ancestor) points at, and the `union` member of the target generated per
+    /// that row (none when the target itself is generated `per` it).
+    fn nth_child_of(
+        &mut self,
+        eid: EntityId,
+        target: EntityId,
+        of: &Sp<String>,
+        site: &str,
+    ) -> Option<(Vec<Vec<Hop>>, Option<usize>)> {
+        let off = self.quoted_offset(of.span);
+        let x = self.check_expr(eid, of, off, &format!("{site}#of"))?;
+        let found = match &x.kind {
+            ExprKind::Col(c) => (self.entities[c.entity].foreign_keys.iter())
+                .position(|fk| fk.columns.first() == Some(&c.attr))
+                .map(|k| (c.clone(), k)),
+            _ => None,
+        };
+        let Some((c, k)) = found else {
+            return self.refuse(
+                codes::BAD_PARENT,
+                of.span,
+                format!("`of: {}` is not a reference attribute", of.value),
+                Some("name a `ref` attribute of this row or of an ancestor, e.g. `of: purchase_order_id`".into()),
+            );
+        };
+        let row = self.entities[c.entity].foreign_keys[k].target;
+        let mut path = c.hops;
+        path.push(Hop::Fk(k));
+        let t = &self.entities[target];
+        if t.parent() == Some(row) {
+            return Some((vec![path], None));
+        }
+        if let Some(m) = t.sources().iter().position(|s| *s == Some(row)) {
+            return Some((vec![path], Some(m)));
+        }
+        let msg = format!(
+            "`{}` is not generated `per` `{}`, which `of: {}` points at",
+            t.qualified, self.entities[row].qualified, of.value
+        );
+        self.refuse(
+            codes::BAD_PARENT,
+            of.span,
+            msg,
+            Some(
+                "`nth_child` picks a child of the referenced row in an entity generated `per` it"
+                    .into(),
+            ),
+        )
+    }
+
     /// A value a `match` expression can give that the matched attribute never takes, when
     /// both sets of values are known from the spec: the expression is a literal or a `choice`
     /// or `cycle` attribute, and so is the matched attribute (or a `const`).

@@ -1,5 +1,7 @@
-//! The `rollup` generator: an aggregate (`sum`, `count`, `min`, `max`) over the rows of a
-//! child entity, one generated `per` this one.
+//! The `rollup` generator: an aggregate (`sum`, `count`, `min`, `max`) over the rows of
+//! another entity that belong to this row: the children of an entity generated `per` this one,
+//! or the rows of an entity that reference this one (through its only reference here, or the
+//! one `via` names).
 
 use super::At;
 use crate::codes;
@@ -9,17 +11,18 @@ use crate::resolve::Resolver;
 use crate::spec::ast::{self, Sp};
 
 impl Resolver<'_> {
-    /// `rollup`: the child entity and attribute, and a result type the attribute accepts.
+    /// `rollup`: the child entity, the reference it follows (none for `per` children), the
+    /// attribute, and a result type the attribute accepts.
     pub(super) fn rollup_generator(
         &mut self,
         at: &At,
         r: &Sp<ast::RollupSpec>,
     ) -> Option<Generator> {
-        let (agg, target) = match &r.value {
-            ast::RollupSpec::Sum(t) => (Agg::Sum, t),
-            ast::RollupSpec::Count(t) => (Agg::Count, t),
-            ast::RollupSpec::Min(t) => (Agg::Min, t),
-            ast::RollupSpec::Max(t) => (Agg::Max, t),
+        let (agg, target) = match &r.value.agg {
+            ast::RollupAgg::Sum(t) => (Agg::Sum, t),
+            ast::RollupAgg::Count(t) => (Agg::Count, t),
+            ast::RollupAgg::Min(t) => (Agg::Min, t),
+            ast::RollupAgg::Max(t) => (Agg::Max, t),
         };
         let (child_name, attr_name) = match (agg, target.rsplit_once('.')) {
             (Agg::Count, None) => (target.as_str(), None),
@@ -39,7 +42,7 @@ impl Resolver<'_> {
                 );
             }
         };
-        let child = self.rollup_child(at.eid, child_name, r)?;
+        let (child, via) = self.rollup_child(at.eid, child_name, r)?;
         let attr = match attr_name {
             None => None,
             Some(an) => match self.entities[child].attr(an) {
@@ -63,11 +66,86 @@ impl Resolver<'_> {
         if matches!(agg, Agg::Min | Agg::Max) {
             self.entities[at.eid].attributes[at.aid].nullable = true; // no children → null
         }
-        Some(Generator::Rollup { agg, child, attr })
+        Some(Generator::Rollup {
+            agg,
+            child,
+            attr,
+            via,
+        })
     }
 
-    /// The child entity a rollup reads: one generated `per` entity `eid`, by name.
+    /// The entity a rollup reads and how its rows belong to a row of `eid`: generated `per`
+    /// it (no reference), or through the reference `via` names, or through the entity's only
+    /// reference to `eid`.
     fn rollup_child(
+        &mut self,
+        eid: EntityId,
+        child_name: &str,
+        r: &Sp<ast::RollupSpec>,
+    ) -> Option<(EntityId, Option<FkId>)> {
+        let child = self.rollup_entity(eid, child_name, r)?;
+        let inbound: Vec<FkId> = (self.entities[child].foreign_keys.iter().enumerate())
+            .filter(|(_, fk)| fk.target == eid)
+            .map(|(k, _)| k)
+            .collect();
+        let ref_names = |s: &Self| -> Vec<String> {
+            let c = &s.entities[child];
+            (inbound.iter())
+                .map(|&k| format!("`{}`", c.attributes[c.foreign_keys[k].columns[0]].name))
+                .collect()
+        };
+        if let Some(via) = &r.value.via {
+            let c = &self.entities[child];
+            let found = c.attr(&via.value).and_then(|a| {
+                (inbound.iter().copied()).find(|&k| c.foreign_keys[k].columns.contains(&a))
+            });
+            if found.is_some() {
+                return Some((child, found));
+            }
+            let names = ref_names(self);
+            let help = if names.is_empty() {
+                format!(
+                    "`{}` has no reference to `{}`",
+                    c.qualified, self.entities[eid].qualified
+                )
+            } else {
+                format!("its references to this entity: {}", names.join(", "))
+            };
+            let msg = format!(
+                "`via: {}` is not a reference of `{}` to `{}`",
+                via.value, c.qualified, self.entities[eid].qualified
+            );
+            return self.refuse(codes::BAD_ROLLUP, via.span, msg, Some(help));
+        }
+        if self.entities[child].parent() == Some(eid) {
+            return Some((child, None));
+        }
+        match inbound.as_slice() {
+            [k] => Some((child, Some(*k))),
+            [] => {
+                let msg = format!(
+                    "`{}` is neither generated `per` `{}` nor references it",
+                    self.entities[child].qualified, self.entities[eid].qualified
+                );
+                let help = "a rollup reads the rows of an entity generated `per` this one, or of one with a `ref` to it".to_string();
+                self.refuse(codes::BAD_ROLLUP, r.span, msg, Some(help))
+            }
+            _ => {
+                let msg = format!(
+                    "`{}` references `{}` through {}: the rollup needs `via`",
+                    self.entities[child].qualified,
+                    self.entities[eid].qualified,
+                    ref_names(self).join(" and ")
+                );
+                let help = format!("e.g. `via: {}`", ref_names(self)[0].trim_matches('`'));
+                self.refuse(codes::BAD_ROLLUP, r.span, msg, Some(help))
+            }
+        }
+    }
+
+    /// The entity a rollup names: a child generated `per` `eid` by its name, else any entity
+    /// by `name` (this domain) or `domain.name`.
+    fn rollup_entity(
         &mut self,
         eid: EntityId,
         child_name: &str,
@@ -85,19 +163,32 @@ impl Resolver<'_> {
         if child.is_some() {
             return child;
         }
-        let help = did_you_mean(
-            child_name,
-            children.iter().map(|&c| self.entities[c].name.as_str()),
-        )
-        .unwrap_or_else(|| {
-            if children.is_empty() {
-                format!("no entity is generated `per: {}`", self.entities[eid].name)
+        let domain = self.entities[eid].domain;
+        let qualified = if child_name.contains('.') {
+            child_name.to_string()
+        } else {
+            format!("{}.{child_name}", self.domains[domain].name)
+        };
+        if let Some(&id) = self.by_name.get(&qualified) {
+            return Some(id);
+        }
+        let referencing: Vec<EntityId> = (self.entities.iter())
+            .filter(|e| e.foreign_keys.iter().any(|fk| fk.target == eid))
+            .map(|e| e.id)
+            .collect();
+        let names = (children.iter().chain(&referencing)).map(|&c| self.entities[c].name.as_str());
+        let help = did_you_mean(child_name, names).unwrap_or_else(|| {
+            if children.is_empty() && referencing.is_empty() {
+                format!(
+                    "no entity is generated `per: {}` or references it",
+                    self.entities[eid].name
+                )
             } else {
-                "rollups read entities generated `per` this one".into()
+                "rollups read entities generated `per` this one or referencing it".into()
             }
         });
         let msg = format!(
-            "`{child_name}` is not a child entity of `{}`",
+            "`{child_name}` is not an entity that belongs to `{}`",
             self.entities[eid].qualified
         );
         self.refuse(codes::BAD_ROLLUP, r.span, msg, Some(help))
