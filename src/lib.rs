@@ -17,6 +17,7 @@
 pub mod cli;
 pub mod codec;
 pub mod codes;
+pub mod defects;
 pub mod diagnostics;
 pub mod emit;
 pub mod eval;

@@ -16,8 +16,9 @@ const LAYERS: &[&[&str]] = &[
     &["spec", "ir"],
     // AST → IR.
     &["resolve"],
-    // From the IR: documents; the per-entity layout as plain data.
-    &["emit", "layout"],
+    // From the IR: documents; the per-entity layout as plain data; the defects a source
+    // system's export can carry (pure functions of a value and a key).
+    &["emit", "layout", "defects"],
     // The evaluator, beneath both planning and generation.
     &["eval"],
     &["plan"],
