@@ -48,11 +48,16 @@ pub enum Defect {
     Nickname,
     /// A spelling that sounds alike (`Catherine` → `Katherine`).
     Phonetic,
+    /// A phone number written in another common layout (`+1 415 555 0100` →
+    /// `(415) 555-0100`).
+    PhoneFormat,
+    /// Address words abbreviated or spelled out (`Street` ↔ `St`, `North` ↔ `N`).
+    Abbreviation,
 }
 
 impl Defect {
     /// Every kind, in the order of the taxonomy.
-    pub const ALL: [Defect; 17] = [
+    pub const ALL: [Defect; 19] = [
         Defect::Missing,
         Defect::Sentinel,
         Defect::TypoInsert,
@@ -70,6 +75,8 @@ impl Defect {
         Defect::Truncation,
         Defect::Nickname,
         Defect::Phonetic,
+        Defect::PhoneFormat,
+        Defect::Abbreviation,
     ];
 
     /// The name used in specs and answer keys.
@@ -92,6 +99,8 @@ impl Defect {
             Defect::Truncation => "truncation",
             Defect::Nickname => "nickname",
             Defect::Phonetic => "phonetic",
+            Defect::PhoneFormat => "phone_format",
+            Defect::Abbreviation => "abbreviation",
         }
     }
 
@@ -248,6 +257,8 @@ pub fn corrupt_text(kind: Defect, clean: &str, key: u64) -> Option<String> {
         }
         Defect::Nickname => nickname(clean)?.to_string(),
         Defect::Phonetic => phonetic(clean, &mut d)?,
+        Defect::PhoneFormat => phone_format(clean, &mut d)?,
+        Defect::Abbreviation => abbreviation(clean, &mut d)?,
         _ => return None,
     };
     (out != clean).then_some(out)
@@ -420,6 +431,83 @@ fn phonetic(s: &str, d: &mut Draws) -> Option<String> {
     Some(format!("{}{to}{}", &s[..i], &s[i + from.len()..]))
 }
 
+/// The digits of a phone number in another layout: national digits only, dotted, dashed,
+/// with the area code in parentheses, or international with spaces. `None` for text with
+/// fewer than 7 digits.
+fn phone_format(s: &str, d: &mut Draws) -> Option<String> {
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 7 {
+        return None;
+    }
+    // A leading country code 1 on an 11-digit number is kept apart.
+    let (cc, n) = match digits.len() {
+        11 if digits.starts_with('1') => ("1", &digits[1..]),
+        _ => ("", digits.as_str()),
+    };
+    let (a, b) = n.split_at(n.len().saturating_sub(7));
+    let (p, q) = b.split_at(3);
+    let intl = if cc.is_empty() {
+        String::new()
+    } else {
+        format!("+{cc} ")
+    };
+    let out = match d.below(5) {
+        0 => n.to_string(),
+        1 if !a.is_empty() => format!("{a}.{p}.{q}"),
+        2 if !a.is_empty() => format!("({a}) {p}-{q}"),
+        3 if !a.is_empty() => format!("{intl}{a} {p} {q}"),
+        _ => format!("{a}{}{p}-{q}", if a.is_empty() { "" } else { "-" }),
+    };
+    Some(out)
+}
+
+/// Street types, directions and unit words with their postal abbreviations.
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("Street", "St"),
+    ("Avenue", "Ave"),
+    ("Road", "Rd"),
+    ("Boulevard", "Blvd"),
+    ("Drive", "Dr"),
+    ("Lane", "Ln"),
+    ("Court", "Ct"),
+    ("Place", "Pl"),
+    ("Square", "Sq"),
+    ("Highway", "Hwy"),
+    ("North", "N"),
+    ("South", "S"),
+    ("East", "E"),
+    ("West", "W"),
+    ("Apartment", "Apt"),
+    ("Suite", "Ste"),
+];
+
+/// One address word abbreviated (or an abbreviation spelled out), sometimes with a period.
+fn abbreviation(s: &str, d: &mut Draws) -> Option<String> {
+    let words: Vec<&str> = s.split(' ').collect();
+    let swaps: Vec<(usize, String)> = (words.iter().enumerate())
+        .filter_map(|(i, w)| {
+            let bare = w.trim_end_matches(['.', ',']);
+            let tail = &w[bare.len()..];
+            ABBREVIATIONS.iter().find_map(|(long, short)| {
+                if bare.eq_ignore_ascii_case(long) {
+                    Some((i, format!("{short}{tail}")))
+                } else if bare.eq_ignore_ascii_case(short) {
+                    Some((i, format!("{long}{}", tail.trim_start_matches('.'))))
+                } else {
+                    None
+                }
+            })
+        })
+        .collect();
+    let (i, mut w) = swaps.get(d.below(swaps.len().max(1))).cloned()?;
+    if w.len() <= 4 && !w.ends_with('.') && !w.ends_with(',') && d.below(2) == 0 {
+        w.push('.');
+    }
+    let mut out = words.iter().map(|w| (*w).to_string()).collect::<Vec<_>>();
+    out[i] = w;
+    Some(out.join(" "))
+}
+
 /// Day and month exchanged in a date (days since 1970-01-01); `None` when the day is above
 /// 12 or equals the month (the swap would be invalid or invisible).
 pub fn swap_day_month(days: i32) -> Option<i32> {
@@ -557,6 +645,27 @@ mod tests {
         let o: Vec<f64> = (0..20).map(|k| out_of_range(34.0, k)).collect();
         assert!(o.iter().all(|&x| x == 340.0 || x == -34.0));
         assert_eq!(out_of_range(0.0, 1), -1.0);
+    }
+
+    #[test]
+    fn phones_keep_their_digits() {
+        let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        let v = all_keys(Defect::PhoneFormat, "+1 415 555 0100");
+        assert!(v.contains(&"(415) 555-0100".to_string()), "{v:?}");
+        for x in &v {
+            assert!(digits(x).ends_with("4155550100"), "{x}");
+        }
+        assert_eq!(corrupt_text(Defect::PhoneFormat, "12-34", 0), None);
+    }
+
+    #[test]
+    fn addresses_abbreviate_both_ways() {
+        let v = all_keys(Defect::Abbreviation, "12 North Main Street");
+        assert!(v.contains(&"12 North Main St".to_string()), "{v:?}");
+        assert!(v.contains(&"12 N Main Street".to_string()), "{v:?}");
+        let back = all_keys(Defect::Abbreviation, "5 Oak Ave.");
+        assert!(back.contains(&"5 Oak Avenue".to_string()), "{back:?}");
+        assert_eq!(corrupt_text(Defect::Abbreviation, "Main", 0), None);
     }
 
     #[test]
