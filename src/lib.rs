@@ -31,6 +31,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod profile;
 pub(crate) mod resolve;
+pub mod score;
 pub mod sink;
 pub mod spec;
 

@@ -9,8 +9,9 @@ use std::path::Path;
 /// Top-level modules by layer, lowest first. A module may use modules of strictly lower layers
 /// only; modules of one layer are independent of each other.
 const LAYERS: &[&[&str]] = &[
-    // Leaves: the diagnostic catalogue and rendering, hashing, measured-profile types.
-    &["codes", "number", "codec"],
+    // Leaves: the diagnostic catalogue, number parsing, the codec choice, the grading
+    // measures; then diagnostics rendering, hashing, measured-profile types.
+    &["codes", "number", "codec", "score"],
     &["diagnostics", "hash", "profile"],
     // The two models: the spec AST and the IR (the IR does not know the AST).
     &["spec", "ir"],
