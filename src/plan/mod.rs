@@ -20,6 +20,7 @@ use crate::layout::{EntityLayout, Layout, MemberLayout};
 pub use estimate::{Estimate, estimate};
 use rand_distr::Distribution;
 use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// Run parameters that shape the plan.
 #[derive(Clone, Copy, Debug)]
@@ -88,68 +89,128 @@ fn draw_count(c: &CountDist, s: u64, p: u64, value: Option<i64>, scale: f64) -> 
     Some(whole as u64 + u64::from(frac > 0.0 && rng.f64() < frac))
 }
 
-/// How the rows of a `per` source are counted: the count stream, the count, the optional
-/// `when`, a cap per parent and the first row.
+/// How the rows of a `per` source are counted: the count stream, the parent, the count, the
+/// optional `when` and a cap per parent.
 struct PerSource<'a> {
     stream_name: String,
     parent: EntityId,
     count: &'a CountDist,
     when: Option<&'a Expr>,
     cap: Option<u64>,
-    base: u64,
 }
 
-/// Child row offsets of a `per` source: `n_parent + 1` prefix sums starting at `base`, built
-/// in place (the counts are written into the vector, then summed with overflow checks), so
-/// planning holds one `u64` per parent row and nothing more. `when` and count expressions are
-/// evaluated over the parent rows chunk by chunk.
-fn child_offsets(layout: &Layout, src: &PerSource, child: EntityId) -> Result<Vec<u64>, Error> {
-    let n_parent = layout.entities[src.parent].rows;
-    let s = stream(layout.seed, &src.stream_name);
+/// One `per` source of a wave: the entity, its `union` member (none for a plain `per`
+/// entity), and how it counts.
+struct Counted<'a> {
+    entity: EntityId,
+    member: Option<usize>,
+    src: PerSource<'a>,
+}
+
+/// The child counts of every `per` source of the entities of a wave, one count per parent
+/// row, by (entity, member). Parent rows are read chunk by chunk, and the sources with the
+/// same parent share one evaluator per chunk, so a parent attribute that several counts read
+/// (sessions' funnel depth for events and for funnel steps) is computed once. Counting holds
+/// one `u64` per parent row and source, nothing more.
+fn wave_counts(
+    layout: &Layout,
+    wave: &[EntityId],
+) -> Vec<(Source, Result<Vec<u64>, Error>)> {
+    let mut by_parent: Vec<(EntityId, Vec<Counted>)> = Vec::new();
+    for &e in wave {
+        for c in per_sources(layout, e) {
+            match by_parent.iter_mut().find(|(p, _)| *p == c.src.parent) {
+                Some((_, v)) => v.push(c),
+                None => by_parent.push((c.src.parent, vec![c])),
+            }
+        }
+    }
+    by_parent
+        .par_iter()
+        .with_max_len(1)
+        .flat_map_iter(|(parent, group)| parent_counts(layout, *parent, group))
+        .collect()
+}
+
+/// The counts of the sources `group`, all `per` the entity `parent`.
+fn parent_counts(
+    layout: &Layout,
+    parent: EntityId,
+    group: &[Counted],
+) -> Vec<(Source, Result<Vec<u64>, Error>)> {
+    let n_parent = layout.entities[parent].rows;
     // Smaller than a generation chunk: most parents fit in one chunk, and counting is cheap
     // per row, so finer pieces let every thread help (the result does not depend on it).
     let chunk = (layout.chunk_rows / 8).max(1024);
-    let len = usize::try_from(n_parent).map_err(|_| overflow(child, 0, "the parent row count"))?;
-    let mut offsets = vec![0u64; len + 1];
-    offsets[0] = src.base;
-    let errors: Vec<Error> = offsets[1..]
-        .par_chunks_mut(chunk as usize)
-        .enumerate()
-        .filter_map(|(k, out)| {
-            let a = k as u64 * chunk;
-            count_chunk(layout, src, s, a, out).err()
+    let streams: Vec<u64> = (group.iter())
+        .map(|c| stream(layout.seed, &c.src.stream_name))
+        .collect();
+    let key = |c: &Counted| (c.entity, c.member);
+    if usize::try_from(n_parent).is_err() {
+        let err = |c: &Counted| Err(overflow(c.entity, 0, "the parent row count"));
+        return group.iter().map(|c| (key(c), err(c))).collect();
+    }
+    let starts: Vec<u64> = (0..n_parent.div_ceil(chunk)).map(|k| k * chunk).collect();
+    let pieces: Vec<Vec<Result<Vec<u64>, Error>>> = starts
+        .par_iter()
+        .map(|&a| {
+            let b = a.saturating_add(chunk).min(n_parent);
+            let mut ev = Evaluator::new(layout);
+            let f = ev.frame(parent, RowSet::Range(a, b));
+            (group.iter().zip(&streams))
+                .map(|(c, &s)| count_chunk(&mut ev, f, &c.src, s, a, (b - a) as usize))
+                .collect()
         })
         .collect();
-    if let Some(first) = errors.into_iter().min_by_key(|e| e.row) {
-        // A row-count error is the child's; an error in an attribute the count reads (through
-        // a parent hop, a pick or a rollup) stays located at that entity's attribute.
-        return Err(match first.attr {
-            None => Error {
-                entity: child,
-                ..first
-            },
-            Some(_) => first,
-        });
+    let mut out: Vec<(Source, Result<Vec<u64>, Error>)> = (group.iter())
+        .map(|c| (key(c), Ok(Vec::with_capacity(n_parent as usize))))
+        .collect();
+    for piece in pieces {
+        for ((_, acc), r) in out.iter_mut().zip(piece) {
+            match (acc.as_mut(), r) {
+                (Ok(v), Ok(counts)) => v.extend(counts),
+                // The first error by row wins (pieces come in row order).
+                (Ok(_), Err(err)) => *acc = Err(err),
+                (Err(_), _) => {}
+            }
+        }
     }
-    for p in 1..offsets.len() {
-        offsets[p] = offsets[p - 1]
-            .checked_add(offsets[p])
-            .ok_or_else(|| overflow(child, p as u64 - 1, "the total row count"))?;
+    for ((e, _), acc) in &mut out {
+        if let Err(first) = acc
+            && first.attr.is_none()
+        {
+            // A row-count error is the child's; an error in an attribute the count reads
+            // (through a parent hop, a pick or a rollup) stays located at that attribute.
+            first.entity = *e;
+        }
+    }
+    out
+}
+
+/// Child row offsets from the counts of a `per` source: `n_parent + 1` prefix sums starting
+/// at `base`, with overflow checks.
+fn offsets_from(counts: Vec<u64>, base: u64, child: EntityId) -> Result<Vec<u64>, Error> {
+    let mut offsets = Vec::with_capacity(counts.len() + 1);
+    offsets.push(base);
+    let mut total = base;
+    for (p, c) in counts.into_iter().enumerate() {
+        total = total
+            .checked_add(c)
+            .ok_or_else(|| overflow(child, p as u64, "the total row count"))?;
+        offsets.push(total);
     }
     Ok(offsets)
 }
 
-/// The child counts of parent rows `a..a + out.len()`, written into `out`.
+/// The child counts of parent rows `a..a + n` (the rows of frame `f`) for one source.
 fn count_chunk(
-    layout: &Layout,
+    ev: &mut Evaluator,
+    f: crate::eval::FrameId,
     src: &PerSource,
     s: u64,
     a: u64,
-    out: &mut [u64],
-) -> Result<(), Error> {
-    let b = a + out.len() as u64;
-    let mut ev = Evaluator::new(layout);
-    let f = ev.frame(src.parent, RowSet::Range(a, b));
+    n: usize,
+) -> Result<Vec<u64>, Error> {
     let keep = src.when.map(|w| {
         let when = ev.eval_expr(f, w);
         ev.settle(f, &when, 0);
@@ -167,10 +228,11 @@ fn count_chunk(
     if let Some(e) = ev.error.take() {
         return Err(e);
     }
-    for (i, o) in out.iter_mut().enumerate() {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
         let p = a + i as u64;
         if keep.as_ref().is_some_and(|k| !k[i]) {
-            *o = 0;
+            out.push(0);
             continue;
         }
         let v = values
@@ -188,11 +250,11 @@ fn count_chunk(
                 kind,
             });
         }
-        let c = draw_count(src.count, s, p, v, layout.scale)
+        let c = draw_count(src.count, s, p, v, ev.layout.scale)
             .ok_or_else(|| overflow(src.parent, p, "a child count"))?;
-        *o = src.cap.map_or(c, |m| c.min(m));
+        out.push(src.cap.map_or(c, |m| c.min(m)));
     }
-    Ok(())
+    Ok(out)
 }
 
 /// An overflow of the rows of entity `e`, at (parent) row `row`.
@@ -243,10 +305,10 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
     // entity's children) are fixed in an earlier wave, and the entities of one wave are
     // planned concurrently (each also splits its parent rows across the threads).
     for wave in &ir.waves {
+        let mut counts: Counts = wave_counts(&layout, wave).into_iter().collect();
         let planned: Vec<(EntityId, EntityPlan)> = wave
-            .par_iter()
-            .with_max_len(1)
-            .map(|&e| (e, entity_rows(&layout, e)))
+            .iter()
+            .map(|&e| (e, entity_rows(&layout, e, &mut counts)))
             .collect();
         let mut errors = Vec::new();
         for (e, p) in planned {
@@ -287,13 +349,11 @@ fn weights(layout: &Layout) -> Vec<Diagnostic> {
     errors
 }
 
-/// The row count of entity `e` and how its rows map to parents (offsets, union members,
-/// hierarchy levels), given the layouts of the entities its count needs.
-fn entity_rows(layout: &Layout, e: EntityId) -> Result<EntityLayout, Error> {
+/// The `per` sources of entity `e`: the entity itself when generated `per` a parent, or its
+/// `per` union members.
+fn per_sources(layout: &Layout, e: EntityId) -> Vec<Counted<'_>> {
     let ent = &layout.ir.entities[e];
-    let mut out = EntityLayout::default();
     match &ent.rows {
-        Rows::Scaled(_) | Rows::Fixed(_) => out.rows = ent.base_rows(layout.scale).unwrap_or(0),
         Rows::PerParent {
             parent,
             count,
@@ -312,9 +372,60 @@ fn entity_rows(layout: &Layout, e: EntityId) -> Result<EntityLayout, Error> {
                 count,
                 when: when.as_ref(),
                 cap,
-                base: 0,
             };
-            let offsets = child_offsets(layout, &src, e)?;
+            vec![Counted {
+                entity: e,
+                member: None,
+                src,
+            }]
+        }
+        Rows::Union(members) => (members.iter().enumerate())
+            .filter_map(|(k, m)| match m {
+                Rows::PerParent {
+                    parent,
+                    count,
+                    when,
+                } => Some(Counted {
+                    entity: e,
+                    member: Some(k),
+                    src: PerSource {
+                        stream_name: format!("{}#rows{k}", ent.qualified),
+                        parent: *parent,
+                        count,
+                        when: when.as_ref(),
+                        cap: None,
+                    },
+                }),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A `per` source: an entity and its union member (none for a plain `per` entity).
+type Source = (EntityId, Option<usize>);
+
+/// The child counts the wave computed, by source.
+type Counts = HashMap<Source, Result<Vec<u64>, Error>>;
+
+/// The counts of one source of entity `e` (member `member` of a union).
+fn take_counts(counts: &mut Counts, e: EntityId, member: Option<usize>) -> Result<Vec<u64>, Error> {
+    counts
+        .remove(&(e, member))
+        .unwrap_or_else(|| Err(overflow(e, 0, "the parent row count")))
+}
+
+/// The row count of entity `e` and how its rows map to parents (offsets, union members,
+/// hierarchy levels), given the layouts of the entities its count needs and the child
+/// counts of its `per` sources.
+fn entity_rows(layout: &Layout, e: EntityId, counts: &mut Counts) -> Result<EntityLayout, Error> {
+    let ent = &layout.ir.entities[e];
+    let mut out = EntityLayout::default();
+    match &ent.rows {
+        Rows::Scaled(_) | Rows::Fixed(_) => out.rows = ent.base_rows(layout.scale).unwrap_or(0),
+        Rows::PerParent { .. } => {
+            let offsets = offsets_from(take_counts(counts, e, None)?, 0, e)?;
             out.rows = offsets.last().copied().unwrap_or(0);
             out.offsets = Some(offsets);
         }
@@ -323,20 +434,8 @@ fn entity_rows(layout: &Layout, e: EntityId) -> Result<EntityLayout, Error> {
             let mut start = 0u64;
             for (k, m) in members.iter().enumerate() {
                 let (end, offsets) = match m {
-                    Rows::PerParent {
-                        parent,
-                        count,
-                        when,
-                    } => {
-                        let src = PerSource {
-                            stream_name: format!("{}#rows{k}", ent.qualified),
-                            parent: *parent,
-                            count,
-                            when: when.as_ref(),
-                            cap: None,
-                            base: start,
-                        };
-                        let o = child_offsets(layout, &src, e)?;
+                    Rows::PerParent { .. } => {
+                        let o = offsets_from(take_counts(counts, e, Some(k))?, start, e)?;
                         (o.last().copied().unwrap_or(start), Some(o))
                     }
                     Rows::Scaled(n) => (
