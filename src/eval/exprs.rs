@@ -207,18 +207,33 @@ impl Evaluator<'_> {
                             *ch = Some(k);
                         }
                     }
-                    branches.push(self.eval_expr(f, v).cast(e.ty));
+                    branches.push(self.branch(f, v, e.ty));
                 }
                 let other = match otherwise {
-                    Some(o) => self.eval_expr(f, o).cast(e.ty),
-                    None => Column::constant(&Value::Null, e.ty, n),
+                    Some(o) => self.branch(f, o, e.ty),
+                    None => (Column::constant(&Value::Null, e.ty, 1), true),
                 };
-                select(e.ty, n, |i| match chosen[i] {
-                    Some(k) => (&branches[k], i),
-                    None => (&other, i),
+                select(e.ty, n, |i| {
+                    let (c, lit) = match chosen[i] {
+                        Some(k) => &branches[k],
+                        None => &other,
+                    };
+                    (c, if *lit { 0 } else { i })
                 })
             }
             ExprKind::Call(func, args) => self.call(f, *func, args, e.ty, n),
+        }
+    }
+}
+
+impl Evaluator<'_> {
+    /// A `case` branch over frame `f`, cast to `ty`, and whether it is a literal: a literal is
+    /// one row, read for every row that takes the branch, not copied for each (a `case` over
+    /// string literals would otherwise build every one of them for every row).
+    fn branch(&mut self, f: FrameId, x: &Expr, ty: Type) -> (Column, bool) {
+        match &x.kind {
+            ExprKind::Lit(v) => (Column::constant(v, x.ty, 1).cast(ty), true),
+            _ => (self.eval_expr(f, x).cast(ty), false),
         }
     }
 }
@@ -275,7 +290,10 @@ pub(super) fn select<'c>(
                 let (c, j) = pick(i);
                 *v = c.is_valid(j);
                 match &c.data {
-                    Data::Str(s) if c.is_valid(j) => out.push(s.get(j)),
+                    Data::Str(s) if c.is_valid(j) => {
+                        out.bytes.extend_from_slice(s.bytes_at(j));
+                        out.finish_value();
+                    }
                     _ => out.push(""),
                 }
             }
@@ -302,7 +320,7 @@ pub fn compare(a: &Column, ta: Type, b: &Column, tb: Type, i: usize) -> Option<O
         return Some(a.ms_at(i).cmp(&b.ms_at(i)));
     }
     match (&a.data, &b.data) {
-        (Data::Str(x), Data::Str(y)) => Some(x.get(i).cmp(y.get(i))),
+        (Data::Str(x), Data::Str(y)) => Some(x.bytes_at(i).cmp(y.bytes_at(i))),
         (Data::Bool(x), Data::Bool(y)) => Some(x[i].cmp(&y[i])),
         (Data::Interval(x), Data::Interval(y)) => Some(x[i].cmp(&y[i])),
         _ => None,
@@ -409,11 +427,11 @@ fn binary(
                 let start = s.bytes.len();
                 if over.is_none() && a.is_valid(i) && b.is_valid(i) {
                     match &a.data {
-                        Data::Str(x) => s.bytes.extend_from_slice(x.get(i).as_bytes()),
+                        Data::Str(x) => s.bytes.extend_from_slice(x.bytes_at(i)),
                         _ => s.bytes.extend_from_slice(a.text_at(i).as_bytes()),
                     }
                     match &b.data {
-                        Data::Str(x) => s.bytes.extend_from_slice(x.get(i).as_bytes()),
+                        Data::Str(x) => s.bytes.extend_from_slice(x.bytes_at(i)),
                         _ => s.bytes.extend_from_slice(b.text_at(i).as_bytes()),
                     }
                 }

@@ -110,12 +110,8 @@ struct Counted<'a> {
 /// The child counts of every `per` source of the entities of a wave, one count per parent
 /// row, by (entity, member). Parent rows are read chunk by chunk, and the sources with the
 /// same parent share one evaluator per chunk, so a parent attribute that several counts read
-/// (sessions' funnel depth for events and for funnel steps) is computed once. Counting holds
-/// one `u64` per parent row and source, nothing more.
-fn wave_counts(
-    layout: &Layout,
-    wave: &[EntityId],
-) -> Vec<(Source, Result<Vec<u64>, Error>)> {
+/// is computed once. Counting holds one `u64` per parent row and source, nothing more.
+fn wave_counts(layout: &Layout, wave: &[EntityId]) -> Vec<(Source, Result<Vec<u64>, Error>)> {
     let mut by_parent: Vec<(EntityId, Vec<Counted>)> = Vec::new();
     for &e in wave {
         for c in per_sources(layout, e) {
