@@ -91,6 +91,10 @@ pub struct CompileArgs {
     /// S3 bucket used in table locations of the DDL and Glue tables.
     #[arg(long, default_value = "lab-lake", value_name = "NAME")]
     pub bucket: String,
+    /// The lake as the silos would have exported it at the end of DATE (`YYYY-MM-DD`): rows
+    /// of entities with `time` created by then, their later events unknown.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
     /// Write only the dictionary, ERDs, DDL, Glue tables and schema (no data).
     #[arg(long)]
     pub docs_only: bool,
@@ -145,6 +149,7 @@ impl CompileArgs {
             return Err("--check compares the documentation only: use it with --docs-only".into());
         }
         let size_limit = parse_size(&self.size_limit)?;
+        let as_of = self.as_of.as_deref().map(parse_as_of).transpose()?;
         crate::emit::check_bucket(&self.bucket).map_err(|e| format!("--bucket: {e}"))?;
         let cfg = Config {
             specs: self.specs,
@@ -160,9 +165,34 @@ impl CompileArgs {
             bucket: self.bucket,
             docs_only: self.docs_only,
             size_limit,
+            as_of,
         };
         Ok((cfg, self.check, self.quiet))
     }
+}
+
+/// Parses `--as-of`: a calendar date `YYYY-MM-DD` (years 0001–9998), as the first instant
+/// after that day in milliseconds since 1970 (UTC).
+fn parse_as_of(text: &str) -> Result<i64, String> {
+    let bad = || format!("--as-of must be a date such as `2025-06-30`, got `{text}`");
+    let t = text.trim();
+    let parts: Vec<&str> = t.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return Err(bad());
+    };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return Err(bad());
+    }
+    let (y, m, d): (i64, u32, u32) = match (y.parse(), m.parse(), d.parse()) {
+        (Ok(y), Ok(m), Ok(d)) => (y, m, d),
+        _ => return Err(bad()),
+    };
+    let day = crate::ir::value::days_from_civil(y, m, d);
+    // A date that does not exist (2025-02-30) does not come back unchanged.
+    if !(1..=9998).contains(&y) || crate::ir::value::civil_from_days(day) != (y, m, d) {
+        return Err(bad());
+    }
+    Ok((day + 1) * crate::ir::value::MS_PER_DAY)
 }
 
 /// Parses `--size-limit`: a byte count with an optional unit (`KB`, `MB`, `GB`, `TB` in powers

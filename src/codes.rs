@@ -114,6 +114,10 @@ pub const ALL: &[(&str, &str)] = &[
         "a chain of attribute dependencies or `per` parents too long to generate",
     ),
     (
+        BAD_TIME,
+        "an invalid `time` declaration (creation date, known dates)",
+    ),
+    (
         RESERVED_WORD,
         "a name that is a reserved word in Athena (warning)",
     ),
@@ -173,6 +177,7 @@ pub const BAD_PARTITION: &str = "E0612";
 pub const TOO_MANY_ROWS: &str = "E0613";
 pub const EMPTY_GROUP: &str = "E0614";
 pub const CHAIN_TOO_DEEP: &str = "E0615";
+pub const BAD_TIME: &str = "E0620";
 pub const RESERVED_WORD: &str = "W0700";
 pub const FILE_DOMAIN_MISMATCH: &str = "W0701";
 pub const JOINT_UNIFORM: &str = "W0702";

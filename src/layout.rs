@@ -26,6 +26,9 @@ pub struct Layout {
     pub ir: Ir,
     pub seed: u64,
     pub scale: f64,
+    /// `--as-of`: the first instant (milliseconds since 1970, UTC) after the as-of day; rows
+    /// created from then on are left out and later events are unknown.
+    pub as_of: Option<i64>,
     /// Rows per chunk; a chunk is generated as a unit and becomes one Parquet row group.
     pub chunk_rows: u64,
     /// Rows per data file (a multiple of `chunk_rows`).
@@ -44,8 +47,9 @@ pub struct Layout {
     pub rollups: Tables,
 }
 
-/// Tables the evaluator builds and keeps, by (entity, attribute); opaque here.
-pub type Tables = Mutex<HashMap<(EntityId, AttrId), Arc<dyn std::any::Any + Send + Sync>>>;
+/// Tables the evaluator builds and keeps, by (entity, attribute, for the as-of view); opaque
+/// here.
+pub type Tables = Mutex<HashMap<(EntityId, AttrId, bool), Arc<dyn std::any::Any + Send + Sync>>>;
 
 /// The rows of one entity and how they map to parents, picks and lookups.
 #[derive(Clone, Debug, Default)]

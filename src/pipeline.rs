@@ -33,6 +33,9 @@ pub struct Config {
     /// Refuse runs whose estimated output exceeds this many bytes or the free space of the
     /// output's file system (`None`: no limit and no free-space check).
     pub size_limit: Option<u64>,
+    /// `--as-of`: the first instant after the as-of day (ms since 1970, UTC); `None` for the
+    /// full lake.
+    pub as_of: Option<i64>,
 }
 
 impl Config {
@@ -48,6 +51,7 @@ impl Config {
             bucket: "lab-lake".into(),
             docs_only: false,
             size_limit: Some(DEFAULT_SIZE_LIMIT),
+            as_of: None,
         }
     }
 }
@@ -217,6 +221,7 @@ fn plan_run(
     let opts = PlanOptions {
         scale: cfg.scale,
         seed: cfg.seed,
+        as_of: cfg.as_of,
         ..PlanOptions::default()
     };
     let plan = plan::plan(ir, opts).map_err(|diagnostics| Error::Spec {
@@ -428,6 +433,10 @@ fn keep_lake(
         ("--scale", serde_json::json!(cfg.scale)),
         ("--compression", serde_json::json!(cfg.sink.codec.name())),
         ("lab version", serde_json::json!(env!("CARGO_PKG_VERSION"))),
+        (
+            "--as-of",
+            serde_json::json!(cfg.as_of.map(crate::sink::manifest::as_of_date)),
+        ),
     ];
     let fields = [
         "specs_sha256",
@@ -435,11 +444,12 @@ fn keep_lake(
         "scale",
         "compression",
         "lab_version",
+        "as_of",
     ];
     let differs: Vec<&str> = expected
         .iter()
         .zip(fields)
-        .filter(|((_, want), field)| m.get(*field) != Some(want))
+        .filter(|((_, want), field)| m.get(*field).unwrap_or(&serde_json::Value::Null) != want)
         .map(|((what, _), _)| *what)
         .collect();
     if !differs.is_empty() {

@@ -7,6 +7,7 @@
 //! foreign keys, parent-derived values, time ordering and rollups consistent across chunks,
 //! files and threads.
 
+mod asof;
 pub mod column;
 pub mod error;
 pub mod exprs;
@@ -19,6 +20,7 @@ use crate::hash::{mix2, stream};
 use crate::ir::expr::Builtin;
 use crate::ir::*;
 use crate::layout::Layout;
+pub use asof::timed;
 use column::{Column, Data};
 pub use error::{Error, ErrorKind, MAX_VALUE_BYTES};
 pub use exprs::truthy;
@@ -74,6 +76,10 @@ struct Frame {
     /// Linked frame and, for each row of this frame, the row in the linked frame
     /// (`u32::MAX` for none). For `Children`, the map holds segment starts instead.
     links: HashMap<Link, (FrameId, Arc<Vec<u32>>)>,
+    /// Which rows exist as of the run's date, once computed (see `asof.rs`).
+    exists: Option<Arc<Vec<bool>>>,
+    /// For the as-of view of a frame's rows: the frame of their true values (see `asof.rs`).
+    view_of: Option<FrameId>,
 }
 
 /// Marks a missing reference in pick vectors.
@@ -165,6 +171,8 @@ impl<'p> Evaluator<'p> {
             parent_idx: None,
             picks: HashMap::new(),
             links: HashMap::new(),
+            exists: None,
+            view_of: None,
         });
         self.frames.len() - 1
     }
@@ -465,6 +473,12 @@ impl<'p> Evaluator<'p> {
     pub fn picks(&mut self, f: FrameId, k: FkId) -> Arc<Vec<u64>> {
         if let Some(p) = self.frames[f].picks.get(&k) {
             return p.clone();
+        }
+        // An as-of view follows the true references (hiding some is the view's own business).
+        if let Some(t) = self.frames[f].view_of {
+            let p = self.picks(t, k);
+            self.frames[f].picks.insert(k, p.clone());
+            return p;
         }
         let e = self.frames[f].entity;
         let ent = &self.ir.entities[e];
@@ -783,6 +797,16 @@ impl<'p> Evaluator<'p> {
             return c.clone();
         }
         let e = self.frames[f].entity;
+        if let Some(t) = self.frames[f].view_of
+            && !matches!(
+                self.ir.entities[e].attributes[a].generator,
+                Generator::Expr(_) | Generator::Rollup { .. }
+            )
+        {
+            let col = Arc::new(self.view_copy(t, a));
+            self.frames[f].cols.insert(a, col.clone());
+            return col;
+        }
         let outer = self.current.replace((e, a));
         let mark = self.mark();
         let raw = self.generate(f, a);
@@ -813,6 +837,9 @@ impl<'p> Evaluator<'p> {
             let w = w.clone();
             let keep = exprs::truthy(&self.eval_expr(f, &w));
             col.mask(&keep);
+        }
+        if self.frames[f].view_of.is_some() {
+            self.mask_events(e, a, &mut col);
         }
         self.current = outer;
         let col = Arc::new(col);
@@ -942,7 +969,8 @@ impl<'p> Evaluator<'p> {
                 c.gather(&map)
             }
             Generator::Rollup { via: Some(_), .. } => {
-                match rollup::referencing_rollup(self.layout, self.frames[f].entity, a) {
+                let as_of = self.frames[f].view_of.is_some();
+                match rollup::referencing_rollup(self.layout, self.frames[f].entity, a, as_of) {
                     Ok(t) => rollup::take(&t, &self.frames[f].rows),
                     Err(err) => {
                         self.error.get_or_insert(err);
@@ -955,19 +983,38 @@ impl<'p> Evaluator<'p> {
                 child,
                 attr: ca,
                 via: None,
-            } => {
-                let (agg, child, ca) = (*agg, *child, *ca);
-                let (cf, seg) = self.children(f, child);
-                let col = ca.map(|x| self.attr(cf, x));
-                let src_ty = ca.map(|x| ir.entities[child].attributes[x].ty);
-                let (col, bad) = values::rollup(agg, col.as_deref(), src_ty, &seg, ty);
-                if let Some(i) = bad {
-                    let what = "the rollup sum".to_string();
-                    self.fail(f, i, ErrorKind::Overflow { what });
-                }
-                col
-            }
+            } => self.child_rollup(f, *agg, *child, *ca, ty),
         }
+    }
+
+    /// A rollup over the children of frame `f`'s rows in entity `child`. The as-of view
+    /// counts only the children that exist by then (their values are the true ones, from the
+    /// children of the true frame).
+    fn child_rollup(
+        &mut self,
+        f: FrameId,
+        agg: Agg,
+        child: EntityId,
+        ca: Option<AttrId>,
+        ty: Type,
+    ) -> Column {
+        let view_of = self.frames[f].view_of;
+        let (cf, mut seg) = self.children(view_of.unwrap_or(f), child);
+        let mut col = ca.map(|x| self.attr(cf, x));
+        if view_of.is_some()
+            && let Some(x) = self.exists(cf)
+        {
+            let (kept, idx) = existing_segments(&seg, &x);
+            seg = Arc::new(kept);
+            col = col.map(|c| Arc::new(c.gather(&idx)));
+        }
+        let src_ty = ca.map(|x| self.ir.entities[child].attributes[x].ty);
+        let (col, bad) = values::rollup(agg, col.as_deref(), src_ty, &seg, ty);
+        if let Some(i) = bad {
+            let what = "the rollup sum".to_string();
+            self.fail(f, i, ErrorKind::Overflow { what });
+        }
+        col
     }
 
     /// One end of a per-row time range over frame `f`, in milliseconds: `None` where a part
@@ -1060,6 +1107,19 @@ fn show_ms(ms: i64, ty: Type) -> String {
     } else {
         format_timestamp(ms)
     }
+}
+
+/// Segments over the rows of a children frame that exist (`x`), and the positions of those
+/// rows: the segment starts of the existing children per parent.
+fn existing_segments(seg: &[u32], x: &[bool]) -> (Vec<u32>, Vec<u32>) {
+    let mut kept = Vec::with_capacity(seg.len());
+    let mut idx = Vec::new();
+    kept.push(0u32);
+    for w in seg.windows(2) {
+        idx.extend((w[0]..w[1]).filter(|&j| x[j as usize]));
+        kept.push(idx.len() as u32);
+    }
+    (kept, idx)
 }
 
 /// Level (0-based) of row `r` given level start boundaries.

@@ -18,8 +18,13 @@ use std::sync::Arc;
 /// The aggregates of rollup attribute `a` of entity `e` over the rows that reference each of
 /// its rows, one per row of `e` (before the cast to the attribute's type), built on first use
 /// and kept in the layout. An empty column when `a` is not such a rollup.
-pub fn referencing_rollup(layout: &Layout, e: EntityId, a: AttrId) -> Result<Arc<Column>, Error> {
-    if let Some(c) = cached(layout, e, a) {
+pub fn referencing_rollup(
+    layout: &Layout,
+    e: EntityId,
+    a: AttrId,
+    as_of: bool,
+) -> Result<Arc<Column>, Error> {
+    if let Some(c) = cached(layout, e, a, as_of) {
         return Ok(c);
     }
     let ent = &layout.ir.entities[e];
@@ -58,7 +63,17 @@ pub fn referencing_rollup(layout: &Layout, e: EntityId, a: AttrId) -> Result<Arc
             .map(|&(lo, hi)| {
                 let mut ev = Evaluator::new(layout);
                 let f = ev.frame(child, RowSet::Range(lo, hi));
-                let picks = ev.picks(f, k);
+                let mut picks = ev.picks(f, k);
+                // The as-of view counts only the referencing rows that exist by then.
+                if let Some(x) = ev.exists(f).filter(|_| as_of) {
+                    let mut p = (*picks).clone();
+                    p.iter_mut().zip(x.iter()).for_each(|(t, &e)| {
+                        if !e {
+                            *t = NONE;
+                        }
+                    });
+                    picks = Arc::new(p);
+                }
                 let col = ca.map(|x| ev.attr(f, x));
                 match ev.error.take() {
                     Some(err) => Err(err),
@@ -74,17 +89,21 @@ pub fn referencing_rollup(layout: &Layout, e: EntityId, a: AttrId) -> Result<Arc
     }
     let table: Arc<dyn Any + Send + Sync> = Arc::new(acc.finish());
     let mut cache = layout.rollups.lock().unwrap_or_else(|p| p.into_inner());
-    let kept = cache.entry((e, a)).or_insert(table).clone();
+    let kept = cache.entry((e, a, as_of)).or_insert(table).clone();
     drop(cache);
     Ok(kept
         .downcast::<Column>()
         .unwrap_or_else(|_| Arc::new(Column::new(Data::Null(0)))))
 }
 
-/// The table of rollup attribute `a` of entity `e`, if built.
-fn cached(layout: &Layout, e: EntityId, a: AttrId) -> Option<Arc<Column>> {
+/// The table of rollup attribute `a` of entity `e` (its as-of view's, with `as_of`), if built.
+fn cached(layout: &Layout, e: EntityId, a: AttrId, as_of: bool) -> Option<Arc<Column>> {
     let cache = layout.rollups.lock().unwrap_or_else(|p| p.into_inner());
-    cache.get(&(e, a)).cloned()?.downcast::<Column>().ok()
+    cache
+        .get(&(e, a, as_of))
+        .cloned()?
+        .downcast::<Column>()
+        .ok()
 }
 
 /// One chunk of referencing rows: the target row each picks, and the rolled-up values.
@@ -96,7 +115,10 @@ pub fn prepare_rollups(layout: &Layout) -> Result<(), Error> {
     for (e, ent) in layout.ir.entities.iter().enumerate() {
         for (a, attr) in ent.attributes.iter().enumerate() {
             if matches!(attr.generator, Generator::Rollup { via: Some(_), .. }) {
-                referencing_rollup(layout, e, a)?;
+                referencing_rollup(layout, e, a, false)?;
+                if layout.as_of.is_some() {
+                    referencing_rollup(layout, e, a, true)?;
+                }
             }
         }
     }

@@ -44,10 +44,27 @@ pub fn chunk(layout: &Layout, e: EntityId, start: u64, end: u64) -> Result<Recor
     let ent = &layout.ir.entities[e];
     // Only exported columns are asked for: a hidden attribute is computed (once per frame) only
     // when an exported one needs it.
-    let cols: Vec<_> = ent.exported().map(|(a, _)| (a, ev.attr(f, a))).collect();
+    // As of a date, the rows are exported through their as-of view, and the rows not created
+    // by then are left out (the positions of the kept rows).
+    let out = if layout.as_of.is_some() {
+        ev.view(f)
+    } else {
+        f
+    };
+    let mut cols: Vec<_> = ent.exported().map(|(a, _)| (a, ev.attr(out, a))).collect();
+    let kept: Option<Vec<u32>> = ev
+        .exists(f)
+        .map(|x| (0..x.len() as u32).filter(|&i| x[i as usize]).collect());
     if let Some(err) = ev.error.take() {
         return Err(err);
     }
+    if let Some(idx) = &kept {
+        cols = cols
+            .into_iter()
+            .map(|(a, c)| (a, Arc::new(c.gather(idx))))
+            .collect();
+    }
+    let row_of = |i: usize| start + kept.as_ref().map_or(i as u64, |k| u64::from(k[i]));
     // Dropping the evaluator releases its cache, so each column moves into Arrow uncopied.
     drop(ev);
     let mut fields = Vec::with_capacity(cols.len());
@@ -57,7 +74,7 @@ pub fn chunk(layout: &Layout, e: EntityId, start: u64, end: u64) -> Result<Recor
         let fail = |row: usize, kind: ErrorKind| Error {
             entity: e,
             attr: Some(a),
-            row: start + row as u64,
+            row: row_of(row),
             kind,
         };
         if let Some((row, kind)) = unstorable(&c, attr) {

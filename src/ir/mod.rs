@@ -98,7 +98,19 @@ pub struct Entity {
     pub attributes: Vec<Attribute>,
     pub foreign_keys: Vec<ForeignKey>,
     pub partition: Option<Partition>,
+    /// When rows come into existence and which dates are events (see [`EntityTime`]).
+    pub time: Option<EntityTime>,
     pub span: Span,
+}
+
+/// The life of an entity's rows in time: a row exists from its `created` date or timestamp;
+/// its `events` (the other dates and timestamps, except those known at creation) are unknown
+/// before they happen. As of a date, rows not yet created are left out and later events are
+/// null.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntityTime {
+    pub created: AttrId,
+    pub events: Vec<AttrId>,
 }
 
 /// A unique constraint generated jointly: row `i` takes combination `perm(i)` of the product

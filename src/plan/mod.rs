@@ -31,6 +31,8 @@ pub struct PlanOptions {
     pub chunk_rows: u64,
     /// Rows per data file (a multiple of `chunk_rows`).
     pub file_rows: u64,
+    /// `--as-of`: the end of the as-of day, in milliseconds since 1970 (see [`Layout::as_of`]).
+    pub as_of: Option<i64>,
 }
 
 impl Default for PlanOptions {
@@ -40,6 +42,7 @@ impl Default for PlanOptions {
             seed: 42,
             chunk_rows: 131_072,
             file_rows: 1_048_576,
+            as_of: None,
         }
     }
 }
@@ -288,6 +291,7 @@ pub fn plan(ir: &Ir, opts: PlanOptions) -> Result<Plan, Vec<Diagnostic>> {
         ir: ir.clone(),
         seed: opts.seed,
         scale: opts.scale,
+        as_of: opts.as_of,
         chunk_rows,
         file_rows: opts.file_rows.max(chunk_rows).div_ceil(chunk_rows) * chunk_rows,
         entities: vec![EntityLayout::default(); ir.entities.len()],

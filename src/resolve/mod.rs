@@ -295,6 +295,7 @@ impl<'a> Resolver<'a> {
                     attributes: Vec::new(),
                     foreign_keys: Vec::new(),
                     partition: None,
+                    time: None,
                     span: name.span,
                 });
                 self.asts.push(e);

@@ -13,7 +13,17 @@ pub struct Manifest {
     pub specs_sha256: String,
     pub formats: Vec<String>,
     pub compression: String,
+    /// `--as-of`: the day the lake shows (`YYYY-MM-DD`); absent for the full lake.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
     pub entities: Vec<EntityEntry>,
+}
+
+/// The as-of day of a cutoff (the first instant after the day), as `YYYY-MM-DD`.
+pub fn as_of_date(cutoff_ms: i64) -> String {
+    let day = cutoff_ms.div_euclid(crate::ir::value::MS_PER_DAY) - 1;
+    let (y, m, d) = crate::ir::value::civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 #[derive(Serialize, Debug, Clone)]

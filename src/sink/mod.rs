@@ -120,6 +120,7 @@ pub fn write_lake(
             .map(|f| f.0.to_string())
             .collect(),
         compression: opts.codec.name().to_string(),
+        as_of: plan.as_of.map(crate::sink::manifest::as_of_date),
         entities: Vec::new(),
     };
     let mut stats = DataStats {
@@ -358,7 +359,9 @@ impl Assembler {
         let mut entry = self.entry;
         entry.files.sort_by(|a, b| a.path.cmp(&b.path));
         let bytes: u64 = entry.files.iter().map(|f| f.bytes).sum();
-        let rows = enc.plan.entities[enc.e].rows;
+        // The rows written: the planned rows, or fewer as of a date.
+        let rows = self.written;
+        entry.rows = rows;
         let st = EntityStats {
             rows,
             files: entry.files.len(),

@@ -121,6 +121,10 @@ pub struct EntitySpec {
     pub unique: Vec<Sp<Vec<Sp<String>>>>,
     /// Hive-style partitioning of the entity's files (`dt=YYYY-MM-DD/`).
     pub partition_by: Option<Sp<PartitionSpec>>,
+    /// The row's life in time: when it comes into existence, and which of its dates are
+    /// known from the start; `lab compile --as-of DATE` keeps the rows created by then and
+    /// hides the dates still in the future.
+    pub time: Option<Sp<TimeSpec>>,
     /// The entity's attributes (columns), in column order.
     #[schemars(with = "BTreeMap<String, AttributeSchema>")]
     pub attributes: Vec<(Sp<String>, AttributeSpec)>,
@@ -218,6 +222,22 @@ pub struct CountDistSpec {
     /// `random()` in it draws per parent row.
     #[schemars(with = "Option<String>")]
     pub expr: Option<Sp<String>>,
+}
+
+/// The row's life in time.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSpec {
+    /// The date or timestamp attribute at which the row comes into existence (an order's
+    /// `ordered_at`).
+    #[schemars(with = "String")]
+    pub created: Sp<String>,
+    /// Date and timestamp attributes known when the row is created (a due date, a promised
+    /// date): never hidden as of an earlier date. Every other date and timestamp of the row is
+    /// an event, unknown (null) as of a date before it.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub known: Vec<Sp<String>>,
 }
 
 /// Partitioning: a string partition key derived from a date or timestamp attribute.

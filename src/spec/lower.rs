@@ -19,6 +19,7 @@ pub const ENTITY_KEYS: &[&str] = &[
     "primary_key",
     "unique",
     "partition_by",
+    "time",
     "attributes",
 ];
 pub const ATTRIBUTE_KEYS: &[&str] = &[
@@ -465,6 +466,7 @@ fn lower_entity(node: &Node, name_span: Span, diags: &mut Vec<Diagnostic>) -> Op
     let partition_by = r
         .get("partition_by")
         .and_then(|n| lower_partition(n, diags));
+    let time = r.get("time").and_then(|n| lower_time(n, diags));
     let mut attributes = Vec::new();
     if let Some(an) = r.require(
         "attributes",
@@ -496,8 +498,44 @@ fn lower_entity(node: &Node, name_span: Span, diags: &mut Vec<Diagnostic>) -> Op
         primary_key,
         unique,
         partition_by,
+        time,
         attributes,
     })
+}
+
+fn lower_time(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<TimeSpec>> {
+    let r = MapReader::new(node, "`time`", &["created", "known"], diags)?;
+    let created = r
+        .require(
+            "created",
+            diags,
+            "name the date or timestamp attribute at which a row comes into existence, e.g. `created: ordered_at`",
+        )
+        .and_then(|n| string(n, "`created`", diags));
+    let known = match r.get("known") {
+        None => Vec::new(),
+        Some(n) => match &n.kind {
+            NodeKind::Seq(items) => items
+                .iter()
+                .filter_map(|i| string(i, "an attribute name", diags))
+                .collect(),
+            _ => {
+                diags.push(shape(
+                    n,
+                    "`known` must be a list of attribute names",
+                    Some("e.g. `known: [due_date]`"),
+                ));
+                Vec::new()
+            }
+        },
+    };
+    Some(Sp::new(
+        TimeSpec {
+            created: created?,
+            known,
+        },
+        node.span,
+    ))
 }
 
 fn lower_rows(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RowsSpec>> {

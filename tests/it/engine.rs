@@ -548,6 +548,7 @@ fn generate_all(p: &Params) -> Option<(lab::ir::Ir, BTreeMap<String, Table>)> {
             seed: p.seed,
             chunk_rows: p.chunk_rows,
             file_rows: p.chunk_rows * 4,
+            as_of: None,
         },
     );
     let pl = match planned {

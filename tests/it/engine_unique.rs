@@ -129,7 +129,7 @@ proptest! {
         }
         prop_assert!(expected(&c) <= combos as f64, "accepted {} rows over {} combinations", expected(&c), combos);
         let ir = checked.ir.unwrap();
-        let pl = match plan(&ir, PlanOptions { scale: c.scale, seed: c.seed, chunk_rows: c.chunk_rows, file_rows: c.chunk_rows * 4 }) {
+        let pl = match plan(&ir, PlanOptions { scale: c.scale, seed: c.seed, chunk_rows: c.chunk_rows, file_rows: c.chunk_rows * 4, as_of: None }) {
             Ok(pl) => pl,
             Err(errors) => {
                 prop_assert!(errors.iter().all(|d| d.code == codes::INFEASIBLE_UNIQUE), "{errors:?}");

@@ -11,6 +11,7 @@ mod engine;
 mod engine_language;
 mod engine_safety;
 mod engine_sources;
+mod engine_time;
 mod engine_unique;
 mod frontend;
 mod output;

@@ -13,6 +13,7 @@ mod reference;
 mod rollup;
 mod scope;
 mod time;
+mod timeline;
 mod uniqueness;
 mod values;
 

@@ -50,6 +50,7 @@ impl Resolver<'_> {
             };
             self.unique_groups(eid, most_rows);
             self.partition(eid);
+            self.timeline(eid);
         }
     }
 

@@ -1,0 +1,132 @@
+//! The lake as of a date (`lab compile --as-of`): which rows exist by the cutoff and what is
+//! known of them. Every value is first computed as in the full lake (the truth), so a row's
+//! keys, dates and amounts never depend on the as-of date. A row of an entity with `time`
+//! exists once its creation date or timestamp is before the cutoff (the end of the as-of
+//! day), and a child row only while its `per` parent (or `union` source) exists. The rows
+//! that exist are then exported through a *view* frame: their event dates after the cutoff
+//! are unknown (null); a reference to a row that does not exist yet is null; rollups count
+//! only the rows that exist; and expressions are evaluated again over those values, so a
+//! status computed from the row's own shipping date is what it was that day. Other values
+//! are the true ones.
+
+use super::column::Column;
+use super::{Evaluator, FrameId, NONE};
+use crate::ir::{AttrId, EntityId, Generator, Hop, Ir, Rows};
+use std::sync::Arc;
+
+/// Whether the existence of entity `e`'s rows depends on time: it has `time`, or a `per`
+/// parent or `union` source that does.
+pub fn timed(ir: &Ir, e: EntityId) -> bool {
+    let ent = &ir.entities[e];
+    ent.time.is_some()
+        || ent.parent().is_some_and(|p| p != e && timed(ir, p))
+        || ent
+            .sources()
+            .iter()
+            .flatten()
+            .any(|&s| s != e && timed(ir, s))
+}
+
+impl Evaluator<'_> {
+    /// Whether each row of frame `f` exists as of the run's cutoff; `None` when every row
+    /// does (no `--as-of`, or an entity whose rows never depend on time).
+    pub fn exists(&mut self, f: FrameId) -> Option<Arc<Vec<bool>>> {
+        let cutoff = self.layout.as_of?;
+        if let Some(t) = self.frames[f].view_of {
+            return self.exists(t);
+        }
+        let e = self.frames[f].entity;
+        if !timed(self.ir, e) {
+            return None;
+        }
+        if let Some(x) = &self.frames[f].exists {
+            return Some(x.clone());
+        }
+        let n = self.len(f);
+        let mut keep = vec![true; n];
+        let ir = self.ir;
+        let ent = &ir.entities[e];
+        if let Some(t) = &ent.time {
+            let c = self.attr(f, t.created);
+            for (i, k) in keep.iter_mut().enumerate() {
+                if c.is_valid(i) && c.ms_at(i) >= cutoff {
+                    *k = false;
+                }
+            }
+        }
+        let hops: Vec<Hop> = match &ent.rows {
+            Rows::PerParent { .. } => vec![Hop::Parent],
+            Rows::Union(members) => (members.iter().enumerate())
+                .filter(|(_, m)| matches!(m, Rows::PerParent { .. }))
+                .map(|(k, _)| Hop::Source(k))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for hop in hops {
+            let (pf, map) = self.link(f, hop);
+            if let Some(px) = self.exists(pf) {
+                for (k, &j) in keep.iter_mut().zip(map.iter()) {
+                    if j != u32::MAX && !px[j as usize] {
+                        *k = false;
+                    }
+                }
+            }
+        }
+        let keep = Arc::new(keep);
+        self.frames[f].exists = Some(keep.clone());
+        Some(keep)
+    }
+
+    /// Hides the values of event attribute `a` of entity `e` that come after the cutoff.
+    pub(super) fn mask_events(&self, e: EntityId, a: AttrId, col: &mut Column) {
+        let Some(cutoff) = self.layout.as_of else {
+            return;
+        };
+        let Some(t) = &self.ir.entities[e].time else {
+            return;
+        };
+        if !t.events.contains(&a) {
+            return;
+        }
+        let keep: Vec<bool> = (0..col.len())
+            .map(|i| !col.is_valid(i) || col.ms_at(i) < cutoff)
+            .collect();
+        if keep.iter().any(|k| !k) {
+            col.mask(&keep);
+        }
+    }
+
+    /// The as-of view of frame `f`'s rows: a frame over the same rows whose attributes are
+    /// read as described above.
+    pub fn view(&mut self, f: FrameId) -> FrameId {
+        let rows = self.frames[f].rows.clone();
+        let e = self.frames[f].entity;
+        let v = self.frame(e, rows);
+        self.frames[v].view_of = Some(f);
+        v
+    }
+
+    /// The as-of value of attribute `a` (not an expression or a rollup) over true frame `t`:
+    /// the true value, an event after the cutoff hidden, a reference to a row that does not
+    /// exist yet null.
+    pub(super) fn view_copy(&mut self, t: FrameId, a: AttrId) -> Column {
+        let e = self.frames[t].entity;
+        let mut col = (*self.attr(t, a)).clone();
+        self.mask_events(e, a, &mut col);
+        let ir = self.ir;
+        if let Generator::Ref { fk, .. } = ir.entities[e].attributes[a].generator {
+            let target = ir.entities[e].foreign_keys[fk].target;
+            if timed(ir, target) {
+                let picks = self.picks(t, fk);
+                let (tf, map) = self.gather_frame(target, &picks);
+                if let Some(x) = self.exists(tf) {
+                    let keep: Vec<bool> = (picks.iter().zip(map.iter()))
+                        .map(|(&p, &j)| p == NONE || j == u32::MAX || x[j as usize])
+                        .collect();
+                    col.mask(&keep);
+                }
+            }
+        }
+        col
+    }
+}
