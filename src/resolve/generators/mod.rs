@@ -182,6 +182,14 @@ impl Resolver<'_> {
             }
         }
         self.nullability();
+        // Then `time`: a creation date must be non-null in the full lake; events are null as
+        // of an earlier date, and so are the row's expressions over them.
+        let full: Vec<Vec<bool>> = (self.entities.iter())
+            .map(|e| e.attributes.iter().map(|a| a.nullable).collect())
+            .collect();
+        for eid in 0..self.entities.len() {
+            self.timeline(eid, &full);
+        }
     }
 
     /// Checks a `per` source's `when` (bool) and count `expr` (integer) over the parent row.

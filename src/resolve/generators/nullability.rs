@@ -8,6 +8,11 @@ use crate::resolve::Resolver;
 /// Whether a column reference can be null: a hop that may reach no row, or a nullable
 /// attribute at its end.
 pub(super) fn col_nullable(entities: &[Entity], from: EntityId, c: &ColRef) -> bool {
+    hops_may_miss(entities, from, c) || entities[c.entity].attributes[c.attr].nullable
+}
+
+/// Whether a column reference's hops may reach no row.
+pub(super) fn hops_may_miss(entities: &[Entity], from: EntityId, c: &ColRef) -> bool {
     let mut cur = from;
     for h in &c.hops {
         match h {
@@ -22,15 +27,20 @@ pub(super) fn col_nullable(entities: &[Entity], from: EntityId, c: &ColRef) -> b
             }
         }
     }
-    entities[c.entity].attributes[c.attr].nullable
+    false
 }
 
 /// Whether an expression can evaluate to null (conservatively).
 fn expr_nullable(entities: &[Entity], from: EntityId, e: &Expr) -> bool {
-    let n = |x: &Expr| expr_nullable(entities, from, x);
+    expr_nullable_by(e, &|c| col_nullable(entities, from, c))
+}
+
+/// Whether an expression can evaluate to null, given which column references can.
+pub(super) fn expr_nullable_by(e: &Expr, col: &dyn Fn(&ColRef) -> bool) -> bool {
+    let n = |x: &Expr| expr_nullable_by(x, col);
     match &e.kind {
         ExprKind::Lit(v) => *v == Value::Null,
-        ExprKind::Col(c) => col_nullable(entities, from, c),
+        ExprKind::Col(c) => col(c),
         ExprKind::Builtin(_) => false,
         ExprKind::Unary(_, x) => n(x),
         ExprKind::Binary(op, a, b) => {
@@ -93,6 +103,13 @@ impl Resolver<'_> {
 /// nullable input its value comes from (named).
 pub(in crate::resolve) fn nullable_reason(entities: &[Entity], e: EntityId, a: AttrId) -> String {
     let attr = &entities[e].attributes[a];
+    if entities[e]
+        .time
+        .as_ref()
+        .is_some_and(|t| t.events.contains(&a))
+    {
+        return "it is an event of the entity's `time`, unknown before it happens".into();
+    }
     if attr.null_rate > 0.0 {
         return format!("it has `nulls: {}`", attr.null_rate);
     }

@@ -7,8 +7,9 @@ use crate::ir::*;
 use crate::resolve::Resolver;
 
 impl Resolver<'_> {
-    /// Checks entity `eid`'s `time` and records it.
-    pub(super) fn timeline(&mut self, eid: EntityId) {
+    /// Checks entity `eid`'s `time` and records it; `full` is every attribute's nullability
+    /// in the full lake.
+    pub(super) fn timeline(&mut self, eid: EntityId, full: &[Vec<bool>]) {
         let Some(t) = &self.asts[eid].time else {
             return;
         };
@@ -76,5 +77,39 @@ impl Resolver<'_> {
             self.entities[eid].attributes[a].nullable = true;
         }
         self.entities[eid].time = Some(EntityTime { created, events });
+        self.view_nullability(eid, full);
+    }
+
+    /// Expressions of entity `eid` evaluated again in the as-of view over the row's own
+    /// values: nullable when they can be null given the row's columns as they are there (an
+    /// event, or another such expression, can be null) and other rows' values as in the full
+    /// lake (`full`: each attribute's nullability before `time` was applied).
+    fn view_nullability(&mut self, eid: EntityId, full: &[Vec<bool>]) {
+        loop {
+            let mut changed = false;
+            for aid in 0..self.entities[eid].attributes.len() {
+                let ents = &self.entities;
+                let a = &ents[eid].attributes[aid];
+                let Generator::Expr(x) = &a.generator else {
+                    continue;
+                };
+                let col = |c: &ColRef| {
+                    super::nullability::hops_may_miss(ents, eid, c)
+                        || if c.hops.is_empty() {
+                            ents[eid].attributes[c.attr].nullable
+                        } else {
+                            full[c.entity][c.attr]
+                        }
+                };
+                if a.nullable || !super::nullability::expr_nullable_by(x, &col) {
+                    continue;
+                }
+                self.entities[eid].attributes[aid].nullable = true;
+                changed = true;
+            }
+            if !changed {
+                break;
+            }
+        }
     }
 }

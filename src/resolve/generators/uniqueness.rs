@@ -50,7 +50,6 @@ impl Resolver<'_> {
             };
             self.unique_groups(eid, most_rows);
             self.partition(eid);
-            self.timeline(eid);
         }
     }
 
