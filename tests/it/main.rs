@@ -14,4 +14,5 @@ mod engine_sources;
 mod engine_unique;
 mod frontend;
 mod output;
+mod realism;
 mod reference;
