@@ -110,7 +110,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`leads` (
   `ad_id` string COMMENT 'Ad that captured the lead (paid leads).',
   `performance_date` date COMMENT 'Day the ad captured the lead (paid leads).',
   `campaign_id` string COMMENT 'Campaign that captured the lead (paid leads).',
-  `first_session_id` string COMMENT 'The tracked web session in which the lead signed up, when the (sampled) web export kept it.',
+  `first_session_id` string COMMENT 'The web session of the click that captured the lead (paid leads; null when the click did not become a tracked session).',
   `lead_source` string COMMENT 'How the lead was captured.',
   `email` string COMMENT 'Contact e-mail.',
   `company_name` string COMMENT 'Company of the contact.',
