@@ -15,4 +15,5 @@ mod engine_time;
 mod engine_unique;
 mod frontend;
 mod output;
+mod realism;
 mod reference;

@@ -396,8 +396,10 @@ fn a_full_or_read_only_disk_fails_cleanly() {
     let base = tmp("disk");
     let mnt = base.join("mnt");
     std::fs::create_dir(&mnt).unwrap();
+    // 64 MiB holds the small lake (scale 0.02 as CSV, about 40 MB with the full web property)
+    // but not a scale-1 lake (about 0.4 GB as Parquet).
     let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
+        .args(["-t", "tmpfs", "-o", "size=64m", "tmpfs"])
         .arg(&mnt)
         .output();
     match &mounted {

@@ -287,6 +287,16 @@ def main() -> int:
         bad = subprocess.run([sys.executable, str(script), tmp + "/nowhere"], capture_output=True, text=True)
         if bad.returncode != 2:
             failures.append(f"cli on a missing lake: exit {bad.returncode}, want 2")
+        # --gate: exit 1 naming every failing measure on stderr (this lake fails the snapshot rule
+        # for crm.interactions), 2 when the lake cannot be read.
+        gate = subprocess.run([sys.executable, str(script), str(lake), "--gate"], capture_output=True, text=True)
+        n_fail = sum(r.status == "FAIL" for r in results)
+        named = [ln for ln in gate.stderr.splitlines() if ln.startswith("realism gate: FAIL ")]
+        if gate.returncode != 1 or len(named) != n_fail or not any("Rows after 2026-12-31: crm.interactions" in ln for ln in named):
+            failures.append(f"gate: exit {gate.returncode}, {len(named)} named of {n_fail} failing: {gate.stderr[-300:]}")
+        bad_gate = subprocess.run([sys.executable, str(script), tmp + "/nowhere", "--gate"], capture_output=True, text=True)
+        if bad_gate.returncode != 2:
+            failures.append(f"gate on a missing lake: exit {bad_gate.returncode}, want 2")
     checked = len(expected)
     if failures:
         print("realism self-test FAILED:\n  " + "\n  ".join(failures))

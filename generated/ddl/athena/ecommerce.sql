@@ -36,7 +36,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce`.`products` (
   `list_price` decimal(10,2) COMMENT 'Current list price in USD (log-normal per category).',
   `margin` decimal(4,3) COMMENT 'Gross margin rate.',
   `unit_cost` decimal(10,2) COMMENT 'Unit cost in USD.',
-  `return_rate` double COMMENT 'Share of sold lines returned (apparel 25–40 %, electronics 8–15 %, home 5–10 %, beauty 5–12 %).',
+  `return_rate` double COMMENT 'Share of sold lines returned (apparel 25–40 %, electronics 8–15 %, home 5–10 %, beauty 5–12 %); dearer products within a category are returned more often.',
   `launched_at` date COMMENT 'Date the product went on sale.'
 )
 COMMENT 'The product catalog. A fixed assortment, whatever the scale.'

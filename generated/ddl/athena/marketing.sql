@@ -61,8 +61,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`ads` (
   `landing_path` string COMMENT 'Landing page path.',
   `landing_url` string COMMENT 'Landing URL with UTM parameters.',
   `budget_share` double COMMENT 'The ad\'s share of the campaign\'s daily budget (USD).',
-  `base_cpc` double COMMENT 'Typical cost per click of the ad (by channel).',
   `ctr` double COMMENT 'Typical click-through rate of the ad (by channel).',
+  `base_cpc` double COMMENT 'Typical cost per click of the ad (by channel; on Meta, the channel\'s CPM divided by the ad\'s click-through rate).',
   `cvr` double COMMENT 'Typical conversion rate per click (by channel).',
   `impressions` bigint COMMENT 'Impressions.',
   `clicks` bigint COMMENT 'Clicks.',
@@ -82,10 +82,10 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`daily_performance` (
   `performance_date` date COMMENT 'The day (within the campaign\'s flight).',
   `campaign_id` string COMMENT 'The campaign (denormalised).',
   `pacing` double COMMENT 'Share of the ad\'s daily budget the platform delivered (at most 0.98).',
-  `cpc` double COMMENT 'Cost per click that day (auction prices on Meta rise about 18 % in Q4).',
+  `cpc` double COMMENT 'Cost per click that day (auction prices on Meta rise in Q4, so its CPM is about 18 % higher).',
   `clicks` int COMMENT 'Clicks.',
   `spend` decimal(12,2) COMMENT 'Spend in USD: clicks × cpc, rounded down to the cent.',
-  `impressions` bigint COMMENT 'Impressions (never fewer than clicks).',
+  `impressions` bigint COMMENT 'Impressions (never fewer than clicks; none on a day without clicks).',
   `conversions` int COMMENT 'Platform-reported conversions (never more than clicks).'
 )
 COMMENT 'Daily delivery of every ad: spend is capped by the ad\'s share of the daily budget (paced lower on weekends, higher in November and December), clicks follow from the cost per click, impressions from the click-through rate and conversions from the conversion rate.'
@@ -110,7 +110,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`leads` (
   `ad_id` string COMMENT 'Ad that captured the lead (paid leads).',
   `performance_date` date COMMENT 'Day the ad captured the lead (paid leads).',
   `campaign_id` string COMMENT 'Campaign that captured the lead (paid leads).',
-  `first_session_id` string COMMENT 'The tracked web session in which the lead signed up, when the (sampled) web export kept it.',
+  `first_session_id` string COMMENT 'The web session of the click that captured the lead (paid leads; null when the click did not become a tracked session).',
   `lead_source` string COMMENT 'How the lead was captured.',
   `email` string COMMENT 'Contact e-mail.',
   `company_name` string COMMENT 'Company of the contact.',
@@ -125,7 +125,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`leads` (
   `stage` string COMMENT 'Furthest stage reached: lead, mql, sql, opportunity or customer.',
   `score` int COMMENT 'Lead score (0–100).'
 )
-COMMENT 'Leads: business customers that came through the sales funnel (imported from CRM, all stages set up to customer), and leads captured from ads (one per conversion of a lead-generation or search campaign, one per two conversions of other campaigns), of which some reach MQL (30 %), SQL (20 % of MQLs) and opportunity (50 % of SQLs). Stage timestamps are monotone and a later stage is set only when the earlier one is.'
+COMMENT 'Leads: business customers that came through the sales funnel (imported from CRM, all stages set up to customer), and leads captured from ads (one per conversion of a lead-generation or search campaign, three per five conversions of other Meta campaigns and one per two of the rest), of which some reach MQL (30 %), SQL (20 % of MQLs) and opportunity (50 % of SQLs). Stage timestamps are monotone and a later stage is set only when the earlier one is.'
 STORED AS PARQUET
 LOCATION 's3://lab-lake/raw/marketing/leads/'
 TBLPROPERTIES (

@@ -27,7 +27,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `web`.`sessions` (
   `ad_id` string COMMENT 'Clicked ad (paid sessions).',
   `performance_date` date COMMENT 'Day of the click (paid sessions).',
   `campaign_id` string COMMENT 'Campaign of the clicked ad (paid sessions).',
-  `device_category` string COMMENT 'Device category.',
+  `device_category` string COMMENT 'Device category: mobile, desktop or tablet.',
   `user_pseudo_id` string COMMENT 'Cookie-based device id (stable per customer and device for logged-in users).',
   `source_medium` string COMMENT 'Session source / medium (last click).',
   `utm_source` string COMMENT 'Session source.',
@@ -35,7 +35,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `web`.`sessions` (
   `utm_campaign` string COMMENT 'Session campaign (paid sessions; matches marketing.campaigns.utm_campaign).',
   `utm_content` string COMMENT 'Session ad content (paid sessions; matches marketing.ads.utm_content).',
   `landing_page` string COMMENT 'Path of the first page viewed.',
-  `bounced` boolean COMMENT 'A bounce: one page view, under 10 seconds, no shopping step.',
+  `bounced` boolean COMMENT 'A bounce: one page view, under 10 seconds, no shopping step (about 46 % of sessions).',
   `pageviews` int COMMENT 'Page views in the session.',
   `funnel_depth` int COMMENT 'Furthest shopping step: 0 none, 1 view_item, 2 add_to_cart, 3 begin_checkout, 4 purchase.',
   `event_count` int COMMENT 'Events in the session.',
@@ -45,7 +45,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `web`.`sessions` (
   `engaged` boolean COMMENT 'GA4 engaged session (> 10 s, ≥ 2 page views, or a purchase).',
   `is_purchase` boolean COMMENT 'An order was placed in the session.'
 )
-COMMENT 'Sessions from three sources: the purchase session of every web-shop order and 0–5 earlier research sessions of the same logged-in customer; sessions from paid ad clicks (about 5 % of clicks, on the day of the click); and anonymous organic, direct, referral, social and e-mail visits.'
+COMMENT 'Every session of the shop\'s web property, from three sources: the purchase session of every web-shop order and 0–4 earlier research sessions of the same logged-in customer; sessions from paid ad clicks (95 % of Google Search clicks and 90 % of other clicks, on the day of the click); and anonymous organic, direct, referral, social and e-mail visits. About 2.75 % of sessions purchase.'
 STORED AS PARQUET
 LOCATION 's3://lab-lake/raw/web/sessions/'
 TBLPROPERTIES (
