@@ -94,6 +94,10 @@ pub struct CompileArgs {
     /// Write only the dictionary, ERDs, DDL, Glue tables and schema (no data).
     #[arg(long)]
     pub docs_only: bool,
+    /// Write only the clean data (the truth), without the source systems' exports and their
+    /// tables.
+    #[arg(long)]
+    pub clean: bool,
     /// With --docs-only: write nothing, exit 1 and name the files that differ from what the
     /// specs produce.
     #[arg(long)]
@@ -159,6 +163,7 @@ impl CompileArgs {
             },
             bucket: self.bucket,
             docs_only: self.docs_only,
+            clean: self.clean,
             size_limit,
         };
         Ok((cfg, self.check, self.quiet))

@@ -20,6 +20,7 @@ pub mod codes;
 pub mod diagnostics;
 pub mod emit;
 pub mod eval;
+pub mod export;
 pub mod generate;
 pub(crate) mod hash;
 pub mod ir;

@@ -30,6 +30,8 @@ pub struct Config {
     pub bucket: String,
     /// Write the documents only; the lake of the current output is kept.
     pub docs_only: bool,
+    /// Leave out the source systems' exports (and their tables): only the clean data.
+    pub clean: bool,
     /// Refuse runs whose estimated output exceeds this many bytes or the free space of the
     /// output's file system (`None`: no limit and no free-space check).
     pub size_limit: Option<u64>,
@@ -47,6 +49,7 @@ impl Config {
             sink: SinkOptions::default(),
             bucket: "lab-lake".into(),
             docs_only: false,
+            clean: false,
             size_limit: Some(DEFAULT_SIZE_LIMIT),
         }
     }
@@ -153,6 +156,13 @@ pub fn compile(cfg: &Config, observer: &dyn Observer) -> Result<Outcome, Error> 
             diagnostics: checked.diagnostics,
             sources: checked.sources,
         });
+    };
+    let clean_ir;
+    let ir = if cfg.clean {
+        clean_ir = ir.clone().without_exports();
+        &clean_ir
+    } else {
+        ir
     };
     let warnings = checked.diagnostics.clone();
     observer
@@ -529,6 +539,13 @@ pub fn check_documents(cfg: &Config) -> Result<Freshness, Error> {
             diagnostics: checked.diagnostics,
             sources: checked.sources,
         });
+    };
+    let clean_ir;
+    let ir = if cfg.clean {
+        clean_ir = ir.clone().without_exports();
+        &clean_ir
+    } else {
+        ir
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)

@@ -46,6 +46,10 @@ pub struct FileEntry {
     /// Relative to `<out>/lake/`.
     pub path: String,
     pub format: String,
+    /// `raw` (a system's export) or `truth` (the clean data); only when the specs declare
+    /// source systems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
     pub rows: u64,
     pub bytes: u64,
     pub sha256: String,

@@ -15,3 +15,4 @@ mod engine_unique;
 mod frontend;
 mod output;
 mod reference;
+mod silo;
