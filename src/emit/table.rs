@@ -219,7 +219,9 @@ pub fn raw_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Option<Table> {
                     char::from(d.delimiter).to_string(),
                 ),
                 ("quoteChar".into(), char::from(d.quote).to_string()),
-                ("escapeChar".into(), "\\".into()),
+                // A quote inside a field is doubled, which opencsv reads when the escape is
+                // the quote itself; a backslash is then plain text.
+                ("escapeChar".into(), char::from(d.quote).to_string()),
             ];
             if d.encoding == Encoding::Latin1 {
                 serde.push(("serialization.encoding".into(), "ISO-8859-1".into()));

@@ -8,7 +8,7 @@ primary key and, per column, the clean type and the value style). Checks:
 - sqlglot (athena) parses every statement of `ddl/athena/*.sql` and `ddl/athena/raw/*.sql` as a
   CREATE (never an opaque Command); botocore accepts every Glue TableInput under `glue/`.
 - DuckDB reads every raw export with the dialect its DDL states (CSV: `separatorChar`,
-  `quoteChar`, `skip.header.line.count`, `serialization.null.format`, `serialization.encoding`;
+  `quoteChar`, `escapeChar`, `skip.header.line.count`, `serialization.null.format`, `serialization.encoding`;
   JSON Lines with the DDL's column types; Parquet), one row count per table equal to the
   manifest's raw files;
 - every exported value, parsed back by its style (date and time formats, local time with its
@@ -138,7 +138,7 @@ def duck_read(con, out, t):
         sql = ("SELECT * FROM read_csv(?, delim=?, quote=?, escape=?, header=?, names=?, all_varchar=true, "
                f"nullstr=?, allow_quoted_nulls=false, encoding='{enc}', hive_partitioning={str(hive).lower()}, "
                "hive_types_autocast=false)")
-        params = [pattern + ".csv", sp["separatorChar"], sp["quoteChar"], sp["quoteChar"],
+        params = [pattern + ".csv", sp["separatorChar"], sp["quoteChar"], sp["escapeChar"],
                   tp.get("skip.header.line.count") == "1", names, tp.get("serialization.null.format", "")]
         rel = con.execute(sql, params)
     elif t["serde"].endswith("JsonSerDe"):
