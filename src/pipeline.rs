@@ -446,12 +446,17 @@ fn keep_lake(
         "compression",
         "lab_version",
     ];
-    let differs: Vec<&str> = expected
+    let mut differs: Vec<&str> = expected
         .iter()
         .zip(fields)
         .filter(|((_, want), field)| m.get(*field) != Some(want))
         .map(|((what, _), _)| *what)
         .collect();
+    // With source systems, a lake with exports and one without (`--clean`) differ too.
+    let exports = plan.ir.entities.iter().any(|e| e.export.is_some());
+    if plan.ir.systems && m.get("exports") != Some(&serde_json::json!(exports)) {
+        differs.push("--clean");
+    }
     if !differs.is_empty() {
         return Ok(Some(format!(
             "it was written with other {} than these documents",

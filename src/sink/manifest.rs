@@ -13,6 +13,10 @@ pub struct Manifest {
     pub specs_sha256: String,
     pub formats: Vec<String>,
     pub compression: String,
+    /// Whether the source systems' exports were written (`false` after `--clean`); only when
+    /// the specs declare systems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exports: Option<bool>,
     pub entities: Vec<EntityEntry>,
 }
 

@@ -132,6 +132,9 @@ pub fn write_lake(
             .map(|f| f.0.to_string())
             .collect(),
         compression: opts.codec.name().to_string(),
+        exports: ir
+            .systems
+            .then(|| ir.entities.iter().any(|e| e.export.is_some())),
         entities: Vec::new(),
     };
     let mut stats = DataStats {

@@ -145,3 +145,20 @@ fn exports_read_back_through_their_ddl_and_round_trip_to_the_truth() {
     let report = common::run_tool("silo_check.py", &[out.as_os_str()]);
     assert!(report.contains("spark: "), "{report}");
 }
+
+#[test]
+fn a_documents_only_run_keeps_a_lake_only_with_the_same_exports() {
+    let out = tmp("silo_docs_only").join("out");
+    compile(&out, &[]);
+    compile(&out, &["--docs-only"]);
+    assert!(
+        out.join("lake/raw").is_dir(),
+        "the same settings keep the lake"
+    );
+    compile(&out, &["--docs-only", "--clean"]);
+    assert!(
+        !out.join("lake").exists(),
+        "a lake with exports does not match documents without them"
+    );
+    assert!(!out.join("ddl/athena/raw").exists());
+}
