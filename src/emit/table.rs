@@ -219,10 +219,13 @@ pub fn raw_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Option<Table> {
                     char::from(d.delimiter).to_string(),
                 ),
                 ("quoteChar".into(), char::from(d.quote).to_string()),
-                // A quote inside a field is doubled, which opencsv reads when the escape is
-                // the quote itself; a backslash is then plain text.
-                ("escapeChar".into(), char::from(d.quote).to_string()),
             ];
+            // The SerDe (opencsv) reads a doubled quote inside quotes as one quote, so a file
+            // that doubles quotes states no escape (the SerDe's default, `\`, then misreads a
+            // backslash, as documented); an escaping file states its escape.
+            if let Some(e) = d.escape {
+                serde.push(("escapeChar".into(), char::from(e).to_string()));
+            }
             if d.encoding == Encoding::Latin1 {
                 serde.push(("serialization.encoding".into(), "ISO-8859-1".into()));
             }

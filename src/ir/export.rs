@@ -83,9 +83,13 @@ impl ExportFormat {
     pub fn describe(&self) -> String {
         match self {
             ExportFormat::Csv(d) => format!(
-                "csv (delimiter {:?}, quote {:?}, {}, null {:?}, {})",
+                "csv (delimiter {:?}, quote {:?}, {}, {}, null {:?}, {})",
                 char::from(d.delimiter),
                 char::from(d.quote),
+                d.escape.map_or("quotes doubled".to_string(), |e| format!(
+                    "escape {:?}",
+                    char::from(e)
+                )),
                 if d.header { "header" } else { "no header" },
                 d.null,
                 d.encoding.word()
@@ -100,6 +104,9 @@ impl ExportFormat {
 pub struct CsvDialect {
     pub delimiter: u8,
     pub quote: u8,
+    /// The escape written before a quote or escape inside a quoted field; `None`: a quote is
+    /// doubled (RFC 4180).
+    pub escape: Option<u8>,
     pub header: bool,
     pub null: String,
     pub encoding: Encoding,
@@ -110,6 +117,7 @@ impl Default for CsvDialect {
         CsvDialect {
             delimiter: b',',
             quote: b'"',
+            escape: None,
             header: true,
             null: String::new(),
             encoding: Encoding::Utf8,

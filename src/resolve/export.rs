@@ -273,7 +273,12 @@ impl Resolver<'_> {
         };
         let c = &c.value;
         let mut ok = true;
-        for (field, slot) in [(&c.delimiter, &mut d.delimiter), (&c.quote, &mut d.quote)] {
+        let mut escape = 0u8;
+        for (field, slot) in [
+            (&c.delimiter, &mut d.delimiter),
+            (&c.quote, &mut d.quote),
+            (&c.escape, &mut escape),
+        ] {
             if let Some(s) = field {
                 match s.value.as_bytes() {
                     [b] if b.is_ascii() && !matches!(b, b'\n' | b'\r') => *slot = *b,
@@ -282,12 +287,35 @@ impl Resolver<'_> {
                             codes::BAD_EXPORT,
                             s.span,
                             format!("`{}` is not one ASCII character", s.value.escape_debug()),
-                            Some("a CSV delimiter or quote is one ASCII character other than a line break, e.g. `\";\"` or `\"\\t\"`".into()),
+                            Some("a CSV delimiter, quote or escape is one ASCII character other than a line break, e.g. `\";\"` or `\"\\t\"`".into()),
                         );
                         ok = false;
                     }
                 }
             }
+        }
+        if let Some(e) = c.escape.as_ref().filter(|_| ok) {
+            // The CSV SerDe takes an escape `"` for its default, `\`.
+            if escape == d.delimiter || escape == d.quote || escape == b'"' {
+                self.err(
+                    codes::BAD_EXPORT,
+                    e.span,
+                    "the CSV escape is the delimiter, the quote or `\"`".to_string(),
+                    Some("leave `escape` out to double quotes, or escape with `\\`".into()),
+                );
+                ok = false;
+            }
+            d.escape = Some(escape);
+        }
+        if ok && d.escape.is_none() && (d.delimiter == b'\\' || d.quote == b'\\') {
+            let span = c.quote.as_ref().or(c.delimiter.as_ref()).map(|s| s.span);
+            self.err(
+                codes::BAD_EXPORT,
+                span.unwrap_or_default(),
+                "a backslash delimiter or quote needs an `escape`".to_string(),
+                Some("the CSV SerDe escapes with `\\` unless told otherwise; set `escape`".into()),
+            );
+            ok = false;
         }
         if ok && d.delimiter == d.quote {
             let span = c.quote.as_ref().or(c.delimiter.as_ref()).map(|s| s.span);

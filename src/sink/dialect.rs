@@ -48,15 +48,22 @@ impl DialectCsv {
             return;
         };
         let (delim, quote) = (char::from(d.delimiter), char::from(d.quote));
-        let needs = v == d.null || v.contains([delim, quote, '\n', '\r']);
+        // With an escape character, a field holding it is quoted too, so that a reader meets
+        // it only inside quotes, before the character it escapes.
+        let escape = d.escape.map(char::from);
+        let needs = v == d.null
+            || v.contains([delim, quote, '\n', '\r'])
+            || escape.is_some_and(|e| v.contains(e));
         if !needs {
             out.push_str(v);
             return;
         }
         out.push(quote);
         for c in v.chars() {
-            if c == quote {
-                out.push(quote);
+            match escape {
+                Some(e) if c == quote || c == e => out.push(e),
+                None if c == quote => out.push(quote),
+                _ => {}
             }
             out.push(c);
         }

@@ -273,6 +273,10 @@ pub struct CsvSpec {
     /// The quote character, one ASCII character (default `"`); fields are quoted only when
     /// needed and a quote inside a field is doubled.
     pub quote: Option<Sp<String>>,
+    /// The escape character, one ASCII character: a quote or escape inside a quoted field is
+    /// written after it (`\"`), as MySQL-style exports do. Without it, a quote inside a field
+    /// is doubled (RFC 4180).
+    pub escape: Option<Sp<String>>,
     /// Whether the first line names the columns (default true).
     pub header: Option<Sp<bool>>,
     /// The text written for a null (default empty).

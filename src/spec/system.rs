@@ -41,7 +41,14 @@ const EXPORT_KEYS: &[&str] = &[
     "columns",
 ];
 const COLUMN_KEYS: &[&str] = &["dates", "timestamps", "utc_offset", "decimals", "booleans"];
-const CSV_KEYS: &[&str] = &["delimiter", "quote", "header", "null_text", "encoding"];
+const CSV_KEYS: &[&str] = &[
+    "delimiter",
+    "quote",
+    "escape",
+    "header",
+    "null_text",
+    "encoding",
+];
 
 /// Lowers a domain's `system`.
 pub fn lower_system(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<SystemSpec>> {
@@ -171,6 +178,7 @@ fn csv(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<CsvSpec>> {
         CsvSpec {
             delimiter: opt_string(&r, "delimiter", diags),
             quote: opt_string(&r, "quote", diags),
+            escape: opt_string(&r, "escape", diags),
             header,
             null_text,
             encoding: opt_string(&r, "encoding", diags),

@@ -138,7 +138,10 @@ def duck_read(con, out, t):
         sql = ("SELECT * FROM read_csv(?, delim=?, quote=?, escape=?, header=?, names=?, all_varchar=true, "
                f"nullstr=?, allow_quoted_nulls=false, encoding='{enc}', hive_partitioning={str(hive).lower()}, "
                "hive_types_autocast=false)")
-        params = [pattern + ".csv", sp["separatorChar"], sp["quoteChar"], sp["escapeChar"],
+        # No `escapeChar`: quotes are doubled inside quoted fields (RFC 4180), which the SerDe
+        # reads as one quote; otherwise the stated escape.
+        escape = sp.get("escapeChar", sp["quoteChar"])
+        params = [pattern + ".csv", sp["separatorChar"], sp["quoteChar"], escape,
                   tp.get("skip.header.line.count") == "1", names, tp.get("serialization.null.format", "")]
         rel = con.execute(sql, params)
     elif t["serde"].endswith("JsonSerDe"):
