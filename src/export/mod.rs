@@ -195,3 +195,84 @@ fn codes(col: &ArrayRef, pairs: &[(String, String)]) -> Option<ArrayRef> {
     // A value without a code would be a resolver bug; it must not pass as a null.
     (out.null_count() == col.null_count()).then(|| Arc::new(out) as ArrayRef)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+domain: d
+system: { name: s, format: jsonl, dates: epoch, decimals: minor_units, booleans: Y/N }
+entities:
+  t:
+    rows: { fixed: 3 }
+    primary_key: id
+    export:
+      codes: { c: { a: Alpha, b: Beta } }
+      columns: { ts: { timestamps: local, utc_offset: "-05:30" } }
+    attributes:
+      id: { type: int64, key: sequence }
+      c: { type: string, choice: [a, b] }
+      day: { type: date, const: 2025-10-07 }
+      ts: { type: timestamp, const: "2025-10-07T01:02:03.456" }
+      amount: { type: "decimal(18,2)", const: 1.5 }
+      flag: { type: bool, const: true }
+"#;
+
+    fn entity() -> Entity {
+        let checked = crate::check_texts(&[("d.yaml", SPEC)]);
+        match checked.ir {
+            Some(ir) => ir.entities[0].clone(),
+            None => panic!("{}", checked.render(false)),
+        }
+    }
+
+    fn batch(ent: &Entity, amount: i128) -> RecordBatch {
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(vec![1])),
+            Arc::new(StringArray::from(vec!["b"])),
+            Arc::new(Date32Array::from(vec![20368])),
+            Arc::new(TimestampMillisecondArray::from(vec![1_759_798_923_456])),
+            Arc::new(
+                Decimal128Array::from(vec![amount])
+                    .with_precision_and_scale(18, 2)
+                    .unwrap(),
+            ),
+            Arc::new(BooleanArray::from(vec![true])),
+        ];
+        let fields: Vec<Field> = ent
+            .exported()
+            .map(|(_, a)| Field::new(&a.name, a.ty.arrow(), a.nullable))
+            .collect();
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap()
+    }
+
+    #[test]
+    fn columns_are_written_in_their_styles() {
+        let ent = entity();
+        let schema = schema(&ent).unwrap();
+        let out = transform(&ent, &schema, &batch(&ent, 150)).unwrap();
+        let text = |i: usize| out.column(i).as_string::<i32>().value(0).to_string();
+        let int = |i: usize| {
+            out.column(i)
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .value(0)
+        };
+        assert_eq!(int(0), 1);
+        assert_eq!(text(1), "Beta");
+        assert_eq!(int(2), 1_759_795_200);
+        assert_eq!(text(3), "2025-10-06 19:32:03 -0530");
+        assert_eq!(int(4), 150);
+        assert_eq!(text(5), "Y");
+    }
+
+    /// The resolver refuses minor units for precisions over 18; a value beyond 64 bits that
+    /// reached the transform anyway is an error, never a wrapped number.
+    #[test]
+    fn minor_units_beyond_64_bits_are_an_error() {
+        let ent = entity();
+        let schema = schema(&ent).unwrap();
+        let big = i128::from(i64::MAX) + 1;
+        assert!(transform(&ent, &schema, &batch(&ent, big)).is_err());
+    }
+}

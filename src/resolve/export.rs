@@ -423,6 +423,15 @@ impl Resolver<'_> {
                     // A system-wide `minor_units` leaves doubles in point style.
                     match (d, ty) {
                         (DecimalStyle::MinorUnits, Type::Float64) => DecimalStyle::Point,
+                        (DecimalStyle::MinorUnits, Type::Decimal(p, _)) if p > 18 => {
+                            self.err(
+                                codes::EXPORT_STYLE_TYPE,
+                                w.span,
+                                format!("`{name}` is {ty}: its amount in minor units may not fit a 64-bit whole number"),
+                                Some("minor units need a precision of at most 18; use `decimals: point` for this column".into()),
+                            );
+                            return None;
+                        }
                         _ => d,
                     }
                 }
@@ -436,10 +445,7 @@ impl Resolver<'_> {
                     BoolStyle::WORDS,
                 )?,
             }),
-            _ => {
-                let _ = name;
-                ValueStyle::Plain
-            }
+            _ => ValueStyle::Plain,
         })
     }
 
