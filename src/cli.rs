@@ -98,6 +98,10 @@ pub struct CompileArgs {
     /// Write only the dictionary, ERDs, DDL, Glue tables and schema (no data).
     #[arg(long)]
     pub docs_only: bool,
+    /// Write only the clean data (the truth), without the source systems' exports and their
+    /// tables.
+    #[arg(long)]
+    pub clean: bool,
     /// With --docs-only: write nothing, exit 1 and name the files that differ from what the
     /// specs produce.
     #[arg(long)]
@@ -164,6 +168,7 @@ impl CompileArgs {
             },
             bucket: self.bucket,
             docs_only: self.docs_only,
+            clean: self.clean,
             size_limit,
             as_of,
         };

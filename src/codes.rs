@@ -114,6 +114,18 @@ pub const ALL: &[(&str, &str)] = &[
         "a chain of attribute dependencies or `per` parents too long to generate",
     ),
     (
+        BAD_EXPORT,
+        "an invalid source-system export setting (format, dialect, style word, offset)",
+    ),
+    (
+        EXPORT_STYLE_TYPE,
+        "an export style, vocabulary or batch that does not fit its attribute",
+    ),
+    (
+        EXPORT_COLLISION,
+        "one system exports two entities of the same name",
+    ),
+    (
         BAD_TIME,
         "an invalid `time` declaration (creation date, known dates)",
     ),
@@ -177,6 +189,9 @@ pub const BAD_PARTITION: &str = "E0612";
 pub const TOO_MANY_ROWS: &str = "E0613";
 pub const EMPTY_GROUP: &str = "E0614";
 pub const CHAIN_TOO_DEEP: &str = "E0615";
+pub const BAD_EXPORT: &str = "E0616";
+pub const EXPORT_STYLE_TYPE: &str = "E0617";
+pub const EXPORT_COLLISION: &str = "E0618";
 pub const BAD_TIME: &str = "E0620";
 pub const RESERVED_WORD: &str = "W0700";
 pub const FILE_DOMAIN_MISMATCH: &str = "W0701";

@@ -21,6 +21,7 @@ pub mod defects;
 pub mod diagnostics;
 pub mod emit;
 pub mod eval;
+pub mod export;
 pub mod generate;
 pub(crate) mod hash;
 pub mod ir;

@@ -30,6 +30,8 @@ pub struct Config {
     pub bucket: String,
     /// Write the documents only; the lake of the current output is kept.
     pub docs_only: bool,
+    /// Leave out the source systems' exports (and their tables): only the clean data.
+    pub clean: bool,
     /// Refuse runs whose estimated output exceeds this many bytes or the free space of the
     /// output's file system (`None`: no limit and no free-space check).
     pub size_limit: Option<u64>,
@@ -50,6 +52,7 @@ impl Config {
             sink: SinkOptions::default(),
             bucket: "lab-lake".into(),
             docs_only: false,
+            clean: false,
             size_limit: Some(DEFAULT_SIZE_LIMIT),
             as_of: None,
         }
@@ -157,6 +160,13 @@ pub fn compile(cfg: &Config, observer: &dyn Observer) -> Result<Outcome, Error> 
             diagnostics: checked.diagnostics,
             sources: checked.sources,
         });
+    };
+    let clean_ir;
+    let ir = if cfg.clean {
+        clean_ir = ir.clone().without_exports();
+        &clean_ir
+    } else {
+        ir
     };
     let warnings = checked.diagnostics.clone();
     observer
@@ -446,12 +456,17 @@ fn keep_lake(
         "lab_version",
         "as_of",
     ];
-    let differs: Vec<&str> = expected
+    let mut differs: Vec<&str> = expected
         .iter()
         .zip(fields)
         .filter(|((_, want), field)| m.get(*field).unwrap_or(&serde_json::Value::Null) != want)
         .map(|((what, _), _)| *what)
         .collect();
+    // With source systems, a lake with exports and one without (`--clean`) differ too.
+    let exports = plan.ir.entities.iter().any(|e| e.export.is_some());
+    if plan.ir.systems && m.get("exports") != Some(&serde_json::json!(exports)) {
+        differs.push("--clean");
+    }
     if !differs.is_empty() {
         return Ok(Some(format!(
             "it was written with other {} than these documents",
@@ -539,6 +554,13 @@ pub fn check_documents(cfg: &Config) -> Result<Freshness, Error> {
             diagnostics: checked.diagnostics,
             sources: checked.sources,
         });
+    };
+    let clean_ir;
+    let ir = if cfg.clean {
+        clean_ir = ir.clone().without_exports();
+        &clean_ir
+    } else {
+        ir
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)

@@ -191,10 +191,11 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
     let _ = writeln!(
         out,
         "- **Location:** `{}` ([Glue table](../glue/{}/{}.json))",
-        super::table::location(&opts.bucket, &dom.name, &ent.name),
+        super::table::table(ir, opts, e).location,
         dom.name,
         ent.name
     );
+    export_lines(out, ir, opts, e);
     relationships(out, ir, graph, e);
     let _ = writeln!(out);
     let _ = writeln!(
@@ -264,6 +265,44 @@ fn entity_section(out: &mut String, ir: &Ir, opts: &EmitOptions, graph: &Graph, 
 }
 
 /// The foreign keys of entity `e` and the foreign keys that reference it, as list items.
+/// The entity's export by its source system: format, batches, location and the columns the
+/// system writes differently from the clean data.
+fn export_lines(out: &mut String, ir: &Ir, opts: &EmitOptions, e: EntityId) {
+    let ent = &ir.entities[e];
+    let (Some(x), Some(t)) = (&ent.export, super::table::raw_table(ir, opts, e)) else {
+        return;
+    };
+    let batches = x.batch.map_or(String::new(), |b| {
+        format!(
+            ", in daily batches `{}/` by the day of `{}`",
+            crate::ir::partition::folder(crate::ir::export::BATCH_KEY, "YYYY-MM-DD"),
+            ent.attributes[b].name
+        )
+    });
+    let _ = writeln!(
+        out,
+        "- **Exported by:** `{}` as {}{batches}, to `{}` ([Glue table](../glue/raw/{}/{}.json))",
+        x.system,
+        code(&x.format.describe()),
+        t.location,
+        x.system,
+        ent.name
+    );
+    let styled: Vec<String> = x
+        .columns
+        .iter()
+        .zip(&t.columns)
+        .filter_map(|((a, style), c)| {
+            let how = style.describe();
+            (!how.is_empty())
+                .then(|| format!("`{}` {} ({})", ent.attributes[*a].name, c.ty, prose(&how)))
+        })
+        .collect();
+    if !styled.is_empty() {
+        let _ = writeln!(out, "- **As exported:** {}", styled.join("; "));
+    }
+}
+
 fn relationships(out: &mut String, ir: &Ir, graph: &Graph, e: EntityId) {
     let ent = &ir.entities[e];
     let fks: Vec<&Rel> = graph.outbound(e).collect();

@@ -5,7 +5,7 @@
 //! timestamps: `create-table` rejects them inside `TableInput`.
 
 use super::EmitOptions;
-use super::table::{Column, INPUT_FORMAT, OUTPUT_FORMAT, SERDE, Table, table};
+use super::table::{Column, Storage, Table, raw_table, table};
 use crate::ir::{EntityId, Ir};
 use serde_json::{Map, Value, json};
 
@@ -15,6 +15,14 @@ pub fn render_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> String {
         .unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
+}
+
+/// The TableInput JSON of entity `e`'s raw export (`None` without a system).
+pub fn render_raw_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Option<String> {
+    let mut s = serde_json::to_string_pretty(&table_input(&raw_table(ir, opts, e)?))
+        .unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    Some(s)
 }
 
 pub fn table_input(t: &Table) -> Value {
@@ -37,17 +45,29 @@ pub fn table_input(t: &Table) -> Value {
         "PartitionKeys".into(),
         Value::Array(t.partition.iter().map(column).collect()),
     );
+    let (serde, input, output) = t.storage.serde();
+    let mut serde_params = Map::new();
+    match &t.storage {
+        Storage::Csv(props) => {
+            for (k, v) in props {
+                serde_params.insert(k.clone(), v.clone().into());
+            }
+        }
+        Storage::Parquet | Storage::Json => {
+            serde_params.insert("serialization.format".into(), "1".into());
+        }
+    }
     ti.insert(
         "StorageDescriptor".into(),
         json!({
             "Columns": t.columns.iter().map(column).collect::<Vec<_>>(),
             "Location": t.location,
-            "InputFormat": INPUT_FORMAT,
-            "OutputFormat": OUTPUT_FORMAT,
+            "InputFormat": input,
+            "OutputFormat": output,
             "Compressed": false,
             "SerdeInfo": {
-                "SerializationLibrary": SERDE,
-                "Parameters": { "serialization.format": "1" }
+                "SerializationLibrary": serde,
+                "Parameters": serde_params
             }
         }),
     );

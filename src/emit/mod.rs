@@ -104,6 +104,27 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
             ));
         }
     }
+    let mut systems: Vec<&str> = ir
+        .entities
+        .iter()
+        .filter_map(|e| e.export.as_ref().map(|x| x.system.as_str()))
+        .collect();
+    systems.sort_unstable();
+    systems.dedup();
+    for system in systems {
+        out.push(Artifact::new(
+            format!("ddl/athena/raw/{system}.sql"),
+            athena::render_system(ir, opts, system),
+        ));
+    }
+    for (e, ent) in ir.entities.iter().enumerate() {
+        if let (Some(x), Some(text)) = (&ent.export, glue::render_raw_table(ir, opts, e)) {
+            out.push(Artifact::new(
+                format!("glue/raw/{}/{}.json", x.system, ent.name),
+                text,
+            ));
+        }
+    }
     let view = graph.enterprise_view(ir);
     match (mermaid::render(ir, &view), graphviz::render(ir, &view)) {
         (Ok(mmd), Ok(dot)) => {

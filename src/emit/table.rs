@@ -20,6 +20,32 @@ pub const SERDE: &str = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveS
 pub const INPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
 pub const OUTPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
 
+/// How a table's files are stored, as the SerDe and formats name it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Storage {
+    Parquet,
+    /// Text read by the CSV SerDe: SerDe properties (separator, quote, escape, encoding).
+    Csv(Vec<(String, String)>),
+    /// JSON Lines read by the Hive JSON SerDe.
+    Json,
+}
+
+pub const CSV_SERDE: &str = "org.apache.hadoop.hive.serde2.OpenCSVSerde";
+pub const JSON_SERDE: &str = "org.apache.hive.hcatalog.data.JsonSerDe";
+pub const TEXT_INPUT_FORMAT: &str = "org.apache.hadoop.mapred.TextInputFormat";
+pub const TEXT_OUTPUT_FORMAT: &str = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat";
+
+impl Storage {
+    /// The SerDe library, input and output formats.
+    pub fn serde(&self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Storage::Parquet => (SERDE, INPUT_FORMAT, OUTPUT_FORMAT),
+            Storage::Csv(_) => (CSV_SERDE, TEXT_INPUT_FORMAT, TEXT_OUTPUT_FORMAT),
+            Storage::Json => (JSON_SERDE, TEXT_INPUT_FORMAT, TEXT_OUTPUT_FORMAT),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Table {
     pub database: String,
@@ -34,6 +60,7 @@ pub struct Table {
     pub location: String,
     /// Table properties shared by the DDL's TBLPROPERTIES and Glue's `Parameters`, in order.
     pub properties: Vec<(String, String)>,
+    pub storage: Storage,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -52,6 +79,21 @@ pub fn location(bucket: &str, domain: &str, entity: &str) -> String {
     format!("s3://{bucket}/raw/{domain}/{entity}/")
 }
 
+/// The S3 folder of a lake folder (`truth/<domain>/<entity>`, `raw/<system>/<entity>`).
+pub fn folder_location(bucket: &str, folder: &str) -> String {
+    format!("s3://{bucket}/{folder}/")
+}
+
+/// The database of an entity's clean table: the domain, or `<domain>_truth` when the specs
+/// declare systems.
+pub fn truth_database(ir: &Ir, domain: &str) -> String {
+    if ir.systems {
+        format!("{domain}_truth")
+    } else {
+        domain.to_string()
+    }
+}
+
 /// The Athena name of a Parquet codec, as the `parquet.compression` table property takes it.
 pub fn athena_compression(codec: Codec) -> &'static str {
     match codec {
@@ -65,7 +107,12 @@ pub fn athena_compression(codec: Codec) -> &'static str {
 pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
     let ent = &ir.entities[e];
     let domain = &ir.domains[ent.domain].name;
-    let location = location(&opts.bucket, domain, &ent.name);
+    let location = if ir.systems {
+        let folder = ir.clean_folders().0;
+        folder_location(&opts.bucket, &format!("{folder}/{domain}/{}", ent.name))
+    } else {
+        location(&opts.bucket, domain, &ent.name)
+    };
     let columns = ent
         .exported()
         .map(|(_, a)| Column {
@@ -115,7 +162,7 @@ pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
         }
     });
     Table {
-        database: domain.clone(),
+        database: truth_database(ir, domain),
         name: ent.name.clone(),
         comment: one_line_within(&ent.description, TABLE_COMMENT_BYTES),
         owner: ent.owner.clone(),
@@ -123,7 +170,133 @@ pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
         partition,
         location,
         properties,
+        storage: Storage::Parquet,
     }
+}
+
+/// The table of entity `e`'s export by its source system, as the system writes it (`None`
+/// when the entity has no system): in database `<system>_raw`, every column as the export
+/// carries it, the export's SerDe and properties, partitioned by export date when batched.
+pub fn raw_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Option<Table> {
+    use crate::ir::export::{BATCH_KEY, Encoding, ExportFormat, athena_type};
+    let ent = &ir.entities[e];
+    let x = ent.export.as_ref()?;
+    let location = folder_location(&opts.bucket, &format!("raw/{}/{}", x.system, ent.name));
+    let columns = x
+        .columns
+        .iter()
+        .map(|(a, style)| {
+            let attr = &ent.attributes[*a];
+            let how = style.describe();
+            let text = match (attr.description.is_empty(), how.is_empty()) {
+                (_, true) => attr.description.clone(),
+                (true, false) => format!("As exported: {how}"),
+                (false, false) => format!("{} (as exported: {how})", attr.description),
+            };
+            Column {
+                name: attr.name.clone(),
+                ty: athena_type(style, attr.ty, &x.format),
+                comment: one_line_within(&text, COLUMN_COMMENT_BYTES),
+                pii: attr.pii,
+            }
+        })
+        .collect();
+    let (storage, mut properties) = match &x.format {
+        ExportFormat::Parquet => (
+            Storage::Parquet,
+            vec![
+                ("classification".to_string(), "parquet".to_string()),
+                (
+                    "parquet.compression".into(),
+                    athena_compression(opts.compression).into(),
+                ),
+            ],
+        ),
+        ExportFormat::Csv(d) => {
+            let mut serde = vec![
+                (
+                    "separatorChar".to_string(),
+                    char::from(d.delimiter).to_string(),
+                ),
+                ("quoteChar".into(), char::from(d.quote).to_string()),
+            ];
+            // The SerDe (opencsv) reads a doubled quote inside quotes as one quote, so a file
+            // that doubles quotes states no escape (the SerDe's default, `\`, then misreads a
+            // backslash, as documented); an escaping file states its escape.
+            if let Some(e) = d.escape {
+                serde.push(("escapeChar".into(), char::from(e).to_string()));
+            }
+            if d.encoding == Encoding::Latin1 {
+                serde.push(("serialization.encoding".into(), "ISO-8859-1".into()));
+            }
+            let mut props = vec![("classification".to_string(), "csv".to_string())];
+            if d.header {
+                props.push(("skip.header.line.count".into(), "1".into()));
+            }
+            props.push(("serialization.null.format".into(), d.null.clone()));
+            (Storage::Csv(serde), props)
+        }
+        ExportFormat::Jsonl => (
+            Storage::Json,
+            vec![("classification".to_string(), "json".to_string())],
+        ),
+    };
+    let partition = x.batch.map(|b| {
+        let from = &ent.attributes[b].name;
+        properties.extend([
+            ("projection.enabled".to_string(), "true".to_string()),
+            (format!("projection.{BATCH_KEY}.type"), "date".into()),
+            (
+                format!("projection.{BATCH_KEY}.format"),
+                "yyyy-MM-dd".into(),
+            ),
+            (
+                format!("projection.{BATCH_KEY}.range"),
+                projection_range(ir, e, b, Granularity::Day),
+            ),
+            (format!("projection.{BATCH_KEY}.interval"), "1".into()),
+            (
+                format!("projection.{BATCH_KEY}.interval.unit"),
+                "DAYS".into(),
+            ),
+            (
+                "storage.location.template".into(),
+                format!("{location}{}/", partition::folder_template(BATCH_KEY)),
+            ),
+        ]);
+        Column {
+            name: BATCH_KEY.to_string(),
+            ty: Type::String(None).athena(),
+            comment: one_line_within(
+                &format!("Export batch: the day of {from} (yyyy-MM-dd), UTC"),
+                COLUMN_COMMENT_BYTES,
+            ),
+            pii: false,
+        }
+    });
+    Some(Table {
+        database: format!("{}_raw", x.system),
+        name: ent.name.clone(),
+        comment: one_line_within(
+            &if ent.description.is_empty() {
+                format!("Exported by {} as {}", x.system, x.format.name())
+            } else {
+                format!(
+                    "{} (exported by {} as {})",
+                    ent.description.trim_end_matches('.'),
+                    x.system,
+                    x.format.name()
+                )
+            },
+            TABLE_COMMENT_BYTES,
+        ),
+        owner: ent.owner.clone(),
+        columns,
+        partition,
+        location,
+        properties,
+        storage,
+    })
 }
 
 fn granularity_word(g: Granularity) -> &'static str {

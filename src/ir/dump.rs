@@ -90,6 +90,18 @@ pub fn dump(ir: &Ir) -> String {
                     p.key, e.attributes[p.from].name, p.granularity
                 );
             }
+            if let Some(x) = &e.export {
+                let _ = writeln!(out, "    export by {} as {}", x.system, x.format.describe());
+                if let Some(b) = x.batch {
+                    let _ = writeln!(out, "      batch by day of {}", e.attributes[b].name);
+                }
+                for (a, style) in &x.columns {
+                    let how = style.describe();
+                    if !how.is_empty() {
+                        let _ = writeln!(out, "      {}: {how}", e.attributes[*a].name);
+                    }
+                }
+            }
             for a in &e.attributes {
                 let mut flags = Vec::new();
                 if a.hidden {

@@ -4,6 +4,7 @@
 
 pub mod describe;
 pub mod dump;
+pub mod export;
 pub mod expr;
 pub mod partition;
 pub mod rows;
@@ -65,6 +66,10 @@ pub struct Ir {
     pub waves: Vec<Vec<EntityId>>,
     /// SHA-256 over the spec files (name and bytes, in name order).
     pub specs_sha256: String,
+    /// Whether the specs declare source systems: then the clean data is the truth layer
+    /// (`truth/<domain>/`), apart from the systems' exports (`raw/<system>/`), even when a
+    /// `--clean` run leaves the exports out.
+    pub systems: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -98,6 +103,8 @@ pub struct Entity {
     pub attributes: Vec<Attribute>,
     pub foreign_keys: Vec<ForeignKey>,
     pub partition: Option<Partition>,
+    /// How the domain's source system exports the entity (`None`: no system).
+    pub export: Option<export::Export>,
     /// When rows come into existence and which dates are events (see [`EntityTime`]).
     pub time: Option<EntityTime>,
     pub span: Span,
@@ -709,6 +716,24 @@ pub fn ancestor_paths(entities: &[Entity], from: EntityId, target: EntityId) -> 
 }
 
 impl Ir {
+    /// Leaves the systems' exports out (`--clean`): the clean data keeps its truth layer.
+    pub fn without_exports(mut self) -> Ir {
+        for e in &mut self.entities {
+            e.export = None;
+        }
+        self
+    }
+
+    /// The lake folders of an entity's clean data, Parquet and CSV:
+    /// `truth/` and `truth_csv/` when the specs declare systems, else `raw/` and `csv/`.
+    pub fn clean_folders(&self) -> (&'static str, &'static str) {
+        if self.systems {
+            ("truth", "truth_csv")
+        } else {
+            ("raw", "csv")
+        }
+    }
+
     pub fn entity_by_name(&self, domain: &str, name: &str) -> Option<EntityId> {
         self.entities
             .iter()

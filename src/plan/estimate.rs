@@ -59,7 +59,10 @@ pub fn estimate(ir: &Ir, scale: f64) -> Estimate {
                 .exported()
                 .map(|(_, a)| value_bytes(ir, e, a, &rows, 0) + 1.0)
                 .sum();
-            per_row * rows[e]
+            // A source system's export is a second copy of the rows, as text at most about
+            // as large as the clean CSV.
+            let copies = if ent.export.is_some() { 2.0 } else { 1.0 };
+            per_row * rows[e] * copies
         })
         .collect();
     let plan_memory = plan_memory(ir, &rows);

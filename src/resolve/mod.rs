@@ -4,6 +4,7 @@
 //! and ordered, and cycles, infeasible uniqueness and invalid distribution parameters are
 //! diagnosed. Every problem is collected; the IR is returned only when there are no errors.
 
+mod export;
 pub mod expr;
 mod foreign_keys;
 mod generators;
@@ -42,6 +43,7 @@ pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
     r.generators();
     r.constraints();
     r.hidden();
+    r.exports();
     r.row_limits();
     let errors_before_graph = r.diags.iter().any(|d| d.is_error());
     let order = if errors_before_graph {
@@ -57,7 +59,9 @@ pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
         domains, entities, ..
     } = r;
     let waves = graph::row_waves(&entities);
+    let systems = entities.iter().any(|e| e.export.is_some());
     Some(Ir {
+        systems,
         domains,
         entities,
         order,
@@ -295,6 +299,7 @@ impl<'a> Resolver<'a> {
                     attributes: Vec::new(),
                     foreign_keys: Vec::new(),
                     partition: None,
+                    export: None,
                     time: None,
                     span: name.span,
                 });

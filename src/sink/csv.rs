@@ -27,10 +27,6 @@ impl Format for Csv {
         "csv"
     }
 
-    fn folder(&self) -> &'static str {
-        "csv"
-    }
-
     fn encode(&self, batch: &RecordBatch) -> io::Result<Encoded> {
         let mut buf = Vec::with_capacity(batch.num_rows() * 64);
         {

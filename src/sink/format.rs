@@ -23,8 +23,6 @@ pub type FileOut = HashingWriter<BufWriter<File>>;
 pub trait Format: Send + Sync {
     /// The format's name in the manifest; also the files' extension.
     fn name(&self) -> &'static str;
-    /// The lake folder the format's files go under (`<folder>/<domain>/<entity>/…`).
-    fn folder(&self) -> &'static str;
     /// Encodes one batch. Runs on a worker; must not depend on any other batch.
     fn encode(&self, batch: &RecordBatch) -> io::Result<Encoded>;
     /// Starts a file.

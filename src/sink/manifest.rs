@@ -13,6 +13,10 @@ pub struct Manifest {
     pub specs_sha256: String,
     pub formats: Vec<String>,
     pub compression: String,
+    /// Whether the source systems' exports were written (`false` after `--clean`); only when
+    /// the specs declare systems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exports: Option<bool>,
     /// `--as-of`: the day the lake shows (`YYYY-MM-DD`); absent for the full lake.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
@@ -56,6 +60,10 @@ pub struct FileEntry {
     /// Relative to `<out>/lake/`.
     pub path: String,
     pub format: String,
+    /// `raw` (a system's export) or `truth` (the clean data); only when the specs declare
+    /// source systems.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
     pub rows: u64,
     pub bytes: u64,
     pub sha256: String,

@@ -7,6 +7,7 @@
 //! written inside a staging directory; publishing it is [`crate::output`]'s job.
 
 pub mod csv;
+pub mod dialect;
 pub mod format;
 pub mod hashing;
 pub mod manifest;
@@ -82,21 +83,33 @@ pub struct EntityReport {
 /// Called after each chunk is written: (entity, rows written so far).
 pub type Progress<'a> = &'a (dyn Fn(EntityId, u64) + Sync);
 
-/// One generated chunk, encoded: per partition (None when unpartitioned) its rows and one
-/// encoded batch per format; and the chunk's column statistics.
+/// One generated chunk, encoded: per output and partition (None when unpartitioned) its rows
+/// and encoded batch; and the chunk's column statistics.
 struct EncodedChunk {
-    parts: Vec<(Option<String>, u64, Vec<Encoded>)>,
+    parts: Vec<(usize, Option<String>, u64, Encoded)>,
     stats: Vec<stats::ChunkStats>,
 }
 
-/// A data file being written: one file per format, same rows.
+/// A data file being written by one output.
 struct OpenFile {
-    /// `<domain>/<entity>[/key=value]`.
+    /// `<folder>/<domain or system>/<entity>[/key=value]`.
     rel_dir: String,
     /// `part-00000`.
     name: String,
     rows: u64,
-    writers: Vec<Box<dyn FileWriter>>,
+    writer: Box<dyn FileWriter>,
+}
+
+/// One set of files an entity is written to: the clean data in one format, or a source
+/// system's export.
+struct Output {
+    format: Box<dyn Format>,
+    /// `raw/<domain>/<entity>`, `truth/<domain>/<entity>`, `raw/<system>/<entity>`, …
+    dir: String,
+    /// The manifest's layer of the files (only when the specs declare systems).
+    layer: Option<&'static str>,
+    /// For an export: its schema, and the clean column its batches come from.
+    export: Option<(arrow::datatypes::SchemaRef, Option<usize>)>,
 }
 
 /// Writes every entity of the plan under `lake` (a staging directory), then the manifest and
@@ -121,6 +134,9 @@ pub fn write_lake(
             .collect(),
         compression: opts.codec.name().to_string(),
         as_of: plan.as_of.map(crate::sink::manifest::as_of_date),
+        exports: ir
+            .systems
+            .then(|| ir.entities.iter().any(|e| e.export.is_some())),
         entities: Vec::new(),
     };
     let mut stats = DataStats {
@@ -197,7 +213,7 @@ struct Encoder<'a> {
     plan: &'a Plan,
     e: EntityId,
     lake: &'a Path,
-    formats: Vec<Box<dyn Format>>,
+    outputs: Vec<Output>,
     /// Columns whose values are distinct by construction need no hashing for the profile:
     /// a single-column primary key (verified by the test suite) and row-number keys.
     known_unique: Vec<bool>,
@@ -211,15 +227,7 @@ impl<'a> Encoder<'a> {
         opts: &SinkOptions,
     ) -> Result<Self, SinkError> {
         let ent = &plan.ir.entities[e];
-        let schema = generate::schema(plan, e);
-        let mut formats: Vec<Box<dyn Format>> = Vec::new();
-        if opts.parquet {
-            let pq = parquet::Parquet::new(plan, e, &schema, opts.codec);
-            formats.push(Box::new(pq.map_err(io_err(lake, "prepare Parquet for"))?));
-        }
-        if opts.csv {
-            formats.push(Box::new(csv::Csv::new(&schema)));
-        }
+        let outputs = outputs(plan, e, lake, opts)?;
         let known_unique = ent
             .exported()
             .map(|(i, a)| {
@@ -232,7 +240,7 @@ impl<'a> Encoder<'a> {
             plan,
             e,
             lake,
-            formats,
+            outputs,
             known_unique,
         })
     }
@@ -249,18 +257,31 @@ impl<'a> Encoder<'a> {
             .zip(&self.known_unique)
             .map(|(c, u)| stats::chunk_stats(c, *u))
             .collect();
-        let entity = &self.plan.ir.entities[self.e].qualified;
+        let ent = &self.plan.ir.entities[self.e];
+        let entity = Path::new(&ent.qualified);
         let mut parts = Vec::new();
-        for (pv, sub) in partition::split(self.plan, self.e, batch)
-            .map_err(io_err(Path::new(entity), "partition"))?
-        {
-            let encoded = self
-                .formats
-                .iter()
-                .map(|f| f.encode(&sub))
-                .collect::<io::Result<Vec<_>>>()
-                .map_err(io_err(Path::new(entity), "encode"))?;
-            parts.push((pv, sub.num_rows() as u64, encoded));
+        let clean = if self.outputs.iter().any(|o| o.export.is_none()) {
+            partition::split(self.plan, self.e, batch.clone())
+                .map_err(io_err(entity, "partition"))?
+        } else {
+            Vec::new()
+        };
+        for (k, out) in self.outputs.iter().enumerate() {
+            let split = match &out.export {
+                None => None,
+                Some((schema, by)) => Some(
+                    partition::split_by_day(&batch, *by, crate::ir::export::BATCH_KEY)
+                        .map_err(io_err(entity, "batch"))?
+                        .into_iter()
+                        .map(|(pv, sub)| Ok((pv, crate::export::transform(ent, schema, &sub)?)))
+                        .collect::<Result<Vec<_>, arrow::error::ArrowError>>()
+                        .map_err(|e| io_err(entity, "export")(io::Error::other(e)))?,
+                ),
+            };
+            for (pv, sub) in split.as_ref().unwrap_or(&clean) {
+                let encoded = out.format.encode(sub).map_err(io_err(entity, "encode"))?;
+                parts.push((k, pv.clone(), sub.num_rows() as u64, encoded));
+            }
         }
         Ok(EncodedChunk { parts, stats })
     }
@@ -271,7 +292,7 @@ impl<'a> Encoder<'a> {
 struct Assembler {
     entry: manifest::EntityEntry,
     acc: Vec<stats::Accumulator>,
-    open: BTreeMap<(Option<String>, usize), OpenFile>,
+    open: BTreeMap<(usize, Option<String>, usize), OpenFile>,
     written: u64,
 }
 
@@ -302,28 +323,30 @@ impl Assembler {
             let done: Vec<_> = self
                 .open
                 .keys()
-                .filter(|(_, fi)| *fi < file_index)
+                .filter(|(_, _, fi)| *fi < file_index)
                 .cloned()
                 .collect();
             for key in done {
                 if let Some(f) = self.open.remove(&key) {
-                    self.close(enc, f)?;
+                    self.close(enc, key.0, f)?;
                 }
             }
-            for (pv, rows, batches) in chunk.parts {
-                let key = (pv, file_index);
+            for (k, pv, rows, b) in chunk.parts {
+                let key = (k, pv, file_index);
                 if !self.open.contains_key(&key) {
-                    let f = open_file(enc, key.0.as_deref(), file_index)?;
+                    let f = open_file(enc, k, key.1.as_deref(), file_index)?;
                     self.open.insert(key.clone(), f);
                 }
                 if let Some(f) = self.open.get_mut(&key) {
-                    for (wr, b) in f.writers.iter_mut().zip(batches) {
-                        wr.append(b)
-                            .map_err(io_err(&enc.lake.join(&f.rel_dir), "write"))?;
-                    }
+                    f.writer
+                        .append(b)
+                        .map_err(io_err(&enc.lake.join(&f.rel_dir), "write"))?;
                     f.rows += rows;
                 }
-                self.written += rows;
+                // Rows count once, in the first output (every output holds every row).
+                if k == 0 {
+                    self.written += rows;
+                }
             }
             for (a, s) in self.acc.iter_mut().zip(chunk.stats) {
                 a.add(s);
@@ -333,18 +356,21 @@ impl Assembler {
         Ok(())
     }
 
-    fn close(&mut self, enc: &Encoder, f: OpenFile) -> Result<(), SinkError> {
-        for (fmt, w) in enc.formats.iter().zip(f.writers) {
-            let path = format!("{}/{}/{}.{}", fmt.folder(), f.rel_dir, f.name, fmt.name());
-            let (bytes, sha256) = w.finish().map_err(io_err(&enc.lake.join(&path), "write"))?;
-            self.entry.files.push(FileEntry {
-                path,
-                format: fmt.name().into(),
-                rows: f.rows,
-                bytes,
-                sha256,
-            });
-        }
+    fn close(&mut self, enc: &Encoder, k: usize, f: OpenFile) -> Result<(), SinkError> {
+        let out = &enc.outputs[k];
+        let path = format!("{}/{}.{}", f.rel_dir, f.name, out.format.name());
+        let (bytes, sha256) = f
+            .writer
+            .finish()
+            .map_err(io_err(&enc.lake.join(&path), "write"))?;
+        self.entry.files.push(FileEntry {
+            path,
+            format: out.format.name().into(),
+            layer: out.layer.map(str::to_string),
+            rows: f.rows,
+            bytes,
+            sha256,
+        });
         Ok(())
     }
 
@@ -353,8 +379,8 @@ impl Assembler {
         enc: &Encoder,
         started: Instant,
     ) -> Result<(manifest::EntityEntry, EntityStats, EntityReport), SinkError> {
-        for (_, f) in std::mem::take(&mut self.open) {
-            self.close(enc, f)?;
+        for ((k, _, _), f) in std::mem::take(&mut self.open) {
+            self.close(enc, k, f)?;
         }
         let mut entry = self.entry;
         entry.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -383,28 +409,90 @@ impl Assembler {
     }
 }
 
-/// Opens file number `index` of a partition (or of the unpartitioned entity) in every format.
-fn open_file(enc: &Encoder, partition: Option<&str>, index: usize) -> Result<OpenFile, SinkError> {
-    let ir = &enc.plan.ir;
-    let ent = &ir.entities[enc.e];
-    let mut rel_dir = format!("{}/{}", ir.domains[ent.domain].name, ent.name);
+/// The outputs of entity `e`: its clean data in each format asked for, then its system's
+/// export (unless the entity has none).
+fn outputs(
+    plan: &Plan,
+    e: EntityId,
+    lake: &Path,
+    opts: &SinkOptions,
+) -> Result<Vec<Output>, SinkError> {
+    let ir = &plan.ir;
+    let ent = &ir.entities[e];
+    let schema = generate::schema(plan, e);
+    let (pq_folder, csv_folder) = ir.clean_folders();
+    let layer = ir.systems.then_some("truth");
+    let domain = &ir.domains[ent.domain].name;
+    let mut outputs = Vec::new();
+    if opts.parquet {
+        let pq = parquet::Parquet::new(plan, e, &schema, opts.codec)
+            .map_err(io_err(lake, "prepare Parquet for"))?;
+        outputs.push(Output {
+            format: Box::new(pq),
+            dir: format!("{pq_folder}/{domain}/{}", ent.name),
+            layer,
+            export: None,
+        });
+    }
+    if opts.csv {
+        outputs.push(Output {
+            format: Box::new(csv::Csv::new(&schema)),
+            dir: format!("{csv_folder}/{domain}/{}", ent.name),
+            layer,
+            export: None,
+        });
+    }
+    if let (Some(x), Some(xs)) = (&ent.export, crate::export::schema(ent)) {
+        use crate::ir::export::{ExportFormat, carried};
+        let format: Box<dyn Format> = match &x.format {
+            ExportFormat::Parquet => Box::new(
+                parquet::Parquet::new(plan, e, &xs, opts.codec)
+                    .map_err(io_err(lake, "prepare Parquet for"))?,
+            ),
+            ExportFormat::Csv(d) => Box::new(dialect::DialectCsv::new(&xs, d)),
+            ExportFormat::Jsonl => {
+                let c: Vec<_> = x
+                    .columns
+                    .iter()
+                    .map(|(_, s)| carried(s, &x.format))
+                    .collect();
+                Box::new(dialect::JsonLines::new(&xs, &c))
+            }
+        };
+        let by = x.batch.and_then(|a| ent.column_of(a));
+        outputs.push(Output {
+            format,
+            dir: format!("raw/{}/{}", x.system, ent.name),
+            layer: Some("raw"),
+            export: Some((xs, by)),
+        });
+    }
+    Ok(outputs)
+}
+
+/// Opens file number `index` of output `k` in a partition (or unpartitioned).
+fn open_file(
+    enc: &Encoder,
+    k: usize,
+    partition: Option<&str>,
+    index: usize,
+) -> Result<OpenFile, SinkError> {
+    let out = &enc.outputs[k];
+    let mut rel_dir = out.dir.clone();
     if let Some(p) = partition {
         rel_dir = format!("{rel_dir}/{p}");
     }
     let name = format!("part-{index:05}");
-    let mut writers = Vec::with_capacity(enc.formats.len());
-    for f in &enc.formats {
-        let dir = enc.lake.join(f.folder()).join(&rel_dir);
-        std::fs::create_dir_all(&dir).map_err(io_err(&dir, "create directory"))?;
-        let path = dir.join(format!("{name}.{}", f.name()));
-        let file = File::create(&path).map_err(io_err(&path, "create"))?;
-        let out = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
-        writers.push(f.begin(out).map_err(io_err(&path, "write"))?);
-    }
+    let dir = enc.lake.join(&rel_dir);
+    std::fs::create_dir_all(&dir).map_err(io_err(&dir, "create directory"))?;
+    let path = dir.join(format!("{name}.{}", out.format.name()));
+    let file = File::create(&path).map_err(io_err(&path, "create"))?;
+    let w = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let writer = out.format.begin(w).map_err(io_err(&path, "write"))?;
     Ok(OpenFile {
         rel_dir,
         name,
         rows: 0,
-        writers,
+        writer,
     })
 }

@@ -59,10 +59,6 @@ impl Format for Parquet {
         "parquet"
     }
 
-    fn folder(&self) -> &'static str {
-        "raw"
-    }
-
     fn encode(&self, batch: &RecordBatch) -> io::Result<Encoded> {
         let encode = || -> parquet::errors::Result<Vec<ArrowColumnChunk>> {
             let mut writers = self.factory.create_column_writers(0)?;

@@ -5,7 +5,7 @@
 
 use super::Plan;
 use crate::ir::value::MS_PER_DAY;
-use crate::ir::{EntityId, partition};
+use crate::ir::{EntityId, Granularity, partition};
 use arrow::array::{Array, Date32Array, TimestampMillisecondArray, UInt32Array};
 use arrow::record_batch::RecordBatch;
 use std::collections::BTreeMap;
@@ -22,11 +22,28 @@ pub fn split(
         return Ok(vec![(None, batch)]);
     };
     // The partition source is never hidden (the resolver refuses it), so it has a column.
-    let Some(col) = plan.ir.entities[e]
-        .column_of(p.from)
-        .map(|c| batch.column(c))
-    else {
-        return Ok(vec![(None, batch)]);
+    let col = plan.ir.entities[e].column_of(p.from);
+    split_with(&batch, col, &p.key, p.granularity)
+}
+
+/// Splits a batch into daily `key=YYYY-MM-DD` folders by the date or timestamp column `col`
+/// (one `(None, batch)` without a column): the batches of a system's export.
+pub fn split_by_day(
+    batch: &RecordBatch,
+    col: Option<usize>,
+    key: &str,
+) -> io::Result<Vec<(Option<String>, RecordBatch)>> {
+    split_with(batch, col, key, Granularity::Day)
+}
+
+fn split_with(
+    batch: &RecordBatch,
+    col: Option<usize>,
+    key: &str,
+    granularity: Granularity,
+) -> io::Result<Vec<(Option<String>, RecordBatch)>> {
+    let Some(col) = col.map(|c| batch.column(c)) else {
+        return Ok(vec![(None, batch.clone())]);
     };
     let days: Vec<i64> = if let Some(a) = col.as_any().downcast_ref::<Date32Array>() {
         a.values().iter().map(|d| i64::from(*d)).collect()
@@ -36,12 +53,12 @@ pub fn split(
             .map(|t| t.div_euclid(MS_PER_DAY))
             .collect()
     } else {
-        return Ok(vec![(None, batch)]);
+        return Ok(vec![(None, batch.clone())]);
     };
     let mut groups: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for (i, d) in days.iter().enumerate() {
         groups
-            .entry(partition::value_of_day(*d, p.granularity))
+            .entry(partition::value_of_day(*d, granularity))
             .or_default()
             .push(i as u32);
     }
@@ -49,8 +66,8 @@ pub fn split(
         .into_iter()
         .map(|(value, idx)| {
             let idx = UInt32Array::from(idx);
-            let rows = arrow::compute::take_record_batch(&batch, &idx).map_err(io::Error::other)?;
-            Ok((Some(partition::folder(&p.key, &value)), rows))
+            let rows = arrow::compute::take_record_batch(batch, &idx).map_err(io::Error::other)?;
+            Ok((Some(partition::folder(key, &value)), rows))
         })
         .collect()
 }

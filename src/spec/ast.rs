@@ -78,6 +78,10 @@ pub struct DomainSpec {
     pub description: Option<Sp<String>>,
     /// The team or system that owns the domain's data.
     pub owner: Option<Sp<String>>,
+    /// The source system that exports the domain's entities, and how it writes them. When any
+    /// domain declares one, the lake holds each system's exports under `raw/<system>/` and the
+    /// clean data under `truth/<domain>/`.
+    pub system: Option<Sp<SystemSpec>>,
     /// The domain's entities (tables), by name.
     #[schemars(with = "BTreeMap<String, EntitySpec>")]
     pub entities: Vec<(Sp<String>, EntitySpec)>,
@@ -121,6 +125,9 @@ pub struct EntitySpec {
     pub unique: Vec<Sp<Vec<Sp<String>>>>,
     /// Hive-style partitioning of the entity's files (`dt=YYYY-MM-DD/`).
     pub partition_by: Option<Sp<PartitionSpec>>,
+    /// How the domain's source system exports this entity: overrides of the system's settings,
+    /// daily batches and code vocabularies. Needs a `system` on the domain.
+    pub export: Option<Sp<ExportSpec>>,
     /// The row's life in time: when it comes into existence, and which of its dates are
     /// known from the start; `lab compile --as-of DATE` keeps the rows created by then and
     /// hides the dates still in the future.
@@ -223,6 +230,87 @@ pub struct CountDistSpec {
     #[schemars(with = "Option<String>")]
     pub expr: Option<Sp<String>>,
 }
+
+/// A source system: its name and the export settings of every entity of the domain.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SystemSpec {
+    /// The system's name, `[a-z][a-z0-9_]*`; its exports go under `raw/<name>/<entity>/`.
+    #[schemars(extend("pattern" = "^[a-z][a-z0-9_]*$"))]
+    pub name: Sp<String>,
+    /// The default export settings of the domain's entities.
+    #[serde(flatten)]
+    pub settings: ExportSettings,
+}
+
+/// How a system writes values. Every setting is optional; an entity's `export` overrides the
+/// system's, and the system's override the defaults (CSV, ISO dates and timestamps, point
+/// decimals, `true`/`false`).
+#[derive(Clone, Debug, Default, JsonSchema)]
+pub struct ExportSettings {
+    /// parquet | csv | jsonl (JSON Lines, one flat object per line). Default csv.
+    pub format: Option<Sp<String>>,
+    /// The CSV dialect (only with format csv).
+    pub csv: Option<Sp<CsvSpec>>,
+    /// How dates are written: iso (`2025-10-07`), `MM/DD/YYYY`, `DD.MM.YYYY`, `YYYYMMDD` or
+    /// epoch (seconds at midnight UTC).
+    pub dates: Option<Sp<String>>,
+    /// How timestamps are written: iso (`2025-10-07T09:50:26.123Z`), `MM/DD/YYYY`,
+    /// `DD.MM.YYYY`, `YYYYMMDD` (each followed by the time, `HH:MM:SS`, or `HHMMSS` after
+    /// `YYYYMMDD`), epoch (seconds) or local (`2025-10-07 11:50:26 +0200`, with `utc_offset`).
+    pub timestamps: Option<Sp<String>>,
+    /// The fixed offset of `timestamps: local`, `+HH:MM` or `-HH:MM`.
+    pub utc_offset: Option<Sp<String>>,
+    /// How decimals are written: point (`1234.50`), comma (`1234,50`) or minor_units (the
+    /// amount times 10^scale as a whole number, `123450`; decimal attributes only).
+    pub decimals: Option<Sp<String>>,
+    /// How booleans are written: `true/false`, `Y/N` or `1/0`.
+    pub booleans: Option<Sp<String>>,
+}
+
+/// The CSV dialect of a system.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CsvSpec {
+    /// The field separator, one ASCII character (default `,`).
+    pub delimiter: Option<Sp<String>>,
+    /// The quote character, one ASCII character (default `"`); fields are quoted only when
+    /// needed and a quote inside a field is doubled.
+    pub quote: Option<Sp<String>>,
+    /// The escape character, one ASCII character: a quote or escape inside a quoted field is
+    /// written after it (`\"`), as MySQL-style exports do. Without it, a quote inside a field
+    /// is doubled (RFC 4180).
+    pub escape: Option<Sp<String>>,
+    /// Whether the first line names the columns (default true).
+    pub header: Option<Sp<bool>>,
+    /// The text written for a null (default empty).
+    pub null_text: Option<Sp<String>>,
+    /// utf-8 (default), utf-8-bom (a byte-order mark first) or latin-1 (ISO-8859-1; a character
+    /// Latin-1 cannot hold is written as `?`).
+    pub encoding: Option<Sp<String>>,
+}
+
+/// An entity's export: the system's settings overridden, plus batches and vocabularies.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSpec {
+    /// Overrides of the system's settings.
+    #[serde(flatten)]
+    pub settings: ExportSettings,
+    /// Daily export batches: the non-null date or timestamp attribute whose day (UTC) names
+    /// each row's batch folder, `export_date=YYYY-MM-DD/`.
+    pub batch: Option<Sp<String>>,
+    /// Code vocabularies: per `choice` attribute, the system's code for each of its values.
+    #[schemars(with = "Option<BTreeMap<String, BTreeMap<String, String>>>")]
+    pub codes: Vec<(Sp<String>, Vocabulary)>,
+    /// Per-attribute styles that differ from the entity's (`dates`, `timestamps`,
+    /// `utc_offset`, `decimals`, `booleans`), e.g. `columns: { shipped_on: { dates: YYYYMMDD } }`.
+    #[schemars(with = "Option<BTreeMap<String, ExportSettings>>")]
+    pub columns: Vec<(Sp<String>, ExportSettings)>,
+}
+
+/// A code vocabulary: (value, the system's code) pairs, as written.
+pub type Vocabulary = Vec<(Sp<Scalar>, Sp<String>)>;
 
 /// The row's life in time.
 #[derive(Clone, Debug, JsonSchema)]

@@ -9,7 +9,7 @@ use crate::codes;
 use crate::diagnostics::{Diagnostic, Span, did_you_mean};
 use crate::number::parse_f64;
 
-pub const DOMAIN_KEYS: &[&str] = &["domain", "description", "owner", "entities"];
+pub const DOMAIN_KEYS: &[&str] = &["domain", "description", "owner", "system", "entities"];
 pub const ENTITY_KEYS: &[&str] = &[
     "description",
     "kind",
@@ -19,6 +19,7 @@ pub const ENTITY_KEYS: &[&str] = &[
     "primary_key",
     "unique",
     "partition_by",
+    "export",
     "time",
     "attributes",
 ];
@@ -54,15 +55,15 @@ pub const ATTRIBUTE_KEYS: &[&str] = &[
 
 /// Reads the keys of one mapping, remembering which were consumed so the rest can be reported
 /// as unknown.
-struct MapReader<'a> {
-    entries: &'a [(Node, Node)],
-    span: Span,
+pub(super) struct MapReader<'a> {
+    pub(super) entries: &'a [(Node, Node)],
+    pub(super) span: Span,
     what: &'static str,
     allowed: &'static [&'static str],
 }
 
 impl<'a> MapReader<'a> {
-    fn new(
+    pub(super) fn new(
         node: &'a Node,
         what: &'static str,
         allowed: &'static [&'static str],
@@ -182,21 +183,26 @@ impl<'a> MapReader<'a> {
         )
     }
 
-    fn get(&self, key: &str) -> Option<&'a Node> {
+    pub(super) fn get(&self, key: &str) -> Option<&'a Node> {
         self.entries
             .iter()
             .find(|(k, _)| k.as_scalar() == Some(key))
             .map(|(_, v)| v)
     }
 
-    fn key_span(&self, key: &str) -> Option<Span> {
+    pub(super) fn key_span(&self, key: &str) -> Option<Span> {
         self.entries
             .iter()
             .find(|(k, _)| k.as_scalar() == Some(key))
             .map(|(k, _)| k.span)
     }
 
-    fn require(&self, key: &str, diags: &mut Vec<Diagnostic>, help: &str) -> Option<&'a Node> {
+    pub(super) fn require(
+        &self,
+        key: &str,
+        diags: &mut Vec<Diagnostic>,
+        help: &str,
+    ) -> Option<&'a Node> {
         let v = self.get(key);
         if v.is_none() {
             diags.push(
@@ -212,7 +218,7 @@ impl<'a> MapReader<'a> {
     }
 }
 
-fn shape(node: &Node, msg: &str, help: Option<&str>) -> Diagnostic {
+pub(super) fn shape(node: &Node, msg: &str, help: Option<&str>) -> Diagnostic {
     let found = match &node.kind {
         NodeKind::Scalar { text, .. } if !node.is_null() && text.chars().count() <= 40 => {
             format!("`{text}`")
@@ -230,11 +236,11 @@ fn shape(node: &Node, msg: &str, help: Option<&str>) -> Diagnostic {
     }
 }
 
-fn invalid(node: &Node, msg: impl Into<String>, help: impl Into<String>) -> Diagnostic {
+pub(super) fn invalid(node: &Node, msg: impl Into<String>, help: impl Into<String>) -> Diagnostic {
     Diagnostic::error(codes::INVALID_VALUE, Some(node.span), msg).with_help(help)
 }
 
-fn string(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Sp<String>> {
+pub(super) fn string(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Sp<String>> {
     match &node.kind {
         NodeKind::Scalar { text, .. } if !node.is_null() => Some(Sp::new(text.clone(), node.span)),
         _ => {
@@ -244,7 +250,7 @@ fn string(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Sp<Str
     }
 }
 
-fn scalar(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Sp<Scalar>> {
+pub(super) fn scalar(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Sp<Scalar>> {
     match &node.kind {
         NodeKind::Scalar { text, plain } => Some(Sp::new(
             Scalar {
@@ -298,7 +304,7 @@ fn integer(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<i64> 
     parsed
 }
 
-fn boolean(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<bool> {
+pub(super) fn boolean(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<bool> {
     match node.as_scalar() {
         Some("true") if matches!(node.kind, NodeKind::Scalar { plain: true, .. }) => Some(true),
         Some("false") if matches!(node.kind, NodeKind::Scalar { plain: true, .. }) => Some(false),
@@ -365,7 +371,11 @@ fn name_list(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Sp<
     }
 }
 
-fn opt_string(r: &MapReader, key: &str, diags: &mut Vec<Diagnostic>) -> Option<Sp<String>> {
+pub(super) fn opt_string(
+    r: &MapReader,
+    key: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Sp<String>> {
     r.get(key)
         .and_then(|n| string(n, &format!("`{key}`"), diags))
 }
@@ -378,6 +388,9 @@ pub fn lower(root: &Node, diags: &mut Vec<Diagnostic>) -> Option<DomainSpec> {
         .and_then(|n| string(n, "`domain`", diags));
     let description = opt_string(&r, "description", diags);
     let owner = opt_string(&r, "owner", diags);
+    let system = r
+        .get("system")
+        .and_then(|n| super::system::lower_system(n, diags));
     let mut entities = Vec::new();
     if let Some(en) = r.require(
         "entities",
@@ -412,6 +425,7 @@ pub fn lower(root: &Node, diags: &mut Vec<Diagnostic>) -> Option<DomainSpec> {
         domain: domain?,
         description,
         owner,
+        system,
         entities,
     })
 }
@@ -466,6 +480,9 @@ fn lower_entity(node: &Node, name_span: Span, diags: &mut Vec<Diagnostic>) -> Op
     let partition_by = r
         .get("partition_by")
         .and_then(|n| lower_partition(n, diags));
+    let export = r
+        .get("export")
+        .and_then(|n| super::system::lower_export(n, diags));
     let time = r.get("time").and_then(|n| lower_time(n, diags));
     let mut attributes = Vec::new();
     if let Some(an) = r.require(
@@ -498,6 +515,7 @@ fn lower_entity(node: &Node, name_span: Span, diags: &mut Vec<Diagnostic>) -> Op
         primary_key,
         unique,
         partition_by,
+        export,
         time,
         attributes,
     })

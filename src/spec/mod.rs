@@ -4,6 +4,7 @@
 
 pub mod ast;
 pub mod lower;
+pub mod system;
 pub mod yaml;
 
 use crate::codes;

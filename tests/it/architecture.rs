@@ -23,7 +23,8 @@ const LAYERS: &[&[&str]] = &[
     // The evaluator, beneath both planning and generation.
     &["eval"],
     &["plan"],
-    &["generate"],
+    // Generation of the truth; the silo export transform of a clean batch (beside it).
+    &["generate", "export"],
     // Files: the lake's formats; the owned output directory.
     &["sink", "output"],
     // The library API, then the command line.

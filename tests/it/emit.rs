@@ -212,15 +212,22 @@ fn tables_json(ir: &Ir) -> String {
         .iter()
         .map(|e| {
             let domain = &ir.domains[e.domain].name;
+            // With source systems the clean tables are the truth layer.
+            let (database, folder) = if ir.systems {
+                (format!("{domain}_truth"), "truth")
+            } else {
+                (domain.clone(), "raw")
+            };
             json!({
-                "database": domain,
+                "domain": domain,
+                "database": database,
                 "name": e.name,
                 // Hidden attributes are no columns.
                 "columns": e.exported().map(|(_, a)| json!([a.name, a.ty.athena()])).collect::<Vec<_>>(),
                 "partition": e.partition.as_ref().map(|p| p.key.clone()),
                 "partition_from": e.partition.as_ref().map(|p| e.attributes[p.from].name.clone()),
                 "partition_format": e.partition.as_ref().map(|p| p.java_format()),
-                "location": format!("s3://lab-lake/raw/{domain}/{}/", e.name),
+                "location": format!("s3://lab-lake/{folder}/{domain}/{}/", e.name),
             })
         })
         .collect();

@@ -17,3 +17,4 @@ mod frontend;
 mod output;
 mod realism;
 mod reference;
+mod silo;

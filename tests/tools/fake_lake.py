@@ -77,7 +77,8 @@ def main(argv):
         types = [c[1] for c in t["columns"]]
         schema = pa.schema([(n, arrow_type(ty)) for n, ty in zip(names, types)])
         rows = [[value(ty, i) for ty in types] for i in range(N_ROWS)]
-        root = lake / "raw" / t["database"] / t["name"]
+        # The table's folder in the lake: its S3 location without the bucket.
+        root = lake / t["location"].split("/", 3)[3]
         groups = {None: rows}
         if t.get("partition"):
             src = names.index(t["partition_from"])

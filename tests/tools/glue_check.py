@@ -98,7 +98,9 @@ def main(argv):
     problems = []
     n = 0
     for d in map(pathlib.Path, argv):
-        tables = {(t["database"], t["name"]): t for t in json.loads((d / "tables.json").read_text())["tables"]}
+        # Glue documents sit in `glue/<domain>/`; the database is the domain's, or
+        # `<domain>_truth` when the specs declare source systems.
+        tables = {(t.get("domain", t["database"]), t["name"]): t for t in json.loads((d / "tables.json").read_text())["tables"]}
         files = sorted((d / "glue").glob("*/*.json"))
         found = {(f.parent.name, f.stem) for f in files}
         if found != set(tables):

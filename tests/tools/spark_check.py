@@ -163,7 +163,9 @@ def check_case(spark, out, problems):
             problems.append(f"{where}: read {len(rows)} rows, manifest says {want}")
         else:
             print(f"ok {where}: {len(rows)} rows{' (partitioned)' if partitioned else ''}")
-        glue = out / "glue" / db / f"{table}.json"
+        # Glue documents sit in `glue/<domain>/`; a truth database is `<domain>_truth`.
+        t_ir = ir_tables.get((db, table)) or {}
+        glue = out / "glue" / t_ir.get("domain", db) / f"{table}.json"
         if glue.is_file():
             # The DDL's escaped comments must read back as the Glue document's plain text.
             ti = json.loads(glue.read_text(encoding="utf-8"))

@@ -7,7 +7,7 @@
 mod choice;
 mod injective;
 mod key;
-mod nullability;
+pub(super) mod nullability;
 mod partition;
 mod reference;
 mod rollup;

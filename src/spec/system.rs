@@ -1,0 +1,188 @@
+//! Lowering of source systems: a domain's `system` (name and default export settings) and an
+//! entity's `export` (overrides, batches, code vocabularies). Shapes are checked here; the
+//! settings' words (formats, styles, encodings) are checked by the resolver, which knows the
+//! attributes they apply to.
+
+use super::ast::*;
+use super::lower::{MapReader, boolean, invalid, opt_string, scalar, shape, string};
+use super::yaml::{Node, NodeKind};
+use crate::diagnostics::Diagnostic;
+
+/// The keys of the export settings shared by `system` and `export`.
+const SETTINGS: &[&str] = &[
+    "format",
+    "csv",
+    "dates",
+    "timestamps",
+    "utc_offset",
+    "decimals",
+    "booleans",
+];
+const SYSTEM_KEYS: &[&str] = &[
+    "name",
+    "format",
+    "csv",
+    "dates",
+    "timestamps",
+    "utc_offset",
+    "decimals",
+    "booleans",
+];
+const EXPORT_KEYS: &[&str] = &[
+    "format",
+    "csv",
+    "dates",
+    "timestamps",
+    "utc_offset",
+    "decimals",
+    "booleans",
+    "batch",
+    "codes",
+    "columns",
+];
+const COLUMN_KEYS: &[&str] = &["dates", "timestamps", "utc_offset", "decimals", "booleans"];
+const CSV_KEYS: &[&str] = &[
+    "delimiter",
+    "quote",
+    "escape",
+    "header",
+    "null_text",
+    "encoding",
+];
+
+/// Lowers a domain's `system`.
+pub fn lower_system(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<SystemSpec>> {
+    let r = MapReader::new(node, "`system`", SYSTEM_KEYS, diags)?;
+    let name = r
+        .require("name", diags, "name the system, e.g. `name: shop`")
+        .and_then(|n| string(n, "`name`", diags));
+    let settings = settings(&r, diags);
+    Some(Sp::new(
+        SystemSpec {
+            name: name?,
+            settings,
+        },
+        node.span,
+    ))
+}
+
+/// Lowers an entity's `export`.
+pub fn lower_export(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<ExportSpec>> {
+    let r = MapReader::new(node, "`export`", EXPORT_KEYS, diags)?;
+    let own = settings(&r, diags);
+    let batch = opt_string(&r, "batch", diags);
+    let mut codes = Vec::new();
+    if let Some(c) = r.get("codes") {
+        match &c.kind {
+            NodeKind::Map(items) => {
+                for (k, v) in items {
+                    let Some(attr) = string(k, "an attribute name", diags) else {
+                        continue;
+                    };
+                    if let Some(map) = vocabulary(v, diags) {
+                        codes.push((attr, map));
+                    }
+                }
+            }
+            _ => diags.push(shape(
+                c,
+                "`codes` must map attribute names to vocabularies",
+                Some("e.g. `codes: { country: { DE: Germany, FR: France } }`"),
+            )),
+        }
+    }
+    let mut columns = Vec::new();
+    if let Some(c) = r.get("columns") {
+        match &c.kind {
+            NodeKind::Map(items) => {
+                for (k, v) in items {
+                    let Some(attr) = string(k, "an attribute name", diags) else {
+                        continue;
+                    };
+                    if let Some(cr) = MapReader::new(v, "a column's styles", COLUMN_KEYS, diags) {
+                        columns.push((attr, settings(&cr, diags)));
+                    }
+                }
+            }
+            _ => diags.push(shape(
+                c,
+                "`columns` must map attribute names to styles",
+                Some("e.g. `columns: { shipped_on: { dates: YYYYMMDD } }`"),
+            )),
+        }
+    }
+    Some(Sp::new(
+        ExportSpec {
+            settings: own,
+            batch,
+            codes,
+            columns,
+        },
+        node.span,
+    ))
+}
+
+fn vocabulary(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Vocabulary> {
+    let NodeKind::Map(items) = &node.kind else {
+        diags.push(shape(
+            node,
+            "a vocabulary must map values to the system's codes",
+            Some("e.g. `{ DE: Germany, FR: France }`"),
+        ));
+        return None;
+    };
+    if items.is_empty() {
+        diags.push(invalid(
+            node,
+            "the vocabulary is empty",
+            "map every value of the attribute to the system's code",
+        ));
+        return None;
+    }
+    let mut out = Vec::new();
+    for (k, v) in items {
+        let key = scalar(k, "a value", diags);
+        let code = string(v, "a code", diags);
+        if let (Some(k), Some(c)) = (key, code) {
+            out.push((k, c));
+        }
+    }
+    Some(out)
+}
+
+fn settings(r: &MapReader, diags: &mut Vec<Diagnostic>) -> ExportSettings {
+    debug_assert!(SETTINGS.iter().all(|k| SYSTEM_KEYS.contains(k)));
+    ExportSettings {
+        format: opt_string(r, "format", diags),
+        csv: r.get("csv").and_then(|n| csv(n, diags)),
+        dates: opt_string(r, "dates", diags),
+        timestamps: opt_string(r, "timestamps", diags),
+        utc_offset: opt_string(r, "utc_offset", diags),
+        decimals: opt_string(r, "decimals", diags),
+        booleans: opt_string(r, "booleans", diags),
+    }
+}
+
+fn csv(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<CsvSpec>> {
+    let r = MapReader::new(node, "`csv`", CSV_KEYS, diags)?;
+    let header = r.get("header").and_then(|n| {
+        let b = boolean(n, "`header`", diags)?;
+        Some(Sp::new(b, n.span))
+    });
+    // An empty null token is written as `null_text: ""`; a plain YAML null means the same.
+    let null_text = r.get("null_text").map(|n| match &n.kind {
+        NodeKind::Scalar { text, .. } if !n.is_null() => Sp::new(text.clone(), n.span),
+        _ => Sp::new(String::new(), n.span),
+    });
+    Some(Sp::new(
+        CsvSpec {
+            delimiter: opt_string(&r, "delimiter", diags),
+            quote: opt_string(&r, "quote", diags),
+            escape: opt_string(&r, "escape", diags),
+            header,
+            null_text,
+            encoding: opt_string(&r, "encoding", diags),
+        },
+        node.span,
+    ))
+}

@@ -1,0 +1,164 @@
+//! Source-system exports (`tests/data/valid/systems`, which uses every export setting): the
+//! exports are the same bytes at any thread count; `--clean` leaves them out; every export is
+//! read back through its own DDL — by DuckDB with the dialect the DDL states and by Spark
+//! executing the DDL — with the manifest's row counts, and every styled value parses back to
+//! the clean value of the truth (`tests/tools/silo_check.py`).
+
+use crate::common::{self, root, tmp};
+use lab::ir::export::{TimeStyle, ValueStyle};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const SPECS: &str = "tests/data/valid/systems";
+
+fn compile(out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "compile",
+        "--specs",
+        SPECS,
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "both",
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let o = common::lab(&args);
+    assert!(
+        o.status.success(),
+        "lab {args:?} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Every file under `dir`, relative path → bytes.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_path_buf();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn exports_are_the_same_bytes_at_any_thread_count() {
+    let base = tmp("silo_threads");
+    let mut lakes = Vec::new();
+    for t in ["1", "2", "8"] {
+        let out = base.join(format!("t{t}"));
+        compile(&out, &["--threads", t]);
+        lakes.push(files(&out.join("lake")));
+    }
+    let raw = lakes[0].keys().filter(|p| p.starts_with("raw")).count();
+    assert!(
+        raw >= 15,
+        "expected the batched exports, found {raw} raw files"
+    );
+    assert!(lakes[0].keys().any(|p| p.starts_with("truth")));
+    assert_eq!(lakes[0], lakes[1], "1 and 2 threads differ");
+    assert_eq!(lakes[0], lakes[2], "1 and 8 threads differ");
+}
+
+#[test]
+fn clean_runs_write_the_truth_only() {
+    let out = tmp("silo_clean").join("out");
+    compile(&out, &["--clean"]);
+    let lake = files(&out.join("lake"));
+    assert!(
+        lake.keys().all(|p| !p.starts_with("raw")),
+        "{:?}",
+        lake.keys()
+    );
+    assert!(lake.keys().any(|p| p.starts_with("truth")));
+    assert!(!out.join("ddl/athena/raw").exists());
+    assert!(!out.join("glue/raw").exists());
+    let ddl = common::read(out.join("ddl/athena/shop.sql"));
+    assert!(ddl.contains("`shop_truth`.`customers`") && ddl.contains("/truth/shop/customers/"));
+}
+
+/// The IR's export of every entity, for the checker: system, format, key and per column the
+/// clean type and the style.
+fn exports_json(ir: &lab::ir::Ir) -> Value {
+    let mut tables = Vec::new();
+    for ent in &ir.entities {
+        let Some(x) = &ent.export else { continue };
+        let columns: Vec<Value> = x
+            .columns
+            .iter()
+            .map(|(a, style)| {
+                let attr = &ent.attributes[*a];
+                let (kind, word, offset, codes) = match style {
+                    ValueStyle::Plain => ("plain", String::new(), 0, json!({})),
+                    ValueStyle::Date(d) => ("date", d.word().to_string(), 0, json!({})),
+                    ValueStyle::Time(TimeStyle::Local(m)) => {
+                        ("time", "local".into(), *m, json!({}))
+                    }
+                    ValueStyle::Time(t) => ("time", t.word().to_string(), 0, json!({})),
+                    ValueStyle::Decimal(d) => ("decimal", d.word().to_string(), 0, json!({})),
+                    ValueStyle::Bool(b) => ("bool", b.word().to_string(), 0, json!({})),
+                    ValueStyle::Codes(c) => (
+                        "codes",
+                        String::new(),
+                        0,
+                        Value::Object(c.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),
+                    ),
+                };
+                json!({
+                    "name": attr.name, "type": attr.ty.athena(), "kind": kind, "word": word,
+                    "offset_minutes": offset, "codes": codes,
+                })
+            })
+            .collect();
+        tables.push(json!({
+            "system": x.system,
+            "domain": ir.domains[ent.domain].name,
+            "entity": ent.name,
+            "format": x.format.name(),
+            "primary_key": ent.primary_key.iter().map(|&a| ent.attributes[a].name.clone()).collect::<Vec<_>>(),
+            "columns": columns,
+        }));
+    }
+    json!({ "tables": tables })
+}
+
+#[test]
+fn exports_read_back_through_their_ddl_and_round_trip_to_the_truth() {
+    let out = tmp("silo_read").join("out");
+    compile(&out, &[]);
+    let checked = lab::check(&root().join(SPECS));
+    let ir = checked.ir.expect("valid specs");
+    std::fs::write(
+        out.join("exports.json"),
+        serde_json::to_string_pretty(&exports_json(&ir)).unwrap(),
+    )
+    .unwrap();
+    let report = common::run_tool("silo_check.py", &[out.as_os_str()]);
+    assert!(report.contains("spark: "), "{report}");
+}
+
+#[test]
+fn a_documents_only_run_keeps_a_lake_only_with_the_same_exports() {
+    let out = tmp("silo_docs_only").join("out");
+    compile(&out, &[]);
+    compile(&out, &["--docs-only"]);
+    assert!(
+        out.join("lake/raw").is_dir(),
+        "the same settings keep the lake"
+    );
+    compile(&out, &["--docs-only", "--clean"]);
+    assert!(
+        !out.join("lake").exists(),
+        "a lake with exports does not match documents without them"
+    );
+    assert!(!out.join("ddl/athena/raw").exists());
+}

@@ -1,0 +1,344 @@
+"""Read lab's source-system exports back through their own DDL, and round-trip every value.
+
+usage: silo_check.py OUT_DIR
+
+OUT_DIR is a `lab compile --out OUT_DIR` of specs that declare systems, plus `exports.json`
+(written by the test from the IR: per exported table its system, domain, entity, format,
+primary key and, per column, the clean type and the value style). Checks:
+- sqlglot (athena) parses every statement of `ddl/athena/*.sql` and `ddl/athena/raw/*.sql` as a
+  CREATE (never an opaque Command); botocore accepts every Glue TableInput under `glue/`.
+- DuckDB reads every raw export with the dialect its DDL states (CSV: `separatorChar`,
+  `quoteChar`, `escapeChar`, `skip.header.line.count`, `serialization.null.format`, `serialization.encoding`;
+  JSON Lines with the DDL's column types; Parquet), one row count per table equal to the
+  manifest's raw files;
+- every exported value, parsed back by its style (date and time formats, local time with its
+  offset, comma decimals, minor units, Y/N and 1/0, code vocabularies, Latin-1's `?`), equals
+  the clean value of the truth table (`truth/<domain>/<entity>/*.parquet`) of the same key;
+- Spark (local, Hive metastore) executes every DDL statement, truth and raw, with locations
+  pointed at the lake, repairs partitioned tables, reads every row, and counts match the
+  manifest (Spark's Hive reader does not honour `skip.header.line.count`, which Athena does, so
+  the header lines it returns are dropped). Spark bundles no Hive JSON SerDe, so a JSON table is created as Spark's own JSON
+  table with the same columns, partition column and location (the rest of its DDL is checked
+  by sqlglot and DuckDB).
+Exit status 0 when everything holds; otherwise every problem is printed and the status is 1.
+"""
+
+import datetime as dt
+import decimal
+import json
+import os
+import pathlib
+import re
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from spark_check import split_statements  # noqa: E402
+
+DUCK_TYPES = {"string": "VARCHAR", "bigint": "BIGINT", "int": "INTEGER", "smallint": "SMALLINT",
+              "tinyint": "TINYINT", "double": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
+              "timestamp": "TIMESTAMP"}
+
+
+def literals(text):
+    """The single-quoted Hive literals of `text`, unescaped, in order."""
+    out, i = [], 0
+    while True:
+        i = text.find("'", i)
+        if i < 0:
+            return out
+        j, buf = i + 1, []
+        while j < len(text) and text[j] != "'":
+            if text[j] == "\\" and j + 1 < len(text):
+                nxt = text[j + 1]
+                buf.append({"t": "\t", "n": "\n"}.get(nxt, nxt))
+                j += 2
+                continue
+            buf.append(text[j])
+            j += 1
+        out.append("".join(buf))
+        i = j + 1
+
+
+def props(stmt, keyword):
+    m = re.search(keyword + r" \(\n(.*?)\n\)", stmt, re.S)
+    if not m:
+        return {}
+    lits = literals(m.group(1))
+    return dict(zip(lits[0::2], lits[1::2]))
+
+
+def parse_table(stmt):
+    head = re.match(r"CREATE EXTERNAL TABLE IF NOT EXISTS `(\w+)`\.`(\w+)` \(\n(.*?)\n\)\n", stmt, re.S)
+    cols = []
+    for line in head.group(3).split("\n"):
+        m = re.match(r"\s*`(\w+)` ([a-z]+(?:\(\d+,\d+\))?)", line)
+        cols.append((m.group(1), m.group(2)))
+    part = re.search(r"PARTITIONED BY \(`(\w+)` (\w+)", stmt)
+    serde = re.search(r"ROW FORMAT SERDE '([^']+)'", stmt)
+    return {
+        "database": head.group(1), "name": head.group(2), "columns": cols,
+        "partition": part.group(1) if part else None,
+        "serde": serde.group(1) if serde else "parquet",
+        "serde_props": props(stmt, "WITH SERDEPROPERTIES"),
+        "tbl_props": props(stmt, "TBLPROPERTIES"),
+        "location": re.search(r"LOCATION '([^']+)'", stmt).group(1),
+        "text": stmt,
+    }
+
+
+def ddl_statements(out, problems):
+    import sqlglot
+    from sqlglot import exp
+    stmts = []
+    files = sorted((out / "ddl" / "athena").glob("*.sql")) + sorted((out / "ddl" / "athena" / "raw").glob("*.sql"))
+    for f in files:
+        for s in split_statements(f.read_text()):
+            e = sqlglot.parse_one(s, dialect="athena")
+            if not isinstance(e, exp.Create):
+                problems.append(f"{f}: sqlglot did not parse a CREATE: {s[:80]}")
+            stmts.append((f, s))
+    return stmts
+
+
+def glue_documents(out, problems):
+    import botocore.session
+    from botocore.validate import ParamValidator
+    shape = botocore.session.get_session().get_service_model("glue").operation_model("CreateTable").input_shape
+    n = 0
+    for f in sorted((out / "glue").rglob("*.json")):
+        report = ParamValidator().validate({"DatabaseName": "db", "TableInput": json.loads(f.read_text())}, shape)
+        if report.has_errors():
+            problems.append(f"{f}: botocore: {report.generate_report()}")
+        n += 1
+    return n
+
+
+def manifest_rows(out):
+    """Rows per lake folder `<layer>/<a>/<b>/`."""
+    m = json.loads((out / "lake" / "_manifest.json").read_text())
+    rows = {}
+    for ent in m["entities"]:
+        for f in ent["files"]:
+            key = "/".join(f["path"].split("/")[:3])
+            rows[key] = rows.get(key, 0) + f["rows"]
+    return rows
+
+
+def duck_read(con, out, t):
+    """The raw table `t` as DuckDB reads it with the DDL's dialect: column names → rows."""
+    folder = out / "lake" / t["location"].split("/", 3)[3]
+    names = [c for c, _ in t["columns"]]
+    hive = t["partition"] is not None
+    pattern = str(folder / ("*/*" if hive else "*"))
+    if t["serde"].endswith("OpenCSVSerde"):
+        sp, tp = t["serde_props"], t["tbl_props"]
+        enc = "latin-1" if sp.get("serialization.encoding") == "ISO-8859-1" else "utf-8"
+        sql = ("SELECT * FROM read_csv(?, delim=?, quote=?, escape=?, header=?, names=?, all_varchar=true, "
+               f"nullstr=?, allow_quoted_nulls=false, encoding='{enc}', hive_partitioning={str(hive).lower()}, "
+               "hive_types_autocast=false)")
+        # No `escapeChar`: quotes are doubled inside quoted fields (RFC 4180), which the SerDe
+        # reads as one quote; otherwise the stated escape.
+        escape = sp.get("escapeChar", sp["quoteChar"])
+        params = [pattern + ".csv", sp["separatorChar"], sp["quoteChar"], escape,
+                  tp.get("skip.header.line.count") == "1", names, tp.get("serialization.null.format", "")]
+        rel = con.execute(sql, params)
+    elif t["serde"].endswith("JsonSerDe"):
+        types = {c: DUCK_TYPES.get(ty, ty.upper()) for c, ty in t["columns"]}
+        sql = (f"SELECT * FROM read_json(?, format='newline_delimited', columns={types!r}, "
+               f"hive_partitioning={str(hive).lower()}, hive_types_autocast=false)")
+        rel = con.execute(sql, [pattern + ".jsonl"])
+    else:
+        rel = con.execute("SELECT * FROM read_parquet(?)", [pattern + ".parquet"])
+    cols = [d[0] for d in rel.description]
+    return [dict(zip(cols, r)) for r in rel.fetchall()]
+
+
+def parse_date(text, word):
+    if word == "epoch":
+        return dt.date(1970, 1, 1) + dt.timedelta(days=int(text) // 86400)
+    fmt = {"iso": "%Y-%m-%d", "MM/DD/YYYY": "%m/%d/%Y", "DD.MM.YYYY": "%d.%m.%Y", "YYYYMMDD": "%Y%m%d"}[word]
+    return dt.datetime.strptime(text, fmt).date()
+
+
+def parse_time(text, word):
+    if word == "epoch":
+        return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=int(text))
+    if word == "local":
+        aware = dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S %z")
+        return aware.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    fmt = {"iso": "%Y-%m-%dT%H:%M:%S.%fZ", "MM/DD/YYYY": "%m/%d/%Y %H:%M:%S",
+           "DD.MM.YYYY": "%d.%m.%Y %H:%M:%S", "YYYYMMDD": "%Y%m%d%H%M%S"}[word]
+    return dt.datetime.strptime(text, fmt)
+
+
+def expected_and_parsed(col, value, clean, latin1):
+    """(what the export should mean, what it means) for one cell."""
+    kind, word = col["kind"], col["word"]
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    if kind == "date":
+        if isinstance(value, dt.date):
+            return clean, value
+        return clean, parse_date(str(value), word)
+    if kind == "time":
+        if isinstance(value, dt.datetime):
+            return clean, value
+        want = clean if word == "iso" else clean.replace(microsecond=0)
+        return want, parse_time(str(value), word)
+    if kind == "decimal":
+        text = str(value)
+        if word == "minor_units":
+            scale = int(re.search(r",(\d+)\)", col["type"]).group(1))
+            return decimal.Decimal(clean).scaleb(scale), decimal.Decimal(text)
+        if col["type"] == "double":
+            return float(clean), float(text.replace(",", "."))
+        return decimal.Decimal(clean), decimal.Decimal(text.replace(",", "."))
+    if kind == "bool":
+        t, f = word.split("/")
+        return clean, {t: True, f: False}.get(str(value), str(value))
+    if kind == "codes":
+        return col["codes"][clean], value
+    if isinstance(clean, str):
+        want = clean.encode("latin-1", "replace").decode("latin-1") if latin1 else clean
+        return want, value
+    if isinstance(clean, float):
+        return clean, float(value)
+    if isinstance(clean, int):
+        return clean, int(value)
+    return clean, value
+
+
+def round_trip(con, out, t, spec, rows, problems):
+    truth = out / "lake" / "truth" / spec["domain"] / spec["entity"]
+    rel = con.execute("SELECT * FROM read_parquet(?)", [str(truth / "*.parquet")])
+    cols = [d[0] for d in rel.description]
+    key = spec["primary_key"][0]
+    clean = {r[key]: r for r in (dict(zip(cols, x)) for x in rel.fetchall())}
+    latin1 = t["serde_props"].get("serialization.encoding") == "ISO-8859-1"
+    by_name = {c["name"]: c for c in spec["columns"]}
+    checked = 0
+    for row in rows:
+        raw_key = row[key]
+        raw_key = raw_key.lstrip("\ufeff") if isinstance(raw_key, str) else raw_key
+        c_row = clean.get(type(next(iter(clean)))(raw_key)) if clean else None
+        if c_row is None:
+            problems.append(f"{t['name']}: exported key {raw_key!r} is not in the truth")
+            continue
+        for name, col in by_name.items():
+            v, c = row[name], c_row[name]
+            if name == key:
+                continue
+            if v is None or c is None:
+                if (v is None) != (c is None):
+                    problems.append(f"{t['database']}.{t['name']} {raw_key}: {name} exported {v!r}, truth {c!r}")
+                continue
+            try:
+                want, got = expected_and_parsed(col, v, c, latin1)
+            except Exception as e:  # noqa: BLE001 - a value that does not parse is a finding
+                problems.append(f"{t['database']}.{t['name']} {raw_key}: {name} {v!r} does not parse: {e}")
+                continue
+            if want != got:
+                problems.append(f"{t['database']}.{t['name']} {raw_key}: {name} exported {v!r} means {got!r}, truth {want!r}")
+            checked += 1
+    return checked
+
+
+def spark_statement(stmt, lake):
+    s = stmt.replace("s3://lab-lake/", f"file://{lake}/")
+    if "JsonSerDe" not in s:
+        return s
+    t = parse_table(s)
+    cols = ", ".join(f"`{c}` {ty}" for c, ty in t["columns"])
+    part = t["partition"]
+    if part:
+        cols += f", `{part}` string"
+    tail = f" PARTITIONED BY (`{part}`)" if part else ""
+    return f"CREATE TABLE `{t['database']}`.`{t['name']}` ({cols}) USING json{tail} LOCATION '{t['location']}'"
+
+
+def spark_check(out, stmts, rows_by_folder, problems):
+    work = pathlib.Path(tempfile.mkdtemp(prefix="lab-silo-check-"))
+    os.chdir(work)
+    from pyspark.sql import SparkSession
+    spark = (
+        SparkSession.builder.master("local[2]").appName("lab-silo-check")
+        .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.warehouse.dir", f"file://{work}/warehouse")
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={work}/metastore_db;create=true")
+        .config("spark.sql.session.timeZone", "UTC").config("spark.sql.variable.substitute", "false")
+        .config("spark.sql.shuffle.partitions", "2").enableHiveSupport().getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    lake = out / "lake"
+    n = 0
+    for f, s in stmts:
+        try:
+            spark.sql(spark_statement(s, lake))
+        except Exception as e:  # noqa: BLE001
+            problems.append(f"spark: {f}: {str(e).splitlines()[0]}")
+            continue
+        if not s.startswith("CREATE EXTERNAL TABLE"):
+            continue
+        t = parse_table(s)
+        name = f"`{t['database']}`.`{t['name']}`"
+        try:
+            if t["partition"]:
+                spark.sql(f"MSCK REPAIR TABLE {name}")
+            rows = spark.sql(f"SELECT * FROM {name}").collect()
+            got = len(rows)
+            if t["tbl_props"].get("skip.header.line.count") == "1":
+                # Spark's Hive reader ignores the property (Athena honours it): drop the
+                # header lines, one per file, which name the columns.
+                names = [c for c, _ in t["columns"]]
+                got -= sum(1 for r in rows if [r[c] for c in names] == names)
+        except Exception as e:  # noqa: BLE001
+            problems.append(f"spark: {name}: {str(e).splitlines()[0]}")
+            continue
+        want = rows_by_folder.get(t["location"].split("/", 3)[3].rstrip("/"))
+        if got != want:
+            problems.append(f"spark: {name} read {got} rows, the manifest has {want}")
+        n += 1
+    version = spark.version
+    spark.stop()
+    os.chdir("/")
+    shutil.rmtree(work, ignore_errors=True)
+    return version, n
+
+
+def main(argv):
+    if len(argv) != 1:
+        print(__doc__)
+        return 2
+    import duckdb
+    out = pathlib.Path(argv[0]).resolve()
+    problems = []
+    specs = {(t["system"], t["entity"]): t for t in json.loads((out / "exports.json").read_text())["tables"]}
+    stmts = ddl_statements(out, problems)
+    n_glue = glue_documents(out, problems)
+    rows_by_folder = manifest_rows(out)
+    con = duckdb.connect()
+    raw = [parse_table(s) for f, s in stmts if "/raw/" in str(f) and s.startswith("CREATE EXTERNAL TABLE")]
+    if sorted((t["database"][: -len("_raw")], t["name"]) for t in raw) != sorted(specs):
+        problems.append(f"raw tables {sorted((t['database'], t['name']) for t in raw)} != exports {sorted(specs)}")
+    cells = 0
+    for t in raw:
+        spec = specs.get((t["database"][: -len("_raw")], t["name"]))
+        rows = duck_read(con, out, t)
+        want = rows_by_folder.get(t["location"].split("/", 3)[3].rstrip("/"))
+        if len(rows) != want:
+            problems.append(f"duckdb: {t['database']}.{t['name']} read {len(rows)} rows, the manifest has {want}")
+        if spec:
+            cells += round_trip(con, out, t, spec, rows, problems)
+    version, n_spark = spark_check(out, stmts, rows_by_folder, problems)
+    for p in problems[:50]:
+        print("FAIL", p)
+    print(f"duckdb: {len(raw)} raw tables, {cells} cells round-tripped; glue: {n_glue} documents")
+    print(f"spark: {version}: {n_spark} tables read; {len(problems)} problems")
+    return 1 if problems or cells == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
