@@ -658,6 +658,13 @@ impl<'p> Evaluator<'p> {
     ) -> Vec<u64> {
         let e = self.frames[f].entity;
         let n = self.len(f);
+        let empty_null = matches!(
+            self.ir.entities[e].foreign_keys[k].pick,
+            Pick::Match {
+                empty_null: true,
+                ..
+            }
+        );
         let groups = match match_groups(self.layout, e, k) {
             Ok(g) => g,
             Err(err) => {
@@ -684,7 +691,7 @@ impl<'p> Evaluator<'p> {
                     out.push(rows[cum.partition_point(|&c| c <= t).min(rows.len() - 1)]);
                 }
                 None => {
-                    if self.error.is_none() {
+                    if self.error.is_none() && !empty_null {
                         self.error = Some(Error {
                             entity: e,
                             attr: Some(first),

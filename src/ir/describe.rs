@@ -23,14 +23,16 @@ pub fn pick(ir: &Ir, e: &Entity, fk: &ForeignKey, quote: &dyn Fn(&str) -> String
             attr,
             value,
             weight,
+            empty_null,
         } => format!(
-            "a row with {} = {}{}",
+            "a row with {} = {}{}{}",
             quote(&target.attributes[*attr].name),
             quote(&expr(ir, e.id, value)),
             weight.map_or(String::new(), |w| format!(
                 ", weighted by {}",
                 quote(&target.attributes[w].name)
-            ))
+            )),
+            if *empty_null { ", or none" } else { "" }
         ),
         Pick::Path(paths) => format!("the ancestor via {}", quote(&hop_paths(ir, e, paths))),
         Pick::NthChild {

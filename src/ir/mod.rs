@@ -628,6 +628,8 @@ pub enum Pick {
         attr: AttrId,
         value: Box<Expr>,
         weight: Option<AttrId>,
+        /// A value without rows gives a null reference instead of an error (`empty: null`).
+        empty_null: bool,
     },
     /// The `index`-th child (1-based) of a row reached by `paths` (an ancestor, or the row a
     /// reference points at), in a target generated `per` that row (or with a `union` member

@@ -543,7 +543,10 @@ fn groups(plan: &Layout) -> Vec<Diagnostic> {
     let ir = &plan.ir;
     for (e, ent) in ir.entities.iter().enumerate() {
         for (k, fk) in ent.foreign_keys.iter().enumerate() {
-            let Pick::Match { value, .. } = &fk.pick else {
+            let Pick::Match {
+                value, empty_null, ..
+            } = &fk.pick
+            else {
                 continue;
             };
             let g = match crate::eval::match_groups(plan, e, k) {
@@ -555,7 +558,7 @@ fn groups(plan: &Layout) -> Vec<Diagnostic> {
             };
             let mut lits = Vec::new();
             let known = literal_values(value, &mut lits) || finite_values(ir, e, value, &mut lits);
-            if known {
+            if known && !empty_null {
                 let missing = lits
                     .iter()
                     .filter(|v| **v != Value::Null)

@@ -385,6 +385,10 @@ impl Resolver<'_> {
                 span: value.span,
             }),
             weight,
+            empty_null: m
+                .empty
+                .as_ref()
+                .is_some_and(|e| e.value == ast::EmptyGroup::Null),
         })
     }
 

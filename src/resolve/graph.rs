@@ -236,6 +236,7 @@ fn deps(entities: &[Entity], n: Node) -> Vec<Node> {
                             attr,
                             value,
                             weight,
+                            ..
                         } => {
                             expr_deps(value, e, &mut out);
                             out.push(Node::Attr(f.target, *attr));

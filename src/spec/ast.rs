@@ -664,6 +664,19 @@ pub struct MatchPick {
     /// entity (uniform without it).
     #[schemars(with = "Option<String>")]
     pub weighted: Option<Sp<String>>,
+    /// What a value without matching rows (or none of positive weight) gives: `error` (the
+    /// default: `lab compile` stops, naming the row) or `null` (no reference: "a click on that
+    /// day, if there was one").
+    #[schemars(with = "Option<EmptyGroup>")]
+    pub empty: Option<Sp<EmptyGroup>>,
+}
+
+/// What a `match` pick does with a value that has no rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EmptyGroup {
+    Error,
+    Null,
 }
 
 #[derive(Clone, Debug, JsonSchema)]

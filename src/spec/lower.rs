@@ -1063,9 +1063,30 @@ fn lower_pick(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<PickSpec>> {
     let pr = MapReader::new(
         n,
         "`pick`",
-        &["zipf", "weighted", "nth_child", "match", "of", "shuffle"],
+        &[
+            "zipf",
+            "weighted",
+            "nth_child",
+            "match",
+            "of",
+            "shuffle",
+            "empty",
+        ],
         diags,
     )?;
+    if pr.get("match").is_none()
+        && let Some(k) = pr
+            .entries
+            .iter()
+            .find(|(k, _)| k.as_scalar() == Some("empty"))
+    {
+        diags.push(invalid(
+            &k.0,
+            "`empty` belongs with `match`",
+            "e.g. `pick: {match: {day: \"date(ordered_at)\"}, empty: null}`",
+        ));
+        return None;
+    }
     if pr.get("nth_child").is_none() {
         for key in ["of", "shuffle"] {
             if let Some(k) = pr.entries.iter().find(|(k, _)| k.as_scalar() == Some(key)) {
@@ -1079,7 +1100,7 @@ fn lower_pick(n: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<PickSpec>> {
         }
     }
     if let Some(m) = pr.get("match") {
-        lower_match(n, m, pr.get("weighted"), diags)
+        lower_match(n, m, pr.get("weighted"), pr.get("empty"), diags)
     } else if let Some(c) = pr.get("nth_child") {
         let nth_child = string(c, "`nth_child`", diags)?.value;
         let of = match pr.get("of") {
@@ -1122,6 +1143,7 @@ fn lower_match(
     n: &Node,
     m: &Node,
     weighted: Option<&Node>,
+    empty: Option<&Node>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Sp<PickSpec>> {
     let NodeKind::Map(entries) = &m.kind else {
@@ -1146,10 +1168,33 @@ fn lower_match(
         Some(w) => Some(string(w, "`weighted`", diags)?),
         None => None,
     };
+    let empty = match empty {
+        None => None,
+        Some(e) => {
+            // `empty: null` is YAML's null: the word itself.
+            let s = if e.is_null() {
+                Sp::new("null".to_string(), e.span)
+            } else {
+                string(e, "`empty`", diags)?
+            };
+            let v = match s.value.as_str() {
+                "error" => EmptyGroup::Error,
+                "null" => EmptyGroup::Null,
+                other => {
+                    let mut d = invalid(e, format!("unknown `empty` value `{other}`"), "");
+                    d.help = Some("`empty: null` gives no reference where no row matches; `empty: error` (the default) stops".into());
+                    diags.push(d);
+                    return None;
+                }
+            };
+            Some(Sp::new(v, s.span))
+        }
+    };
     Some(Sp::new(
         PickSpec::Match(MatchPick {
             on: (attr, value),
             weighted,
+            empty,
         }),
         n.span,
     ))

@@ -82,7 +82,12 @@ impl Resolver<'_> {
                 }
                 self.entities[eid].foreign_keys[fk].pick = Pick::Lookup(Box::new(e));
             }
-            &Pick::Match { attr, weight, .. } => {
+            &Pick::Match {
+                attr,
+                weight,
+                empty_null,
+                ..
+            } => {
                 let Some(p) = &r.pick else { return };
                 let ast::PickSpec::Match(m) = &p.value else {
                     return;
@@ -123,7 +128,10 @@ impl Resolver<'_> {
                         Some("give a value of the attribute's type (e.g. `to_string(…)` or `int(…)`)".into()),
                     );
                 }
-                if let Some(v) = self.unmatched(eid, &e, f.target, attr) {
+                if let Some(v) = self
+                    .unmatched(eid, &e, f.target, attr)
+                    .filter(|_| !empty_null)
+                {
                     let msg = format!(
                         "`match` can give `{v}`, but `{}.{aname}` never takes that value",
                         self.entities[f.target].qualified
@@ -139,6 +147,7 @@ impl Resolver<'_> {
                     attr,
                     value: Box::new(e),
                     weight,
+                    empty_null,
                 };
             }
             Pick::NthChild {
