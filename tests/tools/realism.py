@@ -685,6 +685,34 @@ def spend_vs_revenue(con):
 
 
 @measure
+def paid_media(con):
+    # Issue: paid media sells. House ranges (K): the share of web-shop revenue whose session came
+    # from a paid click (last click) is 15–40 % for a retailer buying search, social and display
+    # traffic; the blended last-click ROAS of all paid channels (that revenue ÷ all ad spend) is
+    # between 1 and 5 (below 1 no retailer keeps buying; the lake's spend is 19–24 % of revenue).
+    base = dict(domain="marketing", unit="pct", source="K")
+    paid = """
+        select case when last_click_ad_id is not null then total else 0 end as y, total as x
+        from ecommerce_orders where not is_cancelled"""
+    share = from_ratio(R("paid_revenue_share", "Paid last-click share of revenue",
+                         formula="Σ total of orders whose session came from a paid click ÷ Σ total (not cancelled)",
+                         rng=(0.15, 0.40), range_text="15–40 %", tables="ecommerce.orders", **base),
+                       ratio(con, paid).get("all"))
+    roas = R("paid_roas", "Paid ROAS (last click, all channels)", "marketing",
+             "Σ total of paid last-click orders ÷ Σ daily_performance.spend", "x",
+             (1.0, 5.0), "K", "1–5", "ecommerce.orders, marketing.daily_performance")
+    rev, spend = con.execute(f"""
+        select (select sum(total) from ecommerce_orders where not is_cancelled and last_click_ad_id is not null),
+               (select sum(spend) from marketing_daily_performance)""").fetchall()[0]
+    if rev and spend:
+        roas.value, roas.n = float(rev) / float(spend), 1
+        roas.detail = {"paid_revenue": float(rev), "spend": float(spend)}
+    else:
+        roas.reason = "no paid last-click revenue or no spend"
+    return [share, roas]
+
+
+@measure
 def top_product(con):
     # Issue: the top product's share of order lines and of revenue. House range (K): in a 2 000-SKU
     # catalogue the best seller carries at most 5 %.

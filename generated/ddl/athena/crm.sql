@@ -14,6 +14,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `crm`.`customers` (
   `segment` string COMMENT 'Current segment: B2C, SMB or ENT (enterprise).',
   `account_owner` string COMMENT 'Account manager of business customers.',
   `created_at` timestamp COMMENT 'When the profile was created (the account\'s registration).',
+  `lead_ad_id` string COMMENT 'Ad that captured the lead the customer was won from (original source; business customers won from paid media).',
+  `lead_ad_date` date COMMENT 'Day that ad captured the lead.',
   `order_count` int COMMENT 'Orders placed.',
   `last_order_at` timestamp COMMENT 'Latest order.',
   `churned_at` timestamp COMMENT 'When the customer was deemed churned: consumers (B2C) 365 days after the latest order; business accounts when they cancel their account 180 days after the latest order, which most SMB accounts and few enterprise accounts do; null while active, if the d…',

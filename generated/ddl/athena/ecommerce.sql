@@ -52,6 +52,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce`.`orders` (
   `customer_id` string COMMENT 'The customer who placed the order.',
   `ordered_at` timestamp COMMENT 'When the order was placed (UTC): evening peak; never after the 2026-12-31 snapshot.',
   `is_cancelled` boolean COMMENT 'The order was cancelled before shipping.',
+  `last_click_ad_id` string COMMENT 'Ad of the paid click the order\'s session came from (last click, from the UTM tags the shop records; null for other traffic).',
+  `last_click_date` date COMMENT 'Day of that click (the order\'s day).',
   `currency` varchar(3) COMMENT 'Order currency.',
   `shipped_at` timestamp COMMENT 'When the parcel left the warehouse (2 h – 3 d after the order); null when cancelled or not yet shipped at the snapshot.',
   `delivered_at` timestamp COMMENT 'When the parcel was delivered (1–7 d after shipping); null when cancelled or still in transit at the snapshot.',

@@ -83,7 +83,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`daily_performance` (
   `campaign_id` string COMMENT 'The campaign (denormalised).',
   `pacing` double COMMENT 'Share of the ad\'s daily budget the platform delivered (at most 0.98).',
   `cpc` double COMMENT 'Cost per click that day (auction prices on Meta rise in Q4, so its CPM is about 18 % higher).',
-  `clicks` int COMMENT 'Clicks.',
+  `clicks` int COMMENT 'Clicks (never fewer than the web-shop orders the ad brought that day).',
   `spend` decimal(12,2) COMMENT 'Spend in USD: clicks × cpc, rounded down to the cent.',
   `impressions` bigint COMMENT 'Impressions (never fewer than clicks; none on a day without clicks).',
   `conversions` int COMMENT 'Platform-reported conversions (never more than clicks).'
@@ -107,7 +107,7 @@ TBLPROPERTIES (
 CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`leads` (
   `lead_id` string COMMENT 'Lead identifier.',
   `crm_id` string COMMENT 'The CRM customer the lead became (null until converted).',
-  `ad_id` string COMMENT 'Ad that captured the lead (paid leads).',
+  `ad_id` string COMMENT 'Ad that captured the lead (paid leads, including those won as customers).',
   `performance_date` date COMMENT 'Day the ad captured the lead (paid leads).',
   `campaign_id` string COMMENT 'Campaign that captured the lead (paid leads).',
   `first_session_id` string COMMENT 'The web session of the click that captured the lead (paid leads; null when the click did not become a tracked session).',

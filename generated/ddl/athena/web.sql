@@ -24,7 +24,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `web`.`sessions` (
   `ga_session_id` bigint COMMENT 'GA4 session id.',
   `user_id` string COMMENT 'Logged-in web-shop customer (null for anonymous sessions).',
   `transaction_id` string COMMENT 'The order placed in the session (purchase sessions only).',
-  `ad_id` string COMMENT 'Clicked ad (paid sessions).',
+  `ad_id` string COMMENT 'Clicked ad (paid sessions, including the purchase sessions of orders that came from a paid click).',
   `performance_date` date COMMENT 'Day of the click (paid sessions).',
   `campaign_id` string COMMENT 'Campaign of the clicked ad (paid sessions).',
   `device_category` string COMMENT 'Device category: mobile, desktop or tablet.',

@@ -16,9 +16,9 @@ pub(in crate::resolve) struct EntityScope<'r> {
 }
 
 impl EntityScope<'_> {
-    /// Qualifier → hops. A qualifier is `parent`, an ancestor entity's name, a single-column
-    /// foreign-key attribute's name, or the name of an entity referenced by exactly one
-    /// foreign key.
+    /// Qualifier → hops. A qualifier is `parent`, an ancestor entity's name, a foreign-key
+    /// attribute's name (any column of a composite key), or the name of an entity referenced
+    /// by exactly one foreign key and not also an ancestor.
     fn qualifier(&self, q: &str, span: Span) -> Result<(Vec<Hop>, EntityId), Diagnostic> {
         let (mut paths, t) = self.qualifier_paths(q, span)?;
         if paths.len() > 1 {
@@ -67,13 +67,17 @@ impl EntityScope<'_> {
                 options.push((hops, p, format!("the ancestor `{}`", pe.qualified)));
             }
         }
+        // An entity's name means the ancestor when one has it; a reference to the same entity
+        // is then reached by its attribute's name (any column of a composite reference).
+        let ancestor_named = !options.is_empty();
         for (i, fk) in e.foreign_keys.iter().enumerate() {
             if fk.pick == Pick::Parent || matches!(fk.pick, Pick::Path(_)) {
                 continue; // reached as an ancestor
             }
             let t = &self.entities[fk.target];
-            let via_attr = fk.columns.len() == 1 && e.attributes[fk.columns[0]].name == q;
-            if via_attr || t.name == q || t.qualified == q {
+            let via_attr = fk.columns.iter().any(|&c| e.attributes[c].name == q);
+            let by_name = (t.name == q || t.qualified == q) && !ancestor_named;
+            if via_attr || by_name {
                 options.push((
                     vec![Hop::Fk(i)],
                     fk.target,
@@ -103,9 +107,7 @@ impl EntityScope<'_> {
                 }
                 for fk in &e.foreign_keys {
                     cands.push(self.entities[fk.target].name.clone());
-                    if fk.columns.len() == 1 {
-                        cands.push(e.attributes[fk.columns[0]].name.clone());
-                    }
+                    cands.extend(fk.columns.iter().map(|&c| e.attributes[c].name.clone()));
                 }
                 let help = did_you_mean(q, cands.iter().map(String::as_str))
                     .unwrap_or_else(|| "qualify with `parent`, an ancestor entity, or a referenced entity / foreign-key attribute".into());
