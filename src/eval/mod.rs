@@ -1247,6 +1247,29 @@ pub fn lookup_map(
     Ok(crate::layout::keep(&layout.lookups, e, k, map))
 }
 
+/// The first foreign key (in IR order) whose `match` pick groups the same target attribute
+/// with the same weight as foreign key `k` of entity `e`.
+fn shared_match_key(ir: &Ir, e: EntityId, k: FkId) -> (EntityId, FkId) {
+    let fk = &ir.entities[e].foreign_keys[k];
+    let Pick::Match { attr, weight, .. } = &fk.pick else {
+        return (e, k);
+    };
+    for ent in &ir.entities {
+        for (j, other) in ent.foreign_keys.iter().enumerate() {
+            if let Pick::Match {
+                attr: a, weight: w, ..
+            } = &other.pick
+                && other.target == fk.target
+                && a == attr
+                && w == weight
+            {
+                return (ent.id, j);
+            }
+        }
+    }
+    (e, k)
+}
+
 /// Builds the grouped index of `match` foreign key `k` of entity `e`: the target's rows by
 /// the matched attribute's value (as text), read chunk by chunk, with cumulative weights
 /// restarting at each group when the pick is weighted. Built on first use and kept in the
@@ -1256,6 +1279,9 @@ pub fn match_groups(
     e: EntityId,
     k: FkId,
 ) -> Result<Arc<crate::layout::Groups>, Error> {
+    // Match picks over the same attribute and weight of one entity share one index: it is
+    // kept under the first such foreign key.
+    let (e, k) = shared_match_key(&layout.ir, e, k);
     if let Some(g) = crate::layout::cached(&layout.groups, e, k) {
         return Ok(g);
     }

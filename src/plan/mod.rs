@@ -149,29 +149,44 @@ fn parent_counts(
         let err = |c: &Counted| Err(overflow(c.entity, 0, "the parent row count"));
         return group.iter().map(|c| (key(c), err(c))).collect();
     }
-    let starts: Vec<u64> = (0..n_parent.div_ceil(chunk)).map(|k| k * chunk).collect();
-    let pieces: Vec<Vec<Result<Vec<u64>, Error>>> = starts
-        .par_iter()
-        .map(|&a| {
+    // Each source's counts are written in place into its future offsets (slot 0 is left for
+    // the base), so planning holds one `u64` per parent row and source, nothing more.
+    let n = n_parent as usize;
+    let mut outs: Vec<Vec<u64>> = group.iter().map(|_| vec![0u64; n + 1]).collect();
+    let mut per_chunk: Vec<Vec<&mut [u64]>> = (0..n.div_ceil(chunk as usize))
+        .map(|_| Vec::with_capacity(group.len()))
+        .collect();
+    for v in &mut outs {
+        for (k, piece) in v[1..].chunks_mut(chunk as usize).enumerate() {
+            per_chunk[k].push(piece);
+        }
+    }
+    let failed: Vec<(usize, Error)> = per_chunk
+        .into_par_iter()
+        .enumerate()
+        .flat_map_iter(|(k, pieces)| {
+            let a = k as u64 * chunk;
             let b = a.saturating_add(chunk).min(n_parent);
             let mut ev = Evaluator::new(layout);
             let f = ev.frame(parent, RowSet::Range(a, b));
-            (group.iter().zip(&streams))
-                .map(|(c, &s)| count_chunk(&mut ev, f, &c.src, s, a, (b - a) as usize))
-                .collect()
+            let mut errs = Vec::new();
+            for (i, out) in pieces.into_iter().enumerate() {
+                if let Err(err) = count_chunk(&mut ev, f, &group[i].src, streams[i], a, out) {
+                    errs.push((i, err));
+                }
+            }
+            errs
         })
         .collect();
     let mut out: Vec<(Source, Result<Vec<u64>, Error>)> = (group.iter())
-        .map(|c| (key(c), Ok(Vec::with_capacity(n_parent as usize))))
+        .zip(outs)
+        .map(|(c, v)| (key(c), Ok(v)))
         .collect();
-    for piece in pieces {
-        for ((_, acc), r) in out.iter_mut().zip(piece) {
-            match (acc.as_mut(), r) {
-                (Ok(v), Ok(counts)) => v.extend(counts),
-                // The first error by row wins (pieces come in row order).
-                (Ok(_), Err(err)) => *acc = Err(err),
-                (Err(_), _) => {}
-            }
+    for (i, err) in failed {
+        // The first error by row wins.
+        match &out[i].1 {
+            Err(prev) if prev.row <= err.row => {}
+            _ => out[i].1 = Err(err),
         }
     }
     for ((e, _), acc) in &mut out {
@@ -186,30 +201,31 @@ fn parent_counts(
     out
 }
 
-/// Child row offsets from the counts of a `per` source: `n_parent + 1` prefix sums starting
-/// at `base`, with overflow checks.
-fn offsets_from(counts: Vec<u64>, base: u64, child: EntityId) -> Result<Vec<u64>, Error> {
-    let mut offsets = Vec::with_capacity(counts.len() + 1);
-    offsets.push(base);
-    let mut total = base;
-    for (p, c) in counts.into_iter().enumerate() {
-        total = total
-            .checked_add(c)
-            .ok_or_else(|| overflow(child, p as u64, "the total row count"))?;
-        offsets.push(total);
+/// Child row offsets from the counts of a `per` source (written after a free first slot):
+/// `n_parent + 1` prefix sums starting at `base`, summed in place with overflow checks.
+fn offsets_from(mut offsets: Vec<u64>, base: u64, child: EntityId) -> Result<Vec<u64>, Error> {
+    if offsets.is_empty() {
+        offsets.push(0);
+    }
+    offsets[0] = base;
+    for p in 1..offsets.len() {
+        offsets[p] = offsets[p - 1]
+            .checked_add(offsets[p])
+            .ok_or_else(|| overflow(child, p as u64 - 1, "the total row count"))?;
     }
     Ok(offsets)
 }
 
-/// The child counts of parent rows `a..a + n` (the rows of frame `f`) for one source.
+/// The child counts of parent rows `a..a + out.len()` (the rows of frame `f`) for one source,
+/// written into `out`.
 fn count_chunk(
     ev: &mut Evaluator,
     f: crate::eval::FrameId,
     src: &PerSource,
     s: u64,
     a: u64,
-    n: usize,
-) -> Result<Vec<u64>, Error> {
+    out: &mut [u64],
+) -> Result<(), Error> {
     let keep = src.when.map(|w| {
         let when = ev.eval_expr(f, w);
         ev.settle(f, &when, 0);
@@ -227,11 +243,10 @@ fn count_chunk(
     if let Some(e) = ev.error.take() {
         return Err(e);
     }
-    let mut out = Vec::with_capacity(n);
-    for i in 0..n {
+    for (i, o) in out.iter_mut().enumerate() {
         let p = a + i as u64;
         if keep.as_ref().is_some_and(|k| !k[i]) {
-            out.push(0);
+            *o = 0;
             continue;
         }
         let v = values
@@ -251,9 +266,9 @@ fn count_chunk(
         }
         let c = draw_count(src.count, s, p, v, ev.layout.scale)
             .ok_or_else(|| overflow(src.parent, p, "a child count"))?;
-        out.push(src.cap.map_or(c, |m| c.min(m)));
+        *o = src.cap.map_or(c, |m| c.min(m));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// An overflow of the rows of entity `e`, at (parent) row `row`.
@@ -549,6 +564,12 @@ fn groups(plan: &Layout) -> Vec<Diagnostic> {
             else {
                 continue;
             };
+            let mut lits = Vec::new();
+            let known = literal_values(value, &mut lits) || finite_values(ir, e, value, &mut lits);
+            if !known || *empty_null {
+                // Other values are checked as rows are generated; the index is built then.
+                continue;
+            }
             let g = match crate::eval::match_groups(plan, e, k) {
                 Ok(g) => g,
                 Err(err) => {
@@ -556,9 +577,7 @@ fn groups(plan: &Layout) -> Vec<Diagnostic> {
                     continue;
                 }
             };
-            let mut lits = Vec::new();
-            let known = literal_values(value, &mut lits) || finite_values(ir, e, value, &mut lits);
-            if known && !empty_null {
+            {
                 let missing = lits
                     .iter()
                     .filter(|v| **v != Value::Null)

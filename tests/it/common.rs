@@ -64,3 +64,27 @@ pub fn run_tool(script: &str, args: &[&std::ffi::OsStr]) -> String {
     );
     stdout
 }
+
+/// Runs `lab compile --quiet --specs <specs> --out <out> <extra…>`.
+pub fn run_compile(specs: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "compile",
+        "--quiet",
+        "--specs",
+        specs.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    lab(&args)
+}
+
+/// Compiles `specs` into `out` with `extra` flags; the run must succeed.
+pub fn compile(specs: &Path, out: &Path, extra: &[&str]) {
+    let o = run_compile(specs, out, extra);
+    assert!(
+        o.status.success(),
+        "lab compile {extra:?} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

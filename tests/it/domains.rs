@@ -8,24 +8,9 @@
 use crate::common::*;
 use std::path::Path;
 
-fn compile(specs: &Path, out: &Path, scale: &str, seed: &str) {
-    let o = lab(&[
-        "compile",
-        "--quiet",
-        "--specs",
-        specs.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--scale",
-        scale,
-        "--seed",
-        seed,
-    ]);
-    assert!(
-        o.status.success(),
-        "lab compile failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+/// Compiles `specs` at one scale and seed.
+fn compile_at(specs: &Path, out: &Path, scale: &str, seed: &str) {
+    compile(specs, out, &["--scale", scale, "--seed", seed]);
 }
 
 fn invariants(lake: &Path) -> String {
@@ -75,7 +60,7 @@ fn invariants_hold_at_two_seeds_and_two_scales() {
     let mut reports = Vec::new();
     for (scale, seed) in [("0.05", "42"), ("0.05", "7"), ("0.15", "42")] {
         let out = base.join(format!("s{scale}-{seed}"));
-        compile(&root().join("specs"), &out, scale, seed);
+        compile_at(&root().join("specs"), &out, scale, seed);
         reports.push(invariants(&out.join("lake")));
     }
     let n_files = std::fs::read_dir(root().join("tests/invariants"))
@@ -124,7 +109,7 @@ fn the_supply_chain_domain_is_written_by_yaml_alone() {
     let mut rows = Vec::new();
     for (scale, seed) in [("1", "7"), ("1", "42"), ("0.5", "42")] {
         let out = base.join(format!("s{scale}-{seed}"));
-        compile(&specs, &out, scale, seed);
+        compile_at(&specs, &out, scale, seed);
         let lake = out.join("lake");
         let report = run_tool(
             "invariants.py",
@@ -190,7 +175,7 @@ fn the_tutorial_domain_compiles_with_yaml_alone() {
     }
     // A fresh output directory that does not exist yet.
     let out = tmp("tutorial-out").join("out");
-    compile(&specs, &out, "0.02", "42");
+    compile_at(&specs, &out, "0.02", "42");
     let tutorial_domains: Vec<String> = std::fs::read_dir(root().join("tests/data/tutorial"))
         .unwrap()
         .flatten()

@@ -13,29 +13,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Runs `lab compile --quiet --specs <specs> --out <out> <extra…>`.
-fn run_compile(specs: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "compile",
-        "--quiet",
-        "--specs",
-        specs.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    lab(&args)
-}
-
-fn compile(specs: &Path, out: &Path, extra: &[&str]) {
-    let o = run_compile(specs, out, extra);
-    assert!(
-        o.status.success(),
-        "lab compile {extra:?} failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 fn specs_dir() -> PathBuf {
     root().join("specs")
 }

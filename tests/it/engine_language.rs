@@ -9,25 +9,6 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Compiles `specs` into `out` with `extra` flags; the run must succeed.
-fn compile(specs: &Path, out: &Path, extra: &[&str]) {
-    let mut args = vec![
-        "compile",
-        "--quiet",
-        "--specs",
-        specs.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let o = lab(&args);
-    assert!(
-        o.status.success(),
-        "lab compile failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 /// Every Parquet column of a lake, concatenated per (entity, column).
 fn columns(lake: &Path) -> BTreeMap<(String, String), arrow::array::ArrayRef> {
     let manifest: serde_json::Value =

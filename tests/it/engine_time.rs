@@ -6,23 +6,9 @@
 use crate::common::*;
 use std::path::Path;
 
-fn compile(out: &Path, extra: &[&str]) {
-    let specs = root().join("tests/data/valid/time");
-    let mut args = vec![
-        "compile",
-        "--quiet",
-        "--specs",
-        specs.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let o = lab(&args);
-    assert!(
-        o.status.success(),
-        "lab compile {extra:?} failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+/// Compiles the test spec of `time` into `out` with `extra` flags.
+fn compile_time(out: &Path, extra: &[&str]) {
+    compile(&root().join("tests/data/valid/time"), out, extra);
 }
 
 /// The data files of a lake (path relative to the lake → bytes), without the manifest and
@@ -54,10 +40,10 @@ fn data_files(out: &Path) -> Vec<(String, Vec<u8>)> {
 fn as_of_a_date_is_the_full_lake_filtered() {
     let base = tmp("as-of");
     let full = base.join("full");
-    compile(&full, &[]);
+    compile_time(&full, &[]);
     for (day, next) in [("2024-06-30", "2024-07-01"), ("2024-11-15", "2024-11-16")] {
         let out = base.join(day);
-        compile(&out, &["--as-of", day]);
+        compile_time(&out, &["--as-of", day]);
         let report = run_tool(
             "asof_check.py",
             &[full.as_os_str(), out.as_os_str(), next.as_ref()],
@@ -71,11 +57,11 @@ fn as_of_a_date_is_the_full_lake_filtered() {
     }
     // The same bytes at one thread.
     let one = base.join("one-thread");
-    compile(&one, &["--as-of", "2024-06-30", "--threads", "1"]);
+    compile_time(&one, &["--as-of", "2024-06-30", "--threads", "1"]);
     assert_eq!(data_files(&one), data_files(&base.join("2024-06-30")));
     // After every event, the data files are the full lake's.
     let later = base.join("later");
-    compile(&later, &["--as-of", "2030-01-01"]);
+    compile_time(&later, &["--as-of", "2030-01-01"]);
     assert_eq!(data_files(&later), data_files(&full));
 }
 

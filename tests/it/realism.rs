@@ -12,22 +12,10 @@ use std::process::Command;
 /// The lake is removed afterwards (a scale-1 lake takes about 0.4 GB).
 fn gate(scale: &str, seed: &str) {
     let out = tmp(&format!("realism-s{scale}-{seed}"));
-    let o = lab(&[
-        "compile",
-        "--quiet",
-        "--specs",
-        root().join("specs").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--scale",
-        scale,
-        "--seed",
-        seed,
-    ]);
-    assert!(
-        o.status.success(),
-        "lab compile --scale {scale} --seed {seed} failed:\n{}",
-        String::from_utf8_lossy(&o.stderr)
+    compile(
+        &root().join("specs"),
+        &out,
+        &["--scale", scale, "--seed", seed],
     );
     let mut cmd = Command::new(python());
     cmd.arg(root().join("tests/tools/realism.py"))
