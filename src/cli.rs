@@ -179,7 +179,8 @@ impl CompileArgs {
 /// Parses `--as-of`: a calendar date `YYYY-MM-DD` (years 0001–9998), as the first instant
 /// after that day in milliseconds since 1970 (UTC).
 fn parse_as_of(text: &str) -> Result<i64, String> {
-    let bad = || format!("--as-of must be a date such as `2025-06-30`, got `{text}`");
+    let bad =
+        || format!("--as-of must be a date such as `2025-06-30` (years 0001–9998), got `{text}`");
     let t = text.trim();
     let parts: Vec<&str> = t.split('-').collect();
     let [y, m, d] = parts.as_slice() else {

@@ -14,17 +14,9 @@ use super::{Evaluator, FrameId, NONE};
 use crate::ir::{AttrId, EntityId, Generator, Hop, Ir, Rows};
 use std::sync::Arc;
 
-/// Whether the existence of entity `e`'s rows depends on time: it has `time`, or a `per`
-/// parent or `union` source that does.
+/// Whether the existence of entity `e`'s rows depends on time (see [`crate::ir::timed`]).
 pub fn timed(ir: &Ir, e: EntityId) -> bool {
-    let ent = &ir.entities[e];
-    ent.time.is_some()
-        || ent.parent().is_some_and(|p| p != e && timed(ir, p))
-        || ent
-            .sources()
-            .iter()
-            .flatten()
-            .any(|&s| s != e && timed(ir, s))
+    crate::ir::timed(&ir.entities, e)
 }
 
 impl Evaluator<'_> {
@@ -106,14 +98,22 @@ impl Evaluator<'_> {
         v
     }
 
-    /// The as-of value of attribute `a` (not an expression or a rollup) over true frame `t`:
-    /// the true value, an event after the cutoff hidden, a reference to a row that does not
-    /// exist yet null.
-    pub(super) fn view_copy(&mut self, t: FrameId, a: AttrId) -> Column {
+    /// The as-of value of attribute `a` (not an expression or a rollup) over view frame `v`
+    /// of true frame `t`: the true value, with its `when` evaluated over the view; an event
+    /// after the cutoff hidden; a reference to a row that does not exist yet null.
+    pub(super) fn view_copy(&mut self, v: FrameId, t: FrameId, a: AttrId) -> Column {
         let e = self.frames[t].entity;
-        let mut col = (*self.attr(t, a)).clone();
-        self.mask_events(e, a, &mut col);
         let ir = self.ir;
+        let mut col = match &ir.entities[e].attributes[a].when {
+            None => (*self.attr(t, a)).clone(),
+            Some(w) => {
+                let mut col = self.unconditioned(t, a);
+                let keep = super::exprs::truthy(&self.eval_expr(v, w));
+                col.mask(&keep);
+                col
+            }
+        };
+        self.mask_events(e, a, &mut col);
         if let Generator::Ref { fk, .. } = ir.entities[e].attributes[a].generator {
             let target = ir.entities[e].foreign_keys[fk].target;
             if timed(ir, target) {

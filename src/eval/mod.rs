@@ -810,7 +810,7 @@ impl<'p> Evaluator<'p> {
                 Generator::Expr(_) | Generator::Rollup { .. }
             )
         {
-            let col = Arc::new(self.view_copy(t, a));
+            let col = Arc::new(self.view_copy(f, t, a));
             self.frames[f].cols.insert(a, col.clone());
             return col;
         }
@@ -851,6 +851,26 @@ impl<'p> Evaluator<'p> {
         self.current = outer;
         let col = Arc::new(col);
         self.frames[f].cols.insert(a, col.clone());
+        col
+    }
+
+    /// Attribute `a` over frame `f` without its `when` (the generator's values in the
+    /// attribute's type, with its null rate), for the as-of view, which evaluates `when` over
+    /// the values of that day. Faults were reported when the true value was computed.
+    pub(super) fn unconditioned(&mut self, f: FrameId, a: AttrId) -> Column {
+        let e = self.frames[f].entity;
+        let mark = self.mark();
+        let raw = self.generate(f, a);
+        self.deferred.truncate(mark);
+        let attr = &self.ir.entities[e].attributes[a];
+        let (mut col, _) = raw.cast_checked(attr.ty);
+        if attr.null_rate > 0.0 && !matches!(attr.generator, Generator::Ref { .. }) {
+            let ns = self.key(e, a, "#nulls");
+            let keep: Vec<bool> = (0..self.len(f))
+                .map(|i| unit_at(ns, self.frames[f].rows.get(i)) >= attr.null_rate)
+                .collect();
+            col.mask(&keep);
+        }
         col
     }
 
@@ -1007,7 +1027,9 @@ impl<'p> Evaluator<'p> {
     ) -> Column {
         let view_of = self.frames[f].view_of;
         let (cf, mut seg) = self.children(view_of.unwrap_or(f), child);
-        let mut col = ca.map(|x| self.attr(cf, x));
+        // The view aggregates the children's own as-of values.
+        let read = if view_of.is_some() { self.view(cf) } else { cf };
+        let mut col = ca.map(|x| self.attr(read, x));
         if view_of.is_some()
             && let Some(x) = self.exists(cf)
         {

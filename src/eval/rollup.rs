@@ -74,7 +74,9 @@ pub fn referencing_rollup(
                     });
                     picks = Arc::new(p);
                 }
-                let col = ca.map(|x| ev.attr(f, x));
+                // The view aggregates the referencing rows' own as-of values.
+                let read = if as_of { ev.view(f) } else { f };
+                let col = ca.map(|x| ev.attr(read, x));
                 match ev.error.take() {
                     Some(err) => Err(err),
                     None => Ok((picks, col)),
@@ -201,7 +203,10 @@ impl Acc {
         let rows = picks.iter().enumerate().filter(|(_, t)| **t != NONE);
         let valid = |i: usize| col.is_some_and(|c| c.is_valid(i));
         match self {
-            Acc::Count(v) => rows.for_each(|(_, &t)| v[t as usize] += 1),
+            // `count: entity.attr` counts the non-null values, like SQL's `count(attr)`.
+            Acc::Count(v) => rows
+                .filter(|(i, _)| col.is_none_or(|c| c.is_valid(*i)))
+                .for_each(|(_, &t)| v[t as usize] += 1),
             Acc::Int(v) => {
                 for (i, &t) in rows.filter(|(i, _)| valid(*i)) {
                     let x = col.map_or(0, |c| c.i64_at(i));

@@ -637,9 +637,17 @@ pub fn rollup(
 ) -> (Column, Option<usize>) {
     let n = seg.len() - 1;
     match agg {
+        // `count: child` counts the children; `count: child.attr` its non-null values.
         Agg::Count => (
             Column::new(Data::Int(
-                (0..n).map(|i| i64::from(seg[i + 1] - seg[i])).collect(),
+                (0..n)
+                    .map(|i| match col {
+                        None => i64::from(seg[i + 1] - seg[i]),
+                        Some(c) => (seg[i]..seg[i + 1])
+                            .filter(|&j| c.is_valid(j as usize))
+                            .count() as i64,
+                    })
+                    .collect(),
             )),
             None,
         ),

@@ -706,6 +706,15 @@ pub fn ancestors(entities: &[Entity], from: EntityId) -> Vec<(Vec<Hop>, EntityId
 
 /// The hop paths from `from` to its ancestor `target` (several when a `union` reaches it
 /// through more than one member; empty when it is not an ancestor).
+/// Whether the existence of entity `e`'s rows depends on time (for `--as-of`): it has `time`,
+/// or a `per` parent or `union` source that does.
+pub fn timed(entities: &[Entity], e: EntityId) -> bool {
+    let ent = &entities[e];
+    ent.time.is_some()
+        || ent.parent().is_some_and(|p| p != e && timed(entities, p))
+        || (ent.sources().iter().flatten()).any(|&s| s != e && timed(entities, s))
+}
+
 pub fn ancestor_paths(entities: &[Entity], from: EntityId, target: EntityId) -> Vec<Vec<Hop>> {
     let mut paths: Vec<Vec<Hop>> = ancestors(entities, from)
         .into_iter()

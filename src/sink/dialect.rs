@@ -21,24 +21,27 @@ pub struct DialectCsv {
 
 impl DialectCsv {
     pub fn new(schema: &SchemaRef, dialect: &CsvDialect) -> DialectCsv {
-        let mut preamble = Vec::new();
+        let mut csv = DialectCsv {
+            dialect: dialect.clone(),
+            preamble: Vec::new(),
+        };
         if dialect.encoding == Encoding::Utf8Bom {
-            preamble.extend_from_slice(b"\xEF\xBB\xBF");
+            csv.preamble.extend_from_slice(b"\xEF\xBB\xBF");
         }
         if dialect.header {
-            // Identifiers are `[a-z][a-z0-9_]*`, so the header needs no quoting.
+            // Column names are quoted like values: a delimiter such as `_` or a letter can
+            // occur in them.
+            let mut line = String::new();
             for (i, f) in schema.fields().iter().enumerate() {
                 if i > 0 {
-                    preamble.push(dialect.delimiter);
+                    line.push(char::from(dialect.delimiter));
                 }
-                preamble.extend_from_slice(f.name().as_bytes());
+                csv.field(&mut line, Some(f.name()));
             }
-            preamble.push(b'\n');
+            line.push('\n');
+            csv.preamble.extend_from_slice(line.as_bytes());
         }
-        DialectCsv {
-            dialect: dialect.clone(),
-            preamble,
-        }
+        csv
     }
 
     fn field(&self, out: &mut String, value: Option<&str>) {

@@ -19,8 +19,9 @@ def t(out, entity):
     return f"read_parquet('{out}/lake/raw/shop/{entity}/*.parquet')"
 
 
-F = {e: t(full, e) for e in ["customers", "orders", "order_items", "reviews"]}
-A = {e: t(asof, e) for e in ["customers", "orders", "order_items", "reviews"]}
+ENTITIES = ["customers", "orders", "order_items", "reviews", "visits"]
+F = {e: t(full, e) for e in ENTITIES}
+A = {e: t(asof, e) for e in ENTITIES}
 
 CHECKS = {
     "customers created by then": f"""
@@ -46,6 +47,17 @@ CHECKS = {
         SELECT count(*) FROM {A['customers']} c
         LEFT JOIN (SELECT customer_id, count(*) n, sum(total) s FROM {A['orders']} GROUP BY 1) o USING (customer_id)
         WHERE c.order_count <> coalesce(o.n, 0) OR c.spend <> coalesce(o.s, 0)""",
+    "rollups sum the values of that day": f"""
+        SELECT count(*) FROM {A['customers']} c
+        LEFT JOIN (SELECT customer_id, sum(days_to_ship) d FROM {A['orders']} GROUP BY 1) o USING (customer_id)
+        WHERE coalesce(c.ship_days, 0) <> coalesce(o.d, 0)""",
+    "when follows the values of that day": f"""
+        SELECT count(*) FROM {A['customers']} WHERE (tier IS NOT NULL) <> (order_count > 0)""",
+    "references to rows not created yet are null": f"""
+        SELECT count(*) FROM {A['visits']} v LEFT JOIN {A['customers']} c USING (customer_id)
+        WHERE v.customer_id IS NOT NULL AND c.customer_id IS NULL""",
+    "visits do not depend on time": f"""
+        SELECT (SELECT count(*) FROM {F['visits']}) - (SELECT count(*) FROM {A['visits']})""",
     "references resolve": f"""
         SELECT count(*) FROM {A['reviews']} r LEFT JOIN {A['orders']} o USING (order_id) WHERE o.order_id IS NULL""",
     "some orders are still in flight": f"""

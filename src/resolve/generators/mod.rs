@@ -188,7 +188,13 @@ impl Resolver<'_> {
             .map(|e| e.attributes.iter().map(|a| a.nullable).collect())
             .collect();
         for eid in 0..self.entities.len() {
-            self.timeline(eid, &full);
+            self.timeline(eid);
+        }
+        if self.entities.iter().any(|e| e.time.is_some()) {
+            self.timed_references();
+            for eid in 0..self.entities.len() {
+                self.view_nullability(eid, &full);
+            }
         }
     }
 

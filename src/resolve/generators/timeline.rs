@@ -7,9 +7,8 @@ use crate::ir::*;
 use crate::resolve::Resolver;
 
 impl Resolver<'_> {
-    /// Checks entity `eid`'s `time` and records it; `full` is every attribute's nullability
-    /// in the full lake.
-    pub(super) fn timeline(&mut self, eid: EntityId, full: &[Vec<bool>]) {
+    /// Checks entity `eid`'s `time` and records it (its events become nullable).
+    pub(super) fn timeline(&mut self, eid: EntityId) {
         let Some(t) = &self.asts[eid].time else {
             return;
         };
@@ -72,19 +71,66 @@ impl Resolver<'_> {
         let events: Vec<AttrId> = (0..self.entities[eid].attributes.len())
             .filter(|a| !known.contains(a) && self.entities[eid].attributes[*a].ty.is_temporal())
             .collect();
+        // An event is null as of an earlier date, so it cannot identify a row.
+        let ent = &self.entities[eid];
+        let keyed = |a: AttrId| {
+            if ent.primary_key.contains(&a) {
+                Some("part of the primary key")
+            } else if ent.unique.iter().any(|u| u.contains(&a)) {
+                Some("part of a `unique` constraint")
+            } else if (self.entities.iter()).any(|o| {
+                o.foreign_keys
+                    .iter()
+                    .any(|f| f.target == eid && f.target_columns.contains(&a))
+            }) {
+                Some("referenced by a foreign key")
+            } else {
+                None
+            }
+        };
+        if let Some((a, why)) = events.iter().find_map(|&a| keyed(a).map(|w| (a, w))) {
+            let msg = format!(
+                "`{}` is an event of `time` (unknown before it happens) but is {why}",
+                ent.attributes[a].name
+            );
+            return self.err(
+                codes::BAD_TIME,
+                t.span,
+                msg,
+                Some("list it in `known`, or key the rows by other attributes".into()),
+            );
+        }
         // As of a date before it, an event is unknown: the column holds nulls.
         for &a in &events {
             self.entities[eid].attributes[a].nullable = true;
         }
         self.entities[eid].time = Some(EntityTime { created, events });
-        self.view_nullability(eid, full);
+    }
+
+    /// As of a date, a reference to a row not created yet is null: references to entities
+    /// whose rows depend on time are nullable, except to the row's own ancestors (which exist
+    /// whenever the row does).
+    pub(super) fn timed_references(&mut self) {
+        for eid in 0..self.entities.len() {
+            for k in 0..self.entities[eid].foreign_keys.len() {
+                let fk = &self.entities[eid].foreign_keys[k];
+                if matches!(fk.pick, Pick::Parent | Pick::Path(_))
+                    || !crate::ir::timed(&self.entities, fk.target)
+                {
+                    continue;
+                }
+                for c in fk.columns.clone() {
+                    self.entities[eid].attributes[c].nullable = true;
+                }
+            }
+        }
     }
 
     /// Expressions of entity `eid` evaluated again in the as-of view over the row's own
     /// values: nullable when they can be null given the row's columns as they are there (an
     /// event, or another such expression, can be null) and other rows' values as in the full
     /// lake (`full`: each attribute's nullability before `time` was applied).
-    fn view_nullability(&mut self, eid: EntityId, full: &[Vec<bool>]) {
+    pub(super) fn view_nullability(&mut self, eid: EntityId, full: &[Vec<bool>]) {
         loop {
             let mut changed = false;
             for aid in 0..self.entities[eid].attributes.len() {
