@@ -78,6 +78,10 @@ impl Graph {
         let mut rels = Vec::new();
         for child in &ir.entities {
             for (i, fk) in child.foreign_keys.iter().enumerate() {
+                // A hidden reference is no relationship of the exported tables.
+                if fk.columns.iter().any(|&a| child.attributes[a].hidden) {
+                    continue;
+                }
                 let nullable = fk.optional()
                     || fk.columns.iter().any(|&a| child.attributes[a].nullable)
                     || matches!(fk.pick, Pick::Hierarchy { .. });

@@ -35,10 +35,14 @@ impl Resolver<'_> {
         if ent.unique.iter().any(|u| u.contains(&a)) {
             problems.push((codes::BAD_KEY, "is part of a `unique` constraint".into()));
         }
-        if ent.foreign_keys.iter().any(|f| f.columns.contains(&a)) {
+        // A hidden reference is allowed: it picks a row for other attributes to read, and is
+        // neither exported nor drawn as a relationship. All its columns must be hidden.
+        if let Some(f) = ent.foreign_keys.iter().find(|f| f.columns.contains(&a))
+            && f.columns.iter().any(|&c| !ent.attributes[c].hidden)
+        {
             problems.push((
                 codes::BAD_KEY,
-                "is a reference (`ref`), a foreign key column".into(),
+                "is a column of a reference whose other columns are exported".into(),
             ));
         }
         let referencing: Vec<String> = self

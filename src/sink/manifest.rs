@@ -85,6 +85,7 @@ pub fn entity_entry(ir: &Ir, e: usize, rows: u64) -> EntityEntry {
         foreign_keys: ent
             .foreign_keys
             .iter()
+            .filter(|fk| fk.columns.iter().all(|&a| !ent.attributes[a].hidden))
             .map(|fk| {
                 let t = &ir.entities[fk.target];
                 ForeignKeyEntry {

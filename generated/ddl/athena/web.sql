@@ -63,7 +63,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `web`.`events` (
   `event_timestamp` timestamp COMMENT 'Event time (UTC).',
   `event_date` string COMMENT 'Event date YYYYMMDD (property time zone: UTC).',
   `page_location` string COMMENT 'Page URL.',
-  `item_id` bigint COMMENT 'Product of an item event.',
+  `item_id` bigint COMMENT 'Product of an item event: in a purchase session one of the order\'s lines; otherwise in proportion to sales.',
   `transaction_id` string COMMENT 'Order id of the purchase event.',
   `value` decimal(12,2) COMMENT 'Purchase value (the order total).',
   `currency` varchar(3) COMMENT 'Currency of the value.',
