@@ -584,6 +584,27 @@ impl Resolver<'_> {
                 ok = false;
                 continue;
             }
+            // One code per value: a code shared by two values could not be read back.
+            let shared = map.iter().enumerate().find_map(|(i, (k, c))| {
+                map[..i]
+                    .iter()
+                    .find(|(_, d)| d.value == c.value)
+                    .map(|(j, _)| (j.value.text.clone(), k.value.text.clone(), c))
+            });
+            if let Some((first, second, code)) = shared {
+                let msg = format!(
+                    "the vocabulary of `{}` gives `{first}` and `{second}` the same code `{}`",
+                    name.value, code.value
+                );
+                self.err(
+                    codes::EXPORT_STYLE_TYPE,
+                    code.span,
+                    msg,
+                    Some("give every value its own code, so the export can be read back".into()),
+                );
+                ok = false;
+                continue;
+            }
             let mut pairs: Vec<(String, String)> = map
                 .iter()
                 .map(|(k, c)| (k.value.text.clone(), c.value.clone()))
