@@ -11,13 +11,8 @@
 
 use super::column::Column;
 use super::{Evaluator, FrameId, NONE};
-use crate::ir::{AttrId, EntityId, Generator, Hop, Ir, Rows};
+use crate::ir::{AttrId, EntityId, Generator, Hop, Rows, timed};
 use std::sync::Arc;
-
-/// Whether the existence of entity `e`'s rows depends on time (see [`crate::ir::timed`]).
-pub fn timed(ir: &Ir, e: EntityId) -> bool {
-    crate::ir::timed(&ir.entities, e)
-}
 
 impl Evaluator<'_> {
     /// Whether each row of frame `f` exists as of the run's cutoff; `None` when every row
@@ -28,7 +23,7 @@ impl Evaluator<'_> {
             return self.exists(t);
         }
         let e = self.frames[f].entity;
-        if !timed(self.ir, e) {
+        if !timed(&self.ir.entities, e) {
             return None;
         }
         if let Some(x) = &self.frames[f].exists {
@@ -116,7 +111,7 @@ impl Evaluator<'_> {
         self.mask_events(e, a, &mut col);
         if let Generator::Ref { fk, .. } = ir.entities[e].attributes[a].generator {
             let target = ir.entities[e].foreign_keys[fk].target;
-            if timed(ir, target) {
+            if timed(&ir.entities, target) {
                 let picks = self.picks(t, fk);
                 let (tf, map) = self.gather_frame(target, &picks);
                 if let Some(x) = self.exists(tf) {

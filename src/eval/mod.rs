@@ -20,7 +20,6 @@ use crate::hash::{mix2, stream};
 use crate::ir::expr::Builtin;
 use crate::ir::*;
 use crate::layout::Layout;
-pub use asof::timed;
 use column::{Column, Data};
 pub use error::{Error, ErrorKind, MAX_VALUE_BYTES};
 pub use exprs::truthy;
@@ -819,7 +818,6 @@ impl<'p> Evaluator<'p> {
         let raw = self.generate(f, a);
         let ir = self.ir;
         let attr = &ir.entities[e].attributes[a];
-        let n = self.len(f);
         // A number the attribute's type cannot hold is an error, never clamped.
         let (col, bad) = raw.cast_checked(attr.ty);
         let faults = bad
@@ -833,13 +831,7 @@ impl<'p> Evaluator<'p> {
         let mut col = self.defer(f, col, faults);
         // Before the null rate and `when`: a faulty value they hide is still an error.
         self.settle(f, &col, mark);
-        if attr.null_rate > 0.0 && !matches!(attr.generator, Generator::Ref { .. }) {
-            let ns = self.key(e, a, "#nulls");
-            let keep: Vec<bool> = (0..n)
-                .map(|i| unit_at(ns, self.frames[f].rows.get(i)) >= attr.null_rate)
-                .collect();
-            col.mask(&keep);
-        }
+        self.null_rate(f, a, &mut col);
         if let Some(w) = &attr.when {
             let w = w.clone();
             let keep = exprs::truthy(&self.eval_expr(f, &w));
@@ -864,6 +856,15 @@ impl<'p> Evaluator<'p> {
         self.deferred.truncate(mark);
         let attr = &self.ir.entities[e].attributes[a];
         let (mut col, _) = raw.cast_checked(attr.ty);
+        self.null_rate(f, a, &mut col);
+        col
+    }
+
+    /// Nulls attribute `a`'s values over frame `f` at its declared rate (a reference's
+    /// null rate is applied to its picks instead).
+    fn null_rate(&self, f: FrameId, a: AttrId, col: &mut Column) {
+        let e = self.frames[f].entity;
+        let attr = &self.ir.entities[e].attributes[a];
         if attr.null_rate > 0.0 && !matches!(attr.generator, Generator::Ref { .. }) {
             let ns = self.key(e, a, "#nulls");
             let keep: Vec<bool> = (0..self.len(f))
@@ -871,7 +872,6 @@ impl<'p> Evaluator<'p> {
                 .collect();
             col.mask(&keep);
         }
-        col
     }
 
     /// The values of attribute `a`'s generator over frame `f`, before the cast to the

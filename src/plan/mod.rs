@@ -524,24 +524,16 @@ fn lookups(plan: &Layout) -> Vec<Diagnostic> {
                 }
             };
             let mut lits = Vec::new();
-            if literal_values(x, &mut lits) {
-                let missing = lits
-                    .iter()
-                    .filter(|v| **v != Value::Null)
-                    .map(|v| match v {
-                        Value::Str(s) => s.clone(),
-                        v => v.display(),
-                    })
-                    .find(|t| !map.contains_key(t));
-                if let Some(value) = missing {
-                    let m = Error {
-                        entity: e,
-                        attr: Some(fk.columns[0]),
-                        row: 0,
-                        kind: ErrorKind::LookupMiss { fk: k, value },
-                    };
-                    errors.push(m.diagnostic(plan));
-                }
+            if literal_values(x, &mut lits)
+                && let Some(value) = first_missing(&lits, |t| map.contains_key(t))
+            {
+                let m = Error {
+                    entity: e,
+                    attr: Some(fk.columns[0]),
+                    row: 0,
+                    kind: ErrorKind::LookupMiss { fk: k, value },
+                };
+                errors.push(m.diagnostic(plan));
             }
         }
     }
@@ -577,28 +569,29 @@ fn groups(plan: &Layout) -> Vec<Diagnostic> {
                     continue;
                 }
             };
-            {
-                let missing = lits
-                    .iter()
-                    .filter(|v| **v != Value::Null)
-                    .map(|v| match v {
-                        Value::Str(s) => s.clone(),
-                        v => v.display(),
-                    })
-                    .find(|t| g.group(t).is_none());
-                if let Some(value) = missing {
-                    let m = Error {
-                        entity: e,
-                        attr: Some(fk.columns[0]),
-                        row: 0,
-                        kind: ErrorKind::EmptyGroup { fk: k, value },
-                    };
-                    errors.push(m.diagnostic(plan));
-                }
+            if let Some(value) = first_missing(&lits, |t| g.group(t).is_some()) {
+                let m = Error {
+                    entity: e,
+                    attr: Some(fk.columns[0]),
+                    row: 0,
+                    kind: ErrorKind::EmptyGroup { fk: k, value },
+                };
+                errors.push(m.diagnostic(plan));
             }
         }
     }
     errors
+}
+
+/// The first of the known values `lits` (as text, nulls aside) that `has` says has no row.
+fn first_missing(lits: &[Value], has: impl Fn(&str) -> bool) -> Option<String> {
+    lits.iter()
+        .filter(|v| **v != Value::Null)
+        .map(|v| match v {
+            Value::Str(s) => s.clone(),
+            v => v.display(),
+        })
+        .find(|t| !has(t))
 }
 
 /// The values an expression that is a plain column of entity `e` with a `choice` or `cycle`
