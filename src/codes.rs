@@ -126,6 +126,10 @@ pub const ALL: &[(&str, &str)] = &[
         "one system exports two entities of the same name",
     ),
     (
+        BAD_MESS,
+        "a defect, duplicate, orphan or late-arrival declaration that cannot apply",
+    ),
+    (
         BAD_TIME,
         "an invalid `time` declaration (creation date, known dates)",
     ),
@@ -192,6 +196,7 @@ pub const CHAIN_TOO_DEEP: &str = "E0615";
 pub const BAD_EXPORT: &str = "E0616";
 pub const EXPORT_STYLE_TYPE: &str = "E0617";
 pub const EXPORT_COLLISION: &str = "E0618";
+pub const BAD_MESS: &str = "E0619";
 pub const BAD_TIME: &str = "E0620";
 pub const RESERVED_WORD: &str = "W0700";
 pub const FILE_DOMAIN_MISMATCH: &str = "W0701";

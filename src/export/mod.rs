@@ -6,6 +6,8 @@
 //! [`crate::ir::export::carried`], the same rule the DDL describes. A pure function of the
 //! clean batch, run per chunk on the workers, so exports are as deterministic as the truth.
 
+pub mod mess;
+
 use crate::ir::export::{
     Carried, ExportFormat, ValueStyle, carried, date_text, decimal_text, time_text,
 };
@@ -25,14 +27,18 @@ pub fn schema(ent: &Entity) -> Option<SchemaRef> {
     let fields: Vec<Field> = x
         .columns
         .iter()
-        .map(|(a, style)| {
+        .enumerate()
+        .map(|(c, (a, style))| {
             let attr = &ent.attributes[*a];
+            // A column with defects may lose values (missing cells, numbers out of the type).
+            let noise = x.mess.duplicates.as_ref().map_or(&[][..], |d| &d.noise[..]);
+            let defective = x.mess.cells.iter().chain(noise).any(|d| d.0 == c);
             let ty = match carried(style, &x.format) {
                 Carried::Typed => attr.ty.arrow(),
                 Carried::Int64 => DataType::Int64,
                 Carried::Text => DataType::Utf8,
             };
-            Field::new(&attr.name, ty, attr.nullable)
+            Field::new(&attr.name, ty, attr.nullable || defective)
         })
         .collect();
     Some(Arc::new(Schema::new(fields)))

@@ -39,6 +39,17 @@ pub fn schema(layout: &Layout, e: EntityId) -> SchemaRef {
 /// array (64-bit offsets) instead of `Utf8`: both are the same Parquet and CSV data, and
 /// every smaller column keeps the zero-copy 32-bit layout.
 pub fn chunk(layout: &Layout, e: EntityId, start: u64, end: u64) -> Result<RecordBatch, Error> {
+    chunk_rows(layout, e, start, end).map(|(b, _)| b)
+}
+
+/// [`chunk`], with the row number of each row of the batch when rows were left out (as of a
+/// date); `None` when the batch holds rows `start..end`.
+pub fn chunk_rows(
+    layout: &Layout,
+    e: EntityId,
+    start: u64,
+    end: u64,
+) -> Result<(RecordBatch, Option<Vec<u64>>), Error> {
     let mut ev = Evaluator::new(layout);
     let f = ev.frame(e, RowSet::Range(start, end));
     let ent = &layout.ir.entities[e];
@@ -88,14 +99,17 @@ pub fn chunk(layout: &Layout, e: EntityId, start: u64, end: u64) -> Result<Recor
         fields.push(Field::new(&attr.name, ty, attr.nullable));
         arrays.push(array);
     }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|err| Error {
-        entity: e,
-        attr: None,
-        row: start,
-        kind: ErrorKind::Overflow {
-            what: format!("assembling the rows ({err})"),
-        },
-    })
+    let rows = kept.map(|k| k.iter().map(|&i| start + u64::from(i)).collect());
+    let batch =
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|err| Error {
+            entity: e,
+            attr: None,
+            row: start,
+            kind: ErrorKind::Overflow {
+                what: format!("assembling the rows ({err})"),
+            },
+        })?;
+    Ok((batch, rows))
 }
 
 /// The first day (0001-01-01) and the last (9999-12-31) a date or timestamp may have: what

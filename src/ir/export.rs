@@ -20,6 +20,46 @@ pub struct Export {
     pub batch: Option<AttrId>,
     /// How each exported attribute is written, in column order.
     pub columns: Vec<(AttrId, ValueStyle)>,
+    /// What the system gets wrong (none by default, and none with `--clean`).
+    pub mess: Mess,
+}
+
+/// The defects of an export: cells, duplicates, omissions and delays, each at a declared
+/// rate, and what the answer key needs to explain them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Mess {
+    /// Cell defects: (index into `columns`, kind name, rate), in declaration order (the first
+    /// that fires on a cell wins).
+    pub cells: Vec<(usize, String, f64)>,
+    /// The reference attribute naming the golden record each row stands for (`None`: the
+    /// row itself), its target entity.
+    pub identity: Option<(AttrId, super::EntityId)>,
+    pub duplicates: Option<Duplicates>,
+    pub exact_duplicates: f64,
+    pub orphans: f64,
+    /// (rate, most days late).
+    pub late: Option<(f64, u32)>,
+}
+
+impl Mess {
+    /// Whether the export carries any defect at all.
+    pub fn any(&self) -> bool {
+        !self.cells.is_empty()
+            || self.duplicates.is_some()
+            || self.exact_duplicates > 0.0
+            || self.orphans > 0.0
+            || self.late.is_some()
+    }
+}
+
+/// Near duplicates of an export's records.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Duplicates {
+    pub rate: f64,
+    /// Most extra copies of one record.
+    pub max: u32,
+    /// Defects planted in copies only: (index into `columns`, kind name, rate).
+    pub noise: Vec<(usize, String, f64)>,
 }
 
 /// How one column's values are written by a system.
@@ -409,6 +449,54 @@ pub fn offset_text(minutes: i32) -> String {
     let m = minutes.unsigned_abs();
     format!("{sign}{:02}{:02}", m / 60, m % 60)
 }
+
+/// The folder of the answer key in the truth layer: `truth/_answers/<table>/`.
+pub const ANSWERS_DIR: &str = "_answers";
+
+/// A column of an answer-key table: name, type, nullable.
+pub type AnswerColumn = (&'static str, Type, bool);
+
+/// The answer key's tables and their columns (name, type, nullable), in file order. Every key
+/// is text: a record key as the export writes it, a golden key as the truth's primary key
+/// (several columns joined with `|`).
+pub const ANSWER_TABLES: [(&str, &[AnswerColumn]); 3] = [
+    (
+        "crosswalk",
+        &[
+            ("system", Type::String(None), false),
+            ("entity", Type::String(None), false),
+            ("record_key", Type::String(None), false),
+            ("golden_entity", Type::String(None), false),
+            ("golden_key", Type::String(None), false),
+            ("copy", Type::Int32, false),
+        ],
+    ),
+    (
+        "cells",
+        &[
+            ("system", Type::String(None), false),
+            ("entity", Type::String(None), false),
+            ("record_key", Type::String(None), false),
+            ("column_name", Type::String(None), false),
+            ("defect", Type::String(None), false),
+            ("clean", Type::String(None), true),
+            ("dirty", Type::String(None), true),
+        ],
+    ),
+    (
+        "records",
+        &[
+            ("system", Type::String(None), false),
+            ("entity", Type::String(None), false),
+            ("record_key", Type::String(None), false),
+            ("golden_key", Type::String(None), true),
+            ("kind", Type::String(None), false),
+            ("original_key", Type::String(None), true),
+            ("event_date", Type::Date, true),
+            ("export_date", Type::Date, true),
+        ],
+    ),
+];
 
 #[cfg(test)]
 mod tests {

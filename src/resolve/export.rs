@@ -172,6 +172,7 @@ impl Resolver<'_> {
             format: format?,
             batch,
             columns,
+            mess: Mess::default(),
         })
         .filter(|_| ok)
     }

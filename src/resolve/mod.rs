@@ -11,6 +11,7 @@ mod generators;
 mod graph;
 mod hidden;
 mod limits;
+mod mess;
 pub mod reserved;
 mod scaling;
 
@@ -44,6 +45,7 @@ pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
     r.constraints();
     r.hidden();
     r.exports();
+    r.messes();
     r.row_limits();
     let errors_before_graph = r.diags.iter().any(|d| d.is_error());
     let order = if errors_before_graph {

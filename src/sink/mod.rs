@@ -108,8 +108,16 @@ struct Output {
     dir: String,
     /// The manifest's layer of the files (only when the specs declare systems).
     layer: Option<&'static str>,
-    /// For an export: its schema, and the clean column its batches come from.
-    export: Option<(arrow::datatypes::SchemaRef, Option<usize>)>,
+    /// What the output holds.
+    kind: OutputKind,
+}
+
+/// The clean data, a system's export (with its schema), or answer-key table `k` of
+/// [`crate::ir::export::ANSWER_TABLES`] for that export.
+enum OutputKind {
+    Clean,
+    Export(arrow::datatypes::SchemaRef),
+    Answer(usize),
 }
 
 /// Writes every entity of the plan under `lake` (a staging directory), then the manifest and
@@ -250,7 +258,8 @@ impl<'a> Encoder<'a> {
     }
 
     fn encode(&self, start: u64, end: u64) -> Result<EncodedChunk, SinkError> {
-        let batch = generate::chunk(self.plan, self.e, start, end).map_err(SinkError::Generate)?;
+        let (batch, kept) =
+            generate::chunk_rows(self.plan, self.e, start, end).map_err(SinkError::Generate)?;
         let stats = batch
             .columns()
             .iter()
@@ -260,25 +269,51 @@ impl<'a> Encoder<'a> {
         let ent = &self.plan.ir.entities[self.e];
         let entity = Path::new(&ent.qualified);
         let mut parts = Vec::new();
-        let clean = if self.outputs.iter().any(|o| o.export.is_none()) {
+        let clean = if self
+            .outputs
+            .iter()
+            .any(|o| matches!(o.kind, OutputKind::Clean))
+        {
             partition::split(self.plan, self.e, batch.clone())
                 .map_err(io_err(entity, "partition"))?
         } else {
             Vec::new()
         };
+        let export_err =
+            |e: arrow::error::ArrowError| io_err(entity, "export")(io::Error::other(e));
+        let mut exported = Vec::new();
+        let mut answers = None;
+        if let Some(schema) = self.outputs.iter().find_map(|o| match &o.kind {
+            OutputKind::Export(s) => Some(s),
+            _ => None,
+        }) {
+            let rows: Vec<u64> =
+                kept.unwrap_or_else(|| (start..start + batch.num_rows() as u64).collect());
+            let r = crate::export::mess::render(self.plan, self.e, schema, &batch, &rows)
+                .map_err(export_err)?;
+            exported =
+                partition::split_days(&r.batch, r.days.as_deref(), crate::ir::export::BATCH_KEY)
+                    .map_err(io_err(entity, "batch"))?;
+            answers = Some(r.answers);
+        }
         for (k, out) in self.outputs.iter().enumerate() {
-            let split = match &out.export {
-                None => None,
-                Some((schema, by)) => Some(
-                    partition::split_by_day(&batch, *by, crate::ir::export::BATCH_KEY)
-                        .map_err(io_err(entity, "batch"))?
-                        .into_iter()
-                        .map(|(pv, sub)| Ok((pv, crate::export::transform(ent, schema, &sub)?)))
-                        .collect::<Result<Vec<_>, arrow::error::ArrowError>>()
-                        .map_err(|e| io_err(entity, "export")(io::Error::other(e)))?,
-                ),
+            let split = match &out.kind {
+                OutputKind::Clean => &clean,
+                OutputKind::Export(_) => &exported,
+                OutputKind::Answer(t) => {
+                    let Some(b) = answers
+                        .as_ref()
+                        .map(|a| &a[*t])
+                        .filter(|b| b.num_rows() > 0)
+                    else {
+                        continue;
+                    };
+                    let encoded = out.format.encode(b).map_err(io_err(entity, "encode"))?;
+                    parts.push((k, None, b.num_rows() as u64, encoded));
+                    continue;
+                }
             };
-            for (pv, sub) in split.as_ref().unwrap_or(&clean) {
+            for (pv, sub) in split {
                 let encoded = out.format.encode(sub).map_err(io_err(entity, "encode"))?;
                 parts.push((k, pv.clone(), sub.num_rows() as u64, encoded));
             }
@@ -431,7 +466,7 @@ fn outputs(
             format: Box::new(pq),
             dir: format!("{pq_folder}/{domain}/{}", ent.name),
             layer,
-            export: None,
+            kind: OutputKind::Clean,
         });
     }
     if opts.csv {
@@ -439,7 +474,7 @@ fn outputs(
             format: Box::new(csv::Csv::new(&schema)),
             dir: format!("{csv_folder}/{domain}/{}", ent.name),
             layer,
-            export: None,
+            kind: OutputKind::Clean,
         });
     }
     if let (Some(x), Some(xs)) = (&ent.export, crate::export::schema(ent)) {
@@ -459,13 +494,28 @@ fn outputs(
                 Box::new(dialect::JsonLines::new(&xs, &c))
             }
         };
-        let by = x.batch.and_then(|a| ent.column_of(a));
         outputs.push(Output {
             format,
             dir: format!("raw/{}/{}", x.system, ent.name),
             layer: Some("raw"),
-            export: Some((xs, by)),
+            kind: OutputKind::Export(xs),
         });
+        for (t, (table, _)) in crate::ir::export::ANSWER_TABLES.iter().enumerate() {
+            let schema = crate::export::mess::answer_schema(t);
+            let pq = parquet::Parquet::new(plan, e, &schema, opts.codec)
+                .map_err(io_err(lake, "prepare Parquet for"))?;
+            outputs.push(Output {
+                format: Box::new(pq),
+                dir: format!(
+                    "{pq_folder}/{}/{table}/system={}/entity={}",
+                    crate::ir::export::ANSWERS_DIR,
+                    x.system,
+                    ent.name
+                ),
+                layer: Some("answers"),
+                kind: OutputKind::Answer(t),
+            });
+        }
     }
     Ok(outputs)
 }

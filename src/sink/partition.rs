@@ -36,6 +36,19 @@ pub fn split_by_day(
     split_with(batch, col, key, Granularity::Day)
 }
 
+/// Splits a batch into daily `key=YYYY-MM-DD` folders by a day number per row (one
+/// `(None, batch)` without days): the batches of a system's export, late rows included.
+pub fn split_days(
+    batch: &RecordBatch,
+    days: Option<&[i64]>,
+    key: &str,
+) -> io::Result<Vec<(Option<String>, RecordBatch)>> {
+    match days {
+        Some(d) => group(batch, d, key, Granularity::Day),
+        None => Ok(vec![(None, batch.clone())]),
+    }
+}
+
 fn split_with(
     batch: &RecordBatch,
     col: Option<usize>,
@@ -55,6 +68,15 @@ fn split_with(
     } else {
         return Ok(vec![(None, batch.clone())]);
     };
+    group(batch, &days, key, granularity)
+}
+
+fn group(
+    batch: &RecordBatch,
+    days: &[i64],
+    key: &str,
+    granularity: Granularity,
+) -> io::Result<Vec<(Option<String>, RecordBatch)>> {
     let mut groups: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for (i, d) in days.iter().enumerate() {
         groups

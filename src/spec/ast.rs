@@ -305,8 +305,60 @@ pub struct ExportSpec {
     pub codes: Vec<(Sp<String>, Vocabulary)>,
     /// Per-attribute styles that differ from the entity's (`dates`, `timestamps`,
     /// `utc_offset`, `decimals`, `booleans`), e.g. `columns: { shipped_on: { dates: YYYYMMDD } }`.
-    #[schemars(with = "Option<BTreeMap<String, ExportSettings>>")]
+    #[schemars(with = "Option<BTreeMap<String, ColumnSchema>>")]
     pub columns: Vec<(Sp<String>, ExportSettings)>,
+    /// Cell defects per attribute: each kind of `docs/defects.md` with the share of the
+    /// column's cells it hits, e.g. `columns: { email: { defects: { case: 0.02 } } }`
+    /// (written inside `columns`).
+    #[schemars(skip)]
+    pub defects: Vec<(Sp<String>, Rates)>,
+    /// The golden record each row stands for: a reference attribute naming it in another
+    /// entity (e.g. the shop customer a CRM contact is). Default: the row itself. The answer
+    /// key's crosswalk maps every exported record to it.
+    pub identity: Option<Sp<String>>,
+    /// Extra registrations of the same record under new keys (near duplicates).
+    pub duplicates: Option<Sp<DuplicatesSpec>>,
+    /// Share of rows exported twice, verbatim (the same key).
+    pub exact_duplicates: Option<Sp<f64>>,
+    /// Share of rows the system never exports although other rows of it refer to them.
+    pub orphans: Option<Sp<f64>>,
+    /// Rows exported in a later batch than their day.
+    pub late: Option<Sp<LateSpec>>,
+}
+
+/// Defect kinds and the share of cells each hits.
+pub type Rates = Vec<(Sp<String>, Sp<f64>)>;
+
+/// Near duplicates: a share of records registered again under a new key.
+#[derive(Clone, Debug, JsonSchema)]
+pub struct DuplicatesSpec {
+    /// Share of records with at least one duplicate, in [0, 1].
+    pub rate: Sp<f64>,
+    /// Most duplicates of one record (default 2); each further copy is a quarter as likely.
+    pub max: Option<Sp<u64>>,
+    /// Defects planted in the copies only, per attribute (the noise that hides a duplicate),
+    /// e.g. `{ email: { case: 0.4 }, full_name: { nickname: 0.2 } }`.
+    #[schemars(with = "Option<BTreeMap<String, BTreeMap<String, f64>>>")]
+    pub noise: Vec<(Sp<String>, Rates)>,
+}
+
+/// Late arrivals: a share of rows exported up to `days` days after their batch day.
+#[derive(Clone, Debug, JsonSchema)]
+pub struct LateSpec {
+    /// Share of rows exported late, in [0, 1].
+    pub rate: Sp<f64>,
+    /// Most days late (default 3); the delay is uniform from 1 day.
+    pub days: Option<Sp<u64>>,
+}
+
+/// An export column's settings: styles that differ from the entity's, and its cell defects.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct ColumnSchema {
+    #[serde(flatten)]
+    settings: ExportSettings,
+    /// Defect kinds (`docs/defects.md`) and the share of the column's cells each hits.
+    defects: Option<BTreeMap<String, f64>>,
 }
 
 /// A code vocabulary: (value, the system's code) pairs, as written.

@@ -267,7 +267,7 @@ pub(super) fn scalar(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Op
     }
 }
 
-fn number(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<f64> {
+pub(super) fn number(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<f64> {
     let parsed = match &node.kind {
         NodeKind::Scalar { text, plain: true } => parse_f64(text),
         _ => None,
@@ -278,7 +278,7 @@ fn number(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<f64> {
     parsed
 }
 
-fn unsigned(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<u64> {
+pub(super) fn unsigned(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<u64> {
     let parsed = match &node.kind {
         NodeKind::Scalar { text, plain: true } => text.replace('_', "").parse::<u64>().ok(),
         _ => None,

@@ -4,7 +4,9 @@
 //! attributes they apply to.
 
 use super::ast::*;
-use super::lower::{MapReader, boolean, invalid, opt_string, scalar, shape, string};
+use super::lower::{
+    MapReader, boolean, invalid, number, opt_string, scalar, shape, string, unsigned,
+};
 use super::yaml::{Node, NodeKind};
 use crate::diagnostics::Diagnostic;
 
@@ -39,8 +41,20 @@ const EXPORT_KEYS: &[&str] = &[
     "batch",
     "codes",
     "columns",
+    "identity",
+    "duplicates",
+    "exact_duplicates",
+    "orphans",
+    "late",
 ];
-const COLUMN_KEYS: &[&str] = &["dates", "timestamps", "utc_offset", "decimals", "booleans"];
+const COLUMN_KEYS: &[&str] = &[
+    "dates",
+    "timestamps",
+    "utc_offset",
+    "decimals",
+    "booleans",
+    "defects",
+];
 const CSV_KEYS: &[&str] = &[
     "delimiter",
     "quote",
@@ -92,6 +106,7 @@ pub fn lower_export(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<Expor
         }
     }
     let mut columns = Vec::new();
+    let mut defects = Vec::new();
     if let Some(c) = r.get("columns") {
         match &c.kind {
             NodeKind::Map(items) => {
@@ -100,6 +115,9 @@ pub fn lower_export(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<Expor
                         continue;
                     };
                     if let Some(cr) = MapReader::new(v, "a column's styles", COLUMN_KEYS, diags) {
+                        if let Some(d) = cr.get("defects").and_then(|d| rates(d, diags)) {
+                            defects.push((attr.clone(), d));
+                        }
                         columns.push((attr, settings(&cr, diags)));
                     }
                 }
@@ -111,15 +129,108 @@ pub fn lower_export(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<Expor
             )),
         }
     }
+    let identity = opt_string(&r, "identity", diags);
+    let duplicates = r.get("duplicates").and_then(|n| duplicates(n, diags));
+    let exact_duplicates = r.get("exact_duplicates").and_then(|n| rate(n, diags));
+    let orphans = r.get("orphans").and_then(|n| rate(n, diags));
+    let late = r.get("late").and_then(|n| late(n, diags));
     Some(Sp::new(
         ExportSpec {
             settings: own,
             batch,
             codes,
             columns,
+            defects,
+            identity,
+            duplicates,
+            exact_duplicates,
+            orphans,
+            late,
         },
         node.span,
     ))
+}
+
+/// A share in [0, 1] (the range is checked by the resolver, which names the setting).
+fn rate(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<f64>> {
+    number(node, "a rate", diags).map(|x| Sp::new(x, node.span))
+}
+
+/// `{ kind: rate, … }`.
+fn rates(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Rates> {
+    let NodeKind::Map(items) = &node.kind else {
+        diags.push(shape(
+            node,
+            "defects must map defect kinds to rates",
+            Some(
+                "e.g. `defects: { typo_substitute: 0.01, missing: 0.02 }` (kinds: docs/defects.md)",
+            ),
+        ));
+        return None;
+    };
+    let mut out = Vec::new();
+    for (k, v) in items {
+        if let (Some(kind), Some(r)) = (string(k, "a defect kind", diags), rate(v, diags)) {
+            out.push((kind, r));
+        }
+    }
+    Some(out)
+}
+
+fn duplicates(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<DuplicatesSpec>> {
+    let r = MapReader::new(node, "`duplicates`", &["rate", "max", "noise"], diags)?;
+    let rate = r
+        .require(
+            "rate",
+            diags,
+            "the share of records registered twice, e.g. `rate: 0.03`",
+        )
+        .and_then(|n| rate(n, diags));
+    let max = r
+        .get("max")
+        .and_then(|n| unsigned(n, "`max`", diags).map(|m| Sp::new(m, n.span)));
+    let mut noise = Vec::new();
+    if let Some(n) = r.get("noise") {
+        match &n.kind {
+            NodeKind::Map(items) => {
+                for (k, v) in items {
+                    if let (Some(attr), Some(x)) =
+                        (string(k, "an attribute name", diags), rates(v, diags))
+                    {
+                        noise.push((attr, x));
+                    }
+                }
+            }
+            _ => diags.push(shape(
+                n,
+                "`noise` must map attribute names to defect rates",
+                Some("e.g. `noise: { email: { case: 0.4 } }`"),
+            )),
+        }
+    }
+    Some(Sp::new(
+        DuplicatesSpec {
+            rate: rate?,
+            max,
+            noise,
+        },
+        node.span,
+    ))
+}
+
+fn late(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<LateSpec>> {
+    let r = MapReader::new(node, "`late`", &["rate", "days"], diags)?;
+    let rate = r
+        .require(
+            "rate",
+            diags,
+            "the share of rows exported late, e.g. `rate: 0.02`",
+        )
+        .and_then(|n| rate(n, diags));
+    let days = r
+        .get("days")
+        .and_then(|n| unsigned(n, "`days`", diags).map(|m| Sp::new(m, n.span)));
+    Some(Sp::new(LateSpec { rate: rate?, days }, node.span))
 }
 
 fn vocabulary(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Vocabulary> {

@@ -15,11 +15,13 @@ const LAYERS: &[&[&str]] = &[
     &["diagnostics", "hash", "profile"],
     // The two models: the spec AST and the IR (the IR does not know the AST).
     &["spec", "ir"],
+    // The defects a source system's export can carry (pure functions of a value and a key),
+    // beneath the resolver that checks their names.
+    &["defects"],
     // AST → IR.
     &["resolve"],
-    // From the IR: documents; the per-entity layout as plain data; the defects a source
-    // system's export can carry (pure functions of a value and a key).
-    &["emit", "layout", "defects"],
+    // From the IR: documents; the per-entity layout as plain data.
+    &["emit", "layout"],
     // The evaluator, beneath both planning and generation.
     &["eval"],
     &["plan"],

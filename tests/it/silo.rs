@@ -119,7 +119,38 @@ fn exports_json(ir: &lab::ir::Ir) -> Value {
                 })
             })
             .collect();
+        let col_name = |c: usize| ent.attributes[x.columns[c].0].name.clone();
+        let rates = |v: &[(usize, String, f64)]| -> Vec<Value> {
+            v.iter()
+                .map(|(c, k, r)| json!([col_name(*c), k, r]))
+                .collect()
+        };
+        let references: Vec<Value> = ent
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.columns.len() == 1)
+            .map(|fk| {
+                let t = &ir.entities[fk.target];
+                json!({
+                    "column": ent.attributes[fk.columns[0]].name,
+                    "system": t.export.as_ref().map(|t| t.system.clone()),
+                    "entity": t.name,
+                })
+            })
+            .collect();
+        let m = &x.mess;
+        let mess = json!({
+            "cells": rates(&m.cells),
+            "noise": m.duplicates.as_ref().map(|d| rates(&d.noise)).unwrap_or_default(),
+            "duplicates": m.duplicates.as_ref().map(|d| json!({"rate": d.rate, "max": d.max})),
+            "exact_duplicates": m.exact_duplicates,
+            "orphans": m.orphans,
+            "late": m.late.map(|(r, d)| json!({"rate": r, "days": d})),
+            "identity": m.identity.map(|(a, _)| ent.attributes[a].name.clone()),
+        });
         tables.push(json!({
+            "mess": mess,
+            "references": references,
             "system": x.system,
             "domain": ir.domains[ent.domain].name,
             "entity": ent.name,
@@ -161,4 +192,61 @@ fn a_documents_only_run_keeps_a_lake_only_with_the_same_exports() {
         "a lake with exports does not match documents without them"
     );
     assert!(!out.join("ddl/athena/raw").exists());
+}
+
+/// A system's mess, explained by the answer key: applying the crosswalk, the cell log and the
+/// record log to the raw exports gives back the truth exactly, and every planted rate is
+/// within statistical tolerance of the declared one (`tests/tools/answers_check.py`).
+#[test]
+fn raw_exports_and_the_answer_key_give_back_the_truth() {
+    let specs = "tests/data/valid/silo_mess";
+    let out = tmp("silo_mess").join("out");
+    let o = common::lab(&[
+        "compile",
+        "--specs",
+        specs,
+        "--out",
+        out.to_str().unwrap(),
+        "--seed",
+        "11",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ir = lab::check(&root().join(specs)).ir.expect("valid specs");
+    std::fs::write(
+        out.join("exports.json"),
+        serde_json::to_string_pretty(&exports_json(&ir)).unwrap(),
+    )
+    .unwrap();
+    let report = common::run_tool("answers_check.py", &[out.as_os_str()]);
+    assert!(report.contains("answer key: "), "{report}");
+}
+
+/// The mess is a pure function of the seed and the records: the same bytes (raw exports and
+/// answer key) at 1, 2 and 8 threads.
+#[test]
+fn the_mess_and_its_answer_key_are_the_same_at_any_thread_count() {
+    let mut lakes = Vec::new();
+    for threads in ["1", "2", "8"] {
+        let out = tmp(&format!("silo_mess_t{threads}")).join("out");
+        let o = common::lab(&[
+            "compile",
+            "--specs",
+            "tests/data/valid/silo_mess",
+            "--out",
+            out.to_str().unwrap(),
+            "--threads",
+            threads,
+            "--quiet",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        lakes.push(files(&out.join("lake")));
+    }
+    assert!(
+        lakes[0]
+            .keys()
+            .any(|p| p.starts_with("truth/_answers/cells"))
+    );
+    assert_eq!(lakes[0], lakes[1], "1 and 2 threads differ");
+    assert_eq!(lakes[0], lakes[2], "1 and 8 threads differ");
 }
