@@ -25,6 +25,13 @@ pub fn render_raw_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Option<Stri
     Some(s)
 }
 
+/// The TableInput JSON of a table.
+pub fn render(t: &Table) -> String {
+    let mut s = serde_json::to_string_pretty(&table_input(t)).unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
 pub fn table_input(t: &Table) -> Value {
     let mut params: Map<String, Value> = Map::new();
     params.insert("EXTERNAL".into(), "TRUE".into());

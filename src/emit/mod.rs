@@ -125,6 +125,19 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
             ));
         }
     }
+    let answers = table::answer_tables(ir, opts);
+    if !answers.is_empty() {
+        out.push(Artifact::new(
+            "ddl/athena/answers.sql",
+            athena::render_answers(&answers),
+        ));
+        for t in &answers {
+            out.push(Artifact::new(
+                format!("glue/answers/{}.json", t.name),
+                glue::render(t),
+            ));
+        }
+    }
     let view = graph.enterprise_view(ir);
     match (mermaid::render(ir, &view), graphviz::render(ir, &view)) {
         (Ok(mmd), Ok(dot)) => {

@@ -299,6 +299,91 @@ pub fn raw_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Option<Table> {
     })
 }
 
+/// The database of the answer key's tables.
+pub const ANSWERS_DATABASE: &str = "answer_key";
+
+/// What each answer-key table holds, and each column.
+const ANSWER_DOCS: [(&str, &[&str]); 3] = [
+    (
+        "Every record a source system exports, mapped to the golden record it stands for",
+        &[
+            "Source system",
+            "Entity as the system exports it",
+            "The record's key as the export writes it (composite keys joined with |)",
+            "Qualified entity of the golden record",
+            "Primary key of the golden record in the truth (composite keys joined with |)",
+            "0 for the original registration, k for the k-th near duplicate",
+        ],
+    ),
+    (
+        "Every planted cell defect: the clean and the dirty text of one exported cell",
+        &[
+            "Source system",
+            "Entity as the system exports it",
+            "Key of the exported record",
+            "Exported column",
+            "Defect kind (docs/defects.md)",
+            "The text the system writes without the defect; null for an empty cell",
+            "The text the system wrote; null for an empty cell",
+        ],
+    ),
+    (
+        "Every planted record defect: near and exact duplicates, orphans, late rows",
+        &[
+            "Source system",
+            "Entity as the system exports it",
+            "Key of the record (of the left-out record for an orphan)",
+            "Primary key of the golden record, when known",
+            "near_duplicate, exact_duplicate, orphan or late",
+            "Key of the original registration of a duplicate",
+            "Day of a late row",
+            "Day of the batch a late row was exported in",
+        ],
+    ),
+];
+
+/// The answer key's tables (empty without exports): one folder each under the truth, holding
+/// a `<system>/<entity>/` folder per export; the system and entity are columns of the files
+/// too, so the tables are not partitioned and read every file under their location (plain
+/// folder names, so no engine infers partitions from them).
+pub fn answer_tables(ir: &Ir, opts: &EmitOptions) -> Vec<Table> {
+    use crate::ir::export::{ANSWER_TABLES, ANSWERS_DIR};
+    if !ir.entities.iter().any(|e| e.export.is_some()) {
+        return Vec::new();
+    }
+    let (folder, _) = ir.clean_folders();
+    ANSWER_TABLES
+        .iter()
+        .zip(ANSWER_DOCS)
+        .map(|((name, cols), (doc, col_docs))| Table {
+            database: ANSWERS_DATABASE.to_string(),
+            name: (*name).to_string(),
+            comment: doc.to_string(),
+            owner: "lab".to_string(),
+            columns: cols
+                .iter()
+                .zip(col_docs)
+                .map(|((c, ty, _), d)| Column {
+                    name: (*c).to_string(),
+                    ty: ty.athena(),
+                    comment: (*d).to_string(),
+                    pii: false,
+                })
+                .collect(),
+            partition: None,
+            location: folder_location(&opts.bucket, &format!("{folder}/{ANSWERS_DIR}/{name}")),
+            properties: vec![
+                ("classification".to_string(), "parquet".to_string()),
+                (
+                    "parquet.compression".into(),
+                    athena_compression(opts.compression).into(),
+                ),
+            ],
+            storage: Storage::Parquet,
+        })
+        .collect()
+}
+
 fn granularity_word(g: Granularity) -> &'static str {
     match g {
         Granularity::Day => "day",

@@ -507,7 +507,7 @@ fn outputs(
             outputs.push(Output {
                 format: Box::new(pq),
                 dir: format!(
-                    "{pq_folder}/{}/{table}/system={}/entity={}",
+                    "{pq_folder}/{}/{table}/{}/{}",
                     crate::ir::export::ANSWERS_DIR,
                     x.system,
                     ent.name

@@ -231,6 +231,22 @@ fn tables_json(ir: &Ir) -> String {
             })
         })
         .collect();
+    let mut tables = tables;
+    // With exports, the answer key's tables, as the IR defines them.
+    if ir.entities.iter().any(|e| e.export.is_some()) {
+        for (name, cols) in lab::ir::export::ANSWER_TABLES {
+            tables.push(json!({
+                "domain": "answers",
+                "database": "answer_key",
+                "name": name,
+                "columns": cols.iter().map(|(c, t, _)| json!([c, t.athena()])).collect::<Vec<_>>(),
+                "partition": null,
+                "partition_from": null,
+                "partition_format": null,
+                "location": format!("s3://lab-lake/truth/_answers/{name}/"),
+            }));
+        }
+    }
     serde_json::to_string_pretty(&json!({ "tables": tables })).unwrap()
 }
 
