@@ -53,6 +53,29 @@ pub enum Command {
         )]
         out: PathBuf,
     },
+    /// Work with lake manifests: `lab manifest merge` combines the parts of a split run.
+    Manifest {
+        #[command(subcommand)]
+        command: ManifestCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ManifestCommand {
+    /// Merge the outputs of `lab compile --part K --parts N` (every K once) into one lake,
+    /// byte for byte the single run's: files checked against the part manifests and linked
+    /// (or copied), part 1's documents, the lake's `_manifest.json`.
+    Merge {
+        /// The parts' output directories (or their `lake/` directories).
+        #[arg(required = true, value_name = "PART_DIR")]
+        parts: Vec<PathBuf>,
+        /// Output directory of the merged lake (replaced whole, like `lab compile --out`).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// No summary.
+        #[arg(long, short)]
+        quiet: bool,
+    },
 }
 
 /// `lab compile` arguments as typed on the command line; validated into [`CompileConfig`].
@@ -109,6 +132,13 @@ pub struct CompileArgs {
     /// No progress bars or summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write only part K (1 ≤ K ≤ N) of the lake split into --parts N: whole files, disjoint
+    /// from the other parts'; `lab manifest merge` makes the N parts the single run's lake.
+    #[arg(long, value_name = "K", allow_hyphen_values = true)]
+    pub part: Option<String>,
+    /// How many parts the lake is split into (with --part).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub parts: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -155,6 +185,7 @@ impl CompileArgs {
         let size_limit = parse_size(&self.size_limit)?;
         let as_of = self.as_of.as_deref().map(parse_as_of).transpose()?;
         crate::emit::check_bucket(&self.bucket).map_err(|e| format!("--bucket: {e}"))?;
+        let part = parse_part(self.part.as_deref(), self.parts.as_deref(), self.docs_only)?;
         let cfg = Config {
             specs: self.specs,
             out: self.out,
@@ -165,6 +196,7 @@ impl CompileArgs {
                 parquet: self.format != Format::Csv,
                 csv: self.format != Format::Parquet,
                 codec: self.compression,
+                part,
             },
             bucket: self.bucket,
             docs_only: self.docs_only,
@@ -173,6 +205,31 @@ impl CompileArgs {
             as_of,
         };
         Ok((cfg, self.check, self.quiet))
+    }
+}
+
+/// Parses `--part K --parts N` (both or neither; not with `--docs-only`).
+fn parse_part(
+    part: Option<&str>,
+    parts: Option<&str>,
+    docs_only: bool,
+) -> Result<Option<crate::sink::parts::Part>, String> {
+    let number = |flag: &str, t: &str| {
+        t.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("{flag} must be a whole number, got `{t}`"))
+    };
+    match (part, parts) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err("--part K needs --parts N (how many parts in all)".into()),
+        (None, Some(_)) => Err("--parts N needs --part K (which part this run writes)".into()),
+        (Some(_), Some(_)) if docs_only => {
+            Err("--part writes a part of the lake: it cannot go with --docs-only".into())
+        }
+        (Some(k), Some(n)) => {
+            let n = number("--parts", n)?;
+            crate::sink::parts::Part::new(number("--part", k)?, n).map(Some)
+        }
     }
 }
 
@@ -295,6 +352,41 @@ pub fn main() -> ExitCode {
             Ok((cfg, false, quiet)) => finish(compile(&cfg, quiet), 2),
             Err(msg) => finish(err(&format!("error: {msg}\n")).map(|()| 2), 2),
         },
+        Command::Manifest {
+            command: ManifestCommand::Merge { parts, out, quiet },
+        } => finish(merge(&parts, &out, quiet), 2),
+    }
+}
+
+/// `lab manifest merge`: exit 1 when the parts do not make one lake, 2 when reading or
+/// writing failed.
+fn merge(parts: &[PathBuf], out: &Path, quiet: bool) -> Result<u8, Hangup> {
+    use crate::pipeline::merge::{MergeError, merge_parts};
+    match merge_parts(parts, out) {
+        Ok(_) if quiet => Ok(0),
+        Ok(m) => {
+            let docs = if m.documents {
+                " and the documents"
+            } else {
+                ""
+            };
+            err(&format!(
+                "merged {} parts into `{}`: {} files, {}{docs}\n",
+                m.parts,
+                m.out.display(),
+                m.files,
+                pipeline::human_bytes(m.bytes)
+            ))?;
+            Ok(0)
+        }
+        Err(MergeError::Parts(msg)) => {
+            err(&format!("error: {msg}\n"))?;
+            Ok(1)
+        }
+        Err(MergeError::Output(o)) => {
+            err(&format!("error: {o}\n"))?;
+            Ok(2)
+        }
     }
 }
 
