@@ -72,6 +72,10 @@ pub enum ManifestCommand {
         /// Output directory of the merged lake (replaced whole, like `lab compile --out`).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// The specs the parts were written from: with them the merged lake has its measured
+        /// profile too (`_profile.json`, `docs/profile/`).
+        #[arg(long, value_name = "DIR")]
+        specs: Option<PathBuf>,
         /// No summary.
         #[arg(long, short)]
         quiet: bool,
@@ -353,22 +357,29 @@ pub fn main() -> ExitCode {
             Err(msg) => finish(err(&format!("error: {msg}\n")).map(|()| 2), 2),
         },
         Command::Manifest {
-            command: ManifestCommand::Merge { parts, out, quiet },
-        } => finish(merge(&parts, &out, quiet), 2),
+            command:
+                ManifestCommand::Merge {
+                    parts,
+                    out,
+                    specs,
+                    quiet,
+                },
+        } => finish(merge(&parts, &out, specs.as_deref(), quiet), 2),
     }
 }
 
 /// `lab manifest merge`: exit 1 when the parts do not make one lake, 2 when reading or
 /// writing failed.
-fn merge(parts: &[PathBuf], out: &Path, quiet: bool) -> Result<u8, Hangup> {
+fn merge(parts: &[PathBuf], out: &Path, specs: Option<&Path>, quiet: bool) -> Result<u8, Hangup> {
     use crate::pipeline::merge::{MergeError, merge_parts};
-    match merge_parts(parts, out) {
+    match merge_parts(parts, out, specs) {
         Ok(_) if quiet => Ok(0),
         Ok(m) => {
-            let docs = if m.documents {
-                " and the documents"
-            } else {
-                ""
+            let docs = match (m.documents, m.profile) {
+                (true, true) => ", with the documents and the profile",
+                (true, false) => ", with the documents (the profile needs --specs)",
+                (false, true) => ", with the profile",
+                (false, false) => "",
             };
             err(&format!(
                 "merged {} parts into `{}`: {} files, {}{docs}\n",
@@ -386,6 +397,13 @@ fn merge(parts: &[PathBuf], out: &Path, quiet: bool) -> Result<u8, Hangup> {
         Err(MergeError::Output(o)) => {
             err(&format!("error: {o}\n"))?;
             Ok(2)
+        }
+        Err(MergeError::Spec {
+            diagnostics,
+            sources,
+        }) => {
+            err(&render(&diagnostics, &sources))?;
+            Ok(1)
         }
     }
 }

@@ -5,13 +5,18 @@
 //! directory of the merged output and checked against their part manifest (size and
 //! SHA-256) there; the documents come from part 1, which alone writes them; the lake's
 //! `_manifest.json` is [`crate::sink::manifest::merge`] of the part manifests, byte for byte
-//! the single run's. Nothing is published unless all of it succeeded: the output directory
-//! switches atomically, as after `lab compile`.
+//! the single run's. Given the specs (`--specs`), the measured profile (`_profile.json`,
+//! `docs/profile/`) is rendered from the parts' running statistics (`_profile.part.json`),
+//! merged as if one run had measured every chunk. Nothing is published unless all of it
+//! succeeded: the output directory switches atomically, as after `lab compile`.
 
 use crate::output::{OWNED_TREES, OutputDir, OutputError};
+use crate::profile::{DataStats, EntityStats};
 use crate::sink::hashing::HashingWriter;
 use crate::sink::manifest::{self, FileEntry, Manifest};
+use crate::sink::stats;
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 /// Why a merge failed. Nothing of a failed merge is visible in the output directory.
@@ -22,6 +27,11 @@ pub enum MergeError {
     Parts(String),
     /// A part manifest could not be read, or the output refused or failed.
     Output(OutputError),
+    /// The specs given for the profile are not valid.
+    Spec {
+        diagnostics: Vec<crate::diagnostics::Diagnostic>,
+        sources: crate::diagnostics::SourceMap,
+    },
 }
 
 impl From<OutputError> for MergeError {
@@ -40,6 +50,8 @@ pub struct Merged {
     pub bytes: u64,
     /// Whether part 1's documents were carried over (a part given as its lake alone has none).
     pub documents: bool,
+    /// Whether the measured profile was rendered (with the specs).
+    pub profile: bool,
 }
 
 /// One part as read from disk.
@@ -50,8 +62,13 @@ struct PartDir {
 }
 
 /// Merges the parts in `dirs` (their output directories, or their `lake/` directories) into
-/// the output directory `out`.
-pub fn merge_parts(dirs: &[PathBuf], out: &Path) -> Result<Merged, MergeError> {
+/// the output directory `out`; with `specs` (those the parts were written from), the
+/// measured profile too.
+pub fn merge_parts(
+    dirs: &[PathBuf],
+    out: &Path,
+    specs: Option<&Path>,
+) -> Result<Merged, MergeError> {
     let mut found = Vec::new();
     let mut manifests = Vec::new();
     for d in dirs {
@@ -60,6 +77,10 @@ pub fn merge_parts(dirs: &[PathBuf], out: &Path) -> Result<Merged, MergeError> {
         found.push(part);
     }
     let (merged, owner) = manifest::merge(&manifests).map_err(MergeError::Parts)?;
+    let profile = match specs {
+        Some(specs) => Some(profile(specs, &merged, dirs, &found)?),
+        None => None,
+    };
     let target = OutputDir::claim(out)?;
     for (d, p) in dirs.iter().zip(&found) {
         let real = std::fs::canonicalize(&p.lake).unwrap_or_else(|_| p.lake.clone());
@@ -95,6 +116,9 @@ pub fn merge_parts(dirs: &[PathBuf], out: &Path) -> Result<Merged, MergeError> {
     let text = serde_json::to_string_pretty(&merged)
         .map_err(|e| MergeError::Parts(format!("cannot encode the manifest: {e}")))?;
     staging.write("lake/_manifest.json", (text + "\n").as_bytes())?;
+    for a in profile.iter().flatten() {
+        staging.write(&a.path, a.contents.as_bytes())?;
+    }
     target.switch(staging)?;
     Ok(Merged {
         out: target.path().to_path_buf(),
@@ -102,7 +126,116 @@ pub fn merge_parts(dirs: &[PathBuf], out: &Path) -> Result<Merged, MergeError> {
         files: files.len(),
         bytes: files.iter().map(|f| f.bytes).sum(),
         documents: docs.is_some(),
+        profile: profile.is_some(),
     })
+}
+
+/// The measured profile of the merged lake: `lake/_profile.json` and the `docs/profile/`
+/// pages, from the parts' running statistics merged column by column, with the files and
+/// bytes of the merged manifest.
+fn profile(
+    specs: &Path,
+    merged: &Manifest,
+    dirs: &[PathBuf],
+    found: &[PartDir],
+) -> Result<Vec<crate::emit::Artifact>, MergeError> {
+    let checked = crate::check(specs);
+    let Some(ir) = checked.ir.as_ref().filter(|_| !checked.has_errors()) else {
+        return Err(MergeError::Spec {
+            diagnostics: checked.diagnostics,
+            sources: checked.sources,
+        });
+    };
+    let ir = if merged.exports == Some(false) {
+        ir.clone().without_exports()
+    } else {
+        ir.clone()
+    };
+    if ir.specs_sha256 != merged.specs_sha256 {
+        return Err(MergeError::Parts(format!(
+            "the specs in `{}` are not those the parts were written from (their checksum \
+             differs from the manifests' `specs_sha256`)",
+            specs.display()
+        )));
+    }
+    let mut acc: Vec<Vec<stats::Accumulator>> = ir
+        .entities
+        .iter()
+        .map(|e| {
+            e.exported()
+                .map(|_| stats::Accumulator::default())
+                .collect()
+        })
+        .collect();
+    let mut rows = vec![0u64; ir.entities.len()];
+    for (d, part) in dirs.iter().zip(found) {
+        let path = part.lake.join(stats::PART_PROFILE);
+        let bad = |why: String| {
+            MergeError::Parts(format!(
+                "`{}`: {why}; the part was not written by this lab version, or was changed",
+                path.display()
+            ))
+        };
+        let bytes = std::fs::read(&path).map_err(|e| {
+            bad(format!(
+                "cannot read the statistics of part `{}` ({e})",
+                d.display()
+            ))
+        })?;
+        let p: stats::PartProfile =
+            serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+        if p.entities.len() != ir.entities.len() {
+            return Err(bad("other entities than the specs".into()));
+        }
+        for (e, pe) in p.entities.into_iter().enumerate() {
+            if pe.entity != ir.entities[e].qualified || pe.columns.len() != acc[e].len() {
+                return Err(bad(format!("`{}` does not match the specs", pe.entity)));
+            }
+            rows[e] = rows[e].saturating_add(pe.rows);
+            for (a, c) in acc[e].iter_mut().zip(pe.columns) {
+                a.absorb(c).map_err(bad)?;
+            }
+        }
+    }
+    let files: BTreeMap<String, (usize, u64)> = merged
+        .entities
+        .iter()
+        .map(|e| {
+            let bytes = e.files.iter().map(|f| f.bytes).sum();
+            (format!("{}.{}", e.domain, e.entity), (e.files.len(), bytes))
+        })
+        .collect();
+    let stats = DataStats {
+        entities: ir
+            .entities
+            .iter()
+            .zip(acc)
+            .zip(&rows)
+            .map(|((ent, acc), &rows)| {
+                let (files, bytes) = files.get(&ent.qualified).copied().unwrap_or((0, 0));
+                EntityStats {
+                    rows,
+                    files,
+                    bytes,
+                    columns: acc.into_iter().map(stats::Accumulator::finish).collect(),
+                }
+            })
+            .collect(),
+    };
+    // The profile pages read only the scale and seed of the options.
+    let opts = crate::emit::EmitOptions {
+        bucket: String::new(),
+        scale: merged.scale,
+        seed: merged.seed,
+        rows: rows.clone(),
+        compression: crate::codec::Codec::Snappy,
+    };
+    let mut out = vec![crate::emit::Artifact {
+        path: "lake/_profile.json".into(),
+        contents: stats::profile_json(&ir, &stats),
+    }];
+    out.extend(crate::emit::profile(&ir, &opts, &stats));
+    Ok(out)
 }
 
 /// Reads the part manifest of `dir`: `dir/lake/_manifest.json` (an output directory) or

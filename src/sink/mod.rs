@@ -129,7 +129,8 @@ struct Output {
 /// With a part ([`SinkOptions::part`]) only the file ranges [`parts::assign`] gives that part
 /// are generated and written; the manifest is then a part manifest (its `part`, every entity
 /// with the rows and files of this part), which `merge` combines with the other parts' into
-/// the lake's manifest, and no `_profile.json` is written (the profile measures all rows).
+/// the lake's manifest, and instead of `_profile.json` the running state of the statistics is
+/// written ([`stats::PART_PROFILE`]), which the merge combines into the single run's profile.
 pub fn write_lake(
     plan: &Plan,
     lake: &Path,
@@ -175,11 +176,13 @@ pub fn write_lake(
             write_entity(plan, e, &chunks, lake, opts, progress)
         })
         .collect();
+    let mut partials = Vec::new();
     for r in results {
-        let (entry, st, report) = r?;
-        stats.entities[report.entity] = st;
-        reports.push(report);
-        manifest.entities.push(entry);
+        let f = r?;
+        stats.entities[f.report.entity] = f.stats;
+        partials.extend(f.partial.map(|p| (f.report.entity, p)));
+        reports.push(f.report);
+        manifest.entities.push(f.entry);
     }
     // Manifest order: by domain, then entity, as the dictionary lists them.
     manifest
@@ -192,6 +195,16 @@ pub fn write_lake(
     if opts.part.is_none() {
         let path = lake.join("_profile.json");
         std::fs::write(&path, stats::profile_json(ir, &stats)).map_err(io_err(&path, "write"))?;
+    } else {
+        // In the IR's entity order.
+        partials.sort_by_key(|p| p.0);
+        let part = stats::PartProfile {
+            entities: partials.into_iter().map(|p| p.1).collect(),
+        };
+        let path = lake.join(stats::PART_PROFILE);
+        let text = serde_json::to_string(&part).map_err(io::Error::other);
+        std::fs::write(&path, text.map_err(io_err(&path, "encode"))? + "\n")
+            .map_err(io_err(&path, "write"))?;
     }
     Ok((stats, reports))
 }
@@ -207,7 +220,7 @@ fn write_entity(
     lake: &Path,
     opts: &SinkOptions,
     progress: Progress,
-) -> Result<(manifest::EntityEntry, EntityStats, EntityReport), SinkError> {
+) -> Result<Finished, SinkError> {
     let started = Instant::now();
     let enc = Encoder::new(plan, e, lake, opts)?;
     let mut asm = Assembler::new(&enc);
@@ -241,6 +254,8 @@ struct Encoder<'a> {
     e: EntityId,
     lake: &'a Path,
     outputs: Vec<Output>,
+    /// Whether a part is written (which keeps the running state of its statistics).
+    part: bool,
     /// Columns whose values are distinct by construction need no hashing for the profile:
     /// a single-column primary key (verified by the test suite) and row-number keys.
     known_unique: Vec<bool>,
@@ -264,6 +279,7 @@ impl<'a> Encoder<'a> {
             })
             .collect();
         Ok(Encoder {
+            part: opts.part.is_some(),
             plan,
             e,
             lake,
@@ -405,11 +421,7 @@ impl Assembler {
         Ok(())
     }
 
-    fn finish(
-        mut self,
-        enc: &Encoder,
-        started: Instant,
-    ) -> Result<(manifest::EntityEntry, EntityStats, EntityReport), SinkError> {
+    fn finish(mut self, enc: &Encoder, started: Instant) -> Result<Finished, SinkError> {
         for ((k, _, _), f) in std::mem::take(&mut self.open) {
             self.close(enc, k, f)?;
         }
@@ -419,6 +431,12 @@ impl Assembler {
         // The rows written: the planned rows, or fewer as of a date.
         let rows = self.written;
         entry.rows = rows;
+        // A part keeps the running state too, for the merge to combine.
+        let partial = enc.part.then(|| stats::PartEntity {
+            entity: enc.plan.ir.entities[enc.e].qualified.clone(),
+            rows,
+            columns: self.acc.iter().map(stats::Accumulator::partial).collect(),
+        });
         let st = EntityStats {
             rows,
             files: entry.files.len(),
@@ -436,8 +454,22 @@ impl Assembler {
             bytes,
             seconds: started.elapsed().as_secs_f64(),
         };
-        Ok((entry, st, report))
+        Ok(Finished {
+            entry,
+            stats: st,
+            report,
+            partial,
+        })
     }
+}
+
+/// What writing one entity gave: its manifest entry, statistics and report, and (for a part)
+/// the running state of its statistics.
+struct Finished {
+    entry: manifest::EntityEntry,
+    stats: EntityStats,
+    report: EntityReport,
+    partial: Option<stats::PartEntity>,
 }
 
 /// The outputs of entity `e`: its clean data in each format asked for, then its system's

@@ -18,6 +18,8 @@
 
 use crate::ir::EntityId;
 use crate::plan::Plan;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// One part of a split run: `index` of `of`, counted from 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,16 +72,14 @@ pub fn assign(plan: &Plan, parts: u32) -> Vec<Vec<u32>> {
         owners.push(vec![0; ranges]);
     }
     units.sort_by(|a, b| b.0.cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
-    let mut load = vec![0u128; parts.max(1) as usize];
+    // The least-loaded part on top (ties: the lowest part).
+    let mut load: BinaryHeap<Reverse<(u128, u32)>> =
+        (0..parts.max(1)).map(|p| Reverse((0, p))).collect();
     for (cells, e, i) in units {
-        let mut best = 0;
-        for (p, l) in load.iter().enumerate() {
-            if *l < load[best] {
-                best = p;
-            }
+        if let Some(Reverse((l, p))) = load.pop() {
+            owners[e][i] = p;
+            load.push(Reverse((l + cells, p)));
         }
-        load[best] += cells;
-        owners[e][i] = best as u32;
     }
     owners
 }

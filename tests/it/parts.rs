@@ -1,6 +1,6 @@
 //! Split runs: `lab compile --part K --parts N` and `lab manifest merge`. The union of the N
 //! parts must be the single run's lake file by file and byte for byte, with the same
-//! manifest and documents (the measured profile aside: a part has only some rows) — on the
+//! manifest, documents and measured profile (merged from the parts' running statistics) — on the
 //! shipped specs, on the TPC-H spec, inside entities (files on row boundaries, with a small
 //! file size through the library), and through local Spark; every broken set of parts is
 //! refused with its message and exit code, leaving the output untouched.
@@ -10,8 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-/// Every file under `dir` (`/`-separated relative path → bytes), hidden files and the
-/// measured profile (`lake/_profile.json`, `docs/profile/`) left out.
+/// Every file under `dir` (`/`-separated relative path → bytes), hidden files left out.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -31,10 +30,6 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                 .expect("inside")
                 .to_string_lossy()
                 .replace('\\', "/");
-            let profile = rel == "_profile.json" || rel == "lake/_profile.json";
-            if profile || rel.starts_with("docs/profile/") {
-                continue;
-            }
             files.insert(rel, std::fs::read(&p).expect("read file"));
         }
     }
@@ -65,13 +60,14 @@ fn split_run(specs: &Path, dir: &Path, n: u32, args: &[&str]) -> (PathBuf, Vec<P
     }
     let merged = dir.join(format!("n{n}"));
     let mut a = vec!["manifest", "merge", "--quiet", "--out", s(&merged)];
+    a.extend(["--specs", s(specs)]);
     a.extend(parts.iter().map(|p| s(p)));
     ok(&lab(&a), &format!("merge of {n} parts"));
     (merged, parts)
 }
 
-/// Asserts that `merged` holds exactly the files of `whole`, byte for byte (manifest and
-/// documents included), naming the first difference.
+/// Asserts that `merged` holds exactly the files of `whole`, byte for byte (manifest,
+/// documents and profile included), naming the first difference.
 fn assert_same(whole: &BTreeMap<String, Vec<u8>>, merged: &Path, what: &str) {
     let got = tree(merged);
     let names = |t: &BTreeMap<String, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
@@ -81,11 +77,11 @@ fn assert_same(whole: &BTreeMap<String, Vec<u8>>, merged: &Path, what: &str) {
     }
 }
 
-/// The data files a part wrote (its lake without the manifest).
+/// The data files a part wrote (its lake without the manifest and statistics).
 fn data_files(part: &Path) -> usize {
     tree(part)
         .keys()
-        .filter(|k| k.starts_with("lake/") && *k != "lake/_manifest.json")
+        .filter(|k| k.starts_with("lake/") && !k.starts_with("lake/_"))
         .count()
 }
 
@@ -113,6 +109,7 @@ fn union_equals_single_run(specs: &Path, name: &str, args: &[&str]) {
                 k + 1
             );
             assert!(!p.join("lake/_profile.json").exists());
+            assert!(p.join("lake/_profile.part.json").exists());
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -154,7 +151,9 @@ fn parts_split_entities_into_files() {
         ..SinkOptions::default()
     };
     write_lake(&pl, &dir.join("whole"), &sink(None), &quiet).expect("whole lake");
-    let expected = tree(&dir.join("whole"));
+    // The profile is merged by `lab manifest merge` (tested through the command line).
+    let mut expected = tree(&dir.join("whole"));
+    expected.remove("_profile.json");
     let n = 3;
     let mut manifests = Vec::new();
     let mut writers: BTreeMap<String, Vec<u32>> = BTreeMap::new();
@@ -172,7 +171,7 @@ fn parts_split_entities_into_files() {
         }
         manifests.push((format!("part-{k}"), m));
         for (path, bytes) in tree(&d) {
-            if path != "_manifest.json" {
+            if !path.starts_with('_') {
                 assert!(
                     union.insert(path.clone(), bytes).is_none(),
                     "`{path}` twice"
@@ -220,10 +219,11 @@ fn parts_through_local_spark_are_the_single_run() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Runs `lab manifest merge PARTS… --out OUT` and returns (exit code, stderr).
-fn merge(parts: &[&Path], out: &Path) -> (i32, String) {
+/// Runs `lab manifest merge PARTS… --out OUT EXTRA…` and returns (exit code, stderr).
+fn merge(parts: &[&Path], out: &Path, extra: &[&str]) -> (i32, String) {
     let mut a = vec!["manifest", "merge", "--out", s(out)];
     a.extend(parts.iter().map(|p| s(p)));
+    a.extend_from_slice(extra);
     let o = lab(&a);
     (
         o.status.code().unwrap_or(-1),
@@ -301,20 +301,40 @@ fn broken_sets_of_parts_are_refused() {
     std::fs::write(&victim, bytes).expect("write");
     let out = dir.join("merged");
     let nowhere = dir.join("nowhere");
-    let cases: Vec<(Vec<&Path>, i32, &str)> = vec![
-        (vec![p1], 1, "part 2 of 2 missing"),
-        (vec![p1, p1], 1, "are both part 1 of 2"),
-        (vec![p1, &of3], 1, "come from different splits"),
-        (vec![p1, &seed2], 1, "another --seed"),
-        (vec![p1, &scale], 1, "another --scale"),
-        (vec![p1, &other], 1, "another specs"),
-        (vec![p1, &twice], 1, "is listed twice"),
-        (vec![p1, &changed], 1, "does not match its manifest"),
-        (vec![&whole], 1, "is a whole lake, not a part"),
-        (vec![p1, &nowhere], 2, "read the part manifest"),
+    // A copy of part 2 without its running statistics.
+    let unmeasured = dir.join("unmeasured");
+    copy_tree(p2, &unmeasured);
+    std::fs::remove_file(unmeasured.join("lake/_profile.part.json")).expect("remove");
+    let specs = root().join("specs");
+    let (tpch_specs, other_specs) = (["--specs", s(&tpch)], ["--specs", s(&specs)]);
+    let no_specs = ["--specs", s(&nowhere)];
+    let cases: Vec<(Vec<&Path>, &[&str], i32, &str)> = vec![
+        (
+            vec![p1, &unmeasured],
+            &tpch_specs,
+            1,
+            "cannot read the statistics",
+        ),
+        (
+            vec![p1, p2],
+            &other_specs,
+            1,
+            "are not those the parts were written from",
+        ),
+        (vec![p1, p2], &no_specs, 1, "nowhere"),
+        (vec![p1], &[], 1, "part 2 of 2 missing"),
+        (vec![p1, p1], &[], 1, "are both part 1 of 2"),
+        (vec![p1, &of3], &[], 1, "come from different splits"),
+        (vec![p1, &seed2], &[], 1, "another --seed"),
+        (vec![p1, &scale], &[], 1, "another --scale"),
+        (vec![p1, &other], &[], 1, "another specs"),
+        (vec![p1, &twice], &[], 1, "is listed twice"),
+        (vec![p1, &changed], &[], 1, "does not match its manifest"),
+        (vec![&whole], &[], 1, "is a whole lake, not a part"),
+        (vec![p1, &nowhere], &[], 2, "read the part manifest"),
     ];
-    for (given, code, message) in cases {
-        let (got, stderr) = merge(&given, &out);
+    for (given, extra, code, message) in cases {
+        let (got, stderr) = merge(&given, &out, extra);
         assert_eq!(got, code, "{given:?}: {stderr}");
         assert!(stderr.contains(message), "{given:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
@@ -324,8 +344,12 @@ fn broken_sets_of_parts_are_refused() {
         );
     }
     // The good pair still merges, and a second merge replaces the first whole.
-    assert_eq!(merge(&[p2, p1], &out).0, 0);
-    assert_eq!(merge(&[p1, p2], &out).0, 0);
+    assert_eq!(merge(&[p2, p1], &out, &[]).0, 0);
+    assert!(
+        !out.join("lake/_profile.json").exists(),
+        "a profile without --specs"
+    );
+    assert_eq!(merge(&[p1, p2], &out, &tpch_specs).0, 0);
     assert_same(&tree(&whole), &out, "2 parts");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -417,7 +441,7 @@ fn batch_array_job_runs_the_parts() {
     let parts: Vec<PathBuf> = (1..=3).map(|k| dir.join(format!("part-{k}"))).collect();
     let merged = dir.join("lake");
     let refs: Vec<&Path> = parts.iter().map(PathBuf::as_path).collect();
-    assert_eq!(merge(&refs, &merged).0, 0);
+    assert_eq!(merge(&refs, &merged, &["--specs", s(&specs)]).0, 0);
     let whole = dir.join("whole");
     let args = ["--scale", "0.01", "--seed", "4"];
     ok(&run_compile(&specs, &whole, &args), "the single run");

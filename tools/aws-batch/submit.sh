@@ -31,6 +31,6 @@ dirs=""
 for k in $(seq 1 "$PARTS"); do dirs="$dirs $WORK/part-$k"; done
 merge_job="$(aws batch submit-job --job-name lab-merge --job-queue "$QUEUE" \
   --job-definition "$DEFINITION" --depends-on "jobId=$parts_job" \
-  --container-overrides "{\"command\":[\"/bin/sh\",\"-c\",\"lab manifest merge$dirs --out $WORK/lake\"]}" \
+  --container-overrides "{\"command\":[\"/bin/sh\",\"-c\",\"lab manifest merge$dirs --specs /specs --out $WORK/lake\"]}" \
   --query jobId --output text)"
 echo "parts: $parts_job (array of $PARTS), merge: $merge_job"

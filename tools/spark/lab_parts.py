@@ -95,7 +95,11 @@ def main(argv):
         return 1
     parts = [os.path.join(work, f"part-{k}") for k in range(1, n + 1)]
     lab = os.path.abspath(args.lab) if os.path.exists(args.lab) else args.lab
-    merged = subprocess.run([lab, "manifest", "merge", *parts, "--out", args.out])
+    merge = [lab, "manifest", "merge", *parts, "--out", args.out]
+    if not archive and os.path.isdir(args.specs):
+        # With the specs the merged lake gets its measured profile too.
+        merge += ["--specs", args.specs]
+    merged = subprocess.run(merge)
     if merged.returncode == 0:
         for p in parts:
             shutil.rmtree(p, ignore_errors=True)
