@@ -531,6 +531,7 @@ struct Terminal {
     quiet: bool,
     interactive: bool,
     docs_only: bool,
+    part: Option<crate::sink::parts::Part>,
     out: PathBuf,
     started: Instant,
     bar: Mutex<Option<ProgressBar>>,
@@ -542,6 +543,7 @@ impl Terminal {
             quiet,
             interactive: !quiet && std::io::stderr().is_terminal(),
             docs_only: cfg.docs_only,
+            part: cfg.sink.part,
             out: cfg.out.clone(),
             started: Instant::now(),
             bar: Mutex::new(None),
@@ -604,10 +606,14 @@ impl Observer for Terminal {
         }
         if !self.quiet {
             text += &outcome.lake.as_ref().map(summary).unwrap_or_default();
+            let lake = match (self.docs_only, self.part) {
+                (true, _) => String::new(),
+                (false, None) => " and the lake".into(),
+                (false, Some(p)) => format!(" and part {} of {} of the lake", p.index, p.of),
+            };
             text += &format!(
-                "wrote {} documents{} to `{}` in {:.2}s\n",
+                "wrote {} documents{lake} to `{}` in {:.2}s\n",
                 outcome.documents,
-                if self.docs_only { "" } else { " and the lake" },
                 self.out.display(),
                 self.started.elapsed().as_secs_f64()
             );

@@ -496,7 +496,10 @@ fn write_lake(
     observer: &dyn Observer,
     artifacts: &mut Vec<Artifact>,
 ) -> Result<LakeReport, Error> {
-    let total: u64 = plan.entities.iter().map(|e| e.rows).sum();
+    let total = match cfg.sink.part {
+        Some(p) => sink::parts::rows_of(plan, p),
+        None => plan.entities.iter().map(|e| e.rows).sum(),
+    };
     observer.lake_started(total);
     let written: Mutex<Vec<u64>> = Mutex::new(vec![0; plan.entities.len()]);
     let progress = |e: usize, rows: u64| {

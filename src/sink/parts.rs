@@ -104,3 +104,12 @@ pub fn owned_chunks(
         })
         .collect()
 }
+
+/// The rows `part` writes (planned rows; fewer are written as of a date).
+pub fn rows_of(plan: &Plan, part: Part) -> u64 {
+    let owners = assign(plan, part.of);
+    (0..plan.entities.len())
+        .flat_map(|e| owned_chunks(plan, e, Some(part), Some(&owners)))
+        .map(|(_, (a, b))| b - a)
+        .sum()
+}
