@@ -116,6 +116,17 @@ pub fn merge_parts(
     let text = serde_json::to_string_pretty(&merged)
         .map_err(|e| MergeError::Parts(format!("cannot encode the manifest: {e}")))?;
     staging.write("lake/_manifest.json", (text + "\n").as_bytes())?;
+    if profile.is_some() {
+        // Written afresh, never through a link to a file of part 1.
+        let pages = staging.path().join("docs/profile");
+        if pages.exists() {
+            std::fs::remove_dir_all(&pages).map_err(|source| OutputError::Io {
+                path: pages.clone(),
+                action: "remove",
+                source,
+            })?;
+        }
+    }
     for a in profile.iter().flatten() {
         staging.write(&a.path, a.contents.as_bytes())?;
     }
@@ -267,8 +278,13 @@ fn read_part(dir: &Path) -> Result<(PartDir, Manifest), MergeError> {
 /// copy against the part manifest: its size and SHA-256.
 fn take_file(f: &FileEntry, lake: &Path, label: &Path, staging: &Path) -> Result<(), MergeError> {
     let rel = Path::new(&f.path);
-    let plain = rel.components().all(|c| matches!(c, Component::Normal(_)));
-    if !plain || f.path.is_empty() {
+    // Data files live in folders (`<layer>/<domain>/<entity>/…`): never at the top of the
+    // lake, where the merge writes its own files, nor hidden.
+    let plain = rel.components().all(|c| match c {
+        Component::Normal(n) => !n.to_string_lossy().starts_with('.'),
+        _ => false,
+    });
+    if !plain || rel.components().count() < 2 {
         return Err(MergeError::Parts(format!(
             "`{}` lists the file `{}`, which is not a path inside the lake",
             label.display(),

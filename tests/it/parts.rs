@@ -301,6 +301,12 @@ fn broken_sets_of_parts_are_refused() {
     std::fs::write(&victim, bytes).expect("write");
     let out = dir.join("merged");
     let nowhere = dir.join("nowhere");
+    // A copy of part 2 whose manifest points outside its lake.
+    let escape = dir.join("escape");
+    copy_tree(p2, &escape);
+    edit_manifest(&escape, |t| {
+        t.replacen("\"path\": \"", "\"path\": \"../", 1)
+    });
     // A copy of part 2 without its running statistics.
     let unmeasured = dir.join("unmeasured");
     copy_tree(p2, &unmeasured);
@@ -330,6 +336,7 @@ fn broken_sets_of_parts_are_refused() {
         (vec![p1, &other], &[], 1, "another specs"),
         (vec![p1, &twice], &[], 1, "is listed twice"),
         (vec![p1, &changed], &[], 1, "does not match its manifest"),
+        (vec![p1, &escape], &[], 1, "not a path inside the lake"),
         (vec![&whole], &[], 1, "is a whole lake, not a part"),
         (vec![p1, &nowhere], &[], 2, "read the part manifest"),
     ];
