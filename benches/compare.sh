@@ -10,7 +10,10 @@
 #   RUNS=3        timed runs per tool, alternating lab, tpchgen-cli, lab, … (≥ 1; 3+ advised)
 #   SCALE_RUNS=   runs per configuration in the scaling part (default: RUNS)
 #   QUICK_RUNS=5  runs of `lab check` and `lab compile --docs-only` (median reported)
-#   PART=all      `tpch` (only lab vs tpchgen-cli), `scaling` (only lab on specs/), or `all`
+#   PART=all      `tpch` (only lab vs tpchgen-cli), `scaling` (only lab on specs/), `parts`
+#                 (only the split run), or `all`
+#   PARTS_SCALE=1 --scale of the split-run comparison (part 3)
+#   LAB_BIN=      use this lab binary instead of building one with `cargo build --release`
 #   RESULTS=      also write the final Markdown block to this file
 #
 # What it does:
@@ -25,7 +28,10 @@
 #   3. lab on the domain specs in specs/: --scale 1 vs --scale 10 (time ratio, peak RSS),
 #      --threads 1 vs --threads 2 at scale 1 (speed-up), and the median wall time of
 #      `lab check` and `lab compile --docs-only`.
-#   4. Prints one Markdown block with every result and its target (docs/performance.md).
+#   4. A split run on specs/ at PARTS_SCALE: `--part 1 --parts 2` and `--part 2 --parts 2` as
+#      two concurrent 1-thread processes vs one process with `--threads 2` (wall-time ratio,
+#      CPU seconds), and the time of `lab manifest merge` of the two parts.
+#   5. Prints one Markdown block with every result and its target (docs/performance.md).
 #
 # Needs: cargo, python3 (standard library only), GNU time, awk. Everything it writes goes to a
 # temporary directory that is removed on exit.
@@ -37,6 +43,8 @@ RUNS="${RUNS:-3}"
 SCALE_RUNS="${SCALE_RUNS:-$RUNS}"
 QUICK_RUNS="${QUICK_RUNS:-5}"
 PART="${PART:-all}"
+PARTS_SCALE="${PARTS_SCALE:-1}"
+LAB_BIN="${LAB_BIN:-}"
 RESULTS="${RESULTS:-}"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,11 +53,12 @@ cd "$root"
 say() { printf 'compare: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-case "$PART" in all | tpch | scaling) ;; *) die "PART must be all, tpch or scaling" ;; esac
+case "$PART" in all | tpch | scaling | parts) ;; *) die "PART must be all, tpch, scaling or parts" ;; esac
 for v in RUNS SCALE_RUNS QUICK_RUNS THREADS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a whole number ≥ 1 (got '${!v}')"
 done
 [[ "$SF" =~ ^[0-9]*\.?[0-9]+$ ]] || die "SF must be a positive number (got '$SF')"
+[[ "$PARTS_SCALE" =~ ^[0-9]*\.?[0-9]+$ ]] || die "PARTS_SCALE must be a positive number (got '$PARTS_SCALE')"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/lab-bench.XXXXXX")"
 cleanup() { rm -rf "$work"; }
@@ -66,15 +75,19 @@ if [ ! -x /usr/bin/time ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
 fi
 
-say "building lab (cargo build --release)"
-cargo build --release --quiet
-target_dir="$(cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
-LAB="$target_dir/release/lab"
+if [ -n "$LAB_BIN" ]; then
+  LAB="$LAB_BIN"
+else
+  say "building lab (cargo build --release)"
+  cargo build --release --quiet
+  target_dir="$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+  LAB="$target_dir/release/lab"
+fi
 [ -x "$LAB" ] || die "no lab binary at $LAB"
 
 TPCHGEN=""
-if [ "$PART" != scaling ]; then
+if [ "$PART" = all ] || [ "$PART" = tpch ]; then
   cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
   if command -v tpchgen-cli >/dev/null; then
     TPCHGEN="$(command -v tpchgen-cli)"
@@ -144,7 +157,7 @@ md="$work/results.md"
 } >>"$md"
 
 # --- 1. lab vs tpchgen-cli ---------------------------------------------------------------
-if [ "$PART" != scaling ]; then
+if [ "$PART" = all ] || [ "$PART" = tpch ]; then
   say "TPC-H SF $SF, $THREADS threads, $RUNS alternating runs per tool"
   lab_cmd=("$LAB" compile --specs "$root/benches/specs" --scale "$SF" --threads "$THREADS"
     --format parquet --compression snappy --quiet)
@@ -211,7 +224,7 @@ if [ "$PART" != scaling ]; then
 fi
 
 # --- 2. lab scaling on specs/ ------------------------------------------------------------
-if [ "$PART" != tpch ]; then
+if [ "$PART" = all ] || [ "$PART" = scaling ]; then
   domains="$(cd "$root/specs" && { ls -1 ./*.yaml 2>/dev/null || true; } | sed 's|^\./||; s|\.yaml$||' | paste -sd, - | sed 's/,/, /g')"
   [ -n "$domains" ] || die "no specs in specs/"
   say "scaling on specs/ ($domains): $SCALE_RUNS runs per configuration"
@@ -256,6 +269,46 @@ if [ "$PART" != tpch ]; then
     echo "| \`lab compile --docs-only --specs specs\` | $dk ms | < 200 ms | $(verdict "$dk < 200") |"
     echo
     echo "Commands: \`lab compile --specs specs --scale {1,10} --threads {1,2} --format parquet --compression snappy --quiet --out DIR\`."
+  } >>"$md"
+fi
+
+# --- 3. a split run: two 1-thread parts vs one 2-thread process ----------------------------
+if [ "$PART" = all ] || [ "$PART" = parts ]; then
+  say "split run on specs/ at scale $PARTS_SCALE: 2 parts × 1 thread vs 1 process × 2 threads"
+  base=("$LAB" compile --specs "$root/specs" --scale "$PARTS_SCALE" --format parquet
+    --compression snappy --quiet)
+  # Both parts at once, as two processes (a script, so GNU time measures the pair); the pair
+  # fails if either part fails.
+  {
+    echo 'set -u'
+    for k in 1 2; do
+      printf '%q ' "${base[@]}" --threads 1 --part "$k" --parts 2 --out "$work/p$k"
+      echo '&'
+      echo "pid$k=\$!"
+    done
+    echo 'rc=0; wait "$pid1" || rc=1; wait "$pid2" || rc=1; exit "$rc"'
+  } >"$work/two_parts.sh"
+  for i in $(seq 1 "$SCALE_RUNS"); do
+    run whole2t "${base[@]}" --threads 2 --out "$work/whole"
+    rm -rf "$work/whole"
+    run parts2x1 bash "$work/two_parts.sh"
+    run merge "$LAB" manifest merge --quiet "$work/p1" "$work/p2" --out "$work/merged"
+    rm -rf "$work/p1" "$work/p2" "$work/merged"
+  done
+  pw="$(median whole2t)"
+  pp="$(median parts2x1)"
+  pm="$(median merge)"
+  {
+    echo "**split run** — specs/ at scale $PARTS_SCALE, Parquet + Snappy, median of $SCALE_RUNS runs"
+    echo
+    echo "| measure | result | target | status |"
+    echo "| --- | ---: | --- | --- |"
+    echo "| one process, \`--threads 2\` | $(calc '%.2f' "$pw") s wall, $(calc '%.2f' "$(median whole2t 4)") s CPU, $(mib "$(peak whole2t)") MiB | | |"
+    echo "| two parts, two 1-thread processes at once | $(calc '%.2f' "$pp") s wall, $(calc '%.2f' "$(median parts2x1 4)") s CPU, $(mib "$(peak parts2x1)") MiB per process | | |"
+    echo "| wall time two parts / one process | $(calc '%.2f' "$pp / $pw")× | ≈ 1 (≤ 1.2×) | $(verdict "$pp / $pw <= 1.2") |"
+    echo "| \`lab manifest merge\` of the two parts | $(calc '%.2f' "$pm") s | | |"
+    echo
+    echo "Commands: \`lab compile --specs specs --scale $PARTS_SCALE --format parquet --compression snappy --quiet --threads 1 --part {1,2} --parts 2 --out DIR\` (both at once) vs \`… --threads 2\`; \`lab manifest merge P1 P2 --out DIR\`."
   } >>"$md"
 fi
 

@@ -53,6 +53,33 @@ pub enum Command {
         )]
         out: PathBuf,
     },
+    /// Work with lake manifests: `lab manifest merge` combines the parts of a split run.
+    Manifest {
+        #[command(subcommand)]
+        command: ManifestCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ManifestCommand {
+    /// Merge the outputs of `lab compile --part K --parts N` (every K once) into one lake,
+    /// byte for byte the single run's: files checked against the part manifests and linked
+    /// (or copied), part 1's documents, the lake's `_manifest.json`.
+    Merge {
+        /// The parts' output directories (or their `lake/` directories).
+        #[arg(required = true, value_name = "PART_DIR")]
+        parts: Vec<PathBuf>,
+        /// Output directory of the merged lake (replaced whole, like `lab compile --out`).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The specs the parts were written from: with them the merged lake has its measured
+        /// profile too (`_profile.json`, `docs/profile/`).
+        #[arg(long, value_name = "DIR")]
+        specs: Option<PathBuf>,
+        /// No summary.
+        #[arg(long, short)]
+        quiet: bool,
+    },
 }
 
 /// `lab compile` arguments as typed on the command line; validated into [`CompileConfig`].
@@ -109,6 +136,13 @@ pub struct CompileArgs {
     /// No progress bars or summary.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write only part K (1 ≤ K ≤ N) of the lake split into --parts N: whole files, disjoint
+    /// from the other parts'; `lab manifest merge` makes the N parts the single run's lake.
+    #[arg(long, value_name = "K", allow_hyphen_values = true)]
+    pub part: Option<String>,
+    /// How many parts the lake is split into (with --part).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub parts: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -155,6 +189,7 @@ impl CompileArgs {
         let size_limit = parse_size(&self.size_limit)?;
         let as_of = self.as_of.as_deref().map(parse_as_of).transpose()?;
         crate::emit::check_bucket(&self.bucket).map_err(|e| format!("--bucket: {e}"))?;
+        let part = parse_part(self.part.as_deref(), self.parts.as_deref(), self.docs_only)?;
         let cfg = Config {
             specs: self.specs,
             out: self.out,
@@ -165,6 +200,7 @@ impl CompileArgs {
                 parquet: self.format != Format::Csv,
                 csv: self.format != Format::Parquet,
                 codec: self.compression,
+                part,
             },
             bucket: self.bucket,
             docs_only: self.docs_only,
@@ -173,6 +209,31 @@ impl CompileArgs {
             as_of,
         };
         Ok((cfg, self.check, self.quiet))
+    }
+}
+
+/// Parses `--part K --parts N` (both or neither; not with `--docs-only`).
+fn parse_part(
+    part: Option<&str>,
+    parts: Option<&str>,
+    docs_only: bool,
+) -> Result<Option<crate::sink::parts::Part>, String> {
+    let number = |flag: &str, t: &str| {
+        t.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("{flag} must be a whole number, got `{t}`"))
+    };
+    match (part, parts) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err("--part K needs --parts N (how many parts in all)".into()),
+        (None, Some(_)) => Err("--parts N needs --part K (which part this run writes)".into()),
+        (Some(_), Some(_)) if docs_only => {
+            Err("--part writes a part of the lake: it cannot go with --docs-only".into())
+        }
+        (Some(k), Some(n)) => {
+            let n = number("--parts", n)?;
+            crate::sink::parts::Part::new(number("--part", k)?, n).map(Some)
+        }
     }
 }
 
@@ -295,6 +356,55 @@ pub fn main() -> ExitCode {
             Ok((cfg, false, quiet)) => finish(compile(&cfg, quiet), 2),
             Err(msg) => finish(err(&format!("error: {msg}\n")).map(|()| 2), 2),
         },
+        Command::Manifest {
+            command:
+                ManifestCommand::Merge {
+                    parts,
+                    out,
+                    specs,
+                    quiet,
+                },
+        } => finish(merge(&parts, &out, specs.as_deref(), quiet), 2),
+    }
+}
+
+/// `lab manifest merge`: exit 1 when the parts do not make one lake, 2 when reading or
+/// writing failed.
+fn merge(parts: &[PathBuf], out: &Path, specs: Option<&Path>, quiet: bool) -> Result<u8, Hangup> {
+    use crate::pipeline::merge::{MergeError, merge_parts};
+    match merge_parts(parts, out, specs) {
+        Ok(_) if quiet => Ok(0),
+        Ok(m) => {
+            let docs = match (m.documents, m.profile) {
+                (true, true) => ", with the documents and the profile",
+                (true, false) => ", with the documents (the profile needs --specs)",
+                (false, true) => ", with the profile",
+                (false, false) => "",
+            };
+            err(&format!(
+                "merged {} parts into `{}`: {} files, {}{docs}\n",
+                m.parts,
+                m.out.display(),
+                m.files,
+                pipeline::human_bytes(m.bytes)
+            ))?;
+            Ok(0)
+        }
+        Err(MergeError::Parts(msg)) => {
+            err(&format!("error: {msg}\n"))?;
+            Ok(1)
+        }
+        Err(MergeError::Output(o)) => {
+            err(&format!("error: {o}\n"))?;
+            Ok(2)
+        }
+        Err(MergeError::Spec {
+            diagnostics,
+            sources,
+        }) => {
+            err(&render(&diagnostics, &sources))?;
+            Ok(1)
+        }
     }
 }
 
@@ -421,6 +531,7 @@ struct Terminal {
     quiet: bool,
     interactive: bool,
     docs_only: bool,
+    part: Option<crate::sink::parts::Part>,
     out: PathBuf,
     started: Instant,
     bar: Mutex<Option<ProgressBar>>,
@@ -432,6 +543,7 @@ impl Terminal {
             quiet,
             interactive: !quiet && std::io::stderr().is_terminal(),
             docs_only: cfg.docs_only,
+            part: cfg.sink.part,
             out: cfg.out.clone(),
             started: Instant::now(),
             bar: Mutex::new(None),
@@ -494,10 +606,14 @@ impl Observer for Terminal {
         }
         if !self.quiet {
             text += &outcome.lake.as_ref().map(summary).unwrap_or_default();
+            let lake = match (self.docs_only, self.part) {
+                (true, _) => String::new(),
+                (false, None) => " and the lake".into(),
+                (false, Some(p)) => format!(" and part {} of {} of the lake", p.index, p.of),
+            };
             text += &format!(
-                "wrote {} documents{} to `{}` in {:.2}s\n",
+                "wrote {} documents{lake} to `{}` in {:.2}s\n",
                 outcome.documents,
-                if self.docs_only { "" } else { " and the lake" },
                 self.out.display(),
                 self.started.elapsed().as_secs_f64()
             );

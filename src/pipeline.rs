@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
+pub mod merge;
+
 /// A validated `lab compile` run.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -182,6 +184,11 @@ pub fn compile(cfg: &Config, observer: &dyn Observer) -> Result<Outcome, Error> 
     pool.install(|| {
         let plan = plan_run(cfg, ir, sources, Some(&out))?;
         let mut artifacts = documents(cfg, &plan)?;
+        // Of a split run, part 1 alone writes the documents (`lab manifest merge` takes them
+        // from it).
+        if cfg.sink.part.is_some_and(|p| p.index != 1) {
+            artifacts.clear();
+        }
         let staging = out.stage()?;
         let mut lake_dropped = None;
         let lake = if cfg.docs_only {
@@ -252,16 +259,18 @@ const FALLBACK_VALUE_BYTES: f64 = 16.0;
 /// size limit and the free space of the output's file system.
 struct Sizes<'a> {
     cfg: &'a Config,
-    /// Output formats written (each holds every row).
+    /// Output formats written (each holds every row), times the share of the lake a part
+    /// writes (about 1/N of it).
     formats: f64,
 }
 
 impl<'a> Sizes<'a> {
     fn new(cfg: &'a Config) -> Self {
         let formats = u64::from(cfg.sink.parquet) + u64::from(cfg.sink.csv);
+        let share = cfg.sink.part.map_or(1.0, |p| 1.0 / f64::from(p.of.max(1)));
         Sizes {
             cfg,
-            formats: formats.max(1) as f64,
+            formats: formats.max(1) as f64 * share,
         }
     }
 
@@ -487,7 +496,10 @@ fn write_lake(
     observer: &dyn Observer,
     artifacts: &mut Vec<Artifact>,
 ) -> Result<LakeReport, Error> {
-    let total: u64 = plan.entities.iter().map(|e| e.rows).sum();
+    let total = match cfg.sink.part {
+        Some(p) => sink::parts::rows_of(plan, p),
+        None => plan.entities.iter().map(|e| e.rows).sum(),
+    };
     observer.lake_started(total);
     let written: Mutex<Vec<u64>> = Mutex::new(vec![0; plan.entities.len()]);
     let progress = |e: usize, rows: u64| {
@@ -502,7 +514,10 @@ fn write_lake(
     let result = sink::write_lake(plan, &staging.path().join("lake"), &cfg.sink, &progress);
     observer.lake_finished();
     let (stats, reports) = result.map_err(|e| sink_error(e, plan, sources))?;
-    artifacts.extend(emit::profile(&plan.ir, &emit_options(cfg, plan), &stats));
+    // The profile measures every row: a part has only some of them, so it has no profile.
+    if cfg.sink.part.is_none() {
+        artifacts.extend(emit::profile(&plan.ir, &emit_options(cfg, plan), &stats));
+    }
     Ok(LakeReport {
         entities: reports
             .into_iter()

@@ -13,6 +13,7 @@ pub mod hashing;
 pub mod manifest;
 pub mod parquet;
 pub mod partition;
+pub mod parts;
 pub mod stats;
 
 pub use crate::codec::Codec;
@@ -36,6 +37,9 @@ pub struct SinkOptions {
     pub parquet: bool,
     pub csv: bool,
     pub codec: Codec,
+    /// Write only this part of the lake (see [`parts`]), with a part manifest and no measured
+    /// profile; `None` writes the whole lake.
+    pub part: Option<parts::Part>,
 }
 
 impl Default for SinkOptions {
@@ -44,6 +48,7 @@ impl Default for SinkOptions {
             parquet: true,
             csv: false,
             codec: Codec::Snappy,
+            part: None,
         }
     }
 }
@@ -79,6 +84,12 @@ pub struct EntityReport {
     pub bytes: u64,
     pub seconds: f64,
 }
+
+/// A chunk of an entity: its index among the entity's chunks, and its row range.
+type IndexedChunk = (usize, (u64, u64));
+
+/// A window of chunks, each encoded or the reason it could not be.
+type EncodedWindow = Vec<Result<EncodedChunk, SinkError>>;
 
 /// Called after each chunk is written: (entity, rows written so far).
 pub type Progress<'a> = &'a (dyn Fn(EntityId, u64) + Sync);
@@ -122,6 +133,12 @@ enum OutputKind {
 
 /// Writes every entity of the plan under `lake` (a staging directory), then the manifest and
 /// `_profile.json`. Returns the measured statistics and a report per entity.
+///
+/// With a part ([`SinkOptions::part`]) only the file ranges [`parts::assign`] gives that part
+/// are generated and written; the manifest is then a part manifest (its `part`, every entity
+/// with the rows and files of this part), which `merge` combines with the other parts' into
+/// the lake's manifest, and instead of `_profile.json` the running state of the statistics is
+/// written ([`stats::PART_PROFILE`]), which the merge combines into the single run's profile.
 pub fn write_lake(
     plan: &Plan,
     lake: &Path,
@@ -145,8 +162,13 @@ pub fn write_lake(
         exports: ir
             .systems
             .then(|| ir.entities.iter().any(|e| e.export.is_some())),
+        part: opts.part.map(|p| manifest::PartEntry {
+            index: p.index,
+            of: p.of,
+        }),
         entities: Vec::new(),
     };
+    let owners = opts.part.map(|p| parts::assign(plan, p.of));
     let mut stats = DataStats {
         entities: vec![EntityStats::default(); ir.entities.len()],
     };
@@ -157,13 +179,18 @@ pub fn write_lake(
         .order
         .par_iter()
         .with_max_len(1)
-        .map(|&e| write_entity(plan, e, lake, opts, progress))
+        .map(|&e| {
+            let chunks = parts::owned_chunks(plan, e, opts.part, owners.as_deref());
+            write_entity(plan, e, &chunks, lake, opts, progress)
+        })
         .collect();
+    let mut partials = Vec::new();
     for r in results {
-        let (entry, st, report) = r?;
-        stats.entities[report.entity] = st;
-        reports.push(report);
-        manifest.entities.push(entry);
+        let f = r?;
+        stats.entities[f.report.entity] = f.stats;
+        partials.extend(f.partial.map(|p| (f.report.entity, p)));
+        reports.push(f.report);
+        manifest.entities.push(f.entry);
     }
     // Manifest order: by domain, then entity, as the dictionary lists them.
     manifest
@@ -173,40 +200,53 @@ pub fn write_lake(
     let path = lake.join("_manifest.json");
     std::fs::write(&path, text.map_err(io_err(&path, "encode"))? + "\n")
         .map_err(io_err(&path, "write"))?;
-    let path = lake.join("_profile.json");
-    std::fs::write(&path, stats::profile_json(ir, &stats)).map_err(io_err(&path, "write"))?;
+    if opts.part.is_none() {
+        let path = lake.join("_profile.json");
+        std::fs::write(&path, stats::profile_json(ir, &stats)).map_err(io_err(&path, "write"))?;
+    } else {
+        // In the IR's entity order.
+        partials.sort_by_key(|p| p.0);
+        let part = stats::PartProfile {
+            entities: partials.into_iter().map(|p| p.1).collect(),
+        };
+        let path = lake.join(stats::PART_PROFILE);
+        let text = serde_json::to_string(&part).map_err(io::Error::other);
+        std::fs::write(&path, text.map_err(io_err(&path, "encode"))? + "\n")
+            .map_err(io_err(&path, "write"))?;
+    }
     Ok((stats, reports))
 }
 
-/// Generates and writes one entity: its files, manifest entry, statistics and report.
-/// Pipelined: while window w is appended to the files (in order, on this thread), window
-/// w + 1 is generated and encoded on the pool.
+/// Generates and writes `chunks` of one entity (each with its index among the entity's
+/// chunks): its files, manifest entry, statistics and report. Pipelined: while window w is
+/// appended to the files (in order, on this thread), window w + 1 is generated and encoded
+/// on the pool.
 fn write_entity(
     plan: &Plan,
     e: EntityId,
+    chunks: &[IndexedChunk],
     lake: &Path,
     opts: &SinkOptions,
     progress: Progress,
-) -> Result<(manifest::EntityEntry, EntityStats, EntityReport), SinkError> {
+) -> Result<Finished, SinkError> {
     let started = Instant::now();
     let enc = Encoder::new(plan, e, lake, opts)?;
     let mut asm = Assembler::new(&enc);
-    let chunks = plan.chunks(e);
     let window = rayon::current_num_threads().max(1) * 2;
-    let windows: Vec<&[(u64, u64)]> = chunks.chunks(window).collect();
-    let mut pending: Option<(usize, Vec<Result<EncodedChunk, SinkError>>)> = None;
+    let windows: Vec<&[IndexedChunk]> = chunks.chunks(window).collect();
+    let mut pending: Option<(&[IndexedChunk], EncodedWindow)> = None;
     let mut w = 0;
     loop {
         let next_window = windows.get(w).copied();
         let taken = pending.take();
         let (wrote, next) = rayon::join(
-            || taken.map_or(Ok(()), |(pw, c)| asm.append(&enc, pw * window, c, progress)),
+            || taken.map_or(Ok(()), |(win, c)| asm.append(&enc, win, c, progress)),
             || next_window.map(|win| enc.encode_window(win)),
         );
         wrote?;
         match next {
             Some(c) => {
-                pending = Some((w, c));
+                pending = next_window.map(|win| (win, c));
                 w += 1;
             }
             None => break,
@@ -222,6 +262,8 @@ struct Encoder<'a> {
     e: EntityId,
     lake: &'a Path,
     outputs: Vec<Output>,
+    /// Whether a part is written (which keeps the running state of its statistics).
+    part: bool,
     /// Columns whose values are distinct by construction need no hashing for the profile:
     /// a single-column primary key (verified by the test suite) and row-number keys.
     known_unique: Vec<bool>,
@@ -245,6 +287,7 @@ impl<'a> Encoder<'a> {
             })
             .collect();
         Ok(Encoder {
+            part: opts.part.is_some(),
             plan,
             e,
             lake,
@@ -253,8 +296,10 @@ impl<'a> Encoder<'a> {
         })
     }
 
-    fn encode_window(&self, win: &[(u64, u64)]) -> Vec<Result<EncodedChunk, SinkError>> {
-        win.par_iter().map(|&(a, b)| self.encode(a, b)).collect()
+    fn encode_window(&self, win: &[IndexedChunk]) -> EncodedWindow {
+        win.par_iter()
+            .map(|&(_, (a, b))| self.encode(a, b))
+            .collect()
     }
 
     fn encode(&self, start: u64, end: u64) -> Result<EncodedChunk, SinkError> {
@@ -342,18 +387,20 @@ impl Assembler {
         }
     }
 
-    /// Appends a window of encoded chunks (the first has index `first`) to their files.
+    /// Appends a window of encoded chunks (`win`: their indices among the entity's chunks)
+    /// to their files. Chunk `c` belongs to the files of range `c / chunks_per_file`, so a
+    /// file holds the same chunks whichever part writes it.
     fn append(
         &mut self,
         enc: &Encoder,
-        first: usize,
-        encoded: Vec<Result<EncodedChunk, SinkError>>,
+        win: &[IndexedChunk],
+        encoded: EncodedWindow,
         progress: Progress,
     ) -> Result<(), SinkError> {
-        let per_file = (enc.plan.file_rows / enc.plan.chunk_rows).max(1) as usize;
-        for (k, chunk) in encoded.into_iter().enumerate() {
+        let per_file = parts::chunks_per_file(enc.plan);
+        for (&(index, _), chunk) in win.iter().zip(encoded) {
             let chunk = chunk?;
-            let file_index = (first + k) / per_file;
+            let file_index = index / per_file;
             // Files of earlier file ranges are complete.
             let done: Vec<_> = self
                 .open
@@ -409,11 +456,7 @@ impl Assembler {
         Ok(())
     }
 
-    fn finish(
-        mut self,
-        enc: &Encoder,
-        started: Instant,
-    ) -> Result<(manifest::EntityEntry, EntityStats, EntityReport), SinkError> {
+    fn finish(mut self, enc: &Encoder, started: Instant) -> Result<Finished, SinkError> {
         for ((k, _, _), f) in std::mem::take(&mut self.open) {
             self.close(enc, k, f)?;
         }
@@ -423,6 +466,12 @@ impl Assembler {
         // The rows written: the planned rows, or fewer as of a date.
         let rows = self.written;
         entry.rows = rows;
+        // A part keeps the running state too, for the merge to combine.
+        let partial = enc.part.then(|| stats::PartEntity {
+            entity: enc.plan.ir.entities[enc.e].qualified.clone(),
+            rows,
+            columns: self.acc.iter().map(stats::Accumulator::partial).collect(),
+        });
         let st = EntityStats {
             rows,
             files: entry.files.len(),
@@ -440,8 +489,22 @@ impl Assembler {
             bytes,
             seconds: started.elapsed().as_secs_f64(),
         };
-        Ok((entry, st, report))
+        Ok(Finished {
+            entry,
+            stats: st,
+            report,
+            partial,
+        })
     }
+}
+
+/// What writing one entity gave: its manifest entry, statistics and report, and (for a part)
+/// the running state of its statistics.
+struct Finished {
+    entry: manifest::EntityEntry,
+    stats: EntityStats,
+    report: EntityReport,
+    partial: Option<stats::PartEntity>,
 }
 
 /// The outputs of entity `e`: its clean data in each format asked for, then its system's

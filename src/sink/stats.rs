@@ -49,6 +49,28 @@ impl Sketch {
             *r = rank;
         }
     }
+    /// A sketch from its registers in hex ([`Accumulator::partial`]).
+    fn from_hex(hex: &str) -> Result<Sketch, String> {
+        let bytes = hex.as_bytes();
+        if bytes.len() != 2 * M {
+            return Err(format!(
+                "a sketch has {} hex digits, not {}",
+                bytes.len(),
+                2 * M
+            ));
+        }
+        let registers = bytes
+            .chunks(2)
+            .map(|d| {
+                std::str::from_utf8(d)
+                    .ok()
+                    .and_then(|d| u8::from_str_radix(d, 16).ok())
+                    .ok_or_else(|| "a sketch holds a character that is not hex".to_string())
+            })
+            .collect::<Result<Vec<u8>, String>>()?;
+        Ok(Sketch { registers })
+    }
+
     pub fn merge(&mut self, o: &Sketch) {
         for (a, b) in self.registers.iter_mut().zip(&o.registers) {
             *a = (*a).max(*b);
@@ -206,7 +228,9 @@ pub struct ChunkStats {
 fn less(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => x < y,
-        (Value::Float(x), Value::Float(y)) => x < y,
+        // A total order (-0 before +0), so the extremes do not depend on the order in which
+        // chunks, or the parts of a split run, are merged.
+        (Value::Float(x), Value::Float(y)) => x.total_cmp(y).is_lt(),
         (Value::Bool(x), Value::Bool(y)) => x < y,
         (Value::Decimal(x, _), Value::Decimal(y, _)) => x < y,
         (Value::Date(x), Value::Date(y)) => x < y,
@@ -416,6 +440,51 @@ impl Accumulator {
         }
     }
 
+    /// The running state, to be merged with other parts' ([`Accumulator::absorb`]).
+    pub fn partial(&self) -> Partial {
+        let mut set: Vec<u64> = self.set.iter().copied().collect();
+        set.sort_unstable();
+        Partial {
+            nulls: self.nulls,
+            values: self.values,
+            min: self.min.as_ref().and_then(Extreme::of),
+            max: self.max.as_ref().and_then(Extreme::of),
+            set,
+            sketch: self.sketch.as_ref().map(|s| crate::hash::hex(&s.registers)),
+            unique: self.unique,
+        }
+    }
+
+    /// Merges another accumulator's state, as if its chunks had been added here: counts add
+    /// up, extremes and distinct sets (or sketches) combine in an order-independent way, so
+    /// merging the parts of a split run gives the single run's statistics.
+    pub fn absorb(&mut self, p: Partial) -> Result<(), String> {
+        let sketch = match p.sketch {
+            Some(hex) => Some(Box::new(Sketch::from_hex(&hex)?)),
+            None => None,
+        };
+        self.add(ChunkStats {
+            nulls: p.nulls,
+            values: p.values,
+            min: p.min.map(Extreme::value),
+            max: p.max.map(Extreme::value),
+            distinct: Distinct::Set(p.set),
+        });
+        if let Some(s) = sketch {
+            self.add(ChunkStats {
+                distinct: Distinct::Sketch(s),
+                ..ChunkStats::default()
+            });
+        }
+        if p.unique {
+            self.add(ChunkStats {
+                distinct: Distinct::Unique,
+                ..ChunkStats::default()
+            });
+        }
+        Ok(())
+    }
+
     pub fn finish(self) -> ColumnStats {
         let show = |v: Value| match v {
             Value::Decimal(x, s) => format_decimal(x, s),
@@ -435,6 +504,83 @@ impl Accumulator {
             distinct_exact,
             min: self.min.map(show),
             max: self.max.map(show),
+        }
+    }
+}
+
+/// The file (in a part's lake) holding the running state of a part's statistics.
+pub const PART_PROFILE: &str = "_profile.part.json";
+
+/// The running statistics of a part of a split run: per entity (in the IR's order) the rows it
+/// wrote and per exported column the state of its [`Accumulator`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PartProfile {
+    pub entities: Vec<PartEntity>,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PartEntity {
+    /// `domain.entity`.
+    pub entity: String,
+    pub rows: u64,
+    pub columns: Vec<Partial>,
+}
+
+/// The state of an [`Accumulator`] as data (a part of a split run writes it to
+/// `_profile.part.json`): counts, extremes, the exact distinct hashes (sorted) or the sketch's
+/// registers in hex, and whether the column is distinct by construction.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Partial {
+    pub nulls: u64,
+    pub values: u64,
+    pub min: Option<Extreme>,
+    pub max: Option<Extreme>,
+    pub set: Vec<u64>,
+    pub sketch: Option<String>,
+    pub unique: bool,
+}
+
+/// A column's extreme value as data, exactly: floats by their bits, decimals' unscaled value
+/// as text (JSON numbers would round both).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Extreme {
+    Bool(bool),
+    Int(i64),
+    FloatBits(u64),
+    Decimal(String, u8),
+    Str(String),
+    Date(i32),
+    Timestamp(i64),
+    Interval(i64),
+}
+
+impl Extreme {
+    fn of(v: &Value) -> Option<Extreme> {
+        Some(match v {
+            Value::Null => return None,
+            Value::Bool(b) => Extreme::Bool(*b),
+            Value::Int(i) => Extreme::Int(*i),
+            Value::Float(f) => Extreme::FloatBits(f.to_bits()),
+            Value::Decimal(x, s) => Extreme::Decimal(x.to_string(), *s),
+            Value::Str(t) => Extreme::Str(t.clone()),
+            Value::Date(d) => Extreme::Date(*d),
+            Value::Timestamp(t) => Extreme::Timestamp(*t),
+            Value::Interval(t) => Extreme::Interval(*t),
+        })
+    }
+
+    fn value(self) -> Value {
+        match self {
+            Extreme::Bool(b) => Value::Bool(b),
+            Extreme::Int(i) => Value::Int(i),
+            Extreme::FloatBits(f) => Value::Float(f64::from_bits(f)),
+            // A decimal that does not parse (a hand-edited file) is no extreme.
+            Extreme::Decimal(x, s) => x.parse().map_or(Value::Null, |x| Value::Decimal(x, s)),
+            Extreme::Str(t) => Value::Str(t),
+            Extreme::Date(d) => Value::Date(d),
+            Extreme::Timestamp(t) => Value::Timestamp(t),
+            Extreme::Interval(t) => Value::Interval(t),
         }
     }
 }
@@ -481,6 +627,49 @@ mod tests {
             acc.add(chunk_stats(&a, false));
         }
         acc.finish()
+    }
+
+    /// The chunks split into parts (every third chunk to each), each part's state through
+    /// JSON, merged in the given order.
+    fn merged_parts(chunks: &[ArrayRef], order: &[usize]) -> ColumnStats {
+        let mut parts: Vec<Accumulator> = (0..3).map(|_| Accumulator::default()).collect();
+        for (i, c) in chunks.iter().enumerate() {
+            parts[i % 3].add(chunk_stats(c, false));
+        }
+        let mut acc = Accumulator::default();
+        for &p in order {
+            let text = serde_json::to_string(&parts[p].partial()).unwrap();
+            acc.absorb(serde_json::from_str(&text).unwrap()).unwrap();
+        }
+        acc.finish()
+    }
+
+    #[test]
+    fn merged_parts_give_the_single_run_statistics() {
+        let ints = |n: i64, k: i64| -> ArrayRef {
+            Arc::new(Int64Array::from(
+                (0..n).map(|i| (i * 7919 + k) % (n * 3)).collect::<Vec<_>>(),
+            ))
+        };
+        // Few distinct values (exact), many (a sketch), and floats with both zeros.
+        let few: Vec<ArrayRef> = (0..7).map(|k| ints(1000, k)).collect();
+        let many: Vec<ArrayRef> = (0..7).map(|k| ints(40_000, k * 40_000)).collect();
+        let zeros: Vec<ArrayRef> = (0..7)
+            .map(|k| -> ArrayRef {
+                let z = if k % 2 == 0 { 0.0 } else { -0.0 };
+                Arc::new(Float64Array::from(vec![Some(z), None, Some(k as f64)]))
+            })
+            .collect();
+        for chunks in [few, many, zeros] {
+            let mut one = Accumulator::default();
+            for c in &chunks {
+                one.add(chunk_stats(c, false));
+            }
+            let whole = one.finish();
+            for order in [[0, 1, 2], [2, 0, 1], [1, 2, 0]] {
+                assert_eq!(merged_parts(&chunks, &order), whole, "order {order:?}");
+            }
+        }
     }
 
     #[test]

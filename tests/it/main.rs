@@ -15,6 +15,7 @@ mod engine_time;
 mod engine_unique;
 mod frontend;
 mod output;
+mod parts;
 mod realism;
 mod reference;
 mod silo;
