@@ -312,7 +312,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check { specs, dump_ir } => check(&specs, dump_ir),
         Command::Schema { out } => finish(schema(&out), 0),
-        Command::Score(args) => finish(score(&args), 1),
+        Command::Score(args) => score(&args),
         Command::Compile(args) => match args.validate() {
             Ok((cfg, true, _)) => finish(check_documents(&cfg), 1),
             Ok((cfg, false, quiet)) => finish(compile(&cfg, quiet), 2),
@@ -359,20 +359,24 @@ fn check(specs: &Path, dump_ir: bool) -> ExitCode {
     finish(run(), status)
 }
 
-/// `lab score`: the report on stdout (0), or the problem with the input on stderr (1).
-fn score(args: &ScoreArgs) -> Result<u8, Hangup> {
+/// `lab score`: the report on stdout (0), or the problem with the input on stderr (1); a
+/// reader that hangs up ends it with that status.
+fn score(args: &ScoreArgs) -> ExitCode {
     let req = crate::grade::Request {
         submission: args.submission.clone(),
         lake: args.lake.clone(),
         specs: args.specs.clone(),
     };
-    match crate::grade::grade(&req) {
-        Ok(report) if args.json => match serde_json::to_string_pretty(&report) {
-            Ok(j) => out(&(j + "\n")).map(|()| 0),
-            Err(e) => err(&format!("error: {e}\n")).map(|()| 1),
-        },
-        Ok(report) => out(&crate::grade::text(&report)).map(|()| 0),
-        Err(msg) => err(&format!("error: {msg}\n")).map(|()| 1),
+    let text = match crate::grade::grade(&req) {
+        Ok(report) if args.json => serde_json::to_string_pretty(&report)
+            .map(|j| j + "\n")
+            .map_err(|e| e.to_string()),
+        Ok(report) => Ok(crate::grade::text(&report)),
+        Err(msg) => Err(msg),
+    };
+    match text {
+        Ok(t) => finish(out(&t).map(|()| 0), 0),
+        Err(msg) => finish(err(&format!("error: {msg}\n")).map(|()| 1), 1),
     }
 }
 

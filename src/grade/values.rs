@@ -137,12 +137,8 @@ fn clock(t: &str) -> Option<i64> {
 fn time(t: &str, style: TimeStyle) -> Option<i64> {
     let at = |day: Option<i32>, hms: &str| Some(i64::from(day?) * MS_PER_DAY + clock(hms)?);
     match style {
-        TimeStyle::Utc(DateStyle::Iso) => {
-            let body = t.strip_suffix('Z')?;
-            crate::ir::value::parse_timestamp(body)
-                .ok()
-                .filter(|_| body.contains('T'))
-        }
+        // ISO as the style writes it (`…T09:50:26.123Z`), and as Parquet readers print it.
+        TimeStyle::Utc(DateStyle::Iso) => crate::ir::value::parse_timestamp(t).ok(),
         TimeStyle::Utc(DateStyle::Epoch) => t.parse::<i64>().ok()?.checked_mul(1000),
         TimeStyle::Utc(DateStyle::Compact) if t.len() == 14 => {
             let hms = format!("{}:{}:{}", t.get(8..10)?, t.get(10..12)?, t.get(12..14)?);

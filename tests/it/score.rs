@@ -89,7 +89,7 @@ fn the_truth_scores_perfectly() {
         assert_eq!(num(&c[part]["f1"]), 1.0, "{part}: {c}");
     }
     assert_eq!(c["unlisted"], 0);
-    assert_eq!(r["clean"].as_array().map(Vec::len), Some(2));
+    assert_eq!(r["clean"].as_array().map(Vec::len), Some(3));
     for t in r["clean"].as_array().unwrap() {
         let total = &t["total"];
         assert!(num(&total["defective"]) > 0.0, "{t}");
@@ -298,6 +298,14 @@ fn bad_inputs_get_their_messages() {
         (
             "unreadable",
             &["unreadable/clusters.parquet", "not readable Parquet"],
+        ),
+        (
+            "unreadable_csv",
+            &["unreadable_csv/unified/orders.csv", "not closed"],
+        ),
+        (
+            "both_formats",
+            &["clusters.parquet", "clusters.csv", "keep one"],
         ),
     ];
     for (dir, parts) in cases {

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 SYSTEM = "shop_platform"
 CUSTOMERS = f"raw/{SYSTEM}/customers/part-00000.csv"
+STOCK = f"raw/{SYSTEM}/stock/part-00000.parquet"
 CODES = {"DE": "Deutschland", "FR": "Frankreich"}
 DIALECT = dict(delimiter=";", quotechar='"', lineterminator="\n")
 
@@ -132,6 +133,16 @@ def plant(lake):
             out.append(line)
         with open(path, "w", encoding="utf-8") as f:
             f.write("\n".join(out) + "\n")
+    # Stock (Parquet): one price in the wrong unit.
+    path = os.path.join(lake, STOCK)
+    stock = pq.read_table(path)
+    rows_s = stock.to_pylist()
+    for r in rows_s:
+        xwalk.append((SYSTEM, "stock", r["sku"], r["sku"], 0))
+    clean = rows_s[0]["price"]
+    rows_s[0]["price"] = clean * 100
+    defect(rows_s[0]["sku"], "price", "wrong_unit", str(clean), str(clean * 100), entity="stock")
+    pq.write_table(pa.Table.from_pylist(rows_s, schema=stock.schema), path)
     write_answers(lake, xwalk, cells, records)
     counts = {}
     for c in cells:
@@ -266,6 +277,8 @@ def submit(lake, out):
                              "amount": pa.array([Decimal(r["amount"]) for r in prows],
                                                 pa.decimal128(10, 2))}),
                    os.path.join(d, f"clean/{SYSTEM}/orders.parquet"))
+    stock = [truth_row(r) for r in truth(lake, "stock")]
+    write_csv(os.path.join(d, f"clean/{SYSTEM}/stock.csv"), stock, list(stock[0]))
     os.makedirs(os.path.join(d, "unified"), exist_ok=True)
     pq.write_table(pq.read_table(os.path.join(lake, "truth/shop/orders")),
                    os.path.join(d, "unified/orders.parquet"))
@@ -279,6 +292,14 @@ def submit(lake, out):
     write_csv(os.path.join(d, f"clean/{SYSTEM}/customers.csv"), parsed, header)
     porders = parsed_orders(lake)
     write_csv(os.path.join(d, f"clean/{SYSTEM}/orders.csv"), porders, ["order_id", "amount"])
+    stock = []
+    for r in pq.read_table(os.path.join(lake, STOCK)).to_pylist():
+        day = dt.date(1970, 1, 1) + dt.timedelta(days=r["counted_on"] // 86400)
+        stock.append(dict(sku=r["sku"], counted_on=day.isoformat(),
+                          counted_at=iso_ts(r["counted_at"]),
+                          price=str(Decimal(r["price"]) / 100),
+                          active={"Y": "true", "N": "false"}[r["active"]]))
+    write_csv(os.path.join(d, f"clean/{SYSTEM}/stock.csv"), stock, list(stock[0]))
     write_csv(os.path.join(d, "unified/orders.csv"), porders,
               ["order_id", "customer_id", "ordered_at", "amount"])
     # halfway: e-mails trimmed and lower-cased, customers clustered by e-mail
@@ -321,6 +342,13 @@ def bad(lake, out):
     with open(p, "wb") as f:
         f.write(b"PAR1 this is not a parquet file")
     os.makedirs(os.path.join(out, "empty_dir"), exist_ok=True)
+    p = os.path.join(out, "unreadable_csv/unified/orders.csv")
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    with open(p, "w") as f:
+        f.write('order_id,amount\n1,"12.50\n')
+    p = os.path.join(out, "both_formats/clusters")
+    write_csv(p + ".csv", [row], good)
+    pq.write_table(pa.table({c: [row[c]] for c in good}), p + ".parquet")
 
 
 if __name__ == "__main__":
