@@ -3,16 +3,17 @@
 //! *dirty* is the raw value parsed in the system's style, *clean* the log's clean value when
 //! a defect was planted there (else the dirty one), the user's value the user's column cast to
 //! the truth's type. A cell is *changed* when the user's value differs from the dirty one; a
-//! record or column the user left out counts as left as exported. Completeness compares the
-//! user's record keys with the crosswalk's keys of the export.
+//! record or column the user left out counts as left as exported. The planted cells are also
+//! counted per defect kind. Completeness compares the user's record keys with the crosswalk's
+//! keys of the export.
 
 use super::lake::{Lake, record_keys};
 use super::read::Table;
 use super::values::{Norm, styled, user_keys};
-use super::{CleanScore, ColumnScore, Completeness};
+use super::{CleanScore, ColumnScore, Completeness, DefectScore};
 use crate::ir::export::{ExportFormat, ValueStyle};
 use crate::score::{CellCounts, completeness};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Scores the user's table `t` as the cleaned export of `entity` by `system`.
 pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<CleanScore, String> {
@@ -85,6 +86,7 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
     let latin1 = matches!(&x.format, ExportFormat::Csv(d)
         if d.encoding == crate::ir::export::Encoding::Latin1);
     let mut total = CellCounts::default();
+    let mut kinds: BTreeMap<String, CellCounts> = BTreeMap::new();
     let mut scores = Vec::new();
     for (name, style, ty) in &columns {
         let norm = Norm {
@@ -120,6 +122,10 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
                 _ => None,
             };
             counts.add(clean.as_deref(), dirty.as_deref(), mine);
+            if let Some(d) = logged {
+                let k = kinds.entry(d.defect.clone()).or_default();
+                k.add(clean.as_deref(), dirty.as_deref(), mine);
+            }
         }
         total.merge(&counts);
         scores.push(ColumnScore::new(name, user.is_some(), &counts));
@@ -131,5 +137,15 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
         completeness: Completeness::from(&c),
         columns: scores,
         total: ColumnScore::new("total", true, &total),
+        by_defect: kinds
+            .iter()
+            .map(|(kind, c)| DefectScore {
+                defect: kind.clone(),
+                planted: c.cells,
+                defective: c.defective,
+                detected: c.detected,
+                fixed: c.fixed,
+            })
+            .collect(),
     })
 }

@@ -40,6 +40,8 @@ pub struct Link {
 
 /// One planted cell defect: the texts as the system writes them.
 pub struct CellDefect {
+    /// The kind's name (`docs/defects.md`).
+    pub defect: String,
     pub clean: Option<String>,
     pub dirty: Option<String>,
 }
@@ -359,11 +361,20 @@ fn read_cells(dir: &Path) -> Result<CellLog, String> {
     let mut out = HashMap::new();
     for p in answer_files(dir)? {
         let t = read::parquet(&p)?;
-        let names = ["system", "entity", "record_key", "column", "clean", "dirty"];
+        let names = [
+            "system",
+            "entity",
+            "record_key",
+            "column",
+            "clean",
+            "dirty",
+            "defect",
+        ];
         let c = answer_columns(&t, &names)?;
         out.extend((0..t.rows).map(|i| {
             let get = |j: usize| c[j][i].clone().unwrap_or_default();
             let defect = CellDefect {
+                defect: get(6),
                 clean: c[4][i].clone(),
                 dirty: c[5][i].clone(),
             };

@@ -172,6 +172,20 @@ pub struct CleanScore {
     pub completeness: Completeness,
     pub columns: Vec<ColumnScore>,
     pub total: ColumnScore,
+    /// The planted cells per defect kind, by kind name.
+    pub by_defect: Vec<DefectScore>,
+}
+
+/// The planted cells of one defect kind in one export.
+#[derive(Serialize, Debug)]
+pub struct DefectScore {
+    pub defect: String,
+    /// Cells of the log with this kind.
+    pub planted: u64,
+    /// Of those, cells whose clean and dirty values differ as the truth represents them.
+    pub defective: u64,
+    pub detected: u64,
+    pub fixed: u64,
 }
 
 /// A value of the truth beside the user's, with the errors.

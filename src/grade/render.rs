@@ -117,6 +117,14 @@ pub fn text(r: &Report) -> String {
             column_line(&mut s, col);
         }
         column_line(&mut s, &c.total);
+        if !c.by_defect.is_empty() {
+            let kinds: Vec<String> = c
+                .by_defect
+                .iter()
+                .map(|d| format!("{} {}/{}", d.defect, d.fixed, d.planted))
+                .collect();
+            let _ = writeln!(s, "  fixed by defect: {}", kinds.join(", "));
+        }
     }
     for u in &r.unified {
         let _ = writeln!(s, "\nreconciliation of {} (`{}`)", u.entity, u.file);

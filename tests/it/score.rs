@@ -181,6 +181,17 @@ fn a_simple_pipeline_lands_strictly_in_between() {
         "email",
     );
     assert_eq!(email["fixed"], email["defective"], "{email}");
+    let kinds = &find(&half["clean"], "entity", "customers")["by_defect"];
+    for (kind, fixed) in [
+        ("case", true),
+        ("whitespace", true),
+        ("day_month_swap", false),
+    ] {
+        let k = find(kinds, "defect", kind);
+        assert!(num(&k["planted"]) > 0.0, "{k}");
+        let want = if fixed { num(&k["planted"]) } else { 0.0 };
+        assert_eq!(num(&k["fixed"]), want, "{k}");
+    }
 }
 
 #[test]
@@ -237,6 +248,7 @@ fn the_json_report_has_the_documented_fields() {
         "completeness",
         "by_month",
         "rel_error",
+        "by_defect",
     ] {
         assert!(all.contains(k), "the report lacks `{k}`");
     }
