@@ -10,7 +10,7 @@
 use super::lake::{Lake, record_keys};
 use super::read::Table;
 use super::values::{Norm, styled, user_keys};
-use super::{CleanScore, ColumnScore, Completeness, DefectScore};
+use super::{CleanScore, ColumnScore, Completeness, DefectScore, KindCount};
 use crate::ir::export::{ExportFormat, ValueStyle};
 use crate::score::{CellCounts, completeness};
 use std::collections::{BTreeMap, HashMap};
@@ -87,6 +87,7 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
         if d.encoding == crate::ir::export::Encoding::Latin1);
     let mut total = CellCounts::default();
     let mut kinds: BTreeMap<String, CellCounts> = BTreeMap::new();
+    let renames = lake.renames(system, entity);
     let mut scores = Vec::new();
     for (name, style, ty) in &columns {
         let norm = Norm {
@@ -101,12 +102,17 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
             let Some(&row) = raw.rows.get(*k) else {
                 continue;
             };
-            let logged = lake.cells.get(&(
-                system.to_string(),
-                entity.to_string(),
-                k.to_string(),
-                name.clone(),
-            ));
+            // A defect may be logged under a later name of a renamed column.
+            let logged = std::iter::once(name.as_str())
+                .chain(renames.iter().filter(|(o, _)| o == name).map(|(_, n)| *n))
+                .find_map(|col| {
+                    lake.cells.get(&(
+                        system.to_string(),
+                        entity.to_string(),
+                        k.to_string(),
+                        col.to_string(),
+                    ))
+                });
             // A column the export lacks (renamed from some batch on) is read from the log.
             let dirty_text = match raw_col {
                 Some(c) => c[row].as_deref(),
@@ -137,6 +143,7 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
         completeness: Completeness::from(&c),
         columns: scores,
         total: ColumnScore::new("total", true, &total),
+        records: planted_records(lake, system, entity),
         by_defect: kinds
             .iter()
             .map(|(kind, c)| DefectScore {
@@ -148,4 +155,20 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
             })
             .collect(),
     })
+}
+
+/// The record-level defects planted in an export, counted by kind.
+fn planted_records(lake: &Lake, system: &str, entity: &str) -> Vec<KindCount> {
+    let mut by: BTreeMap<&str, u64> = BTreeMap::new();
+    for r in &lake.records {
+        if r.system == system && r.entity == entity {
+            *by.entry(r.kind.as_str()).or_default() += 1;
+        }
+    }
+    by.into_iter()
+        .map(|(k, count)| KindCount {
+            kind: k.to_string(),
+            count,
+        })
+        .collect()
 }

@@ -46,6 +46,14 @@ pub struct CellDefect {
     pub dirty: Option<String>,
 }
 
+/// One planted record-level defect (duplicate, orphan, late row, drift).
+pub struct RecordDefect {
+    pub system: String,
+    pub entity: String,
+    pub kind: String,
+    pub detail: Option<String>,
+}
+
 /// A lake with its answer key, read.
 pub struct Lake {
     pub dir: PathBuf,
@@ -54,6 +62,7 @@ pub struct Lake {
     pub crosswalk: Vec<Link>,
     /// Planted cell defects by (system, entity, record key, column).
     pub cells: HashMap<(String, String, String, String), CellDefect>,
+    pub records: Vec<RecordDefect>,
 }
 
 /// A system's export of an entity, read whole: the record keys (first occurrence) and every
@@ -111,12 +120,14 @@ impl Lake {
         }
         let crosswalk = read_crosswalk(&answers.join("crosswalk"))?;
         let cells = read_cells(&answers.join("cells"))?;
+        let records = read_records(&answers.join("records"))?;
         Ok(Lake {
             dir,
             ir,
             manifest,
             crosswalk,
             cells,
+            records,
         })
     }
 
@@ -213,11 +224,40 @@ impl Lake {
             };
             raw.append(&table, &keys)?;
         }
+        for (old, new) in self.renames(&x.system, &ent.name) {
+            raw.merge_renamed(old, new);
+        }
         Ok(raw)
+    }
+
+    /// The columns of an export renamed from some batch on, `(first name, later name)`: the
+    /// `drift` records whose detail reads `<first> renamed to <later>`.
+    pub fn renames(&self, system: &str, entity: &str) -> Vec<(&str, &str)> {
+        self.records
+            .iter()
+            .filter(|r| r.system == system && r.entity == entity && r.kind == "drift")
+            .filter_map(|r| r.detail.as_deref()?.split_once(" renamed to "))
+            .map(|(a, b)| (a.trim(), b.trim()))
+            .collect()
     }
 }
 
 impl RawExport {
+    /// Reads a column renamed from some batch on under its first name: where `old` is null
+    /// and `new` holds a value, the value moves to `old`.
+    fn merge_renamed(&mut self, old: &str, new: &str) {
+        let Some(moved) = self.columns.remove(new) else {
+            return;
+        };
+        let target = self.columns.entry(old.to_string()).or_default();
+        target.resize(moved.len(), None);
+        for (t, m) in target.iter_mut().zip(moved) {
+            if t.is_none() {
+                *t = m;
+            }
+        }
+    }
+
     /// Appends a batch; a record key seen before keeps its first row.
     fn append(&mut self, t: &Table, keys: &[String]) -> Result<(), String> {
         let key_texts = record_keys(t, keys)?;
@@ -379,6 +419,24 @@ fn read_cells(dir: &Path) -> Result<CellLog, String> {
                 dirty: c[5][i].clone(),
             };
             ((get(0), get(1), get(2), get(3)), defect)
+        }));
+    }
+    Ok(out)
+}
+
+fn read_records(dir: &Path) -> Result<Vec<RecordDefect>, String> {
+    let mut out = Vec::new();
+    for p in answer_files(dir)? {
+        let t = read::parquet(&p)?;
+        let c = answer_columns(&t, &["system", "entity", "kind", "detail"])?;
+        out.extend((0..t.rows).map(|i| {
+            let get = |j: usize| c[j][i].clone().unwrap_or_default();
+            RecordDefect {
+                system: get(0),
+                entity: get(1),
+                kind: get(2),
+                detail: c[3][i].clone(),
+            }
         }));
     }
     Ok(out)

@@ -174,6 +174,16 @@ pub struct CleanScore {
     pub total: ColumnScore,
     /// The planted cells per defect kind, by kind name.
     pub by_defect: Vec<DefectScore>,
+    /// The record-level defects of the records log in this export (duplicates, orphans,
+    /// late rows, drift), by kind: what completeness and the clusters have to explain.
+    pub records: Vec<KindCount>,
+}
+
+/// A number of planted record-level defects of one kind.
+#[derive(Serialize, Debug)]
+pub struct KindCount {
+    pub kind: String,
+    pub count: u64,
 }
 
 /// The planted cells of one defect kind in one export.

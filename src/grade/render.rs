@@ -125,6 +125,14 @@ pub fn text(r: &Report) -> String {
                 .collect();
             let _ = writeln!(s, "  fixed by defect: {}", kinds.join(", "));
         }
+        if !c.records.is_empty() {
+            let kinds: Vec<String> = c
+                .records
+                .iter()
+                .map(|k| format!("{} {}", k.kind, k.count))
+                .collect();
+            let _ = writeln!(s, "  planted records: {}", kinds.join(", "));
+        }
     }
     for u in &r.unified {
         let _ = writeln!(s, "\nreconciliation of {} (`{}`)", u.entity, u.file);

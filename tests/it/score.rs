@@ -142,6 +142,9 @@ fn doing_nothing_finds_nothing_and_reproduces_the_planted_counts() {
     // The exact duplicate is exported twice, so a table parsed from the export repeats it.
     let customers = find(&r["clean"], "entity", "customers");
     assert_eq!(customers["completeness"]["repeated"], 1);
+    assert_eq!(customers["records"][0]["kind"], "exact_duplicate");
+    let orders = find(&r["clean"], "entity", "orders");
+    assert_eq!(find(&orders["records"], "kind", "drift")["count"], 1);
     // Amounts in the wrong unit inflate the revenue of their month.
     let orders = find(&r["unified"], "entity", "orders");
     let amount = find(&orders["measures"], "column", "amount");

@@ -2,8 +2,9 @@
 
 `plant LAKE` plants defects into the raw exports and writes the answer key beside the truth in
 the layout of the contract (`docs/scoring.md`): near duplicates and an exact duplicate of
-customers, cell defects (case, whitespace, day/month swap, missing, typo, wrong unit), a second
-system (`crm`) known to the crosswalk only, the three answer tables and their manifest entries.
+customers, cell defects (case, whitespace, day/month swap, missing, typo, wrong unit), a column
+renamed in later batches (drift), a second system (`crm`) known to the crosswalk only, the three
+answer tables and their manifest entries.
 It prints the planted counts as JSON.
 
 `submit LAKE OUT` writes three submissions under OUT: `perfect` (the truth: clusters by golden
@@ -115,11 +116,14 @@ def plant(lake):
     for n in range(10):
         xwalk.append(("crm", "customers", f"K-{n}", rows[n][0], 0))
     xwalk.append(("crm", "customers", "K-100", rows[0][0], 1))
-    # Orders: two amounts in the wrong unit.
+    # Orders: two amounts in the wrong unit; `amount` renamed to `amount_cents` in the last two
+    # batches (schema drift).
     planted_orders = 0
-    for path in order_files(lake):
+    files = order_files(lake)
+    for n, path in enumerate(files):
         lines = open(path, encoding="utf-8").read().splitlines()
         out = []
+        drift = n >= len(files) - 2
         for line in lines:
             o = json.loads(line)
             key = str(o["order_id"])
@@ -129,8 +133,13 @@ def plant(lake):
                 o["amount"] = o["amount"] * 100
                 defect(key, "amount", "wrong_unit", clean, str(o["amount"]), entity="orders")
                 planted_orders += 1
-                line = json.dumps(o, separators=(",", ":"))
-            out.append(line)
+            if drift:
+                o = {("amount_cents" if k == "amount" else k): v for k, v in o.items()}
+            out.append(json.dumps(o, separators=(",", ":")))
+        if drift and n == len(files) - 2:
+            records.append(dict(system=SYSTEM, entity="orders", record_key=None,
+                                golden_key=None, kind="drift", original_key=None,
+                                detail="amount renamed to amount_cents"))
         with open(path, "w", encoding="utf-8") as f:
             f.write("\n".join(out) + "\n")
     # Stock (Parquet): one price in the wrong unit.
@@ -241,7 +250,8 @@ def parsed_orders(lake):
         for line in open(path, encoding="utf-8"):
             o = json.loads(line)
             ts = dt.datetime.fromtimestamp(o["ordered_at"], dt.timezone.utc).replace(tzinfo=None)
-            amount = None if o["amount"] is None else str(Decimal(o["amount"]) / 100)
+            cents = o.get("amount", o.get("amount_cents"))
+            amount = None if cents is None else str(Decimal(cents) / 100)
             out.append(dict(order_id=str(o["order_id"]), customer_id=o["customer_id"],
                             ordered_at=iso_ts(ts), amount=amount))
     return out
