@@ -1,8 +1,9 @@
 //! The command line: clap types, validation of arguments into the library's [`Config`], and
-//! the commands (`check`, `schema`, `compile`), which call the library and render what it
-//! returns — diagnostics, progress bars, the closing summary — and choose the exit code
-//! (0 success, 1 spec errors or stale documents, 2 usage, output or IO errors). The library
-//! prints nothing; this module is the only one that does.
+//! the commands (`check`, `schema`, `compile`, `score`), which call the library and render
+//! what it returns — diagnostics, progress bars, the closing summary, the score report — and
+//! choose the exit code (0 success, 1 spec errors, stale documents or a submission `lab score`
+//! cannot grade, 2 usage, output or IO errors). The library prints nothing; this module is
+//! the only one that does.
 //!
 //! Every write to stdout and stderr is checked: a reader that hangs up (`lab check --dump-ir |
 //! head -1`) ends the command quietly with its own status, and a failed write (`2>/dev/full`)
@@ -43,6 +44,9 @@ pub enum Command {
     },
     /// Generate the data lake (Parquet/CSV + manifest) and the dictionary, ERDs and DDL.
     Compile(CompileArgs),
+    /// Grade a matching and cleaning pipeline's output against a lake's answer key
+    /// (docs/scoring.md).
+    Score(ScoreArgs),
     /// Write the JSON Schema of the spec language (for editor completion and validation).
     Schema {
         /// Where to write the schema.
@@ -80,6 +84,24 @@ pub enum ManifestCommand {
         #[arg(long, short)]
         quiet: bool,
     },
+}
+
+/// `lab score` arguments.
+#[derive(clap::Args, Debug)]
+pub struct ScoreArgs {
+    /// The submission: `clusters.parquet|csv`, `clean/<system>/<entity>.parquet|csv`,
+    /// `unified/<entity>.parquet|csv`.
+    #[arg(value_name = "SUBMISSION_DIR")]
+    pub submission: PathBuf,
+    /// The lake with its answer key (a `lake/` folder or the output directory holding it).
+    #[arg(long, default_value = "generated", value_name = "DIR")]
+    pub lake: PathBuf,
+    /// Directory holding the specs the lake was compiled from.
+    #[arg(long, default_value = "specs", value_name = "DIR")]
+    pub specs: PathBuf,
+    /// Print the report as JSON (schema in docs/scoring.md).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `lab compile` arguments as typed on the command line; validated into [`CompileConfig`].
@@ -351,6 +373,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check { specs, dump_ir } => check(&specs, dump_ir),
         Command::Schema { out } => finish(schema(&out), 0),
+        Command::Score(args) => score(&args),
         Command::Compile(args) => match args.validate() {
             Ok((cfg, true, _)) => finish(check_documents(&cfg), 1),
             Ok((cfg, false, quiet)) => finish(compile(&cfg, quiet), 2),
@@ -444,6 +467,27 @@ fn check(specs: &Path, dump_ir: bool) -> ExitCode {
         Ok(0)
     };
     finish(run(), status)
+}
+
+/// `lab score`: the report on stdout (0), or the problem with the input on stderr (1); a
+/// reader that hangs up ends it with that status.
+fn score(args: &ScoreArgs) -> ExitCode {
+    let req = crate::grade::Request {
+        submission: args.submission.clone(),
+        lake: args.lake.clone(),
+        specs: args.specs.clone(),
+    };
+    let text = match crate::grade::grade(&req) {
+        Ok(report) if args.json => serde_json::to_string_pretty(&report)
+            .map(|j| j + "\n")
+            .map_err(|e| e.to_string()),
+        Ok(report) => Ok(crate::grade::text(&report)),
+        Err(msg) => Err(msg),
+    };
+    match text {
+        Ok(t) => finish(out(&t).map(|()| 0), 0),
+        Err(msg) => finish(err(&format!("error: {msg}\n")).map(|()| 1), 1),
+    }
 }
 
 fn schema(path: &Path) -> Result<u8, Hangup> {

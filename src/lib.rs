@@ -23,6 +23,7 @@ pub mod emit;
 pub mod eval;
 pub mod export;
 pub mod generate;
+pub mod grade;
 pub(crate) mod hash;
 pub mod ir;
 pub mod layout;

@@ -29,8 +29,9 @@ const LAYERS: &[&[&str]] = &[
     &["generate", "export"],
     // Files: the lake's formats; the owned output directory.
     &["sink", "output"],
-    // The library API, then the command line.
-    &["pipeline"],
+    // The library API and the grading of a submission against a lake (both read files),
+    // then the command line.
+    &["pipeline", "grade"],
     &["cli"],
 ];
 

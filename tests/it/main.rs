@@ -18,4 +18,5 @@ mod output;
 mod parts;
 mod realism;
 mod reference;
+mod score;
 mod silo;

@@ -1,0 +1,174 @@
+//! Cleaning: the user's cleaned version of one export (`clean/<system>/<entity>`) against
+//! the raw export and the cells log. Per column, every record of the crosswalk is one cell:
+//! *dirty* is the raw value parsed in the system's style, *clean* the log's clean value when
+//! a defect was planted there (else the dirty one), the user's value the user's column cast to
+//! the truth's type. A cell is *changed* when the user's value differs from the dirty one; a
+//! record or column the user left out counts as left as exported. The planted cells are also
+//! counted per defect kind. Completeness compares the user's record keys with the crosswalk's
+//! keys of the export.
+
+use super::lake::{Lake, record_keys};
+use super::read::Table;
+use super::values::{Norm, styled, user_keys};
+use super::{CleanScore, ColumnScore, Completeness, DefectScore, KindCount};
+use crate::ir::export::{ExportFormat, ValueStyle};
+use crate::score::{CellCounts, completeness};
+use std::collections::{BTreeMap, HashMap};
+
+/// Scores the user's table `t` as the cleaned export of `entity` by `system`.
+pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<CleanScore, String> {
+    let file = t.path.display();
+    let Some((ent, x)) = lake.export(system, entity) else {
+        let names: Vec<String> = lake
+            .exports()
+            .into_iter()
+            .map(|(s, e)| format!("{s}/{e}"))
+            .collect();
+        let wanted = format!("{system}/{entity}");
+        return Err(format!(
+            "`{file}`: no system exports `{wanted}`{}",
+            crate::diagnostics::did_you_mean(&wanted, names.iter().map(String::as_str))
+                .map_or(String::new(), |h| format!("; {h}"))
+        ));
+    };
+    let keys = Lake::key_columns(ent);
+    for k in &keys {
+        match t.column(k) {
+            None => {
+                return Err(format!(
+                    "`{file}` has no column `{k}` (the record key of {system}'s {entity})"
+                ));
+            }
+            Some(a) if !super::is_key_type(a.data_type()) => {
+                return Err(format!(
+                    "`{file}` column `{k}` is {}: a record key is text or a whole number",
+                    a.data_type()
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let columns: Vec<(String, &ValueStyle, crate::ir::Type)> = x
+        .columns
+        .iter()
+        .map(|(a, s)| (ent.attributes[*a].name.clone(), s, ent.attributes[*a].ty))
+        .filter(|(n, _, _)| !keys.contains(n))
+        .collect();
+    for (name, _) in &t.columns {
+        if !keys.contains(name) && !columns.iter().any(|(n, _, _)| n == name) {
+            let hint =
+                crate::diagnostics::did_you_mean(name, columns.iter().map(|(n, _, _)| n.as_str()))
+                    .map_or(String::new(), |h| format!("; {h}"));
+            return Err(format!(
+                "`{file}` has a column `{name}` that {system}'s {entity} export lacks{hint}"
+            ));
+        }
+    }
+    if t.rows == 0 {
+        return Err(format!("`{file}` is empty: it has no record"));
+    }
+    let raw = lake.raw(ent, x)?;
+    let expected: Vec<&str> = lake
+        .crosswalk
+        .iter()
+        .filter(|l| l.system == system && l.entity == entity)
+        .map(|l| l.record_key.as_str())
+        .collect();
+    let user_rows = record_keys(t, &keys)?;
+    let given: Vec<&str> = user_rows.iter().flatten().map(String::as_str).collect();
+    let c = completeness(&expected, &given);
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, k) in user_rows.iter().enumerate() {
+        if let Some(k) = k {
+            index.entry(k.as_str()).or_insert(i);
+        }
+    }
+    let latin1 = matches!(&x.format, ExportFormat::Csv(d)
+        if d.encoding == crate::ir::export::Encoding::Latin1);
+    let mut total = CellCounts::default();
+    let mut kinds: BTreeMap<String, CellCounts> = BTreeMap::new();
+    let renames = lake.renames(system, entity);
+    let mut scores = Vec::new();
+    for (name, style, ty) in &columns {
+        let norm = Norm {
+            ty: *ty,
+            millis: !matches!(style, ValueStyle::Time(s) if !s.keeps_millis()),
+            latin1,
+        };
+        let user = t.column(name).map(|a| user_keys(a, &norm));
+        let mut counts = CellCounts::default();
+        let raw_col = raw.columns.get(name);
+        for k in &expected {
+            let Some(&row) = raw.rows.get(*k) else {
+                continue;
+            };
+            // A defect may be logged under a later name of a renamed column.
+            let logged = std::iter::once(name.as_str())
+                .chain(renames.iter().filter(|(o, _)| o == name).map(|(_, n)| *n))
+                .find_map(|col| {
+                    lake.cells.get(&(
+                        system.to_string(),
+                        entity.to_string(),
+                        k.to_string(),
+                        col.to_string(),
+                    ))
+                });
+            // A column the export lacks (renamed from some batch on) is read from the log.
+            let dirty_text = match raw_col {
+                Some(c) => c[row].as_deref(),
+                None => logged.and_then(|d| d.dirty.as_deref()),
+            };
+            let dirty = styled(dirty_text, style, &norm);
+            let clean = match logged {
+                Some(d) => styled(d.clean.as_deref(), style, &norm),
+                None => dirty.clone(),
+            };
+            let mine = match (&user, index.get(k)) {
+                (Some(u), Some(&i)) => Some(u[i].as_deref()),
+                _ => None,
+            };
+            counts.add(clean.as_deref(), dirty.as_deref(), mine);
+            if let Some(d) = logged {
+                let k = kinds.entry(d.defect.clone()).or_default();
+                k.add(clean.as_deref(), dirty.as_deref(), mine);
+            }
+        }
+        total.merge(&counts);
+        scores.push(ColumnScore::new(name, user.is_some(), &counts));
+    }
+    Ok(CleanScore {
+        system: system.to_string(),
+        entity: entity.to_string(),
+        file: t.path.display().to_string(),
+        completeness: Completeness::from(&c),
+        columns: scores,
+        total: ColumnScore::new("total", true, &total),
+        records: planted_records(lake, system, entity),
+        by_defect: kinds
+            .iter()
+            .map(|(kind, c)| DefectScore {
+                defect: kind.clone(),
+                planted: c.cells,
+                defective: c.defective,
+                detected: c.detected,
+                fixed: c.fixed,
+            })
+            .collect(),
+    })
+}
+
+/// The record-level defects planted in an export, counted by kind.
+fn planted_records(lake: &Lake, system: &str, entity: &str) -> Vec<KindCount> {
+    let mut by: BTreeMap<&str, u64> = BTreeMap::new();
+    for r in &lake.records {
+        if r.system == system && r.entity == entity {
+            *by.entry(r.kind.as_str()).or_default() += 1;
+        }
+    }
+    by.into_iter()
+        .map(|(k, count)| KindCount {
+            kind: k.to_string(),
+            count,
+        })
+        .collect()
+}
