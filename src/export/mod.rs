@@ -6,6 +6,8 @@
 //! [`crate::ir::export::carried`], the same rule the DDL describes. A pure function of the
 //! clean batch, run per chunk on the workers, so exports are as deterministic as the truth.
 
+pub mod nest;
+
 use crate::ir::export::{
     Carried, ExportFormat, ValueStyle, carried, date_text, decimal_text, time_text,
 };

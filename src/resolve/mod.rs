@@ -11,6 +11,7 @@ mod generators;
 mod graph;
 mod hidden;
 mod limits;
+mod nest;
 pub mod reserved;
 mod scaling;
 

@@ -39,6 +39,7 @@ const EXPORT_KEYS: &[&str] = &[
     "batch",
     "codes",
     "columns",
+    "nest",
 ];
 const COLUMN_KEYS: &[&str] = &["dates", "timestamps", "utc_offset", "decimals", "booleans"];
 const CSV_KEYS: &[&str] = &[
@@ -111,12 +112,17 @@ pub fn lower_export(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<Expor
             )),
         }
     }
+    let nest = r
+        .get("nest")
+        .map(|n| super::nest::lower_nest(n, diags))
+        .unwrap_or_default();
     Some(Sp::new(
         ExportSpec {
             settings: own,
             batch,
             codes,
             columns,
+            nest,
         },
         node.span,
     ))

@@ -1,0 +1,194 @@
+//! JSON Lines with nested fields: the export batch stays flat, and each line is assembled from
+//! its columns by the export's nesting ([`crate::ir::nest`]) — records as objects, GA4
+//! parameter arrays as `[{"key": …, "value": {"string_value": …, "int_value": …,
+//! "float_value": null, "double_value": …}}, …]` (a null column omits its parameter), arrays
+//! as the non-null values. Keys come in a fixed order (top-level columns and fields in export
+//! column order, members in declared order, the four value slots always), and numbers are the
+//! exact texts of the clean values, so lines are deterministic. A flat export keeps
+//! [`super::dialect::JsonLines`].
+
+use super::dialect::{TextFile, for_each_row, json_string};
+use super::format::{Encoded, FileOut, FileWriter, Format};
+use crate::ir::export::{Carried, carried};
+use crate::ir::nest::{Node, Slot, Top, top_level};
+use crate::ir::{AttrId, Entity};
+use arrow::datatypes::{DataType, SchemaRef};
+use arrow::record_batch::RecordBatch;
+use std::io;
+
+/// One key of a line (or of a record) and what it holds; keys are JSON-encoded once.
+enum Part {
+    Column(String, usize),
+    Record(String, Vec<Part>),
+    /// (encoded key, encoded parameter key, column, slot) per parameter.
+    Params(String, Vec<(String, usize, Slot)>),
+    Array(String, Vec<usize>),
+}
+
+/// The nested JSON Lines writer of one entity's export.
+pub struct NestedJsonLines {
+    parts: Vec<Part>,
+    /// Per batch column: whether its text is written bare (a number or boolean).
+    bare: Vec<bool>,
+    /// The columns parameter arrays hold, converted to their GA4 value types before writing.
+    params: Vec<usize>,
+}
+
+impl NestedJsonLines {
+    /// The writer of `ent`'s export, whose (flat) batches have schema `schema`.
+    pub fn new(ent: &Entity, schema: &SchemaRef) -> NestedJsonLines {
+        let params = crate::export::nest::param_columns(ent);
+        let Some(x) = &ent.export else {
+            return NestedJsonLines {
+                parts: Vec::new(),
+                bare: Vec::new(),
+                params,
+            };
+        };
+        let index = |a: AttrId| x.columns.iter().position(|(c, _)| *c == a).unwrap_or(0);
+        let mut bare: Vec<bool> = schema
+            .fields()
+            .iter()
+            .zip(&x.columns)
+            .map(|(f, (_, style))| {
+                let c = carried(style, &x.format);
+                c == Carried::Int64
+                    || (c == Carried::Typed
+                        && (f.data_type().is_numeric() || *f.data_type() == DataType::Boolean))
+            })
+            .collect();
+        for &k in &params {
+            let slot = Slot::of(ent.attributes[x.columns[k].0].ty);
+            if let Some(b) = bare.get_mut(k) {
+                *b = slot != Slot::String;
+            }
+        }
+        fn part(key: &str, node: &Node, ent: &Entity, index: &dyn Fn(AttrId) -> usize) -> Part {
+            let key = json_string(key);
+            match node {
+                Node::Column(a) => Part::Column(key, index(*a)),
+                Node::Record(m) => {
+                    Part::Record(key, m.iter().map(|(k, n)| part(k, n, ent, index)).collect())
+                }
+                Node::Params(p) => Part::Params(
+                    key,
+                    p.iter()
+                        .map(|(k, a)| (json_string(k), index(*a), Slot::of(ent.attributes[*a].ty)))
+                        .collect(),
+                ),
+                Node::Array(a) => Part::Array(key, a.iter().map(|a| index(*a)).collect()),
+            }
+        }
+        let parts = top_level(x)
+            .into_iter()
+            .map(|t| match t {
+                Top::Flat(a) => Part::Column(json_string(&ent.attributes[a].name), index(a)),
+                Top::Nested(name, node) => part(name, node, ent, &index),
+            })
+            .collect();
+        NestedJsonLines {
+            parts,
+            bare,
+            params,
+        }
+    }
+
+    fn value(&self, out: &mut String, row: &[Option<String>], k: usize) {
+        match row.get(k).and_then(|v| v.as_deref()) {
+            None => out.push_str("null"),
+            Some(v) if self.bare.get(k) == Some(&true) => out.push_str(v),
+            Some(v) => out.push_str(&json_string(v)),
+        }
+    }
+
+    fn object(&self, out: &mut String, parts: &[Part], row: &[Option<String>]) {
+        out.push('{');
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            match p {
+                Part::Column(key, k) => {
+                    out.push_str(key);
+                    out.push(':');
+                    self.value(out, row, *k);
+                }
+                Part::Record(key, members) => {
+                    out.push_str(key);
+                    out.push(':');
+                    self.object(out, members, row);
+                }
+                Part::Params(key, params) => {
+                    out.push_str(key);
+                    out.push_str(":[");
+                    let mut first = true;
+                    for (pk, k, slot) in params {
+                        if row.get(*k).is_none_or(|v| v.is_none()) {
+                            continue;
+                        }
+                        if !first {
+                            out.push(',');
+                        }
+                        first = false;
+                        out.push_str("{\"key\":");
+                        out.push_str(pk);
+                        out.push_str(",\"value\":{");
+                        for (s, name) in Slot::KEYS.iter().enumerate() {
+                            if s > 0 {
+                                out.push(',');
+                            }
+                            out.push('"');
+                            out.push_str(name);
+                            out.push_str("\":");
+                            if *name == slot.key() {
+                                self.value(out, row, *k);
+                            } else {
+                                out.push_str("null");
+                            }
+                        }
+                        out.push_str("}}");
+                    }
+                    out.push(']');
+                }
+                Part::Array(key, cols) => {
+                    out.push_str(key);
+                    out.push_str(":[");
+                    let mut first = true;
+                    for k in cols {
+                        if row.get(*k).is_none_or(|v| v.is_none()) {
+                            continue;
+                        }
+                        if !first {
+                            out.push(',');
+                        }
+                        first = false;
+                        self.value(out, row, *k);
+                    }
+                    out.push(']');
+                }
+            }
+        }
+        out.push('}');
+    }
+}
+
+impl Format for NestedJsonLines {
+    fn name(&self) -> &'static str {
+        "jsonl"
+    }
+
+    fn encode(&self, batch: &RecordBatch) -> io::Result<Encoded> {
+        let batch =
+            crate::export::nest::param_values(batch, &self.params).map_err(io::Error::other)?;
+        let mut text = String::with_capacity(batch.num_rows() * 256);
+        for_each_row(&batch, |_, row| {
+            self.object(&mut text, &self.parts, row);
+            text.push('\n');
+        })?;
+        Ok(Box::new(text.into_bytes()))
+    }
+
+    fn begin(&self, out: FileOut) -> io::Result<Box<dyn FileWriter>> {
+        Ok(Box::new(TextFile(out)))
+    }
+}
