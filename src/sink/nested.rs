@@ -192,3 +192,115 @@ impl Format for NestedJsonLines {
         Ok(Box::new(TextFile(out)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{
+        ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int64Array, StringArray,
+        TimestampMillisecondArray,
+    };
+    use arrow::datatypes::{Field, Schema};
+    use std::sync::Arc;
+
+    const SPEC: &str = r#"
+domain: d
+system: { name: s, format: jsonl, booleans: Y/N }
+entities:
+  t:
+    rows: { fixed: 2 }
+    primary_key: id
+    export:
+      nest:
+        tags: { array: [tag_a, tag_b] }
+        device: { record: { kind: device_kind, sub: { record: [flag] } } }
+        event_params: { params: [title, seen_at, seen_on, flag2, price] }
+    attributes:
+      id: { type: int64, key: sequence }
+      tag_a: { type: string, const: x, nulls: 0.5 }
+      device_kind: { type: string, const: mobile }
+      title: { type: string, const: "a \"b\"", nulls: 0.5 }
+      flag: { type: bool, const: true }
+      seen_at: { type: timestamp, const: "2025-10-07T09:50:26.123" }
+      seen_on: { type: date, const: 2025-10-07 }
+      flag2: { type: bool, const: false }
+      price: { type: "decimal(10,2)", const: 1.5 }
+      tag_b: { type: string, const: y, nulls: 0.5 }
+"#;
+
+    /// Two rows: the first with every value, the second with the nullable ones null.
+    fn lines() -> String {
+        let checked = crate::check_texts(&[("d.yaml", SPEC)]);
+        let Some(ir) = checked.ir else {
+            panic!("{}", checked.render(false));
+        };
+        let ent = &ir.entities[0];
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(vec![1, 2])),
+            Arc::new(StringArray::from(vec![Some("x"), None])),
+            Arc::new(StringArray::from(vec!["mobile", "mobile"])),
+            Arc::new(StringArray::from(vec![Some("a \"b\""), None])),
+            Arc::new(BooleanArray::from(vec![true, true])),
+            Arc::new(TimestampMillisecondArray::from(vec![1_759_830_626_123; 2])),
+            Arc::new(Date32Array::from(vec![20368; 2])),
+            Arc::new(BooleanArray::from(vec![false, false])),
+            Arc::new(
+                Decimal128Array::from(vec![150, 150])
+                    .with_precision_and_scale(10, 2)
+                    .unwrap(),
+            ),
+            Arc::new(StringArray::from(vec![Some("y"), None])),
+        ];
+        let fields: Vec<Field> = ent
+            .exported()
+            .map(|(_, a)| Field::new(&a.name, a.ty.arrow(), a.nullable))
+            .collect();
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap();
+        let schema = crate::export::schema(ent).unwrap();
+        let out = crate::export::transform(ent, &schema, &batch).unwrap();
+        let w = NestedJsonLines::new(ent, &schema);
+        let bytes = w.encode(&out).unwrap().downcast::<Vec<u8>>().unwrap();
+        String::from_utf8(*bytes).unwrap()
+    }
+
+    #[test]
+    fn lines_nest_in_a_fixed_order_with_ga4_values() {
+        let text = lines();
+        let mut it = text.lines();
+        let slot = |s: &str, i: &str, d: &str| {
+            format!(
+                r#"{{"string_value":{s},"int_value":{i},"float_value":null,"double_value":{d}}}"#
+            )
+        };
+        let params = [
+            format!(
+                r#"{{"key":"title","value":{}}}"#,
+                slot(r#""a \"b\"""#, "null", "null")
+            ),
+            format!(
+                r#"{{"key":"seen_at","value":{}}}"#,
+                slot("null", "1759830626123000", "null")
+            ),
+            format!(
+                r#"{{"key":"seen_on","value":{}}}"#,
+                slot(r#""20251007""#, "null", "null")
+            ),
+            format!(r#"{{"key":"flag2","value":{}}}"#, slot("null", "0", "null")),
+            format!(
+                r#"{{"key":"price","value":{}}}"#,
+                slot("null", "null", "1.50")
+            ),
+        ];
+        let first = format!(
+            r#"{{"id":1,"tags":["x","y"],"device":{{"kind":"mobile","sub":{{"flag":"Y"}}}},"event_params":[{}]}}"#,
+            params.join(",")
+        );
+        assert_eq!(it.next(), Some(first.as_str()));
+        let second = format!(
+            r#"{{"id":2,"tags":[],"device":{{"kind":"mobile","sub":{{"flag":"Y"}}}},"event_params":[{}]}}"#,
+            params[1..].join(",")
+        );
+        assert_eq!(it.next(), Some(second.as_str()));
+        assert_eq!(it.next(), None);
+    }
+}
