@@ -452,7 +452,7 @@ fn outputs(
             ),
             ExportFormat::Csv(d) => Box::new(dialect::DialectCsv::new(&xs, d)),
             ExportFormat::Jsonl if !x.nest.is_empty() => {
-                Box::new(nested::NestedJsonLines::new(ent, &xs))
+                Box::new(nested::NestedJsonLines::new(ent))
             }
             ExportFormat::Jsonl => {
                 let c: Vec<_> = x

@@ -9,10 +9,9 @@
 
 use super::dialect::{TextFile, for_each_row, json_string};
 use super::format::{Encoded, FileOut, FileWriter, Format};
-use crate::ir::export::{Carried, carried};
 use crate::ir::nest::{Node, Slot, Top, top_level};
 use crate::ir::{AttrId, Entity};
-use arrow::datatypes::{DataType, SchemaRef};
+use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use std::io;
 
@@ -28,41 +27,21 @@ enum Part {
 /// The nested JSON Lines writer of one entity's export.
 pub struct NestedJsonLines {
     parts: Vec<Part>,
-    /// Per batch column: whether its text is written bare (a number or boolean).
-    bare: Vec<bool>,
     /// The columns parameter arrays hold, converted to their GA4 value types before writing.
     params: Vec<usize>,
 }
 
 impl NestedJsonLines {
-    /// The writer of `ent`'s export, whose (flat) batches have schema `schema`.
-    pub fn new(ent: &Entity, schema: &SchemaRef) -> NestedJsonLines {
+    /// The writer of `ent`'s export.
+    pub fn new(ent: &Entity) -> NestedJsonLines {
         let params = crate::export::nest::param_columns(ent);
         let Some(x) = &ent.export else {
             return NestedJsonLines {
                 parts: Vec::new(),
-                bare: Vec::new(),
                 params,
             };
         };
         let index = |a: AttrId| x.columns.iter().position(|(c, _)| *c == a).unwrap_or(0);
-        let mut bare: Vec<bool> = schema
-            .fields()
-            .iter()
-            .zip(&x.columns)
-            .map(|(f, (_, style))| {
-                let c = carried(style, &x.format);
-                c == Carried::Int64
-                    || (c == Carried::Typed
-                        && (f.data_type().is_numeric() || *f.data_type() == DataType::Boolean))
-            })
-            .collect();
-        for &k in &params {
-            let slot = Slot::of(ent.attributes[x.columns[k].0].ty);
-            if let Some(b) = bare.get_mut(k) {
-                *b = slot != Slot::String;
-            }
-        }
         fn part(key: &str, node: &Node, ent: &Entity, index: &dyn Fn(AttrId) -> usize) -> Part {
             let key = json_string(key);
             match node {
@@ -86,22 +65,18 @@ impl NestedJsonLines {
                 Top::Nested(name, node) => part(name, node, ent, &index),
             })
             .collect();
-        NestedJsonLines {
-            parts,
-            bare,
-            params,
-        }
+        NestedJsonLines { parts, params }
     }
 
-    fn value(&self, out: &mut String, row: &[Option<String>], k: usize) {
+    fn value(out: &mut String, row: &[Option<String>], bare: &[bool], k: usize) {
         match row.get(k).and_then(|v| v.as_deref()) {
             None => out.push_str("null"),
-            Some(v) if self.bare.get(k) == Some(&true) => out.push_str(v),
+            Some(v) if bare.get(k) == Some(&true) => out.push_str(v),
             Some(v) => out.push_str(&json_string(v)),
         }
     }
 
-    fn object(&self, out: &mut String, parts: &[Part], row: &[Option<String>]) {
+    fn object(&self, out: &mut String, parts: &[Part], row: &[Option<String>], bare: &[bool]) {
         out.push('{');
         for (i, p) in parts.iter().enumerate() {
             if i > 0 {
@@ -111,12 +86,12 @@ impl NestedJsonLines {
                 Part::Column(key, k) => {
                     out.push_str(key);
                     out.push(':');
-                    self.value(out, row, *k);
+                    Self::value(out, row, bare, *k);
                 }
                 Part::Record(key, members) => {
                     out.push_str(key);
                     out.push(':');
-                    self.object(out, members, row);
+                    self.object(out, members, row, bare);
                 }
                 Part::Params(key, params) => {
                     out.push_str(key);
@@ -141,7 +116,7 @@ impl NestedJsonLines {
                             out.push_str(name);
                             out.push_str("\":");
                             if *name == slot.key() {
-                                self.value(out, row, *k);
+                                Self::value(out, row, bare, *k);
                             } else {
                                 out.push_str("null");
                             }
@@ -162,7 +137,7 @@ impl NestedJsonLines {
                             out.push(',');
                         }
                         first = false;
-                        self.value(out, row, *k);
+                        Self::value(out, row, bare, *k);
                     }
                     out.push(']');
                 }
@@ -180,9 +155,16 @@ impl Format for NestedJsonLines {
     fn encode(&self, batch: &RecordBatch) -> io::Result<Encoded> {
         let batch =
             crate::export::nest::param_values(batch, &self.params).map_err(io::Error::other)?;
+        // Numbers and booleans are bare, everything else a string, by what the batch holds.
+        let bare: Vec<bool> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.data_type().is_numeric() || *f.data_type() == DataType::Boolean)
+            .collect();
         let mut text = String::with_capacity(batch.num_rows() * 256);
         for_each_row(&batch, |_, row| {
-            self.object(&mut text, &self.parts, row);
+            self.object(&mut text, &self.parts, row, &bare);
             text.push('\n');
         })?;
         Ok(Box::new(text.into_bytes()))
@@ -258,7 +240,7 @@ entities:
         let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap();
         let schema = crate::export::schema(ent).unwrap();
         let out = crate::export::transform(ent, &schema, &batch).unwrap();
-        let w = NestedJsonLines::new(ent, &schema);
+        let w = NestedJsonLines::new(ent);
         let bytes = w.encode(&out).unwrap().downcast::<Vec<u8>>().unwrap();
         String::from_utf8(*bytes).unwrap()
     }
