@@ -134,6 +134,19 @@ pub const ALL: &[(&str, &str)] = &[
         "an invalid `time` declaration (creation date, known dates)",
     ),
     (
+        BAD_NEST,
+        "an invalid nested export field (member, key, shape or type)",
+    ),
+    (NESTED_TWICE, "an exported column nested twice"),
+    (
+        NEST_KEY_COLLISION,
+        "a nested export key that collides with another",
+    ),
+    (
+        NEST_FORMAT,
+        "nested export fields in a format that cannot hold them",
+    ),
+    (
         RESERVED_WORD,
         "a name that is a reserved word in Athena (warning)",
     ),
@@ -198,6 +211,10 @@ pub const EXPORT_STYLE_TYPE: &str = "E0617";
 pub const EXPORT_COLLISION: &str = "E0618";
 pub const BAD_MESS: &str = "E0619";
 pub const BAD_TIME: &str = "E0620";
+pub const BAD_NEST: &str = "E0630";
+pub const NESTED_TWICE: &str = "E0631";
+pub const NEST_KEY_COLLISION: &str = "E0632";
+pub const NEST_FORMAT: &str = "E0633";
 pub const RESERVED_WORD: &str = "W0700";
 pub const FILE_DOMAIN_MISMATCH: &str = "W0701";
 pub const JOINT_UNIFORM: &str = "W0702";

@@ -291,15 +291,38 @@ fn export_lines(out: &mut String, ir: &Ir, opts: &EmitOptions, e: EntityId) {
     let styled: Vec<String> = x
         .columns
         .iter()
-        .zip(&t.columns)
-        .filter_map(|((a, style), c)| {
+        .filter_map(|(a, style)| {
+            let name = &ent.attributes[*a].name;
+            let c = t.columns.iter().find(|c| &c.name == name)?;
             let how = style.describe();
-            (!how.is_empty())
-                .then(|| format!("`{}` {} ({})", ent.attributes[*a].name, c.ty, prose(&how)))
+            (!how.is_empty()).then(|| format!("`{name}` {} ({})", c.ty, prose(&how)))
         })
         .collect();
     if !styled.is_empty() {
         let _ = writeln!(out, "- **As exported:** {}", styled.join("; "));
+    }
+    nested_lines(out, ent, x, &t);
+}
+
+/// The nested fields of a JSON Lines export, one list item each with its type.
+fn nested_lines(
+    out: &mut String,
+    ent: &crate::ir::Entity,
+    x: &crate::ir::export::Export,
+    t: &super::table::Table,
+) {
+    for (name, node) in &x.nest {
+        let ty = t
+            .columns
+            .iter()
+            .find(|c| &c.name == name)
+            .map_or(String::new(), |c| c.ty.clone());
+        let _ = writeln!(
+            out,
+            "- **Nested `{name}`:** {} — {}",
+            code(&ty),
+            prose(&crate::ir::nest::describe(ent, node))
+        );
     }
 }
 

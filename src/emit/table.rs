@@ -185,6 +185,7 @@ pub fn raw_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Option<Table> {
     let columns = x
         .columns
         .iter()
+        .filter(|(a, _)| !x.nest.iter().any(|(_, n)| n.columns().contains(a)))
         .map(|(a, style)| {
             let attr = &ent.attributes[*a];
             let how = style.describe();
@@ -201,6 +202,7 @@ pub fn raw_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Option<Table> {
             }
         })
         .collect();
+    let columns = nested_columns(ent, x, columns);
     let (storage, mut properties) = match &x.format {
         ExportFormat::Parquet => (
             Storage::Parquet,
@@ -380,6 +382,38 @@ pub fn answer_tables(ir: &Ir, opts: &EmitOptions) -> Vec<Table> {
                 ),
             ],
             storage: Storage::Parquet,
+        })
+        .collect()
+}
+
+/// The top-level columns of an export: `flat` (its columns that are not nested, in order)
+/// with each nested field inserted at its place, typed `struct<…>` or `array<…>`.
+fn nested_columns(
+    ent: &crate::ir::Entity,
+    x: &crate::ir::export::Export,
+    flat: Vec<Column>,
+) -> Vec<Column> {
+    use crate::ir::nest::{Top, athena_type, describe, top_level};
+    if x.nest.is_empty() {
+        return flat;
+    }
+    let mut flat = flat.into_iter();
+    top_level(x)
+        .into_iter()
+        .filter_map(|t| match t {
+            Top::Flat(_) => flat.next(),
+            Top::Nested(name, node) => {
+                let columns = node.columns();
+                Some(Column {
+                    name: name.to_string(),
+                    ty: athena_type(ent, x, node),
+                    comment: one_line_within(
+                        &format!("Nested: {}", describe(ent, node)),
+                        COLUMN_COMMENT_BYTES,
+                    ),
+                    pii: columns.iter().any(|a| ent.attributes[*a].pii),
+                })
+            }
         })
         .collect()
 }

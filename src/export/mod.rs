@@ -7,6 +7,7 @@
 //! clean batch, run per chunk on the workers, so exports are as deterministic as the truth.
 
 pub mod mess;
+pub mod nest;
 
 use crate::ir::export::{
     Carried, ExportFormat, ValueStyle, carried, date_text, decimal_text, time_text,

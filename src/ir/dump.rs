@@ -101,6 +101,9 @@ pub fn dump(ir: &Ir) -> String {
                         let _ = writeln!(out, "      {}: {how}", e.attributes[*a].name);
                     }
                 }
+                for (name, node) in &x.nest {
+                    let _ = writeln!(out, "      nest {name}: {}", super::nest::describe(e, node));
+                }
             }
             for a in &e.attributes {
                 let mut flags = Vec::new();

@@ -20,6 +20,9 @@ pub struct Export {
     pub batch: Option<AttrId>,
     /// How each exported attribute is written, in column order.
     pub columns: Vec<(AttrId, ValueStyle)>,
+    /// Nested fields of a JSON Lines export (field name, node), in the order declared; empty
+    /// for a flat export. See [`super::nest`].
+    pub nest: Vec<(String, super::nest::Node)>,
     /// What the system gets wrong (none by default, and none with `--clean`).
     pub mess: Mess,
 }
@@ -104,7 +107,8 @@ impl ValueStyle {
 pub enum ExportFormat {
     Parquet,
     Csv(CsvDialect),
-    /// JSON Lines: one flat object per line, keys in column order, nulls as `null`.
+    /// JSON Lines: one object per line, keys in column order (nested fields at their first
+    /// column's place), nulls as `null`.
     Jsonl,
 }
 

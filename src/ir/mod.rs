@@ -6,6 +6,7 @@ pub mod describe;
 pub mod dump;
 pub mod export;
 pub mod expr;
+pub mod nest;
 pub mod partition;
 pub mod rows;
 pub mod types;

@@ -167,12 +167,23 @@ impl Resolver<'_> {
             Some(b) => Some(self.batch(eid, b)?),
             None => None,
         };
+        let nest = match own {
+            Some(x) if !x.value.nest.is_empty() => self.nest(
+                eid,
+                &x.value,
+                format.as_ref(),
+                batch.is_some(),
+                &mut columns,
+            ),
+            _ => Some(Vec::new()),
+        };
         Some(Export {
             system: system.name.value.clone(),
             format: format?,
             batch,
             columns,
             mess: Mess::default(),
+            nest: nest?,
         })
         .filter(|_| ok)
     }

@@ -12,6 +12,7 @@ mod graph;
 mod hidden;
 mod limits;
 mod mess;
+mod nest;
 pub mod reserved;
 mod scaling;
 

@@ -75,7 +75,7 @@ impl DialectCsv {
 }
 
 /// Every column of a batch as text (`None` for a null), row by row through `f`.
-fn for_each_row(
+pub(super) fn for_each_row(
     batch: &RecordBatch,
     mut f: impl FnMut(usize, &[Option<String>]),
 ) -> io::Result<()> {
@@ -161,7 +161,7 @@ impl JsonLines {
     }
 }
 
-fn json_string(s: &str) -> String {
+pub(super) fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -210,7 +210,7 @@ impl Format for JsonLines {
     }
 }
 
-struct TextFile(FileOut);
+pub(super) struct TextFile(pub(super) FileOut);
 
 impl FileWriter for TextFile {
     fn append(&mut self, batch: Encoded) -> io::Result<()> {

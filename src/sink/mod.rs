@@ -11,6 +11,7 @@ pub mod dialect;
 pub mod format;
 pub mod hashing;
 pub mod manifest;
+pub mod nested;
 pub mod parquet;
 pub mod partition;
 pub mod parts;
@@ -548,6 +549,9 @@ fn outputs(
                     .map_err(io_err(lake, "prepare Parquet for"))?,
             ),
             ExportFormat::Csv(d) => Box::new(dialect::DialectCsv::new(&xs, d)),
+            ExportFormat::Jsonl if !x.nest.is_empty() => {
+                Box::new(nested::NestedJsonLines::new(ent))
+            }
             ExportFormat::Jsonl => {
                 let c: Vec<_> = x
                     .columns

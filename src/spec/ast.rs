@@ -248,7 +248,8 @@ pub struct SystemSpec {
 /// decimals, `true`/`false`).
 #[derive(Clone, Debug, Default, JsonSchema)]
 pub struct ExportSettings {
-    /// parquet | csv | jsonl (JSON Lines, one flat object per line). Default csv.
+    /// parquet | csv | jsonl (JSON Lines, one object per line; an entity's `export.nest` nests
+    /// columns). Default csv.
     pub format: Option<Sp<String>>,
     /// The CSV dialect (only with format csv).
     pub csv: Option<Sp<CsvSpec>>,
@@ -324,6 +325,89 @@ pub struct ExportSpec {
     pub orphans: Option<Sp<f64>>,
     /// Rows exported in a later batch than their day.
     pub late: Option<Sp<LateSpec>>,
+    /// Nested fields of a JSON Lines export, in the order written: each groups exported
+    /// columns into a `record` (an object), `params` (a GA4-style array of key/value structs)
+    /// or an `array` (the non-null values of columns of one type), e.g.
+    /// `nest: { device: { record: [device_category, device_os] } }`.
+    #[schemars(with = "Option<BTreeMap<String, NestSchema>>")]
+    pub nest: Vec<(Sp<String>, Sp<NestSpec>)>,
+}
+
+/// A nested field of a JSON Lines export, as written.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NestSpec {
+    /// An object of members (columns or records).
+    Record(Vec<NestMember>),
+    /// A GA4 parameter array: one `{key, value}` struct per non-null column.
+    Params(Vec<NestMember>),
+    /// An array of the non-null values of the listed columns.
+    Array(Vec<Sp<String>>),
+}
+
+/// One member of a record or parameter array.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NestMember {
+    /// The key as written in a mapping; `None` for a listed column, whose key is its name
+    /// without the field's prefix (`device_os` in `device` is `os`).
+    pub key: Option<Sp<String>>,
+    pub value: NestValue,
+}
+
+/// What a member holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NestValue {
+    /// An exported column.
+    Column(Sp<String>),
+    /// A record inside the record.
+    Record(Sp<Vec<NestMember>>),
+}
+
+/// The YAML shapes of a nested export field: exactly one of `record`, `params`, `array`.
+#[derive(JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[allow(dead_code)]
+pub enum NestSchema {
+    /// An object: a list of columns (keyed by their names without the field's prefix,
+    /// `device_os` in `device` is `os`) or a mapping of key → column or `{record: …}`.
+    Record(RecordMembers),
+    /// A GA4 parameter array: a list of columns (or a mapping key → column); each non-null
+    /// value becomes `{"key": …, "value": {"string_value", "int_value", "float_value",
+    /// "double_value"}}` with the slot its type selects.
+    Params(ParamMembers),
+    /// An array of the non-null values of the listed columns (all of one exported type).
+    Array(Vec<String>),
+}
+
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum RecordMembers {
+    List(Vec<String>),
+    Map(BTreeMap<String, RecordMember>),
+}
+
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum RecordMember {
+    Column(String),
+    Record(InnerRecord),
+}
+
+/// A record inside a record.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct InnerRecord {
+    record: RecordMembers,
+}
+
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum ParamMembers {
+    List(Vec<String>),
+    Map(BTreeMap<String, String>),
 }
 
 /// Defect kinds and the share of cells each hits.

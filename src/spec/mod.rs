@@ -4,6 +4,7 @@
 
 pub mod ast;
 pub mod lower;
+pub mod nest;
 pub mod system;
 pub mod yaml;
 

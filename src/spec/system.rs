@@ -46,6 +46,7 @@ const EXPORT_KEYS: &[&str] = &[
     "exact_duplicates",
     "orphans",
     "late",
+    "nest",
 ];
 const COLUMN_KEYS: &[&str] = &[
     "dates",
@@ -134,6 +135,10 @@ pub fn lower_export(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<Expor
     let exact_duplicates = r.get("exact_duplicates").and_then(|n| rate(n, diags));
     let orphans = r.get("orphans").and_then(|n| rate(n, diags));
     let late = r.get("late").and_then(|n| late(n, diags));
+    let nest = r
+        .get("nest")
+        .map(|n| super::nest::lower_nest(n, diags))
+        .unwrap_or_default();
     Some(Sp::new(
         ExportSpec {
             settings: own,
@@ -146,6 +151,7 @@ pub fn lower_export(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<Expor
             exact_duplicates,
             orphans,
             late,
+            nest,
         },
         node.span,
     ))

@@ -2,10 +2,13 @@
 //! exports are the same bytes at any thread count; `--clean` leaves them out; every export is
 //! read back through its own DDL — by DuckDB with the dialect the DDL states and by Spark
 //! executing the DDL — with the manifest's row counts, and every styled value parses back to
-//! the clean value of the truth (`tests/tools/silo_check.py`).
+//! the clean value of the truth (`tests/tools/silo_check.py`); nested JSON Lines (records, a
+//! GA4 parameter array, an array) are read with their `struct`/`array` types and unnested, and
+//! Spark's `LATERAL VIEW explode` of the parameters finds the truth's values.
 
 use crate::common::{self, root, tmp};
 use lab::ir::export::{TimeStyle, ValueStyle};
+use lab::ir::nest::{Node, Slot};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -148,9 +151,15 @@ fn exports_json(ir: &lab::ir::Ir) -> Value {
             "late": m.late.map(|(r, d)| json!({"rate": r, "days": d})),
             "identity": m.identity.map(|(a, _)| ent.attributes[a].name.clone()),
         });
+        let nest: Vec<Value> = x
+            .nest
+            .iter()
+            .map(|(name, node)| nest_json(ent, name, node))
+            .collect();
         tables.push(json!({
             "mess": mess,
             "references": references,
+            "nest": nest,
             "system": x.system,
             "domain": ir.domains[ent.domain].name,
             "entity": ent.name,
@@ -160,6 +169,33 @@ fn exports_json(ir: &lab::ir::Ir) -> Value {
         }));
     }
     json!({ "tables": tables })
+}
+
+/// A nested field for the checker: its kind and members (records by key, recursively;
+/// parameters by key with the value slot their type selects; array columns).
+fn nest_json(ent: &lab::ir::Entity, name: &str, node: &Node) -> Value {
+    fn members(ent: &lab::ir::Entity, m: &[(String, Node)]) -> Vec<Value> {
+        m.iter()
+            .map(|(k, n)| match n {
+                Node::Record(inner) => json!({ "key": k, "record": members(ent, inner) }),
+                other => json!({ "key": k, "column": ent.attributes[other.columns()[0]].name }),
+            })
+            .collect()
+    }
+    let name_of = |a: &lab::ir::AttrId| ent.attributes[*a].name.clone();
+    match node {
+        Node::Record(m) => json!({ "name": name, "kind": "record", "members": members(ent, m) }),
+        Node::Params(p) => json!({
+            "name": name, "kind": "params",
+            "members": p.iter().map(|(k, a)| json!({
+                "key": k, "column": name_of(a), "slot": Slot::of(ent.attributes[*a].ty).key(),
+            })).collect::<Vec<_>>(),
+        }),
+        Node::Array(a) => json!({
+            "name": name, "kind": "array", "members": a.iter().map(name_of).collect::<Vec<_>>(),
+        }),
+        Node::Column(a) => json!({ "name": name, "kind": "column", "members": [name_of(a)] }),
+    }
 }
 
 #[test]

@@ -9,17 +9,20 @@ primary key and, per column, the clean type and the value style). Checks:
   CREATE (never an opaque Command); botocore accepts every Glue TableInput under `glue/`.
 - DuckDB reads every raw export with the dialect its DDL states (CSV: `separatorChar`,
   `quoteChar`, `escapeChar`, `skip.header.line.count`, `serialization.null.format`, `serialization.encoding`;
-  JSON Lines with the DDL's column types; Parquet), one row count per table equal to the
-  manifest's raw files;
+  JSON Lines with the DDL's column types, nested `struct<…>` and `array<…>` included; Parquet),
+  one row count per table equal to the manifest's raw files;
 - every exported value, parsed back by its style (date and time formats, local time with its
   offset, comma decimals, minor units, Y/N and 1/0, code vocabularies, Latin-1's `?`), equals
   the clean value of the truth table (`truth/<domain>/<entity>/*.parquet`) of the same key;
+  nested fields are unnested first (records by key; GA4 parameters by key, exactly their one
+  value slot set, in GA4's typing; arrays as the non-null values in order);
 - Spark (local, Hive metastore) executes every DDL statement, truth and raw, with locations
   pointed at the lake, repairs partitioned tables, reads every row, and counts match the
   manifest (Spark's Hive reader does not honour `skip.header.line.count`, which Athena does, so
   the header lines it returns are dropped). Spark bundles no Hive JSON SerDe, so a JSON table is created as Spark's own JSON
   table with the same columns, partition column and location (the rest of its DDL is checked
-  by sqlglot and DuckDB).
+  by sqlglot and DuckDB); every GA4 parameter array is exploded (`LATERAL VIEW explode`) and
+  each key's slot counts equal the truth's non-null values.
 Exit status 0 when everything holds; otherwise every problem is printed and the status is 1.
 """
 
@@ -73,8 +76,10 @@ def parse_table(stmt):
     head = re.match(r"CREATE EXTERNAL TABLE IF NOT EXISTS `(\w+)`\.`(\w+)` \(\n(.*?)\n\)\n", stmt, re.S)
     cols = []
     for line in head.group(3).split("\n"):
-        m = re.match(r"\s*`(\w+)` ([a-z]+(?:\(\d+,\d+\))?)", line)
-        cols.append((m.group(1), m.group(2)))
+        # A type has no spaces (`decimal(10,2)`, `struct<a:string,b:bigint>`); a column
+        # without a comment ends with the list's comma.
+        m = re.match(r"\s*`(\w+)` (\S+)", line)
+        cols.append((m.group(1), m.group(2).rstrip(",")))
     part = re.search(r"PARTITIONED BY \(`(\w+)` (\w+)", stmt)
     serde = re.search(r"ROW FORMAT SERDE '([^']+)'", stmt)
     return {
@@ -126,6 +131,33 @@ def manifest_rows(out):
     return rows
 
 
+def split_top(text):
+    """`a:string,b:struct<c:int,d:int>` split at the commas outside brackets."""
+    parts, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in "<(":
+            depth += 1
+        elif ch in ">)":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return parts
+
+
+def duck_type(ty):
+    """The DuckDB type of a Hive type, nested `struct<…>` and `array<…>` included."""
+    if ty.startswith("struct<"):
+        fields = [f.split(":", 1) for f in split_top(ty[len("struct<"):-1])]
+        return "STRUCT(" + ", ".join(f'"{k}" {duck_type(v)}' for k, v in fields) + ")"
+    if ty.startswith("array<"):
+        return duck_type(ty[len("array<"):-1]) + "[]"
+    return DUCK_TYPES.get(ty, ty.upper())
+
+
 def duck_read(con, out, t):
     """The raw table `t` as DuckDB reads it with the DDL's dialect: column names → rows."""
     folder = out / "lake" / t["location"].split("/", 3)[3]
@@ -145,7 +177,7 @@ def duck_read(con, out, t):
                   tp.get("skip.header.line.count") == "1", names, tp.get("serialization.null.format", "")]
         rel = con.execute(sql, params)
     elif t["serde"].endswith("JsonSerDe"):
-        types = {c: DUCK_TYPES.get(ty, ty.upper()) for c, ty in t["columns"]}
+        types = {c: duck_type(ty) for c, ty in t["columns"]}
         sql = (f"SELECT * FROM read_json(?, format='newline_delimited', columns={types!r}, "
                f"hive_partitioning={str(hive).lower()}, hive_types_autocast=false)")
         rel = con.execute(sql, [pattern + ".jsonl"])
@@ -210,6 +242,79 @@ def expected_and_parsed(col, value, clean, latin1):
     return clean, value
 
 
+def ga4_value(col, clean, codes):
+    """What a GA4 parameter's slot should hold for a clean value (see docs, Nested fields)."""
+    ty = col["type"]
+    if ty == "timestamp":
+        return (clean - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
+    if ty == "date":
+        return clean.strftime("%Y%m%d")
+    if ty == "boolean":
+        return int(clean)
+    if ty == "double" or ty.startswith("decimal"):
+        return float(clean)
+    if isinstance(clean, str):
+        return codes.get(clean, clean) if codes else clean
+    return clean
+
+
+SLOTS = ("string_value", "int_value", "float_value", "double_value")
+# (database, table, field) → {(parameter key, slot): non-null values in the truth}, filled by
+# the round trip and compared with what Spark's explode of the field finds.
+PARAM_COUNTS = {}
+
+
+def unnest(row, spec, problems, where):
+    """The flat columns of a nested line: records walked by key, parameters found by key (each
+    with exactly its one slot set, `("param", value)`), arrays as `("array", values)`."""
+    flat = dict(row)
+    for field in spec.get("nest", []):
+        value = flat.pop(field["name"])
+        if field["kind"] == "record":
+            def walk(members, v):
+                for m in members:
+                    inner = None if v is None else v.get(m["key"])
+                    if "record" in m:
+                        walk(m["record"], inner)
+                    else:
+                        flat[m["column"]] = inner
+            walk(field["members"], value)
+        elif field["kind"] == "params":
+            by_key = {}
+            for p in value or []:
+                if p["key"] in by_key:
+                    problems.append(f"{where}: parameter {p['key']} twice")
+                by_key[p["key"]] = p["value"]
+            for m in field["members"]:
+                v = by_key.pop(m["key"], None)
+                if v is not None:
+                    others = [k for k in SLOTS if k != m["slot"] and v[k] is not None]
+                    if others or v[m["slot"]] is None:
+                        problems.append(f"{where}: parameter {m['key']} sets {others or 'nothing'}, not only {m['slot']}")
+                    v = ("param", v[m["slot"]])
+                flat[m["column"]] = v
+            if by_key:
+                problems.append(f"{where}: unknown parameters {sorted(by_key)}")
+        else:
+            flat[field["name"]] = ("array", value)
+    return flat
+
+
+def check_arrays(spec, flat, c_row, by_name, where, problems):
+    for field in spec.get("nest", []):
+        if field["kind"] != "array":
+            continue
+        got = flat.pop(field["name"])[1] or []
+        present = [c for c in field["members"] if c_row[c] is not None]
+        if len(got) != len(present):
+            problems.append(f"{where}: array {field['name']} is {got!r}, truth has values of {present}")
+            continue
+        for c, g in zip(present, got):
+            want, parsed = expected_and_parsed(by_name[c], g, c_row[c], False)
+            if want != parsed:
+                problems.append(f"{where}: array {field['name']} holds {g!r} for {c}, truth {want!r}")
+
+
 def round_trip(con, out, t, spec, rows, problems):
     truth = out / "lake" / "truth" / spec["domain"] / spec["entity"]
     rel = con.execute("SELECT * FROM read_parquet(?)", [str(truth / "*.parquet")])
@@ -219,16 +324,35 @@ def round_trip(con, out, t, spec, rows, problems):
     latin1 = t["serde_props"].get("serialization.encoding") == "ISO-8859-1"
     by_name = {c["name"]: c for c in spec["columns"]}
     checked = 0
+    in_arrays = {c for f in spec.get("nest", []) if f["kind"] == "array" for c in f["members"]}
     for row in rows:
+        where = f"{t['database']}.{t['name']} {row.get(key)!r}"
+        row = unnest(row, spec, problems, where)
         raw_key = row[key]
         raw_key = raw_key.lstrip("\ufeff") if isinstance(raw_key, str) else raw_key
         c_row = clean.get(type(next(iter(clean)))(raw_key)) if clean else None
         if c_row is None:
             problems.append(f"{t['name']}: exported key {raw_key!r} is not in the truth")
             continue
+        check_arrays(spec, row, c_row, by_name, where, problems)
+        for field in spec.get("nest", []):
+            if field["kind"] == "params":
+                counts = PARAM_COUNTS.setdefault((t["database"], t["name"], field["name"]), {})
+                for m in field["members"]:
+                    if c_row[m["column"]] is not None:
+                        counts[(m["key"], m["slot"])] = counts.get((m["key"], m["slot"]), 0) + 1
         for name, col in by_name.items():
+            if name == key or name in in_arrays:
+                continue
             v, c = row[name], c_row[name]
-            if name == key:
+            if isinstance(v, tuple) and v[0] == "param":
+                if c is None:
+                    problems.append(f"{where}: parameter of {name} is {v[1]!r}, truth null")
+                    continue
+                want = ga4_value(col, c, col["codes"])
+                if want != v[1]:
+                    problems.append(f"{where}: parameter of {name} is {v[1]!r}, truth {want!r}")
+                checked += 1
                 continue
             if v is None or c is None:
                 if (v is None) != (c is None):
@@ -256,6 +380,23 @@ def spark_statement(stmt, lake):
         cols += f", `{part}` string"
     tail = f" PARTITIONED BY (`{part}`)" if part else ""
     return f"CREATE TABLE `{t['database']}`.`{t['name']}` ({cols}) USING json{tail} LOCATION '{t['location']}'"
+
+
+def spark_params(spark, t, name, problems):
+    """`LATERAL VIEW explode` of every parameter array: per key, the slot set as many times as
+    the truth has non-null values, and no other slot."""
+    for (db, table, field), want in PARAM_COUNTS.items():
+        if (db, table) != (t["database"], t["name"]):
+            continue
+        slots = ", ".join(f"count(p.value.{s})" for s in SLOTS)
+        rows = spark.sql(f"SELECT p.key, {slots} FROM {name} LATERAL VIEW explode(`{field}`) e AS p GROUP BY p.key").collect()
+        got = {}
+        for r in rows:
+            for s, n in zip(SLOTS, r[1:]):
+                if n:
+                    got[(r[0], s)] = n
+        if got != want:
+            problems.append(f"spark: {name}.{field} explodes to {sorted(got.items())}, truth {sorted(want.items())}")
 
 
 def spark_check(out, stmts, rows_by_folder, problems):
@@ -313,6 +454,7 @@ def spark_check(out, stmts, rows_by_folder, problems):
         want = rows_by_folder.get(t["location"].split("/", 3)[3].rstrip("/"))
         if got != want:
             problems.append(f"spark: {name} read {got} rows, the manifest has {want}")
+        spark_params(spark, t, name, problems)
         n += 1
     version = spark.version
     spark.stop()
