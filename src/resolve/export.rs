@@ -531,6 +531,32 @@ impl Resolver<'_> {
         }
     }
 
+    /// The values of a string `choice` attribute, or of a copy of one: an expression that is
+    /// only a column of another row (`parent.country`), followed through a few copies.
+    fn choice_values(&self, mut e: EntityId, mut a: AttrId) -> Option<Vec<String>> {
+        for _ in 0..8 {
+            let attr = &self.entities[e].attributes[a];
+            if !matches!(attr.ty, Type::String(_)) {
+                return None;
+            }
+            match &attr.generator {
+                Generator::Choice { values, .. } => {
+                    let strings = values.iter().filter_map(|v| match v {
+                        Value::Str(s) => Some(s.clone()),
+                        _ => None,
+                    });
+                    return Some(strings.collect());
+                }
+                Generator::Expr(Expr {
+                    kind: ExprKind::Col(c),
+                    ..
+                }) => (e, a) = (c.entity, c.attr),
+                _ => return None,
+            }
+        }
+        None
+    }
+
     /// Applies the code vocabularies to their columns' styles.
     fn vocabularies(
         &mut self,
@@ -546,24 +572,17 @@ impl Resolver<'_> {
                 continue;
             };
             let attr = &self.entities[eid].attributes[a];
-            let values: Option<Vec<String>> = match (&attr.generator, attr.ty) {
-                (Generator::Choice { values, .. }, Type::String(_)) if !attr.hidden => Some(
-                    values
-                        .iter()
-                        .filter_map(|v| match v {
-                            Value::Str(s) => Some(s.clone()),
-                            _ => None,
-                        })
-                        .collect(),
-                ),
-                _ => None,
+            let values = if attr.hidden {
+                None
+            } else {
+                self.choice_values(eid, a)
             };
             let Some(values) = values else {
                 let msg = format!(
-                    "a code vocabulary is given for `{}`, which is not an exported string `choice` attribute",
+                    "a code vocabulary is given for `{}`, which is not an exported string `choice` attribute or a copy of one",
                     attr.name
                 );
-                self.err(codes::EXPORT_STYLE_TYPE, name.span, msg, Some("vocabularies map the values of a string `choice` attribute; remove this one".into()));
+                self.err(codes::EXPORT_STYLE_TYPE, name.span, msg, Some("vocabularies map the values of a string `choice` attribute (or of an expression that only copies one, such as `parent.country`); remove this one".into()));
                 ok = false;
                 continue;
             };

@@ -301,7 +301,8 @@ pub struct ExportSpec {
     /// Daily export batches: the non-null date or timestamp attribute whose day (UTC) names
     /// each row's batch folder, `export_date=YYYY-MM-DD/`.
     pub batch: Option<Sp<String>>,
-    /// Code vocabularies: per `choice` attribute, the system's code for each of its values.
+    /// Code vocabularies: per `choice` attribute (or attribute that only copies one, such as
+    /// `expr: "parent.country"`), the system's code for each of its values.
     #[schemars(with = "Option<BTreeMap<String, BTreeMap<String, String>>>")]
     pub codes: Vec<(Sp<String>, Vocabulary)>,
     /// Per-attribute styles that differ from the entity's (`dates`, `timestamps`,

@@ -196,7 +196,7 @@ fn the_tutorial_domain_compiles_with_yaml_alone() {
             "no DDL for {d}"
         );
         assert!(
-            out.join(format!("lake/raw/{d}")).is_dir(),
+            out.join(format!("lake/truth/{d}")).is_dir(),
             "no data for {d}"
         );
     }

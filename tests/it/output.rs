@@ -396,8 +396,9 @@ fn a_full_or_read_only_disk_fails_cleanly() {
     let base = tmp("disk");
     let mnt = base.join("mnt");
     std::fs::create_dir(&mnt).unwrap();
-    // 64 MiB holds the small lake (scale 0.02 as CSV, about 40 MB with the full web property)
-    // but not a scale-1 lake (about 0.4 GB as Parquet).
+    // 64 MiB holds the small clean lake (scale 0.02 as CSV, about 40 MB with the full web
+    // property; `--clean`, as the systems' exports would add about 110 MB) but not a scale-1
+    // lake (about 0.4 GB as Parquet).
     let mounted = Command::new("mount")
         .args(["-t", "tmpfs", "-o", "size=64m", "tmpfs"])
         .arg(&mnt)
@@ -416,7 +417,7 @@ fn a_full_or_read_only_disk_fails_cleanly() {
     };
     let result = std::panic::catch_unwind(|| {
         let out = mnt.join("out");
-        compile_small(&out, &["--format", "csv"]);
+        compile_small(&out, &["--format", "csv", "--clean"]);
         let before = snapshot(&out);
         let s = specs();
         let o = out.to_string_lossy().into_owned();
@@ -453,7 +454,9 @@ fn a_full_or_read_only_disk_fails_cleanly() {
             .status()
             .unwrap();
         assert!(ro.success());
-        let (code, err) = run(&["compile", "--specs", &s, "--out", &o, "--scale", "0.02"]);
+        let (code, err) = run(&[
+            "compile", "--specs", &s, "--out", &o, "--scale", "0.02", "--clean",
+        ]);
         assert_eq!(code, Some(2), "{err}");
         assert!(
             err.contains(&mnt.to_string_lossy().into_owned()),

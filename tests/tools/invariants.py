@@ -4,7 +4,8 @@
 Usage: invariants.py --lake <out>/lake [--invariants DIR] [--only ID ...]
 
 Reads <lake>/_manifest.json, creates one DuckDB view per entity named <domain>_<entity> over
-its Parquet files (Hive-partitioned when the manifest gives a partition key), then runs every
+its clean Parquet files (the truth layer when the specs declare source systems, never a
+system's raw export; Hive-partitioned when the manifest gives a partition key), then runs every
 invariant query. An invariant holds when its query returns zero rows; otherwise the query's
 rows are the violations. Prints one line per invariant (`ok` or `FAIL (n rows)` with up to five
 example rows) and exits 1 when any invariant fails or cannot run.
@@ -38,7 +39,7 @@ def create_views(con: duckdb.DuckDBPyConnection, lake: Path) -> list[str]:
         if not (IDENT.match(domain) and IDENT.match(entity)):
             raise SystemExit(f"manifest names an invalid entity: {domain}.{entity}")
         name = f"{domain}_{entity}"
-        files = [f["path"] for f in ent["files"] if f.get("format", "parquet") == "parquet"]
+        files = [f["path"] for f in ent["files"] if f.get("format", "parquet") == "parquet" and f.get("layer") != "raw"]
         if not files:
             # An entity with no rows has no files; keep an empty view so queries still bind.
             con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT NULL AS _empty WHERE false')

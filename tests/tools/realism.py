@@ -5,7 +5,8 @@ Usage: realism.py LAKE_DIR [--json FILE] [--margin-small] [--gate]
 
 LAKE_DIR is the `lake/` directory of a `lab compile` output (the one holding `_manifest.json`),
 or the output directory itself. One DuckDB view per entity, named `<domain>_<entity>`, is
-created over the Parquet files listed in the manifest (as `invariants.py` does), then every
+created over the clean Parquet files listed in the manifest (the truth layer, never a source
+system's raw export; as `invariants.py` does), then every
 measure below runs as one SQL query.
 
 Ranges come from /work/shared/reference/domains.md §3 ("Benchmarks"), with source keys S1…S42
@@ -128,7 +129,7 @@ def open_lake(path: Path) -> tuple[duckdb.DuckDBPyConnection, dict]:
     con = duckdb.connect()
     for ent in manifest["entities"]:
         name = f"{ent['domain']}_{ent['entity']}"
-        files = [f["path"] for f in ent["files"] if f.get("format", "parquet") == "parquet"]
+        files = [f["path"] for f in ent["files"] if f.get("format", "parquet") == "parquet" and f.get("layer") != "raw"]
         if not files:
             con.execute(f'create view "{name}" as select null as _empty where false')
             continue

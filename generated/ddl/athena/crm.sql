@@ -2,9 +2,9 @@
 -- Partitioned tables use partition projection in Athena; other engines need
 -- `MSCK REPAIR TABLE` after each load to register the partitions.
 
-CREATE DATABASE IF NOT EXISTS `crm`;
+CREATE DATABASE IF NOT EXISTS `crm_truth`;
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `crm`.`customers` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `crm_truth`.`customers` (
   `crm_id` string COMMENT 'CRM customer identifier.',
   `customer_id` string COMMENT 'The web-shop customer (identity map).',
   `email` string COMMENT 'E-mail as stored in the CRM (not normalised).',
@@ -27,13 +27,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `crm`.`customers` (
 )
 COMMENT 'The customer 360 profile: identity, segment, lifecycle and churn, keyed by the CRM\'s own identifier and linked one-to-one to the web-shop customer. E-mails are copied as the CRM holds them (some upper-cased or with a leading space).'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/crm/customers/'
+LOCATION 's3://lab-lake/truth/crm/customers/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `crm`.`customer_segments` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `crm_truth`.`customer_segments` (
   `crm_id` string COMMENT 'The customer.',
   `version` int COMMENT 'Version number (1 = oldest).',
   `segment_code` string COMMENT 'Segment and value tier of the version.',
@@ -44,13 +44,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `crm`.`customer_segments` (
 )
 COMMENT 'Segment history as a slowly changing dimension: versions follow each other without gaps or overlaps (valid_to of a version is valid_from of the next), and exactly the latest is current.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/crm/customer_segments/'
+LOCATION 's3://lab-lake/truth/crm/customer_segments/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `crm`.`interactions` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `crm_truth`.`interactions` (
   `interaction_id` string COMMENT 'Interaction identifier.',
   `crm_id` string COMMENT 'The customer.',
   `agent_id` string COMMENT 'Agent who logged it.',
@@ -62,13 +62,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `crm`.`interactions` (
 )
 COMMENT 'Calls, e-mails, chats and meetings logged by agents, on weekdays in business hours (9–17 UTC), after the profile exists.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/crm/interactions/'
+LOCATION 's3://lab-lake/truth/crm/interactions/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `crm`.`support_tickets` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `crm_truth`.`support_tickets` (
   `ticket_id` string COMMENT 'Ticket identifier.',
   `crm_id` string COMMENT 'The customer.',
   `order_id` string COMMENT 'The customer\'s order the ticket is about (null for general questions).',
@@ -85,13 +85,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `crm`.`support_tickets` (
 )
 COMMENT 'Support tickets; about three in four concern one of the customer\'s own orders (and are opened after it). created ≤ first response ≤ resolved ≤ closed; CSAT only on resolved tickets.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/crm/support_tickets/'
+LOCATION 's3://lab-lake/truth/crm/support_tickets/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `crm`.`churn_labels` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `crm_truth`.`churn_labels` (
   `crm_id` string COMMENT 'The customer.',
   `snapshot_date` date COMMENT 'Label date.',
   `churned` boolean COMMENT 'The customer churned by the snapshot.',
@@ -106,7 +106,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `crm`.`churn_labels` (
 )
 COMMENT 'Churn labels and features for model training, as of 2026-12-31.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/crm/churn_labels/'
+LOCATION 's3://lab-lake/truth/crm/churn_labels/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'

@@ -2,9 +2,9 @@
 -- Partitioned tables use partition projection in Athena; other engines need
 -- `MSCK REPAIR TABLE` after each load to register the partitions.
 
-CREATE DATABASE IF NOT EXISTS `ecommerce`;
+CREATE DATABASE IF NOT EXISTS `ecommerce_truth`;
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce`.`customers` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce_truth`.`customers` (
   `customer_id` string COMMENT 'Shop customer identifier.',
   `first_name` string COMMENT 'Given name.',
   `last_name` string COMMENT 'Family name.',
@@ -22,13 +22,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce`.`customers` (
 )
 COMMENT 'Customer accounts as the web shop stores them.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/ecommerce/customers/'
+LOCATION 's3://lab-lake/truth/ecommerce/customers/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce`.`products` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce_truth`.`products` (
   `product_id` bigint COMMENT 'Product identifier.',
   `sku` string COMMENT 'Stock keeping unit code.',
   `name` string COMMENT 'Product name.',
@@ -41,13 +41,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce`.`products` (
 )
 COMMENT 'The product catalog. A fixed assortment, whatever the scale.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/ecommerce/products/'
+LOCATION 's3://lab-lake/truth/ecommerce/products/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce`.`orders` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce_truth`.`orders` (
   `order_id` string COMMENT 'Order identifier.',
   `customer_id` string COMMENT 'The customer who placed the order.',
   `ordered_at` timestamp COMMENT 'When the order was placed (UTC): evening peak; never after the 2026-12-31 snapshot.',
@@ -69,13 +69,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce`.`orders` (
 )
 COMMENT 'Orders placed in the web shop, within 540 days of the customer\'s registration and never after the 2026-12-31 snapshot. About 30 % of customers never order; the others place their first order when they register, and about 30 % of buyers order again. A customer registered less than 540 days before the snapshot has proportionally fewer repeat orders so far (the rest would come after the snapshot).'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/ecommerce/orders/'
+LOCATION 's3://lab-lake/truth/ecommerce/orders/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce`.`order_items` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce_truth`.`order_items` (
   `order_id` string COMMENT 'The order.',
   `line_no` int COMMENT 'Line number within the order.',
   `product_id` bigint COMMENT 'The product sold (Zipf popularity, exponent 0.5 over the catalog).',
@@ -88,13 +88,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce`.`order_items` (
 )
 COMMENT 'The lines of each order; products are picked with Zipf popularity (the best seller takes about 1 % of lines).'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/ecommerce/order_items/'
+LOCATION 's3://lab-lake/truth/ecommerce/order_items/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce`.`returns` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce_truth`.`returns` (
   `return_id` string COMMENT 'Return identifier.',
   `order_id` string COMMENT 'Order of the returned line.',
   `line_no` int COMMENT 'Returned line.',
@@ -107,7 +107,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce`.`returns` (
 )
 COMMENT 'Return requests for delivered lines, within 30 days of delivery.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/ecommerce/returns/'
+LOCATION 's3://lab-lake/truth/ecommerce/returns/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'

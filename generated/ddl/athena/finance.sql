@@ -2,9 +2,9 @@
 -- Partitioned tables use partition projection in Athena; other engines need
 -- `MSCK REPAIR TABLE` after each load to register the partitions.
 
-CREATE DATABASE IF NOT EXISTS `finance`;
+CREATE DATABASE IF NOT EXISTS `finance_truth`;
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`chart_of_accounts` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `finance_truth`.`chart_of_accounts` (
   `account_id` int COMMENT 'Account number; the first digit is the account class.',
   `account_name` string COMMENT 'Account name.',
   `parent_id` int COMMENT 'The account group (null for groups).',
@@ -15,13 +15,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`chart_of_accounts` (
 )
 COMMENT 'The chart of accounts as a two-level tree: account groups (1xxx assets, 2xxx liabilities, 3xxx equity, 4xxx revenue, 5xxx cost of goods sold, 6xxx operating expenses) and the leaf accounts journals post to.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/finance/chart_of_accounts/'
+LOCATION 's3://lab-lake/truth/finance/chart_of_accounts/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`vendors` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `finance_truth`.`vendors` (
   `vendor_id` string COMMENT 'Vendor identifier.',
   `legal_name` string COMMENT 'Registered company name.',
   `vendor_name` string COMMENT 'Display name used on purchase documents.',
@@ -35,16 +35,33 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`vendors` (
 )
 COMMENT 'Suppliers paid through accounts payable. The first four are the advertising platforms marketing buys media from.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/finance/vendors/'
+LOCATION 's3://lab-lake/truth/finance/vendors/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`orders` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `finance_truth`.`debtors` (
+  `debtor_no` string COMMENT 'Debtor number assigned by the ERP.',
+  `external_ref` string COMMENT 'The web-shop customer id the debtor was created from (external reference).',
+  `name` string COMMENT 'Name on the customer master.',
+  `country` varchar(2) COMMENT 'Country of the billing address (ISO-3166 alpha-2).',
+  `city` string COMMENT 'City of the billing address.',
+  `customer_group` string COMMENT 'Customer group: B2C (consumers, paid at checkout) or B2B (business customers, on invoice).',
+  `created_on` date COMMENT 'When the debtor was created (the customer\'s first order).'
+)
+COMMENT 'The ERP\'s customer master: a debtor is created with the customer\'s first order, numbered by the ERP, and linked to the web-shop account only by an external reference; sales orders and invoices name the debtor, never the shop\'s customer id.'
+STORED AS PARQUET
+LOCATION 's3://lab-lake/truth/finance/debtors/'
+TBLPROPERTIES (
+  'classification'='parquet',
+  'parquet.compression'='SNAPPY'
+);
+
+CREATE EXTERNAL TABLE IF NOT EXISTS `finance_truth`.`orders` (
   `erp_order_no` string COMMENT 'ERP sales order number.',
   `order_id` string COMMENT 'The web-shop order (external reference).',
-  `customer_id` string COMMENT 'The ordering customer.',
+  `debtor_no` string COMMENT 'The ordering debtor.',
   `order_date` date COMMENT 'Order date.',
   `amount` decimal(12,2) COMMENT 'Order amount including tax and shipping.',
   `currency` varchar(3) COMMENT 'Order currency.',
@@ -52,17 +69,17 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`orders` (
 )
 COMMENT 'The ERP\'s sales orders, created one-to-one from web-shop orders that were not cancelled.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/finance/orders/'
+LOCATION 's3://lab-lake/truth/finance/orders/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`invoices` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `finance_truth`.`invoices` (
   `invoice_id` string COMMENT 'Invoice number.',
   `erp_order_no` string COMMENT 'The ERP sales order invoiced.',
   `order_id` string COMMENT 'The web-shop order invoiced.',
-  `customer_id` string COMMENT 'The billed customer.',
+  `debtor_no` string COMMENT 'The billed debtor.',
   `invoice_date` date COMMENT 'Invoice date.',
   `payment_method` string COMMENT 'How the customer pays: card or paypal (consumers), ach or wire (business).',
   `terms_days` int COMMENT 'Days from invoice date to due date (0 = due on receipt).',
@@ -83,13 +100,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`invoices` (
 )
 COMMENT 'Customer invoices. Consumers pay at checkout (due on receipt); business customers buy on invoice with net terms and are often late.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/finance/invoices/'
+LOCATION 's3://lab-lake/truth/finance/invoices/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`invoice_lines` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `finance_truth`.`invoice_lines` (
   `invoice_id` string COMMENT 'The invoice.',
   `line_no` int COMMENT 'Line number on the invoice.',
   `order_id` string COMMENT 'Order of the invoiced order line.',
@@ -104,13 +121,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`invoice_lines` (
 )
 COMMENT 'Invoice lines, mirroring the lines of the invoiced order.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/finance/invoice_lines/'
+LOCATION 's3://lab-lake/truth/finance/invoice_lines/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`payments` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `finance_truth`.`payments` (
   `payment_id` string COMMENT 'Payment identifier.',
   `invoice_id` string COMMENT 'The invoice paid.',
   `payment_no` int COMMENT 'Payment number for the invoice (installments).',
@@ -122,13 +139,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`payments` (
 )
 COMMENT 'Customer payments. Cards settle 0–3 days after the invoice; business payments arrive around the due date, about 45 % of them late (installments 30 days apart). Payments that would arrive after the 2026-12-31 snapshot have not been received yet.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/finance/payments/'
+LOCATION 's3://lab-lake/truth/finance/payments/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`credit_notes` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `finance_truth`.`credit_notes` (
   `credit_note_id` string COMMENT 'Credit note number.',
   `return_id` string COMMENT 'The refunded return.',
   `invoice_id` string COMMENT 'The invoice credited.',
@@ -140,13 +157,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`credit_notes` (
 )
 COMMENT 'Credit notes issued for refunded returns; the refund is paid back to the customer.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/finance/credit_notes/'
+LOCATION 's3://lab-lake/truth/finance/credit_notes/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`expenses` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `finance_truth`.`expenses` (
   `expense_id` string COMMENT 'Expense identifier.',
   `campaign_id` string COMMENT 'The advertising campaign billed (null for operating expenses).',
   `vendor_id` string COMMENT 'The billing vendor.',
@@ -159,13 +176,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`expenses` (
 )
 COMMENT 'Expenses booked from vendor bills: one bill per advertising campaign for its whole media spend (sent by the platform three days after the flight ends), and operating expenses on weekdays with log-normal amounts.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/finance/expenses/'
+LOCATION 's3://lab-lake/truth/finance/expenses/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`gl_transactions` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `finance_truth`.`gl_transactions` (
   `gl_line_id` string COMMENT 'Journal line identifier.',
   `invoice_id` string COMMENT 'Source invoice (invoice, COGS, replenishment, write-off and tax remittance lines).',
   `payment_id` string COMMENT 'Source payment (payment journals only).',
@@ -183,7 +200,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance`.`gl_transactions` (
 )
 COMMENT 'The general ledger, in perpetual inventory: an opening balance journal on 2022-01-01 (cash and inventory against opening balance equity); one balanced journal per invoice (DR receivables and discounts, CR product sales, shipping and sales tax; DR cost of goods sold, CR inventory at the products\' standard cost); per payment (DR cash, CR receivables); per expense (DR the expense account, CR cash); per credit note (DR sales returns and tax, CR cash); a replenishment purchase per invoice (DR inventory, CR cash at cost, so stock stays at its opening level); a write-off per written-off invoice (DR bad debt expense, CR receivables, 90 days after the due date); and one sales-tax remittance journal per month (on the 20th of the next month, DR sales tax payable, CR cash, net of the tax refunded on credit notes), itemised by document.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/finance/gl_transactions/'
+LOCATION 's3://lab-lake/truth/finance/gl_transactions/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'

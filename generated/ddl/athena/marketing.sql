@@ -2,9 +2,9 @@
 -- Partitioned tables use partition projection in Athena; other engines need
 -- `MSCK REPAIR TABLE` after each load to register the partitions.
 
-CREATE DATABASE IF NOT EXISTS `marketing`;
+CREATE DATABASE IF NOT EXISTS `marketing_truth`;
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`campaigns` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `marketing_truth`.`campaigns` (
   `campaign_id` string COMMENT 'Campaign identifier.',
   `channel` string COMMENT 'Advertising channel.',
   `vendor_id` string COMMENT 'The platform billing the media spend (a finance vendor).',
@@ -26,13 +26,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`campaigns` (
 )
 COMMENT 'Campaigns on Google Search, Google Display, Meta, LinkedIn and e-mail. Each has a flight (start and end date), a daily budget, and UTM parameters that tag the traffic it sends to the shop.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/marketing/campaigns/'
+LOCATION 's3://lab-lake/truth/marketing/campaigns/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`ad_groups` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `marketing_truth`.`ad_groups` (
   `ad_group_id` string COMMENT 'Ad group identifier.',
   `campaign_id` string COMMENT 'The campaign.',
   `targeting` string COMMENT 'Targeting approach.',
@@ -45,13 +45,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`ad_groups` (
 )
 COMMENT 'Ad groups of a campaign (a targeting and bidding setup).'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/marketing/ad_groups/'
+LOCATION 's3://lab-lake/truth/marketing/ad_groups/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`ads` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `marketing_truth`.`ads` (
   `ad_id` string COMMENT 'Ad identifier.',
   `ad_group_id` string COMMENT 'The ad group.',
   `campaign_id` string COMMENT 'The campaign (denormalised).',
@@ -71,13 +71,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`ads` (
 )
 COMMENT 'Ads (creatives) of an ad group, with the landing URL and its UTM parameters.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/marketing/ads/'
+LOCATION 's3://lab-lake/truth/marketing/ads/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`daily_performance` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `marketing_truth`.`daily_performance` (
   `ad_id` string COMMENT 'The ad.',
   `performance_date` date COMMENT 'The day (within the campaign\'s flight).',
   `campaign_id` string COMMENT 'The campaign (denormalised).',
@@ -91,7 +91,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`daily_performance` (
 COMMENT 'Daily delivery of every ad: spend is capped by the ad\'s share of the daily budget (paced lower on weekends, higher in November and December), clicks follow from the cost per click, impressions from the click-through rate and conversions from the conversion rate.'
 PARTITIONED BY (`dt` string COMMENT 'Partition: month of performance_date (yyyy-MM), UTC')
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/marketing/daily_performance/'
+LOCATION 's3://lab-lake/truth/marketing/daily_performance/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY',
@@ -101,10 +101,10 @@ TBLPROPERTIES (
   'projection.dt.range'='NOW-10YEARS,NOW',
   'projection.dt.interval'='1',
   'projection.dt.interval.unit'='MONTHS',
-  'storage.location.template'='s3://lab-lake/raw/marketing/daily_performance/dt=${dt}/'
+  'storage.location.template'='s3://lab-lake/truth/marketing/daily_performance/dt=${dt}/'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`leads` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `marketing_truth`.`leads` (
   `lead_id` string COMMENT 'Lead identifier.',
   `crm_id` string COMMENT 'The CRM customer the lead became (null until converted).',
   `ad_id` string COMMENT 'Ad that captured the lead (paid leads, including those won as customers).',
@@ -127,7 +127,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `marketing`.`leads` (
 )
 COMMENT 'Leads: business customers that came through the sales funnel (imported from CRM, all stages set up to customer), and leads captured from ads (one per conversion of a lead-generation or search campaign, three per five conversions of other Meta campaigns and one per two of the rest), of which some reach MQL (30 %), SQL (20 % of MQLs) and opportunity (50 % of SQLs). Stage timestamps are monotone and a later stage is set only when the earlier one is.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/marketing/leads/'
+LOCATION 's3://lab-lake/truth/marketing/leads/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'

@@ -2,9 +2,9 @@
 -- Partitioned tables use partition projection in Athena; other engines need
 -- `MSCK REPAIR TABLE` after each load to register the partitions.
 
-CREATE DATABASE IF NOT EXISTS `web`;
+CREATE DATABASE IF NOT EXISTS `web_truth`;
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `web`.`traffic_sources` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `web_truth`.`traffic_sources` (
   `source_medium` string COMMENT 'GA4 session source / medium.',
   `utm_source` string COMMENT 'Source.',
   `utm_medium` string COMMENT 'Medium.',
@@ -13,13 +13,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `web`.`traffic_sources` (
 )
 COMMENT 'Session sources and media with their default channel group; paid rows match the UTM source and medium of marketing campaigns.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/web/traffic_sources/'
+LOCATION 's3://lab-lake/truth/web/traffic_sources/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `web`.`sessions` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `web_truth`.`sessions` (
   `session_key` string COMMENT 'Session key (one value standing for user_pseudo_id + ga_session_id).',
   `ga_session_id` bigint COMMENT 'GA4 session id.',
   `user_id` string COMMENT 'Logged-in web-shop customer (null for anonymous sessions).',
@@ -47,13 +47,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `web`.`sessions` (
 )
 COMMENT 'Every session of the shop\'s web property, from three sources: the purchase session of every web-shop order and 0–4 earlier research sessions of the same logged-in customer; sessions from paid ad clicks (95 % of Google Search clicks and 90 % of other clicks, on the day of the click); and anonymous organic, direct, referral, social and e-mail visits. About 2.75 % of sessions purchase.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/web/sessions/'
+LOCATION 's3://lab-lake/truth/web/sessions/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `web`.`events` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `web_truth`.`events` (
   `event_id` string COMMENT 'Event identifier.',
   `session_key` string COMMENT 'The session.',
   `user_pseudo_id` string COMMENT 'Device id (the session\'s).',
@@ -71,13 +71,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `web`.`events` (
 )
 COMMENT 'GA4 events of a session in time order: session_start, page views, then the shopping steps reached (view_item, add_to_cart, begin_checkout, purchase). The purchase event carries the order id and value.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/web/events/'
+LOCATION 's3://lab-lake/truth/web/events/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
 );
 
-CREATE EXTERNAL TABLE IF NOT EXISTS `web`.`funnel_steps` (
+CREATE EXTERNAL TABLE IF NOT EXISTS `web_truth`.`funnel_steps` (
   `session_key` string COMMENT 'The session.',
   `step_no` int COMMENT 'Step number: 1 view_item, 2 add_to_cart, 3 begin_checkout, 4 purchase.',
   `step_name` string COMMENT 'Step name.',
@@ -88,7 +88,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `web`.`funnel_steps` (
 )
 COMMENT 'The shopping funnel view_item → add_to_cart → begin_checkout → purchase, one row per step a session reached; purchases are web-shop orders.'
 STORED AS PARQUET
-LOCATION 's3://lab-lake/raw/web/funnel_steps/'
+LOCATION 's3://lab-lake/truth/web/funnel_steps/'
 TBLPROPERTIES (
   'classification'='parquet',
   'parquet.compression'='SNAPPY'
