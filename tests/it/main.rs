@@ -17,4 +17,5 @@ mod frontend;
 mod output;
 mod realism;
 mod reference;
+mod s3;
 mod silo;
