@@ -11,10 +11,13 @@
 #   SCALE_RUNS=   runs per configuration in the scaling part (default: RUNS)
 #   QUICK_RUNS=5  runs of `lab check` and `lab compile --docs-only` (median reported)
 #   PART=all      `tpch` (only lab vs tpchgen-cli), `scaling` (only lab on specs/), `parts`
-#                 (only the split run), or `all`
-#   PARTS_SCALE=1 --scale of the split-run comparison (part 3)
+#                 (only the split run), `s3` (only S3 output vs local disk), or `all`
+#   PARTS_SCALE=1 --scale of the split-run comparison (part 4)
+#   S3_SCALE=1    --scale of the S3 part (part 5)
 #   LAB_BIN=      use this lab binary instead of building one with `cargo build --release`
 #   RESULTS=      also write the final Markdown block to this file
+#   LAB_BIN=      use this lab binary instead of building the release one (e.g. to try the
+#                 script quickly with target/debug/lab; never for published numbers)
 #
 # What it does:
 #   1. `cargo build --release` (lab), `cargo install tpchgen-cli --locked` if it is missing,
@@ -31,6 +34,10 @@
 #   4. A split run on specs/ at PARTS_SCALE: `--part 1 --parts 2` and `--part 2 --parts 2` as
 #      two concurrent 1-thread processes vs one process with `--threads 2` (wall-time ratio,
 #      CPU seconds), and the time of `lab manifest merge` of the two parts.
+#   5. lab on specs/ at S3_SCALE written to a local S3 endpoint (moto's server,
+#      tests/tools/s3_check.py serve, from the .venv of tests/tools/setup.sh) with
+#      `--out s3://…` vs to local disk, alternating, S3_RUNS (default RUNS) runs each; every
+#      S3 lake is checked against its manifest once.
 #   5. Prints one Markdown block with every result and its target (docs/performance.md).
 #
 # Needs: cargo, python3 (standard library only), GNU time, awk. Everything it writes goes to a
@@ -53,7 +60,9 @@ cd "$root"
 say() { printf 'compare: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-case "$PART" in all | tpch | scaling | parts) ;; *) die "PART must be all, tpch, scaling or parts" ;; esac
+case "$PART" in all | tpch | scaling | parts | s3) ;; *) die "PART must be all, tpch, scaling, parts or s3" ;; esac
+S3_SCALE="${S3_SCALE:-1}"
+S3_RUNS="${S3_RUNS:-$RUNS}"
 for v in RUNS SCALE_RUNS QUICK_RUNS THREADS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a whole number ≥ 1 (got '${!v}')"
 done
@@ -75,7 +84,7 @@ if [ ! -x /usr/bin/time ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
 fi
 
-if [ -n "$LAB_BIN" ]; then
+if [ -n "${LAB_BIN:-}" ]; then
   LAB="$LAB_BIN"
 else
   say "building lab (cargo build --release)"
@@ -311,6 +320,45 @@ if [ "$PART" = all ] || [ "$PART" = parts ]; then
     echo "| \`lab manifest merge\` of the two parts | $(calc '%.2f' "$pm") s | | |"
     echo
     echo "Commands: \`lab compile --specs specs --scale $PARTS_SCALE --format parquet --compression snappy --quiet --threads 1 --part {1,2} --parts 2 --out DIR\` (both at once) vs \`… --threads 2\`; \`lab manifest merge P1 P2 --out DIR\`."
+  } >>"$md"
+fi
+
+# --- 3. S3 output vs local disk ------------------------------------------------------------
+if [ "$PART" = all ] || [ "$PART" = s3 ]; then
+  py="$root/.venv/bin/python"
+  "$py" -c 'import moto.server, boto3' 2>/dev/null ||
+    die "moto is missing: run bash tests/tools/setup.sh (installs moto[server] and boto3 into .venv)"
+  say "S3 output vs local disk: specs/ at scale $S3_SCALE, $THREADS threads, $S3_RUNS runs each"
+  coproc MOTO { "$py" "$root/tests/tools/s3_check.py" serve lab-bench 2>/dev/null; }
+  read -r _ port <&"${MOTO[0]}" || die "moto did not start"
+  endpoint="http://127.0.0.1:$port"
+  base=("$LAB" compile --specs "$root/specs" --scale "$S3_SCALE" --threads "$THREADS"
+    --format parquet --compression snappy --quiet)
+  for i in $(seq 1 "$S3_RUNS"); do
+    run disk "${base[@]}" --out "$work/disk"
+    rm -rf "$work/disk"
+    run s3 env AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 \
+      AWS_ENDPOINT_URL="$endpoint" AWS_EC2_METADATA_DISABLED=true \
+      "${base[@]}" --out "s3://lab-bench/run-$i"
+    if [ "$i" = 1 ]; then
+      "$py" "$root/tests/tools/s3_check.py" lake "$endpoint" "s3://lab-bench/run-1" >/dev/null ||
+        die "the lake written to S3 does not match its manifest"
+    fi
+  done
+  exec {MOTO[1]}>&-
+  wait "$MOTO_PID" 2>/dev/null || true
+  wd="$(median disk)"
+  ws="$(median s3)"
+  s3r="$(calc '%.2f' "$ws / $wd")"
+  {
+    echo "**S3 output** — specs/ at scale $S3_SCALE, $THREADS threads, to a local S3 endpoint (moto $("$py" -c 'import moto; print(moto.__version__)')) vs local disk, median of $S3_RUNS runs each"
+    echo
+    echo "| measure | result | target | status |"
+    echo "| --- | ---: | --- | --- |"
+    echo "| local disk | $(calc '%.2f' "$wd") s, $(mib "$(peak disk)") MiB | | |"
+    echo "| \`--out s3://…\` | $(calc '%.2f' "$ws") s, $(mib "$(peak s3)") MiB | | |"
+    echo "| S3 / local disk | ${s3r}× | ≤ 1.5× | $(verdict "$s3r <= 1.5") |"
+    echo
   } >>"$md"
 fi
 

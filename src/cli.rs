@@ -47,6 +47,9 @@ pub enum Command {
     /// Grade a matching and cleaning pipeline's output against a lake's answer key
     /// (docs/scoring.md).
     Score(ScoreArgs),
+    /// Register the Glue databases, tables and partitions of a compiled output, uploading
+    /// its lake to S3 first when it was written locally.
+    Publish(PublishArgs),
     /// Write the JSON Schema of the spec language (for editor completion and validation).
     Schema {
         /// Where to write the schema.
@@ -110,8 +113,9 @@ pub struct CompileArgs {
     /// Directory holding the domain specs (`*.yaml`).
     #[arg(long, default_value = "specs", value_name = "DIR")]
     pub specs: PathBuf,
-    /// Output directory: data goes to `<out>/lake/`, docs, ERDs and DDL beside it.
-    #[arg(long, default_value = "generated", value_name = "DIR")]
+    /// Output directory: data goes to `<out>/lake/`, docs, ERDs and DDL beside it; or
+    /// `s3://bucket/prefix` to write them to S3 (credentials from the AWS environment).
+    #[arg(long, default_value = "generated", value_name = "DIR|S3_URL")]
     pub out: PathBuf,
     /// Size multiplier: scaled row counts are multiplied by this (> 0).
     #[arg(
@@ -138,7 +142,7 @@ pub struct CompileArgs {
     #[arg(long, default_value = "100GiB", value_name = "SIZE")]
     pub size_limit: String,
     /// S3 bucket used in table locations of the DDL and Glue tables.
-    #[arg(long, default_value = "lab-lake", value_name = "NAME")]
+    #[arg(long, default_value = DEFAULT_BUCKET, value_name = "NAME")]
     pub bucket: String,
     /// The lake as the silos would have exported it at the end of DATE (`YYYY-MM-DD`): rows
     /// of entities with `time` created by then, their later events unknown.
@@ -166,6 +170,9 @@ pub struct CompileArgs {
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub parts: Option<String>,
 }
+
+/// The default `--bucket`.
+const DEFAULT_BUCKET: &str = "lab-lake";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -212,6 +219,22 @@ impl CompileArgs {
         let as_of = self.as_of.as_deref().map(parse_as_of).transpose()?;
         crate::emit::check_bucket(&self.bucket).map_err(|e| format!("--bucket: {e}"))?;
         let part = parse_part(self.part.as_deref(), self.parts.as_deref(), self.docs_only)?;
+        let s3 = pipeline::S3Location::parse(&self.out.to_string_lossy())
+            .map_err(|e| format!("--out {e}"))?;
+        let mut bucket = self.bucket;
+        if let Some(loc) = &s3 {
+            if bucket != DEFAULT_BUCKET {
+                return Err(
+                    "--bucket names the bucket of a local lake's table locations; with --out \
+                     s3://… the tables are located in the lake written there"
+                        .into(),
+                );
+            }
+            if self.check {
+                return Err("--check compares local documents: use it with a local --out".into());
+            }
+            bucket = loc.key_path("lake");
+        }
         let cfg = Config {
             specs: self.specs,
             out: self.out,
@@ -224,11 +247,12 @@ impl CompileArgs {
                 codec: self.compression,
                 part,
             },
-            bucket: self.bucket,
+            bucket,
             docs_only: self.docs_only,
             clean: self.clean,
             size_limit,
             as_of,
+            s3,
         };
         Ok((cfg, self.check, self.quiet))
     }
@@ -377,6 +401,10 @@ pub fn main() -> ExitCode {
         Command::Compile(args) => match args.validate() {
             Ok((cfg, true, _)) => finish(check_documents(&cfg), 1),
             Ok((cfg, false, quiet)) => finish(compile(&cfg, quiet), 2),
+            Err(msg) => finish(err(&format!("error: {msg}\n")).map(|()| 2), 2),
+        },
+        Command::Publish(args) => match args.validate() {
+            Ok((cfg, quiet)) => finish(publish(&cfg, quiet), 2),
             Err(msg) => finish(err(&format!("error: {msg}\n")).map(|()| 2), 2),
         },
         Command::Manifest {
@@ -565,6 +593,83 @@ fn report_error(e: &Error) -> Result<u8, Hangup> {
             Ok(1)
         }
         Error::Observer(_) => Ok(2),
+        Error::Remote(m) => {
+            err(&format!("error: {m}\n"))?;
+            Ok(2)
+        }
+    }
+}
+
+/// `lab publish` arguments.
+#[derive(clap::Args, Debug)]
+pub struct PublishArgs {
+    /// The output of `lab compile`: a directory, or the `s3://bucket/prefix` it wrote to.
+    #[arg(long, default_value = "generated", value_name = "DIR|S3_URL")]
+    pub out: PathBuf,
+    /// AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// S3 and Glue endpoint, e.g. a local test server (default: AWS_ENDPOINT_URL, else AWS).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Register the tables only; do not upload a local lake.
+    #[arg(long)]
+    pub no_upload: bool,
+    /// No summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl PublishArgs {
+    fn validate(self) -> Result<(pipeline::PublishConfig, bool), String> {
+        let s3 = pipeline::S3Location::parse(&self.out.to_string_lossy())
+            .map_err(|e| format!("--out {e}"))?;
+        if s3.is_none() && !self.out.join("glue").is_dir() {
+            return Err(format!(
+                "--out `{}` holds no Glue documents (glue/): run `lab compile` first",
+                self.out.display()
+            ));
+        }
+        if let Some(e) = &self.endpoint
+            && !(e.starts_with("http://") || e.starts_with("https://"))
+        {
+            return Err(format!(
+                "--endpoint must be an http:// or https:// URL, not `{e}`"
+            ));
+        }
+        let cfg = pipeline::PublishConfig {
+            out: self.out,
+            s3,
+            region: self.region,
+            endpoint: self.endpoint,
+            no_upload: self.no_upload,
+        };
+        Ok((cfg, self.quiet))
+    }
+}
+
+fn publish(cfg: &pipeline::PublishConfig, quiet: bool) -> Result<u8, Hangup> {
+    match pipeline::publish(cfg) {
+        Ok(r) => {
+            if !quiet {
+                err(&format!(
+                    "published `{}`: {} databases ({} created), tables {} created, {} updated, \
+                     {} unchanged; {} partitions ({} created); {} files uploaded, {} deleted\n",
+                    cfg.out.display(),
+                    r.databases,
+                    r.databases_created,
+                    r.tables_created,
+                    r.tables_updated,
+                    r.tables_unchanged,
+                    r.partitions,
+                    r.partitions_created,
+                    r.files_uploaded,
+                    r.files_deleted
+                ))?;
+            }
+            Ok(0)
+        }
+        Err(e) => report_error(&e),
     }
 }
 

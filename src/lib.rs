@@ -14,6 +14,8 @@
 //! an [`Observer`]. [`check`] is the front end alone. See `docs/architecture.md` for the code
 //! map, the layers and the invariants.
 
+#[cfg(feature = "s3")]
+pub mod aws;
 pub mod cli;
 pub mod codec;
 pub mod codes;

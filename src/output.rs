@@ -633,3 +633,98 @@ pub fn free_bytes(path: &Path) -> Option<u64> {
     let rc = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
     (rc == 0).then(|| st.f_bavail as u64 * st.f_frsize as u64)
 }
+
+/// An output on S3, `s3://bucket/prefix`: the lake goes under `<prefix>/lake/` and the
+/// documents under `<prefix>/` as they would locally (see `docs/architecture.md`, "S3").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct S3Location {
+    pub bucket: String,
+    /// Without leading or trailing `/`; may be empty (the bucket's root).
+    pub prefix: String,
+}
+
+impl S3Location {
+    /// `Ok(None)` when `text` is not an `s3://` URL; an error naming what is wrong when it is
+    /// one that cannot be used.
+    pub fn parse(text: &str) -> Result<Option<S3Location>, String> {
+        let Some(rest) = text.strip_prefix("s3://") else {
+            return Ok(None);
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        crate::emit::check_bucket(bucket).map_err(|e| format!("`{text}`: bucket {e}"))?;
+        let prefix = prefix.trim_end_matches('/');
+        let ok = |c: char| c.is_ascii_alphanumeric() || "-_.=!*'()".contains(c);
+        for seg in prefix.split('/').filter(|_| !prefix.is_empty()) {
+            if seg.is_empty() || seg == "." || seg == ".." || !seg.chars().all(ok) {
+                return Err(format!(
+                    "`{text}`: the prefix may hold only folders of letters, digits and `-_.=!*'()` \
+                     (no empty, `.` or `..` folders), not `{seg}`"
+                ));
+            }
+        }
+        Ok(Some(S3Location {
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
+        }))
+    }
+
+    /// The object key of `rel` (a path relative to the output).
+    pub fn key(&self, rel: &str) -> String {
+        if self.prefix.is_empty() {
+            rel.to_string()
+        } else if rel.is_empty() {
+            self.prefix.clone()
+        } else {
+            format!("{}/{rel}", self.prefix)
+        }
+    }
+
+    /// `s3://bucket/prefix`.
+    pub fn url(&self) -> String {
+        format!("s3://{}", self.key_path(""))
+    }
+
+    /// `bucket/prefix/rel`, as table locations name it.
+    pub fn key_path(&self, rel: &str) -> String {
+        let k = self.key(rel);
+        if k.is_empty() {
+            self.bucket.clone()
+        } else {
+            format!("{}/{k}", self.bucket)
+        }
+    }
+}
+
+#[cfg(test)]
+mod s3_location_tests {
+    use super::S3Location;
+
+    #[test]
+    fn s3_urls() {
+        assert_eq!(S3Location::parse("generated"), Ok(None));
+        let l = S3Location::parse("s3://my-bucket/team/lab/")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (l.bucket.as_str(), l.prefix.as_str()),
+            ("my-bucket", "team/lab")
+        );
+        assert_eq!(l.key("lake/_manifest.json"), "team/lab/lake/_manifest.json");
+        assert_eq!(l.key_path("lake"), "my-bucket/team/lab/lake");
+        assert_eq!(l.url(), "s3://my-bucket/team/lab");
+        let root = S3Location::parse("s3://my-bucket").unwrap().unwrap();
+        assert_eq!(
+            (root.key("lake"), root.url()),
+            ("lake".into(), "s3://my-bucket".into())
+        );
+        for bad in [
+            "s3://",
+            "s3://A_B/x",
+            "s3://bucket//x",
+            "s3://bucket/../x",
+            "s3://bucket/a b",
+        ] {
+            assert!(S3Location::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

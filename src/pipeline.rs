@@ -6,6 +6,7 @@
 use crate::diagnostics::{Diagnostic, SourceMap};
 use crate::emit::{self, Artifact, EmitOptions};
 use crate::ir::Ir;
+pub use crate::output::S3Location;
 use crate::output::{OutputDir, OutputError, Staging};
 use crate::plan::{self, Plan, PlanOptions};
 use crate::sink::{self, SinkOptions};
@@ -15,6 +16,9 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 pub mod merge;
+mod publish;
+mod remote;
+pub use publish::{PublishConfig, PublishReport, publish};
 
 /// A validated `lab compile` run.
 #[derive(Clone, Debug)]
@@ -40,6 +44,8 @@ pub struct Config {
     /// `--as-of`: the first instant after the as-of day (ms since 1970, UTC); `None` for the
     /// full lake.
     pub as_of: Option<i64>,
+    /// `--out s3://bucket/prefix`: lake and documents go to S3 instead of `out`.
+    pub s3: Option<S3Location>,
 }
 
 impl Config {
@@ -57,6 +63,7 @@ impl Config {
             clean: false,
             size_limit: Some(DEFAULT_SIZE_LIMIT),
             as_of: None,
+            s3: None,
         }
     }
 }
@@ -86,6 +93,9 @@ pub enum Error {
     Emit(emit::EmitError),
     /// The observer failed (e.g. the summary could not be printed): nothing was published.
     Observer(std::io::Error),
+    /// S3 or Glue refused or failed (a missing bucket, no credentials, the network), or
+    /// this build has no S3 support: the message says which.
+    Remote(String),
 }
 
 impl From<OutputError> for Error {
@@ -174,6 +184,9 @@ pub fn compile(cfg: &Config, observer: &dyn Observer) -> Result<Outcome, Error> 
     observer
         .checked(&warnings, &checked.sources)
         .map_err(Error::Observer)?;
+    if let Some(loc) = &cfg.s3 {
+        return remote::compile(cfg, loc, ir, warnings, &checked.sources, observer);
+    }
     let out = OutputDir::claim(&cfg.out)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.threads)
@@ -198,7 +211,7 @@ pub fn compile(cfg: &Config, observer: &dyn Observer) -> Result<Outcome, Error> 
             Some(write_lake(
                 cfg,
                 &plan,
-                &staging,
+                &sink::LocalLake::new(&staging.path().join("lake")),
                 sources,
                 observer,
                 &mut artifacts,
@@ -232,7 +245,9 @@ fn plan_run(
     let sizes = Sizes::new(cfg);
     sizes.check_memory(est.plan_memory)?;
     let out = out.filter(|_| !cfg.docs_only);
-    if let Some(out) = out {
+    // A lake written to S3 is held to the size limit too (there is no free space to check).
+    let limited = !cfg.docs_only && (out.is_some() || cfg.s3.is_some());
+    if limited {
         sizes.check_output(est.total_rows(), est.total_bytes(), out)?;
     }
     let opts = PlanOptions {
@@ -245,7 +260,7 @@ fn plan_run(
         diagnostics,
         sources: sources.clone(),
     })?;
-    sizes.check_planned(&plan, &est, out)?;
+    sizes.check_planned(&plan, &est, out, limited)?;
     Ok(plan)
 }
 
@@ -303,7 +318,7 @@ impl<'a> Sizes<'a> {
 
     /// Refuses `rows` rows and `bytes` bytes (of one format) above the size limit or the free
     /// space of `out`'s file system.
-    fn check_output(&self, rows: f64, bytes: f64, out: &OutputDir) -> Result<(), Error> {
+    fn check_output(&self, rows: f64, bytes: f64, out: Option<&OutputDir>) -> Result<(), Error> {
         let bytes = whole(bytes * self.formats);
         let (cause, scaled) = self.cause();
         if let Some(limit) = self.cfg.size_limit
@@ -324,8 +339,9 @@ impl<'a> Sizes<'a> {
         }
         // `--size-limit none` lifts the free-space check too: the estimate is rough, and a
         // run that fills the disk still fails cleanly.
-        if let Some(free) =
-            crate::output::free_bytes(out.path()).filter(|_| self.cfg.size_limit.is_some())
+        if let Some(out) = out
+            && let Some(free) =
+                crate::output::free_bytes(out.path()).filter(|_| self.cfg.size_limit.is_some())
             && bytes > free
         {
             return Err(Error::TooLarge {
@@ -350,6 +366,7 @@ impl<'a> Sizes<'a> {
         plan: &Plan,
         est: &plan::Estimate,
         out: Option<&OutputDir>,
+        limited: bool,
     ) -> Result<(), Error> {
         let (mut rows, mut bytes) = (0f64, 0f64);
         for (e, planned) in plan.entities.iter().enumerate() {
@@ -372,9 +389,10 @@ impl<'a> Sizes<'a> {
             rows += planned.rows as f64;
             bytes += planned.rows as f64 * per_row;
         }
-        match out {
-            Some(out) => self.check_output(rows, bytes, out),
-            None => Ok(()),
+        if limited {
+            self.check_output(rows, bytes, out)
+        } else {
+            Ok(())
         }
     }
 }
@@ -487,11 +505,12 @@ fn keep_lake(
     Ok(None)
 }
 
-/// Generates the lake into the staging directory and adds the profile pages to `artifacts`.
+/// Generates the lake (into the staging directory, or to S3) and adds the profile pages to
+/// `artifacts`.
 fn write_lake(
     cfg: &Config,
     plan: &Plan,
-    staging: &Staging,
+    lake: &dyn sink::Lake,
     sources: &SourceMap,
     observer: &dyn Observer,
     artifacts: &mut Vec<Artifact>,
@@ -511,7 +530,7 @@ fn write_lake(
         observer.progress(&plan.ir.entities[e].qualified, sum);
     };
     let started = Instant::now();
-    let result = sink::write_lake(plan, &staging.path().join("lake"), &cfg.sink, &progress);
+    let result = sink::write_lake(plan, lake, &cfg.sink, &progress);
     observer.lake_finished();
     let (stats, reports) = result.map_err(|e| sink_error(e, plan, sources))?;
     // The profile measures every row: a part has only some of them, so it has no profile.

@@ -39,7 +39,8 @@ impl Artifact {
 /// What the emitters need besides the IR.
 #[derive(Clone, Debug)]
 pub struct EmitOptions {
-    /// S3 bucket for table locations (`s3://<bucket>/raw/<domain>/<entity>/`).
+    /// S3 bucket for table locations (`s3://<bucket>/raw/<domain>/<entity>/`), followed by
+    /// the lake's key prefix when the lake is written to S3 (`bucket/prefix/lake`).
     pub bucket: String,
     pub scale: f64,
     pub seed: u64,
@@ -202,7 +203,9 @@ fn check_options(ir: &Ir, opts: &EmitOptions) -> Result<(), EmitError> {
             ir.entities.len()
         ));
     }
-    if let Err(e) = check_bucket(&opts.bucket) {
+    // The bucket may carry the key prefix of a lake written to S3 (`bucket/prefix/lake`,
+    // checked by `output::S3Location::parse`).
+    if let Err(e) = check_bucket(opts.bucket.split('/').next().unwrap_or_default()) {
         problems.push(e);
     }
     if problems.is_empty() {

@@ -334,5 +334,5 @@ fn take_file(f: &FileEntry, lake: &Path, label: &Path, staging: &Path) -> Result
 fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
     let mut w = HashingWriter::new(std::io::sink());
     std::io::copy(&mut std::fs::File::open(path)?, &mut w)?;
-    w.finish()
+    w.digest()
 }

@@ -7,17 +7,17 @@
 //! the formats'.
 
 use super::hashing::HashingWriter;
+use super::lake::LakeFile;
 use arrow::record_batch::RecordBatch;
 use std::any::Any;
-use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io;
 
 /// A batch as one format encoded it; only that format's [`FileWriter`] reads it.
 pub type Encoded = Box<dyn Any + Send>;
 
-/// Where a format writes a file: a buffered file that counts bytes and computes the SHA-256
-/// of everything written.
-pub type FileOut = HashingWriter<BufWriter<File>>;
+/// Where a format writes a file: a file of the lake (buffered) that counts bytes and computes
+/// the SHA-256 of everything written.
+pub type FileOut = HashingWriter<Box<dyn LakeFile>>;
 
 /// One output format of the lake, set up for one entity (its schema and properties).
 pub trait Format: Send + Sync {

@@ -1,6 +1,7 @@
 //! A `Write` adapter that counts bytes and computes the SHA-256 of everything written, so the
 //! manifest's checksums cost no second read of the file.
 
+use super::lake::LakeFile;
 use sha2::{Digest, Sha256};
 use std::io::{self, Write};
 
@@ -18,10 +19,22 @@ impl<W: Write> HashingWriter<W> {
             bytes: 0,
         }
     }
+}
 
-    /// Flushes and returns (bytes, hex SHA-256).
+impl<W: Write> HashingWriter<W> {
+    /// Flushes; returns (bytes, hex SHA-256) of everything written, for a writer that needs
+    /// no completing (a plain file or a sink).
+    pub fn digest(mut self) -> io::Result<(u64, String)> {
+        self.inner.flush()?;
+        Ok((self.bytes, crate::hash::hex(&self.hasher.finalize())))
+    }
+}
+
+impl HashingWriter<Box<dyn LakeFile>> {
+    /// Flushes and completes the file; returns (bytes, hex SHA-256).
     pub fn finish(mut self) -> io::Result<(u64, String)> {
         self.inner.flush()?;
+        self.inner.complete()?;
         Ok((self.bytes, crate::hash::hex(&self.hasher.finalize())))
     }
 }

@@ -4,12 +4,14 @@
 //! bytes never depend on the thread count. Around the formats the sink composes what every
 //! format shares: file names and partition folders ([`partition`]), checksums while writing
 //! ([`hashing`]), the manifest ([`manifest`]) and the measured profile ([`stats`]). Files are
-//! written inside a staging directory; publishing it is [`crate::output`]'s job.
+//! written to a [`lake::Lake`]: a staging directory (publishing it is [`crate::output`]'s job)
+//! or, for `--out s3://…`, an object store the pipeline provides.
 
 pub mod csv;
 pub mod dialect;
 pub mod format;
 pub mod hashing;
+pub mod lake;
 pub mod manifest;
 pub mod nested;
 pub mod parquet;
@@ -24,11 +26,11 @@ use crate::plan::Plan;
 use crate::profile::{DataStats, EntityStats};
 use format::{Encoded, FileWriter, Format};
 use hashing::HashingWriter;
+pub use lake::{Lake, LakeFile, LocalLake};
 use manifest::{FileEntry, Manifest};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{self, BufWriter};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -132,8 +134,9 @@ enum OutputKind {
     Answer(usize),
 }
 
-/// Writes every entity of the plan under `lake` (a staging directory), then the manifest and
-/// `_profile.json`. Returns the measured statistics and a report per entity.
+/// Writes every entity of the plan to `lake` (a staging directory, or an object store), then
+/// `_profile.json` and, last, the manifest. Returns the measured statistics and a report per
+/// entity.
 ///
 /// With a part ([`SinkOptions::part`]) only the file ranges [`parts::assign`] gives that part
 /// are generated and written; the manifest is then a part manifest (its `part`, every entity
@@ -142,7 +145,7 @@ enum OutputKind {
 /// written ([`stats::PART_PROFILE`]), which the merge combines into the single run's profile.
 pub fn write_lake(
     plan: &Plan,
-    lake: &Path,
+    lake: &dyn Lake,
     opts: &SinkOptions,
     progress: Progress,
 ) -> Result<(DataStats, Vec<EntityReport>), SinkError> {
@@ -198,23 +201,26 @@ pub fn write_lake(
         .entities
         .sort_by(|a, b| (&a.domain, &a.entity).cmp(&(&b.domain, &b.entity)));
     let text = serde_json::to_string_pretty(&manifest).map_err(io::Error::other);
-    let path = lake.join("_manifest.json");
-    std::fs::write(&path, text.map_err(io_err(&path, "encode"))? + "\n")
-        .map_err(io_err(&path, "write"))?;
     if opts.part.is_none() {
-        let path = lake.join("_profile.json");
-        std::fs::write(&path, stats::profile_json(ir, &stats)).map_err(io_err(&path, "write"))?;
+        let rel = "_profile.json";
+        lake.put(rel, stats::profile_json(ir, &stats).as_bytes())
+            .map_err(io_err(&lake.locate(rel), "write"))?;
     } else {
         // In the IR's entity order.
         partials.sort_by_key(|p| p.0);
         let part = stats::PartProfile {
             entities: partials.into_iter().map(|p| p.1).collect(),
         };
-        let path = lake.join(stats::PART_PROFILE);
-        let text = serde_json::to_string(&part).map_err(io::Error::other);
-        std::fs::write(&path, text.map_err(io_err(&path, "encode"))? + "\n")
-            .map_err(io_err(&path, "write"))?;
+        let rel = stats::PART_PROFILE;
+        let profile = serde_json::to_string(&part).map_err(io::Error::other);
+        let profile = profile.map_err(io_err(&lake.locate(rel), "encode"))? + "\n";
+        lake.put(rel, profile.as_bytes())
+            .map_err(io_err(&lake.locate(rel), "write"))?;
     }
+    let rel = "_manifest.json";
+    let text = text.map_err(io_err(&lake.locate(rel), "encode"))? + "\n";
+    lake.put(rel, text.as_bytes())
+        .map_err(io_err(&lake.locate(rel), "write"))?;
     Ok((stats, reports))
 }
 
@@ -226,7 +232,7 @@ fn write_entity(
     plan: &Plan,
     e: EntityId,
     chunks: &[IndexedChunk],
-    lake: &Path,
+    lake: &dyn Lake,
     opts: &SinkOptions,
     progress: Progress,
 ) -> Result<Finished, SinkError> {
@@ -261,7 +267,7 @@ fn write_entity(
 struct Encoder<'a> {
     plan: &'a Plan,
     e: EntityId,
-    lake: &'a Path,
+    lake: &'a dyn Lake,
     outputs: Vec<Output>,
     /// Whether a part is written (which keeps the running state of its statistics).
     part: bool,
@@ -274,7 +280,7 @@ impl<'a> Encoder<'a> {
     fn new(
         plan: &'a Plan,
         e: EntityId,
-        lake: &'a Path,
+        lake: &'a dyn Lake,
         opts: &SinkOptions,
     ) -> Result<Self, SinkError> {
         let ent = &plan.ir.entities[e];
@@ -423,7 +429,7 @@ impl Assembler {
                 if let Some(f) = self.open.get_mut(&key) {
                     f.writer
                         .append(b)
-                        .map_err(io_err(&enc.lake.join(&f.rel_dir), "write"))?;
+                        .map_err(io_err(&enc.lake.locate(&f.rel_dir), "write"))?;
                     f.rows += rows;
                 }
                 // Rows count once, in the first output (every output holds every row).
@@ -445,7 +451,7 @@ impl Assembler {
         let (bytes, sha256) = f
             .writer
             .finish()
-            .map_err(io_err(&enc.lake.join(&path), "write"))?;
+            .map_err(io_err(&enc.lake.locate(&path), "write"))?;
         self.entry.files.push(FileEntry {
             path,
             format: out.format.name().into(),
@@ -513,7 +519,7 @@ struct Finished {
 fn outputs(
     plan: &Plan,
     e: EntityId,
-    lake: &Path,
+    lake: &dyn Lake,
     opts: &SinkOptions,
 ) -> Result<Vec<Output>, SinkError> {
     let ir = &plan.ir;
@@ -525,7 +531,7 @@ fn outputs(
     let mut outputs = Vec::new();
     if opts.parquet {
         let pq = parquet::Parquet::new(plan, e, &schema, opts.codec)
-            .map_err(io_err(lake, "prepare Parquet for"))?;
+            .map_err(io_err(&lake.locate(""), "prepare Parquet for"))?;
         outputs.push(Output {
             format: Box::new(pq),
             dir: format!("{pq_folder}/{domain}/{}", ent.name),
@@ -546,7 +552,7 @@ fn outputs(
         let format: Box<dyn Format> = match &x.format {
             ExportFormat::Parquet => Box::new(
                 parquet::Parquet::new(plan, e, &xs, opts.codec)
-                    .map_err(io_err(lake, "prepare Parquet for"))?,
+                    .map_err(io_err(&lake.locate(""), "prepare Parquet for"))?,
             ),
             ExportFormat::Csv(d) => Box::new(dialect::DialectCsv::new(&xs, d)),
             ExportFormat::Jsonl if !x.nest.is_empty() => {
@@ -570,7 +576,7 @@ fn outputs(
         for (t, (table, _)) in crate::ir::export::ANSWER_TABLES.iter().enumerate() {
             let schema = crate::export::mess::answer_schema(t);
             let pq = parquet::Parquet::new(plan, e, &schema, opts.codec)
-                .map_err(io_err(lake, "prepare Parquet for"))?;
+                .map_err(io_err(&lake.locate(""), "prepare Parquet for"))?;
             outputs.push(Output {
                 format: Box::new(pq),
                 dir: format!(
@@ -599,13 +605,14 @@ fn open_file(
     if let Some(p) = partition {
         rel_dir = format!("{rel_dir}/{p}");
     }
-    let name = format!("part-{index:05}");
-    let dir = enc.lake.join(&rel_dir);
-    std::fs::create_dir_all(&dir).map_err(io_err(&dir, "create directory"))?;
-    let path = dir.join(format!("{name}.{}", out.format.name()));
-    let file = File::create(&path).map_err(io_err(&path, "create"))?;
-    let w = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
-    let writer = out.format.begin(w).map_err(io_err(&path, "write"))?;
+    let name = enc.lake.file_stem(format!("part-{index:05}"));
+    let rel = format!("{rel_dir}/{name}.{}", out.format.name());
+    let path = enc.lake.locate(&rel);
+    let file = enc.lake.create(&rel).map_err(io_err(&path, "create"))?;
+    let writer = out
+        .format
+        .begin(HashingWriter::new(file))
+        .map_err(io_err(&path, "write"))?;
     Ok(OpenFile {
         rel_dir,
         name,

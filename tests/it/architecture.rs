@@ -11,7 +11,7 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     // Leaves: the diagnostic catalogue, number parsing, the codec choice, the grading
     // measures; then diagnostics rendering, hashing, measured-profile types.
-    &["codes", "number", "codec", "score"],
+    &["codes", "number", "codec", "score", "aws"],
     &["diagnostics", "hash", "profile"],
     // The two models: the spec AST and the IR (the IR does not know the AST).
     &["spec", "ir"],

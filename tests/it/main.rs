@@ -18,5 +18,6 @@ mod output;
 mod parts;
 mod realism;
 mod reference;
+mod s3;
 mod score;
 mod silo;

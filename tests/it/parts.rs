@@ -132,7 +132,7 @@ fn parts_of_tpch_are_the_single_run() {
 #[test]
 fn parts_split_entities_into_files() {
     use lab::plan::{PlanOptions, plan};
-    use lab::sink::{SinkOptions, manifest, parts::Part, write_lake};
+    use lab::sink::{LocalLake, SinkOptions, manifest, parts::Part, write_lake};
     let checked = lab::check(&root().join("specs"));
     let ir = checked.ir.expect("the shipped specs are valid");
     let opts = PlanOptions {
@@ -150,7 +150,13 @@ fn parts_split_entities_into_files() {
         part,
         ..SinkOptions::default()
     };
-    write_lake(&pl, &dir.join("whole"), &sink(None), &quiet).expect("whole lake");
+    write_lake(
+        &pl,
+        &LocalLake::new(&dir.join("whole")),
+        &sink(None),
+        &quiet,
+    )
+    .expect("whole lake");
     // The profile is merged by `lab manifest merge` (tested through the command line).
     let mut expected = tree(&dir.join("whole"));
     expected.remove("_profile.json");
@@ -161,7 +167,7 @@ fn parts_split_entities_into_files() {
     for k in 1..=n {
         let d = dir.join(format!("part-{k}"));
         let part = Part::new(k, n).expect("a part");
-        write_lake(&pl, &d, &sink(Some(part)), &quiet).expect("part");
+        write_lake(&pl, &LocalLake::new(&d), &sink(Some(part)), &quiet).expect("part");
         let text = std::fs::read(d.join("_manifest.json")).expect("part manifest");
         let m: manifest::Manifest = serde_json::from_slice(&text).expect("manifest");
         for e in &m.entities {

@@ -39,7 +39,7 @@ def create_views(con: duckdb.DuckDBPyConnection, lake: Path) -> list[str]:
         if not (IDENT.match(domain) and IDENT.match(entity)):
             raise SystemExit(f"manifest names an invalid entity: {domain}.{entity}")
         name = f"{domain}_{entity}"
-        files = [f["path"] for f in ent["files"] if f.get("format", "parquet") == "parquet" and f.get("layer") != "raw"]
+        files = [f["path"] for f in ent["files"] if f.get("format", "parquet") == "parquet" and f.get("layer") in (None, "truth")]
         if not files:
             # An entity with no rows has no files; keep an empty view so queries still bind.
             con.execute(f'CREATE OR REPLACE VIEW "{name}" AS SELECT NULL AS _empty WHERE false')

@@ -41,7 +41,7 @@ def main() -> int:
     estimated = 0
     for e in manifest["entities"]:
         name = f"{e['domain']}.{e['entity']}"
-        files = [str(lake / f["path"]) for f in e["files"] if f["format"] == "parquet" and f.get("layer") != "raw"]
+        files = [str(lake / f["path"]) for f in e["files"] if f["format"] == "parquet" and f.get("layer") in (None, "truth")]
         if not files:
             continue
         con.sql(f"CREATE OR REPLACE VIEW t AS SELECT * FROM read_parquet({files!r})")

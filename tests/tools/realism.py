@@ -129,7 +129,7 @@ def open_lake(path: Path) -> tuple[duckdb.DuckDBPyConnection, dict]:
     con = duckdb.connect()
     for ent in manifest["entities"]:
         name = f"{ent['domain']}_{ent['entity']}"
-        files = [f["path"] for f in ent["files"] if f.get("format", "parquet") == "parquet" and f.get("layer") != "raw"]
+        files = [f["path"] for f in ent["files"] if f.get("format", "parquet") == "parquet" and f.get("layer") in (None, "truth")]
         if not files:
             con.execute(f'create view "{name}" as select null as _empty where false')
             continue

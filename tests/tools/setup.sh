@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the external validators the integration tests run on lab's output (see README.md):
-#   .venv/                      sqlglot, duckdb, pyarrow, check-jsonschema, botocore, pyspark
+#   .venv/                      sqlglot, duckdb, pyarrow, check-jsonschema, botocore, pyspark,
+#                               moto[server] + boto3 (the local S3/Glue endpoint of tests/it/s3.rs)
 #   tests/tools/node_modules/   mermaid + jsdom (package-lock.json pins every package)
 #   graphviz (`dot`), Java 17, Node.js   from Debian apt, each only when missing
 # Idempotent: every step checks first and skips when its tool is already there, so a warm run
@@ -19,6 +20,8 @@ py_pins=(
   "check-jsonschema==0.39.0"
   "botocore==1.44.8"
   "pyspark==4.3.0"
+  "moto[server]==5.2.5"
+  "boto3==1.44.8"
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }

@@ -96,7 +96,7 @@ def manifest_rows(manifest):
                     tables[tuple(qual.split("."))] = rows
                 elif isinstance(dom, str) and isinstance(ent, str) and "." not in ent and "/" not in ent:
                     tables[(dom, ent)] = rows
-                elif isinstance(path, str) and node.get("layer") != "raw":
+                elif isinstance(path, str) and node.get("layer") in (None, "truth"):
                     m = re.search(r"(?:^|/)raw/([a-z][a-z0-9_]*)/([a-z][a-z0-9_]*)/", path)
                     if m:
                         key = (m.group(1), m.group(2))
