@@ -14,7 +14,6 @@
 #                 (only the split run), `s3` (only S3 output vs local disk), or `all`
 #   PARTS_SCALE=1 --scale of the split-run comparison (part 4)
 #   S3_SCALE=1    --scale of the S3 part (part 5)
-#   LAB_BIN=      use this lab binary instead of building one with `cargo build --release`
 #   RESULTS=      also write the final Markdown block to this file
 #   LAB_BIN=      use this lab binary instead of building the release one (e.g. to try the
 #                 script quickly with target/debug/lab; never for published numbers)
