@@ -237,6 +237,7 @@ pub fn render(
                 Some(&golden[i]),
                 "exact_duplicate",
                 Some(&keys[i]),
+                (None, None),
             );
         } else {
             log.cross(&keys[i], &golden[i], r.copy);
@@ -248,6 +249,7 @@ pub fn render(
                 Some(&golden[i]),
                 "near_duplicate",
                 Some(&original),
+                (None, None),
             );
         }
     }
@@ -256,7 +258,13 @@ pub fn render(
         let clean_keys = record_keys(ent, x, clean)?;
         let clean_golden = golden_keys(ent, x, clean)?;
         for i in left_out {
-            log.record(&clean_keys[i], Some(&clean_golden[i]), "orphan", None);
+            log.record(
+                &clean_keys[i],
+                Some(&clean_golden[i]),
+                "orphan",
+                None,
+                (None, None),
+            );
         }
     }
     Ok(Rendered {
@@ -752,24 +760,34 @@ fn batch_days(
     Ok(Some(out))
 }
 
-/// A cell of the log: record key, column, kind, clean text, dirty text.
-type CellRow = (String, String, &'static str, Option<String>, Option<String>);
-/// A record of the log: record key, golden key, kind, original key, event and export days.
-type RecordRow = (
-    String,
-    Option<String>,
-    &'static str,
-    Option<String>,
-    Option<i32>,
-    Option<i32>,
+/// The cell log's columns: record key, column, kind, clean text, dirty text.
+type CellColumns = (
+    Vec<String>,
+    Vec<String>,
+    Vec<&'static str>,
+    Vec<Option<String>>,
+    Vec<Option<String>>,
+);
+/// The record log's columns: record key, golden key, kind, original key, event and export days.
+type RecordColumns = (
+    Vec<String>,
+    Vec<Option<String>>,
+    Vec<&'static str>,
+    Vec<Option<String>>,
+    Vec<Option<i32>>,
+    Vec<Option<i32>>,
 );
 
-/// The answer key's rows for one batch.
+/// The answer key's rows for one batch, column by column (the system and entity columns are
+/// added when the batches are built).
 #[derive(Default)]
 struct Log {
+    /// Crosswalk: record key, golden key, copy.
     cross: (Vec<String>, Vec<String>, Vec<i32>),
-    cells: Vec<CellRow>,
-    records: Vec<RecordRow>,
+    /// Cells: record key, column, kind, clean text, dirty text.
+    cells: CellColumns,
+    /// Records: record key, golden key, kind, original key, event and export days.
+    records: RecordColumns,
 }
 
 impl Log {
@@ -787,7 +805,12 @@ impl Log {
         c: Option<String>,
         d: Option<String>,
     ) {
-        self.cells.push((key.to_string(), col, kind, c, d));
+        let t = &mut self.cells;
+        t.0.push(key.to_string());
+        t.1.push(col);
+        t.2.push(kind);
+        t.3.push(c);
+        t.4.push(d);
     }
 
     fn record(
@@ -796,21 +819,20 @@ impl Log {
         golden: Option<&str>,
         kind: &'static str,
         original: Option<&str>,
+        days: (Option<i32>, Option<i32>),
     ) {
-        self.records.push((
-            key.to_string(),
-            golden.map(str::to_string),
-            kind,
-            original.map(str::to_string),
-            None,
-            None,
-        ));
+        let t = &mut self.records;
+        t.0.push(key.to_string());
+        t.1.push(golden.map(str::to_string));
+        t.2.push(kind);
+        t.3.push(original.map(str::to_string));
+        t.4.push(days.0);
+        t.5.push(days.1);
     }
 
     fn late(&mut self, key: &str, event: i64, export: i64) {
         let d = |v: i64| i32::try_from(v).ok();
-        self.records
-            .push((key.to_string(), None, "late", None, d(event), d(export)));
+        self.record(key, None, "late", None, (d(event), d(export)));
     }
 
     fn finish(
@@ -821,60 +843,39 @@ impl Log {
     ) -> Result<[RecordBatch; 3], ArrowError> {
         let rep = |v: &str, n: usize| -> ArrayRef { Arc::new(StringArray::from(vec![v; n])) };
         let strs = |v: Vec<String>| -> ArrayRef { Arc::new(StringArray::from(v)) };
+        let words = |v: Vec<&str>| -> ArrayRef { Arc::new(StringArray::from(v)) };
         let opt = |v: Vec<Option<String>>| -> ArrayRef { Arc::new(StringArray::from(v)) };
-        let n = self.cross.0.len();
+        let days = |v: Vec<Option<i32>>| -> ArrayRef { Arc::new(Date32Array::from(v)) };
+        let (x, c, r) = (self.cross, self.cells, self.records);
+        let n = x.0.len();
         let cross = vec![
             rep(system, n),
             rep(entity, n),
-            strs(self.cross.0),
+            strs(x.0),
             rep(&golden, n),
-            strs(self.cross.1),
-            Arc::new(Int32Array::from(self.cross.2)) as ArrayRef,
+            strs(x.1),
+            Arc::new(Int32Array::from(x.2)) as ArrayRef,
         ];
-        let n = self.cells.len();
-        let mut c = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (k, col, kind, cl, d) in self.cells {
-            c.0.push(k);
-            c.1.push(col);
-            c.2.push(kind.to_string());
-            c.3.push(cl);
-            c.4.push(d);
-        }
+        let n = c.0.len();
         let cells = vec![
             rep(system, n),
             rep(entity, n),
             strs(c.0),
             strs(c.1),
-            strs(c.2),
+            words(c.2),
             opt(c.3),
             opt(c.4),
         ];
-        let n = self.records.len();
-        let mut r = (
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-        );
-        for (k, g, kind, o, ev, ex) in self.records {
-            r.0.push(k);
-            r.1.push(g);
-            r.2.push(kind.to_string());
-            r.3.push(o);
-            r.4.push(ev);
-            r.5.push(ex);
-        }
+        let n = r.0.len();
         let records = vec![
             rep(system, n),
             rep(entity, n),
             strs(r.0),
             opt(r.1),
-            strs(r.2),
+            words(r.2),
             opt(r.3),
-            Arc::new(Date32Array::from(r.4)) as ArrayRef,
-            Arc::new(Date32Array::from(r.5)) as ArrayRef,
+            days(r.4),
+            days(r.5),
         ];
         Ok([
             RecordBatch::try_new(answer_schema(0), cross)?,

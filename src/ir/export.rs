@@ -44,17 +44,6 @@ pub struct Mess {
     pub late: Option<(f64, u32)>,
 }
 
-impl Mess {
-    /// Whether the export carries any defect at all.
-    pub fn any(&self) -> bool {
-        !self.cells.is_empty()
-            || self.duplicates.is_some()
-            || self.exact_duplicates > 0.0
-            || self.orphans > 0.0
-            || self.late.is_some()
-    }
-}
-
 /// Near duplicates of an export's records.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Duplicates {
