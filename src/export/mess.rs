@@ -72,44 +72,61 @@ fn err(msg: String) -> ArrowError {
     ArrowError::ComputeError(msg)
 }
 
-/// Extra copies of golden row `r` of entity `e` (0 for most rows).
-pub fn copies(layout: &Layout, e: EntityId, r: u64) -> u32 {
-    let ent = &layout.ir.entities[e];
-    let Some((x, d)) = ent
-        .export
-        .as_ref()
-        .and_then(|x| x.mess.duplicates.as_ref().map(|d| (x, d)))
-    else {
-        return 0;
-    };
-    let s = Streams {
-        seed: layout.seed,
-        system: &x.system,
-        entity: &ent.name,
-    };
-    if unit_at(s.of("duplicates"), r) >= d.rate {
-        return 0;
-    }
-    let more = s.of("duplicates.more");
-    let mut c = 1;
-    while c < d.max && unit_at(more, r * 16 + u64::from(c)) < 0.25 {
-        c += 1;
-    }
-    c
+/// Which registrations of its golden rows an entity's system exports: the orphans it leaves
+/// out and the near duplicates it adds, with their streams drawn once (the decisions are made
+/// per row, in the batch's own rendering and for every reference to the entity).
+struct Registrations {
+    orphans: f64,
+    orphan: u64,
+    /// (rate, most copies, stream of the first copy, stream of each further one).
+    duplicates: Option<(f64, u32, u64, u64)>,
 }
 
-/// Whether the system leaves golden row `r` of entity `e` out of its export.
-pub fn orphaned(layout: &Layout, e: EntityId, r: u64) -> bool {
-    let ent = &layout.ir.entities[e];
-    let Some(x) = ent.export.as_ref().filter(|x| x.mess.orphans > 0.0) else {
-        return false;
-    };
-    let s = Streams {
-        seed: layout.seed,
-        system: &x.system,
-        entity: &ent.name,
-    };
-    unit_at(s.of("orphans"), r) < x.mess.orphans
+impl Registrations {
+    fn of(layout: &Layout, e: EntityId) -> Registrations {
+        let ent = &layout.ir.entities[e];
+        let Some(x) = ent.export.as_ref() else {
+            return Registrations {
+                orphans: 0.0,
+                orphan: 0,
+                duplicates: None,
+            };
+        };
+        let s = Streams {
+            seed: layout.seed,
+            system: &x.system,
+            entity: &ent.name,
+        };
+        Registrations {
+            orphans: x.mess.orphans,
+            orphan: s.of("orphans"),
+            duplicates: x
+                .mess
+                .duplicates
+                .as_ref()
+                .map(|d| (d.rate, d.max, s.of("duplicates"), s.of("duplicates.more"))),
+        }
+    }
+
+    /// Whether the system leaves golden row `r` out of its export.
+    fn left_out(&self, r: u64) -> bool {
+        self.orphans > 0.0 && unit_at(self.orphan, r) < self.orphans
+    }
+
+    /// Extra copies of golden row `r` (0 for most rows).
+    fn copies(&self, r: u64) -> u32 {
+        let Some((rate, max, first, more)) = self.duplicates else {
+            return 0;
+        };
+        if unit_at(first, r) >= rate {
+            return 0;
+        }
+        let mut c = 1;
+        while c < max && unit_at(more, r * 16 + u64::from(c)) < 0.25 {
+            c += 1;
+        }
+        c
+    }
 }
 
 /// The record number of copy `copy` of golden row `row` (what streams are indexed by).
@@ -207,7 +224,8 @@ pub fn render(
         entity: &ent.name,
     };
     let mut log = Log::default();
-    let recs = records(layout, e, x, &s, rows);
+    let reg = Registrations::of(layout, e);
+    let recs = records(&reg, x, &s, rows);
     let idx = UInt32Array::from(recs.iter().map(|r| r.src).collect::<Vec<_>>());
     let mut ex = arrow::compute::take_record_batch(clean, &idx)?;
     let ids: Vec<u64> = recs
@@ -253,7 +271,7 @@ pub fn render(
             );
         }
     }
-    let left_out = orphans(x, &s, rows);
+    let left_out: Vec<usize> = (0..rows.len()).filter(|&i| reg.left_out(rows[i])).collect();
     if !left_out.is_empty() {
         let clean_keys = record_keys(ent, x, clean)?;
         let clean_golden = golden_keys(ent, x, clean)?;
@@ -280,12 +298,11 @@ fn golden_entity(layout: &Layout, x: &Export, e: EntityId) -> String {
 }
 
 /// Which records the clean rows become.
-fn records(layout: &Layout, e: EntityId, x: &Export, s: &Streams, rows: &[u64]) -> Vec<Rec> {
-    let m = &x.mess;
-    let (orphan, exact) = (s.of("orphans"), s.of("exact_duplicates"));
+fn records(reg: &Registrations, x: &Export, s: &Streams, rows: &[u64]) -> Vec<Rec> {
+    let exact = s.of("exact_duplicates");
     let mut out = Vec::with_capacity(rows.len());
     for (i, &row) in rows.iter().enumerate() {
-        if m.orphans > 0.0 && unit_at(orphan, row) < m.orphans {
+        if reg.left_out(row) {
             continue;
         }
         let src = i as u32;
@@ -295,7 +312,7 @@ fn records(layout: &Layout, e: EntityId, x: &Export, s: &Streams, rows: &[u64]) 
             copy: 0,
             exact: false,
         });
-        if m.exact_duplicates > 0.0 && unit_at(exact, row) < m.exact_duplicates {
+        if x.mess.exact_duplicates > 0.0 && unit_at(exact, row) < x.mess.exact_duplicates {
             out.push(Rec {
                 src,
                 row,
@@ -303,7 +320,7 @@ fn records(layout: &Layout, e: EntityId, x: &Export, s: &Streams, rows: &[u64]) 
                 exact: true,
             });
         }
-        for copy in 1..=copies(layout, e, row) {
+        for copy in 1..=reg.copies(row) {
             out.push(Rec {
                 src,
                 row,
@@ -313,14 +330,6 @@ fn records(layout: &Layout, e: EntityId, x: &Export, s: &Streams, rows: &[u64]) 
         }
     }
     out
-}
-
-/// The clean rows of this batch the system never exports.
-fn orphans(x: &Export, s: &Streams, rows: &[u64]) -> Vec<usize> {
-    let o = s.of("orphans");
-    (0..rows.len())
-        .filter(|&i| x.mess.orphans > 0.0 && unit_at(o, rows[i]) < x.mess.orphans)
-        .collect()
 }
 
 fn key_text(k: &KeyVal) -> String {
@@ -428,6 +437,7 @@ fn rekey(
         if !same {
             continue;
         }
+        let reg = Registrations::of(layout, fk.target);
         let pick = stream(
             layout.seed,
             &format!("mess.{}.{}.ref{k}", x.system, ent.name),
@@ -441,10 +451,10 @@ fn rekey(
                     None => None,
                 };
                 // A reference to a record left out keeps its key: it dangles as an orphan.
-                let Some(row) = row.filter(|&r| !orphaned(layout, fk.target, r)) else {
+                let Some(row) = row.filter(|&r| !reg.left_out(r)) else {
                     return Ok(None);
                 };
-                let n = copies(layout, fk.target, row);
+                let n = reg.copies(row);
                 if n == 0 {
                     return Ok(None);
                 }
