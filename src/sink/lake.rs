@@ -40,6 +40,9 @@ impl LocalLake {
     }
 }
 
+/// The write buffer of one local file.
+const BUFFER: usize = 64 << 10;
+
 struct LocalFile(BufWriter<File>);
 
 impl Write for LocalFile {
@@ -68,7 +71,10 @@ impl Lake for LocalLake {
             std::fs::create_dir_all(dir)?;
         }
         let file = File::create(&path)?;
-        Ok(Box::new(LocalFile(BufWriter::with_capacity(1 << 20, file))))
+        // Small: an entity with daily files keeps one file per day open while a range of its
+        // rows is written (hundreds at once), and most writes are whole encoded chunks that
+        // bypass the buffer anyway.
+        Ok(Box::new(LocalFile(BufWriter::with_capacity(BUFFER, file))))
     }
 
     fn put(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {

@@ -239,8 +239,7 @@ fn write_entity(
     let started = Instant::now();
     let enc = Encoder::new(plan, e, lake, opts)?;
     let mut asm = Assembler::new(&enc);
-    let window = rayon::current_num_threads().max(1) * 2;
-    let windows: Vec<&[IndexedChunk]> = chunks.chunks(window).collect();
+    let windows: Vec<&[IndexedChunk]> = chunks.chunks(window(&enc)).collect();
     let mut pending: Option<(&[IndexedChunk], EncodedWindow)> = None;
     let mut w = 0;
     loop {
@@ -260,6 +259,20 @@ fn write_entity(
         }
     }
     asm.finish(&enc, started)
+}
+
+/// How many chunks of an entity are encoded at once (while as many wait to be appended): two
+/// per worker, so that the workers stay busy while the files are written; one per worker when
+/// the entity has a source-system export, whose chunks are also held as text (a chunk of a
+/// wide JSON Lines export is over 100 MiB of text). The window changes only the schedule,
+/// never the bytes written.
+fn window(enc: &Encoder) -> usize {
+    let per_worker = if enc.outputs.iter().any(|o| matches!(o.kind, OutputKind::Export(_))) {
+        1
+    } else {
+        2
+    };
+    rayon::current_num_threads().max(1) * per_worker
 }
 
 /// What an entity's chunks share, read-only: the formats set up for its schema, and which
