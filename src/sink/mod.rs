@@ -267,7 +267,11 @@ fn write_entity(
 /// wide JSON Lines export is over 100 MiB of text). The window changes only the schedule,
 /// never the bytes written.
 fn window(enc: &Encoder) -> usize {
-    let per_worker = if enc.outputs.iter().any(|o| matches!(o.kind, OutputKind::Export(_))) {
+    let per_worker = if enc
+        .outputs
+        .iter()
+        .any(|o| matches!(o.kind, OutputKind::Export(_)))
+    {
         1
     } else {
         2
