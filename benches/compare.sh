@@ -10,10 +10,15 @@
 #   RUNS=3        timed runs per tool, alternating lab, tpchgen-cli, lab, … (≥ 1; 3+ advised)
 #   SCALE_RUNS=   runs per configuration in the scaling part (default: RUNS)
 #   QUICK_RUNS=5  runs of `lab check` and `lab compile --docs-only` (median reported)
-#   PART=all      `tpch` (only lab vs tpchgen-cli), `scaling` (only lab on specs/), `parts`
-#                 (only the split run), `s3` (only S3 output vs local disk), or `all`
+#   PART=all      `tpch` (only lab vs tpchgen-cli), `scaling` (only lab on specs/), `silo`
+#                 (only the exports vs --clean), `parts` (only the split run), `s3` (only S3
+#                 output vs local disk), or `all`
+#   SILO_SCALES="1 10"  the scales of the exports vs --clean comparison (part 3b)
 #   PARTS_SCALE=1 --scale of the split-run comparison (part 4)
 #   S3_SCALE=1    --scale of the S3 part (part 5)
+#   S3_ENDPOINT=moto  the local S3 endpoint of part 5: `moto` (moto's server, Python, the
+#                 endpoint of the tests) or `s3s-fs` (the s3s project's file-system S3 server,
+#                 Rust; `cargo install s3s-fs --features binary --locked` if it is missing)
 #   RESULTS=      also write the final Markdown block to this file
 #   LAB_BIN=      use this lab binary instead of building the release one (e.g. to try the
 #                 script quickly with target/debug/lab; never for published numbers)
@@ -30,11 +35,14 @@
 #   3. lab on the domain specs in specs/: --scale 1 vs --scale 10 (time ratio, peak RSS),
 #      --threads 1 vs --threads 2 at scale 1 (speed-up), and the median wall time of
 #      `lab check` and `lab compile --docs-only`.
+#   3b. The silos: specs/ at each of SILO_SCALES with the default outputs (every system's raw
+#      export, the truth and the answer key) vs `--clean` (the truth only), alternating: wall
+#      time ratio, peak RSS, bytes and files written.
 #   4. A split run on specs/ at PARTS_SCALE: `--part 1 --parts 2` and `--part 2 --parts 2` as
 #      two concurrent 1-thread processes vs one process with `--threads 2` (wall-time ratio,
 #      CPU seconds), and the time of `lab manifest merge` of the two parts.
-#   5. lab on specs/ at S3_SCALE written to a local S3 endpoint (moto's server,
-#      tests/tools/s3_check.py serve, from the .venv of tests/tools/setup.sh) with
+#   5. lab on specs/ at S3_SCALE written to a local S3 endpoint (S3_ENDPOINT: moto's server,
+#      tests/tools/s3_check.py serve, from the .venv of tests/tools/setup.sh; or s3s-fs) with
 #      `--out s3://…` vs to local disk, alternating, S3_RUNS (default RUNS) runs each; every
 #      S3 lake is checked against its manifest once.
 #   5. Prints one Markdown block with every result and its target (docs/performance.md).
@@ -59,7 +67,10 @@ cd "$root"
 say() { printf 'compare: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-case "$PART" in all | tpch | scaling | parts | s3) ;; *) die "PART must be all, tpch, scaling, parts or s3" ;; esac
+case "$PART" in all | tpch | scaling | silo | parts | s3) ;; *) die "PART must be all, tpch, scaling, silo, parts or s3" ;; esac
+SILO_SCALES="${SILO_SCALES:-1 10}"
+S3_ENDPOINT="${S3_ENDPOINT:-moto}"
+case "$S3_ENDPOINT" in moto | s3s-fs) ;; *) die "S3_ENDPOINT must be moto or s3s-fs" ;; esac
 S3_SCALE="${S3_SCALE:-1}"
 S3_RUNS="${S3_RUNS:-$RUNS}"
 for v in RUNS SCALE_RUNS QUICK_RUNS THREADS; do
@@ -282,6 +293,48 @@ if [ "$PART" = all ] || [ "$PART" = scaling ]; then
   } >>"$md"
 fi
 
+# --- 2b. the silos: raw exports + truth + answer key vs --clean ----------------------------
+if [ "$PART" = all ] || [ "$PART" = silo ]; then
+  say "silo exports on specs/ at scales $SILO_SCALES: default compile vs --clean, $SCALE_RUNS runs each"
+  base=("$LAB" compile --specs "$root/specs" --format parquet --compression snappy --quiet --threads "$THREADS")
+  rows=()
+  for sc in $SILO_SCALES; do
+    for i in $(seq 1 "$SCALE_RUNS"); do
+      run "clean$sc" "${base[@]}" --scale "$sc" --clean --out "$work/clean"
+      rm -rf "$work/clean"
+      run "silo$sc" "${base[@]}" --scale "$sc" --out "$work/silo"
+      if [ "$i" = 1 ]; then
+        bytes="$(du -sb "$work/silo/lake" | cut -f1)"
+        files="$(find "$work/silo/lake" -type f | wc -l)"
+        eval "bytes$sc=$bytes files$sc=$files"
+      fi
+      rm -rf "$work/silo"
+    done
+  done
+  {
+    echo "**silo exports** — specs/ with every system's raw export, the truth and the answer key vs \`--clean\` (the truth only), $THREADS threads, median of $SCALE_RUNS runs each"
+    echo
+    echo "| measure | result | target | status |"
+    echo "| --- | ---: | --- | --- |"
+    for sc in $SILO_SCALES; do
+      wc_="$(median "clean$sc")"
+      ws_="$(median "silo$sc")"
+      r_="$(calc '%.2f' "$ws_ / $wc_")"
+      b_="bytes$sc"
+      f_="files$sc"
+      echo "| scale $sc, \`--clean\` | $(calc '%.2f' "$wc_") s, $(mib "$(peak "clean$sc")") MiB | | |"
+      echo "| scale $sc, exports + truth + answer key | $(calc '%.2f' "$ws_") s, $(mib "$(peak "silo$sc")") MiB, $(fmt_int "$(calc '%.0f' "${!b_} / 1048576")") MiB in $(fmt_int "${!f_}") files | | |"
+      echo "| scale $sc: exports / clean | ${r_}× | ≤ 2.2× | $(verdict "$r_ <= 2.2") |"
+      if [ "$sc" = 10 ]; then
+        echo "| peak RSS at scale 10 with exports | $(mib "$(peak silo10)") MiB | ≤ 1024 MiB | $(verdict "$(peak silo10) <= 1048576") |"
+      fi
+    done
+    echo
+    echo "Commands: \`lab compile --specs specs --scale SCALE --threads $THREADS --format parquet --compression snappy --quiet [--clean] --out DIR\`."
+    echo
+  } >>"$md"
+fi
+
 # --- 3. a split run: two 1-thread parts vs one 2-thread process ----------------------------
 if [ "$PART" = all ] || [ "$PART" = parts ]; then
   say "split run on specs/ at scale $PARTS_SCALE: 2 parts × 1 thread vs 1 process × 2 threads"
@@ -327,30 +380,62 @@ if [ "$PART" = all ] || [ "$PART" = s3 ]; then
   py="$root/.venv/bin/python"
   "$py" -c 'import moto.server, boto3' 2>/dev/null ||
     die "moto is missing: run bash tests/tools/setup.sh (installs moto[server] and boto3 into .venv)"
-  say "S3 output vs local disk: specs/ at scale $S3_SCALE, $THREADS threads, $S3_RUNS runs each"
-  coproc MOTO { "$py" "$root/tests/tools/s3_check.py" serve lab-bench 2>/dev/null; }
-  read -r _ port <&"${MOTO[0]}" || die "moto did not start"
+  say "S3 output vs local disk: specs/ at scale $S3_SCALE, $THREADS threads, $S3_RUNS runs each, endpoint $S3_ENDPOINT"
+  if [ "$S3_ENDPOINT" = moto ]; then
+    coproc MOTO { "$py" "$root/tests/tools/s3_check.py" serve lab-bench 2>/dev/null; }
+    read -r _ port <&"${MOTO[0]}" || die "moto did not start"
+    server_pid="$MOTO_PID"
+    endpoint_name="moto $("$py" -c 'import moto; print(moto.__version__)')"
+  else
+    cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
+    if command -v s3s-fs >/dev/null; then
+      S3S="$(command -v s3s-fs)"
+    elif [ -x "$cargo_bin/s3s-fs" ]; then
+      S3S="$cargo_bin/s3s-fs"
+    else
+      say "installing s3s-fs (cargo install s3s-fs --features binary --locked; takes a few minutes)"
+      cargo install s3s-fs --features binary --locked --quiet
+      S3S="$cargo_bin/s3s-fs"
+    fi
+    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    mkdir -p "$work/s3root/lab-bench"
+    "$S3S" --host 127.0.0.1 --port "$port" --access-key testing --secret-key testing "$work/s3root" \
+      >"$work/s3s.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 100); do
+      python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
+      sleep 0.1
+    done
+    endpoint_name="$("$S3S" --version 2>/dev/null | head -1)"
+    endpoint_name="${endpoint_name:-s3s-fs}"
+  fi
   endpoint="http://127.0.0.1:$port"
   base=("$LAB" compile --specs "$root/specs" --scale "$S3_SCALE" --threads "$THREADS"
     --format parquet --compression snappy --quiet)
   for i in $(seq 1 "$S3_RUNS"); do
     run disk "${base[@]}" --out "$work/disk"
     rm -rf "$work/disk"
-    run s3 env AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 \
+    run s3 env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
       AWS_ENDPOINT_URL="$endpoint" AWS_EC2_METADATA_DISABLED=true \
       "${base[@]}" --out "s3://lab-bench/run-$i"
     if [ "$i" = 1 ]; then
       "$py" "$root/tests/tools/s3_check.py" lake "$endpoint" "s3://lab-bench/run-1" >/dev/null ||
         die "the lake written to S3 does not match its manifest"
     fi
+    # The file-system endpoint keeps the objects on this disk: one lake at a time.
+    rm -rf "$work/s3root/lab-bench/run-$i"
   done
-  exec {MOTO[1]}>&-
-  wait "$MOTO_PID" 2>/dev/null || true
+  if [ "$S3_ENDPOINT" = moto ]; then
+    exec {MOTO[1]}>&-
+  else
+    kill "$server_pid" 2>/dev/null || true
+  fi
+  wait "$server_pid" 2>/dev/null || true
   wd="$(median disk)"
   ws="$(median s3)"
   s3r="$(calc '%.2f' "$ws / $wd")"
   {
-    echo "**S3 output** — specs/ at scale $S3_SCALE, $THREADS threads, to a local S3 endpoint (moto $("$py" -c 'import moto; print(moto.__version__)')) vs local disk, median of $S3_RUNS runs each"
+    echo "**S3 output** — specs/ at scale $S3_SCALE, $THREADS threads, to a local S3 endpoint ($endpoint_name) vs local disk, median of $S3_RUNS runs each"
     echo
     echo "| measure | result | target | status |"
     echo "| --- | ---: | --- | --- |"

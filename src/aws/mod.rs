@@ -143,6 +143,15 @@ impl Aws {
         self.rt.block_on(f)
     }
 
+    /// Starts a future on the runtime, to be waited for later.
+    pub(crate) fn spawn<F>(&self, f: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.rt.spawn(f)
+    }
+
     /// Enters the runtime's context on this thread (object_store spawns upload tasks from
     /// synchronous calls).
     pub(crate) fn enter(&self) -> tokio::runtime::EnterGuard<'_> {

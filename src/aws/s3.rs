@@ -2,8 +2,13 @@
 //! small objects (`get`, `put`, `delete`, `list`), and [`Upload`], a `Write` that streams a
 //! file to S3 with bounded memory: up to [`PART`] bytes are buffered; a file that stays
 //! smaller is sent with one PUT when completed, a larger one becomes a multipart upload of
-//! [`PART`]-byte parts with at most [`IN_FLIGHT`] parts uploading at once. An upload is
-//! visible only once completed; one dropped before that is aborted.
+//! [`PART`]-byte parts with at most [`IN_FLIGHT`] parts uploading at once. Completing a file
+//! (its PUT, or the last parts and the completion of its multipart upload) runs in the
+//! background, at most [`COMPLETING`] at once, so that the writer goes on with the next file
+//! rather than waiting for a round trip per file; [`Bucket::settle`] waits for them all and
+//! reports the first failure — a caller settles before it writes what makes the files
+//! visible (the manifest). An upload is visible only once completed; one dropped before
+//! that is aborted.
 
 use super::{Aws, AwsError};
 use futures_util::TryStreamExt;
@@ -11,18 +16,30 @@ use object_store::aws::AmazonS3;
 use object_store::path::Path as Key;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use std::io::{self, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
 
 /// Part size of multipart uploads (S3's minimum is 5 MiB).
 pub const PART: usize = 8 << 20;
 /// Parts of one file uploading at once.
 pub const IN_FLIGHT: usize = 4;
+/// Files completing in the background at once (their buffers, up to [`PART`] each, are held
+/// until then).
+pub const COMPLETING: usize = 16;
 
 /// A bucket of a connection.
 pub struct Bucket {
     aws: Arc<Aws>,
     store: Arc<AmazonS3>,
     pub name: String,
+    completing: Arc<Completing>,
+}
+
+/// The files completing in the background: a permit per file, and the tasks to wait for.
+struct Completing {
+    permits: Arc<Semaphore>,
+    tasks: Mutex<Vec<JoinHandle<Result<(), String>>>>,
 }
 
 impl Bucket {
@@ -32,7 +49,34 @@ impl Bucket {
             aws,
             store,
             name: name.to_string(),
+            completing: Arc::new(Completing {
+                permits: Arc::new(Semaphore::new(COMPLETING)),
+                tasks: Mutex::new(Vec::new()),
+            }),
         })
+    }
+
+    /// Waits until every file completed so far is in the bucket; the first failure among them
+    /// is the error.
+    pub fn settle(&self) -> io::Result<()> {
+        let tasks = std::mem::take(
+            &mut *self
+                .completing
+                .tasks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        let mut first = None;
+        for t in tasks {
+            let outcome = match self.aws.block_on(t) {
+                Ok(r) => r,
+                Err(e) => Err(format!("an upload task failed: {e}")),
+            };
+            if let (Err(e), None) = (outcome, &first) {
+                first = Some(e);
+            }
+        }
+        first.map_or(Ok(()), |e| Err(io::Error::other(e)))
     }
 
     /// The connection this bucket belongs to.
@@ -149,6 +193,7 @@ impl Bucket {
             key: key.to_string(),
             buf: Vec::new(),
             multipart: None,
+            completing: self.completing.clone(),
         }
     }
 }
@@ -161,6 +206,7 @@ pub struct Upload {
     key: String,
     buf: Vec<u8>,
     multipart: Option<WriteMultipart>,
+    completing: Arc<Completing>,
 }
 
 impl Upload {
@@ -171,18 +217,34 @@ impl Upload {
         ))
     }
 
-    /// Completes the object: one PUT for a small file, the completion of the multipart
-    /// upload for a large one.
+    /// Completes the object in the background (see the module documentation): one PUT for a
+    /// small file, the completion of the multipart upload for a large one. Waits only while
+    /// [`COMPLETING`] files are already completing.
     pub fn complete(mut self) -> io::Result<()> {
-        let result = match self.multipart.take() {
-            Some(m) => self.aws.block_on(m.finish()).map(|_| ()),
-            None => {
-                let payload = PutPayload::from(std::mem::take(&mut self.buf));
-                let key = Key::from(self.key.as_str());
-                self.aws.block_on(self.store.put(&key, payload)).map(|_| ())
-            }
-        };
-        result.map_err(|e| self.err(e))
+        let permits = self.completing.permits.clone();
+        let permit = self
+            .aws
+            .block_on(permits.acquire_owned())
+            .map_err(io::Error::other)?;
+        let what = format!("upload of s3://{}/{} failed", self.bucket, self.key);
+        let multipart = self.multipart.take();
+        let payload = PutPayload::from(std::mem::take(&mut self.buf));
+        let store = self.store.clone();
+        let key = Key::from(self.key.as_str());
+        let task = self.aws.spawn(async move {
+            let done = match multipart {
+                Some(m) => m.finish().await.map(|_| ()),
+                None => store.put(&key, payload).await.map(|_| ()),
+            };
+            drop(permit);
+            done.map_err(|e| format!("{what}: {e}"))
+        });
+        self.completing
+            .tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(task);
+        Ok(())
     }
 }
 

@@ -358,6 +358,9 @@ mod with_s3 {
             report.files_uploaded += 1;
         }
         bucket
+            .settle()
+            .map_err(|e| Error::Remote(format!("cannot upload the lake: {e}")))?;
+        bucket
             .put(MANIFEST, manifest)
             .map_err(|e| Error::Remote(format!("cannot upload the manifest: {e}")))?;
         report.files_uploaded += 1;

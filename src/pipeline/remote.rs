@@ -96,8 +96,10 @@ pub(super) mod with_s3 {
             }
         }
 
-        /// Writes the held manifest: the new lake becomes the lake.
+        /// Waits for every data file to be in the bucket, then writes the held manifest: the
+        /// new lake becomes the lake.
         pub fn commit(&self) -> io::Result<()> {
+            self.bucket.settle()?;
             let held = self
                 .manifest
                 .lock()

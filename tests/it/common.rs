@@ -31,12 +31,39 @@ pub fn tool(rel: &str) -> PathBuf {
     p
 }
 
-/// A fresh, empty scratch directory for one test.
+/// A fresh, empty scratch directory for one test. Scratch directories stay after the run (to
+/// look into a failure); the first call of a run removes those of earlier runs whose process
+/// has ended, so a machine keeps at most the latest run's lakes.
 pub fn tmp(name: &str) -> PathBuf {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    SWEPT.call_once(sweep_stale_scratch);
     let d = std::env::temp_dir().join(format!("lab-it-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// Removes `lab-it-<pid>-…` scratch directories of test processes that are no longer running
+/// (where `/proc` tells; elsewhere nothing is removed).
+fn sweep_stale_scratch() {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("lab-it-")) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 pub fn python() -> PathBuf {
