@@ -35,6 +35,9 @@ pub struct Link {
     pub system: String,
     pub entity: String,
     pub record_key: String,
+    /// The entity of the golden record (`domain.entity`): the exported entity itself, or the
+    /// one its `identity` names (a record of another system's entity).
+    pub golden_entity: String,
     pub golden_key: String,
 }
 
@@ -388,14 +391,22 @@ fn read_crosswalk(dir: &Path) -> Result<Vec<Link>, String> {
     let mut out = Vec::new();
     for p in answer_files(dir)? {
         let t = read::parquet(&p)?;
-        let c = answer_columns(&t, &["system", "entity", "record_key", "golden_key"])?;
+        let names = [
+            "system",
+            "entity",
+            "record_key",
+            "golden_entity",
+            "golden_key",
+        ];
+        let c = answer_columns(&t, &names)?;
         out.extend((0..t.rows).map(|i| {
             let get = |j: usize| c[j][i].clone().unwrap_or_default();
             Link {
                 system: get(0),
                 entity: get(1),
                 record_key: get(2),
-                golden_key: get(3),
+                golden_entity: get(3),
+                golden_key: get(4),
             }
         }));
     }

@@ -288,6 +288,10 @@ fn bad_inputs_get_their_messages() {
             ],
         ),
         (
+            "unknown_pair",
+            &["row 1: system `crm` exports no `customers`"],
+        ),
+        (
             "missing_key",
             &["shop_platform/customers.csv", "no column `customer_id`"],
         ),
