@@ -105,16 +105,14 @@ pub fn score(lake: &Lake, t: &Table) -> Result<Vec<ClusterScore>, String> {
 /// A listed record: system, exported entity, record key.
 type Record = (String, String, String);
 
-/// The name of a golden entity (`domain.entity`) as the specs name the entity.
+/// The name of a golden entity (`domain.entity`) as the specs name the entity, or the
+/// qualified name when entities of several domains share that name.
 fn entity_name<'a>(lake: &'a Lake, golden: &'a str) -> &'a str {
-    lake.ir
-        .entities
-        .iter()
-        .find(|e| e.qualified == golden)
-        .map_or_else(
-            || golden.rsplit_once('.').map_or(golden, |(_, n)| n),
-            |e| e.name.as_str(),
-        )
+    let Some(e) = lake.ir.entities.iter().find(|e| e.qualified == golden) else {
+        return golden;
+    };
+    let shared = lake.ir.entities.iter().filter(|o| o.name == e.name).count() > 1;
+    if shared { golden } else { e.name.as_str() }
 }
 
 /// A "did you mean" note for an unknown name, or nothing.

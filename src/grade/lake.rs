@@ -18,6 +18,7 @@ struct Manifest {
 
 #[derive(Deserialize)]
 struct ManifestEntity {
+    domain: String,
     entity: String,
     files: Vec<ManifestFile>,
 }
@@ -181,20 +182,21 @@ impl Lake {
         v
     }
 
-    /// The entities that have truth files.
-    pub fn truth_entities(&self) -> BTreeSet<&str> {
+    /// The entities that have truth files, as (domain, entity).
+    pub fn truth_entities(&self) -> BTreeSet<(&str, &str)> {
         self.manifest
             .entities
             .iter()
             .filter(|e| e.files.iter().any(|f| f.layer.as_deref() == Some("truth")))
-            .map(|e| e.entity.as_str())
+            .map(|e| (e.domain.as_str(), e.entity.as_str()))
             .collect()
     }
 
-    /// The truth of `entity`: its Parquet files, concatenated.
-    pub fn truth(&self, entity: &str) -> Result<Table, String> {
+    /// The truth of `entity` of `domain`: its Parquet files, concatenated (entities of
+    /// several domains may share a name).
+    pub fn truth(&self, domain: &str, entity: &str) -> Result<Table, String> {
         let files: Vec<PathBuf> = self
-            .files(entity, "truth", "truth/")
+            .files(entity, "truth", &format!("truth/{domain}/{entity}/"))
             .into_iter()
             .filter(|(_, f)| f == "parquet")
             .map(|(p, _)| p)
