@@ -137,9 +137,16 @@ class Export:
         # Record keys as the crosswalk writes them, by their meaning.
         by_meaning = {self.meaning(x["record_key"].split("|")): x["record_key"] for x in self.crosswalk}
         self.rows = duck_read(con, out, table)
+        self.problems = []
         for r in self.rows:
             r["_meaning"] = self.meaning([r[k] for k in self.keys])
-            r["_key"] = by_meaning.get(r["_meaning"], "|".join(raw_text(r[k]) or "" for k in self.keys))
+            written = "|".join(raw_text(r[k]) or "" for k in self.keys)
+            r["_key"] = by_meaning.get(r["_meaning"], written)
+            # A key read as text is the text the export writes: the crosswalk must have it.
+            if all(isinstance(r[k], str) for k in self.keys) and written not in self.golden:
+                self.problems.append(f"{self.name}: the export writes the record key {written!r}, "
+                                     f"the crosswalk has no such key (e.g. {self.crosswalk[0]['record_key']!r})"
+                                     if self.crosswalk else f"{self.name}: no crosswalk")
         truth = out / "lake" / "truth" / spec["domain"] / self.entity
         rows = pq.read_table(truth).to_pylist()
         self.truth = {self.meaning([r[k] for k in self.keys], truth=True): r for r in rows}
@@ -188,7 +195,7 @@ def write_clusters(path, rows):
             w.writerow([r["system"], r["entity"], r["record_key"], r["cluster"] or ""])
 
 
-def group_of(e, by_name):
+def group_of(e):
     """The entity an export's records stand for, as the specs say it: its identity
     reference's target, else itself."""
     ident = e.spec["mess"]["identity"]
@@ -200,7 +207,7 @@ def group_of(e, by_name):
 
 def pipeline(exports):
     """The simple pipeline: cleaned rows per export, and a cluster per record."""
-    by_name = {e.entity: e for e in exports}
+    by_name = {(e.system, e.entity): e for e in exports}
     clean = {}
     for e in exports:
         rows = []
@@ -229,7 +236,7 @@ def pipeline(exports):
     first_of = {}
     for e in exports:
         email = next((c["name"] for c in e.columns if "email" in c["name"]), None)
-        group = group_of(e, by_name)
+        group = group_of(e)
         for row in clean[e.name]:
             key = "|".join(row[k] for k in e.keys)
             if email is None:
@@ -245,7 +252,7 @@ def pipeline(exports):
     # References to a record of the same system point at the first record of its cluster.
     for e in exports:
         for ref in e.spec["references"]:
-            target = by_name.get(ref["entity"])
+            target = by_name.get((ref["system"], ref["entity"]))
             if ref["system"] != e.system or target is None:
                 continue
             for row in clean[e.name]:
@@ -281,7 +288,16 @@ def pair_scores(records):
     return out
 
 
-def cluster_expectations(exports, listed):
+def entity_names(out):
+    """The report's name of every entity (`domain.entity`): its own name, or the qualified one
+    when entities of several domains share it."""
+    entities = json.loads((out / "lake" / "_manifest.json").read_text())["entities"]
+    count = Counter(e["entity"] for e in entities)
+    return {f"{e['domain']}.{e['entity']}": e["entity"] if count[e["entity"]] == 1 else f"{e['domain']}.{e['entity']}"
+            for e in entities}
+
+
+def cluster_expectations(exports, listed, names):
     """Per golden entity, the scores of a clustering `listed` ((system, entity, key) → cluster
     or None for a singleton)."""
     by_golden = defaultdict(list)
@@ -290,7 +306,7 @@ def cluster_expectations(exports, listed):
             rec = (e.system, e.entity, x["record_key"])
             cluster = listed.get(rec)
             predicted = f"c{cluster}" if cluster is not None else f"s{rec}"
-            by_golden[x["golden_entity"].rsplit(".", 1)[-1]].append((x["golden_key"], predicted, e.system))
+            by_golden[names[x["golden_entity"]]].append((x["golden_key"], predicted, e.system))
     return {g: dict(pair_scores(recs), records=len(recs)) for g, recs in sorted(by_golden.items())}
 
 
@@ -304,7 +320,7 @@ def export_expectations(e, by_name):
         if parsed(col, c["clean"]) != parsed(col, c["dirty"]):
             defective[c["column_name"]] += 1
     for ref in e.spec["references"]:
-        target = by_name.get(ref["entity"])
+        target = by_name.get((ref["system"], ref["entity"]))
         if ref["system"] != e.system or target is None:
             continue
         copies = {x["record_key"] for x in target.crosswalk if x["copy"]}
@@ -367,7 +383,13 @@ def main(argv):
     raw = [parse_table(s) for f, s in stmts if "/raw/" in str(f) and s.startswith("CREATE EXTERNAL TABLE")]
     exports = sorted((Export(con, out, specs[(t["database"][: -len("_raw")], t["name"])], t, answers)
                       for t in raw), key=lambda e: e.name)
-    by_name = {e.entity: e for e in exports}
+    problems += [p for e in exports for p in e.problems[:3]]
+    if problems:
+        for p in problems:
+            print("FAIL", p, file=sys.stderr)
+        return 1
+    by_name = {(e.system, e.entity): e for e in exports}
+    names = entity_names(out)
     listed = {s: {} for s in SUBS}
     for e in exports:
         for x in e.crosswalk:
@@ -379,7 +401,7 @@ def main(argv):
     for s in SUBS:
         write_clusters(subs / s / "clusters.csv",
                        [dict(system=k[0], entity=k[1], record_key=k[2], cluster=c) for k, c in listed[s].items()])
-        expect["clusters"][s] = cluster_expectations(exports, listed[s])
+        expect["clusters"][s] = cluster_expectations(exports, listed[s], names)
     for e in exports:
         perfect = []
         for x in e.crosswalk:
@@ -399,19 +421,20 @@ def main(argv):
                                            repeated=sum(n - 1 for n in given.values()))
         expect["exports"][e.name] = ex
         # Golden tables: the truth; the raw rows; the pipeline's rows, one per cluster.
-        if e.entity in expect["unified"]:
+        golden = names[f"{e.spec['domain']}.{e.entity}"]
+        if golden in expect["unified"]:
             continue
         truth_rows = pq.read_table(out / "lake" / "truth" / e.spec["domain"] / e.entity)
-        pq.write_table(truth_rows, _mkdir(subs / "perfect" / "unified" / f"{e.entity}.parquet"))
-        write_parquet(subs / "nothing" / "unified" / f"{e.entity}.parquet", nothing, e.names)
+        pq.write_table(truth_rows, _mkdir(subs / "perfect" / "unified" / f"{golden}.parquet"))
+        write_parquet(subs / "nothing" / "unified" / f"{golden}.parquet", nothing, e.names)
         seen, unified = set(), []
         for r in clean[e.name]:
             c = listed["pipeline"].get((e.system, e.entity, "|".join(r[k] for k in e.keys)))
             if c is None or c not in seen:
                 unified.append(r)
             seen.add(c)
-        write_parquet(subs / "pipeline" / "unified" / f"{e.entity}.parquet", unified, e.names)
-        expect["unified"][e.entity] = dict(
+        write_parquet(subs / "pipeline" / "unified" / f"{golden}.parquet", unified, e.names)
+        expect["unified"][golden] = dict(
             rows=truth_rows.num_rows,
             truth=totals([{c: truth_text(v) for c, v in r.items()} for r in truth_rows.to_pylist()], e.columns),
             nothing=totals(nothing, e.columns), pipeline=totals(unified, e.columns),
