@@ -299,7 +299,6 @@ fn check_pipeline(s: &Scored) {
     for (name, w) in s.exports() {
         let t = Scored::export(h, name);
         assert_eq!(t["completeness"], w["completeness_pipeline"], "{name}");
-        assert_eq!(t["total"]["broken"], 0, "{name}: {}", t["total"]);
         if num(&t["total"]["defective"]) == 0.0 {
             continue;
         }
@@ -357,6 +356,12 @@ fn doing_nothing_reproduces_the_compiled_answer_keys_counts() {
 fn a_simple_pipeline_on_a_compiled_lake_lands_strictly_in_between() {
     let s = mess();
     check_pipeline(s);
+    // Here the pipeline's rules touch planted defects only (other specs' amounts may be
+    // heavy-tailed, or their e-mails keep capitals, and then it breaks cells).
+    for (name, _) in s.exports() {
+        let total = &Scored::export(&s.pipeline, name)["total"];
+        assert_eq!(total["broken"], 0, "{name}: {total}");
+    }
     passed(s, &MESS_DONE, MESS_TESTS);
 }
 

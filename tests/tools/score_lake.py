@@ -41,6 +41,7 @@ from decimal import Decimal, InvalidOperation
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the tools
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from silo_check import ddl_statements, duck_read, parse_date, parse_time, parse_table  # noqa: E402
 
