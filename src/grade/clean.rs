@@ -4,7 +4,9 @@
 //! a defect was planted there (else the dirty one), the user's value the user's column cast to
 //! the truth's type. A cell is *changed* when the user's value differs from the dirty one; a
 //! record or column the user left out counts as left as exported. The planted cells are also
-//! counted per defect kind. Completeness compares the user's record keys with the crosswalk's
+//! counted per defect kind. A reference to a near-duplicate copy of a record the same system
+//! exports is cleaned to the original's key (the crosswalk's golden key), as applying the answer
+//! key does: its clean value differs from the exported one. Completeness compares the user's record keys with the crosswalk's
 //! keys of the export.
 
 use super::lake::{Lake, record_keys};
@@ -12,6 +14,7 @@ use super::read::Table;
 use super::values::{Norm, styled, user_keys};
 use super::{CleanScore, ColumnScore, Completeness, DefectScore, KindCount};
 use crate::ir::export::{ExportFormat, ValueStyle};
+use crate::ir::{AttrId, Entity};
 use crate::score::{CellCounts, completeness};
 use std::collections::{BTreeMap, HashMap};
 
@@ -48,16 +51,23 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
             Some(_) => {}
         }
     }
-    let columns: Vec<(String, &ValueStyle, crate::ir::Type)> = x
+    let columns: Vec<(String, &ValueStyle, crate::ir::Type, AttrId)> = x
         .columns
         .iter()
-        .map(|(a, s)| (ent.attributes[*a].name.clone(), s, ent.attributes[*a].ty))
-        .filter(|(n, _, _)| !keys.contains(n))
+        .map(|(a, s)| {
+            (
+                ent.attributes[*a].name.clone(),
+                s,
+                ent.attributes[*a].ty,
+                *a,
+            )
+        })
+        .filter(|(n, ..)| !keys.contains(n))
         .collect();
     for (name, _) in &t.columns {
-        if !keys.contains(name) && !columns.iter().any(|(n, _, _)| n == name) {
+        if !keys.contains(name) && !columns.iter().any(|(n, ..)| n == name) {
             let hint =
-                crate::diagnostics::did_you_mean(name, columns.iter().map(|(n, _, _)| n.as_str()))
+                crate::diagnostics::did_you_mean(name, columns.iter().map(|(n, ..)| n.as_str()))
                     .map_or(String::new(), |h| format!("; {h}"));
             return Err(format!(
                 "`{file}` has a column `{name}` that {system}'s {entity} export lacks{hint}"
@@ -89,7 +99,8 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
     let mut kinds: BTreeMap<String, CellCounts> = BTreeMap::new();
     let renames = lake.renames(system, entity);
     let mut scores = Vec::new();
-    for (name, style, ty) in &columns {
+    for (name, style, ty, attr) in &columns {
+        let copies = copies_of(lake, system, ent, *attr);
         let norm = Norm {
             ty: *ty,
             millis: !matches!(style, ValueStyle::Time(s) if !s.keeps_millis()),
@@ -119,8 +130,10 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
                 None => logged.and_then(|d| d.dirty.as_deref()),
             };
             let dirty = styled(dirty_text, style, &norm);
-            let clean = match logged {
-                Some(d) => styled(d.clean.as_deref(), style, &norm),
+            let clean_text = logged.map_or(dirty_text, |d| d.clean.as_deref());
+            let clean = match clean_text.and_then(|t| copies.get(t)) {
+                Some(original) => styled(Some(original), style, &norm),
+                None if logged.is_some() => styled(clean_text, style, &norm),
                 None => dirty.clone(),
             };
             let mine = match (&user, index.get(k)) {
@@ -155,6 +168,35 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
             })
             .collect(),
     })
+}
+
+/// The originals of the near-duplicate copies a reference column `attr` of `ent` may name: the
+/// crosswalk's golden key of every copy of the referenced entity in `system`'s export of it
+/// (nothing for another column, or a reference into another system).
+fn copies_of<'a>(
+    lake: &'a Lake,
+    system: &str,
+    ent: &Entity,
+    attr: AttrId,
+) -> HashMap<&'a str, &'a str> {
+    let Some(fk) = ent
+        .foreign_keys
+        .iter()
+        .find(|fk| fk.columns.len() == 1 && fk.columns[0] == attr)
+    else {
+        return HashMap::new();
+    };
+    let target = &lake.ir.entities[fk.target];
+    lake.crosswalk
+        .iter()
+        .filter(|l| {
+            l.system == system
+                && l.entity == target.name
+                && l.golden_entity == target.qualified
+                && l.record_key != l.golden_key
+        })
+        .map(|l| (l.record_key.as_str(), l.golden_key.as_str()))
+        .collect()
 }
 
 /// The record-level defects planted in an export, counted by kind.

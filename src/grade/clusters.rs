@@ -1,13 +1,15 @@
 //! Entity resolution: the user's `clusters` table (`system`, `entity`, `record_key`,
-//! `cluster`) against the crosswalk, per entity — pairwise over all pairs and over pairs
-//! across systems, and B-cubed. A crosswalk record the user did not list is a cluster of its
-//! own; a listed record the crosswalk lacks is reported, not scored.
+//! `cluster`) against the crosswalk, per golden entity — the crosswalk's `golden_entity`, so
+//! the records of another system's entity whose `identity` names it (a CRM's contacts of the
+//! shop's customers) are scored with it — pairwise over all pairs and over pairs across
+//! systems, and B-cubed. A crosswalk record the user did not list is a cluster of its own; a
+//! listed record the crosswalk lacks is reported, not scored.
 
 use super::lake::Lake;
 use super::read::{Table, texts};
 use super::{ClusterScore, Examples, PairScore, Prf3};
 use crate::score::{Assignment, bcubed, pair_counts};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 const COLUMNS: [&str; 4] = ["system", "entity", "record_key", "cluster"];
 
@@ -39,9 +41,21 @@ pub fn score(lake: &Lake, t: &Table) -> Result<Vec<ClusterScore>, String> {
     }
     let systems: BTreeSet<&str> = lake.crosswalk.iter().map(|l| l.system.as_str()).collect();
     let entities: BTreeSet<&str> = lake.crosswalk.iter().map(|l| l.entity.as_str()).collect();
-    // The user's cluster of every listed record, by entity; the first row of a record counts.
-    let mut listed: BTreeMap<String, HashMap<(String, String), String>> = BTreeMap::new();
-    let mut repeated: HashMap<String, u64> = HashMap::new();
+    // The golden entity of every export the crosswalk knows.
+    let golden: HashMap<(&str, &str), &str> = lake
+        .crosswalk
+        .iter()
+        .map(|l| {
+            (
+                (l.system.as_str(), l.entity.as_str()),
+                l.golden_entity.as_str(),
+            )
+        })
+        .collect();
+    // The user's cluster of every listed record, by golden entity; the first row of a record
+    // counts.
+    let mut listed: BTreeMap<&str, HashMap<Record, String>> = BTreeMap::new();
+    let mut repeated: HashMap<&str, u64> = HashMap::new();
     let cell = |c: usize, i: usize| cols[c][i].clone();
     for i in 0..t.rows {
         let (Some(system), Some(entity), Some(key)) = (cell(0, i), cell(1, i), cell(2, i)) else {
@@ -62,21 +76,43 @@ pub fn score(lake: &Lake, t: &Table) -> Result<Vec<ClusterScore>, String> {
                 ));
             }
         }
+        let Some(&g) = golden.get(&(system.as_str(), entity.as_str())) else {
+            let pairs: BTreeSet<String> = golden.keys().map(|(s, e)| format!("{s}/{e}")).collect();
+            let wanted = format!("{system}/{entity}");
+            return Err(format!(
+                "`{file}` row {}: system `{system}` exports no `{entity}`{}",
+                i + 1,
+                hint(&wanted, pairs.iter().map(String::as_str))
+            ));
+        };
         let Some(cluster) = cell(3, i) else {
             continue;
         };
-        let m = listed.entry(entity.clone()).or_default();
-        if m.insert((system, key), cluster).is_some() {
-            *repeated.entry(entity).or_default() += 1;
+        let m = listed.entry(g).or_default();
+        if m.insert((system, entity, key), cluster).is_some() {
+            *repeated.entry(g).or_default() += 1;
         }
     }
     Ok(listed
         .into_iter()
-        .map(|(entity, user)| {
-            let r = repeated.get(&entity).copied().unwrap_or(0);
-            score_entity(lake, &entity, &user, r)
+        .map(|(g, user)| {
+            let r = repeated.get(g).copied().unwrap_or(0);
+            score_entity(lake, g, &user, r)
         })
         .collect())
+}
+
+/// A listed record: system, exported entity, record key.
+type Record = (String, String, String);
+
+/// The name of a golden entity (`domain.entity`) as the specs name the entity, or the
+/// qualified name when entities of several domains share that name.
+fn entity_name<'a>(lake: &'a Lake, golden: &'a str) -> &'a str {
+    let Some(e) = lake.ir.entities.iter().find(|e| e.qualified == golden) else {
+        return golden;
+    };
+    let shared = lake.ir.entities.iter().filter(|o| o.name == e.name).count() > 1;
+    if shared { golden } else { e.name.as_str() }
 }
 
 /// A "did you mean" note for an unknown name, or nothing.
@@ -86,24 +122,26 @@ fn hint<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -
 
 fn score_entity(
     lake: &Lake,
-    entity: &str,
-    user: &HashMap<(String, String), String>,
+    golden: &str,
+    user: &HashMap<Record, String>,
     repeated: u64,
 ) -> ClusterScore {
     let mut records = Vec::new();
-    let mut known: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut known: HashSet<Record> = HashSet::new();
     let mut unlisted = 0u64;
-    for l in lake.crosswalk.iter().filter(|l| l.entity == entity) {
-        if !known.insert((l.system.as_str(), l.record_key.as_str())) {
+    for l in lake.crosswalk.iter().filter(|l| l.golden_entity == golden) {
+        let record = (l.system.clone(), l.entity.clone(), l.record_key.clone());
+        let (predicted, listed) = match user.get(&record) {
+            Some(c) => (format!("c{c}"), true),
+            None => (
+                format!("s{}|{}|{}", l.system, l.entity, l.record_key),
+                false,
+            ),
+        };
+        if !known.insert(record) {
             continue;
         }
-        let predicted = match user.get(&(l.system.clone(), l.record_key.clone())) {
-            Some(c) => format!("c{c}"),
-            None => {
-                unlisted += 1;
-                format!("s{}|{}", l.system, l.record_key)
-            }
-        };
+        unlisted += u64::from(!listed);
         records.push(Assignment {
             truth: l.golden_key.as_str(),
             predicted,
@@ -112,13 +150,13 @@ fn score_entity(
     }
     let mut unknown: Vec<String> = user
         .keys()
-        .filter(|(s, k)| !known.contains(&(s.as_str(), k.as_str())))
-        .map(|(s, k)| format!("{s}/{k}"))
+        .filter(|r| !known.contains(*r))
+        .map(|(s, _, k)| format!("{s}/{k}"))
         .collect();
     unknown.sort();
     let pairs = |cross| PairScore::from(pair_counts(&records, cross));
     ClusterScore {
-        entity: entity.to_string(),
+        entity: entity_name(lake, golden).to_string(),
         records: records.len() as u64,
         listed: records.len() as u64 - unlisted,
         unlisted,

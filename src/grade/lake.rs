@@ -18,6 +18,7 @@ struct Manifest {
 
 #[derive(Deserialize)]
 struct ManifestEntity {
+    domain: String,
     entity: String,
     files: Vec<ManifestFile>,
 }
@@ -35,6 +36,9 @@ pub struct Link {
     pub system: String,
     pub entity: String,
     pub record_key: String,
+    /// The entity of the golden record (`domain.entity`): the exported entity itself, or the
+    /// one its `identity` names (a record of another system's entity).
+    pub golden_entity: String,
     pub golden_key: String,
 }
 
@@ -178,20 +182,21 @@ impl Lake {
         v
     }
 
-    /// The entities that have truth files.
-    pub fn truth_entities(&self) -> BTreeSet<&str> {
+    /// The entities that have truth files, as (domain, entity).
+    pub fn truth_entities(&self) -> BTreeSet<(&str, &str)> {
         self.manifest
             .entities
             .iter()
             .filter(|e| e.files.iter().any(|f| f.layer.as_deref() == Some("truth")))
-            .map(|e| e.entity.as_str())
+            .map(|e| (e.domain.as_str(), e.entity.as_str()))
             .collect()
     }
 
-    /// The truth of `entity`: its Parquet files, concatenated.
-    pub fn truth(&self, entity: &str) -> Result<Table, String> {
+    /// The truth of `entity` of `domain`: its Parquet files, concatenated (entities of
+    /// several domains may share a name).
+    pub fn truth(&self, domain: &str, entity: &str) -> Result<Table, String> {
         let files: Vec<PathBuf> = self
-            .files(entity, "truth", "truth/")
+            .files(entity, "truth", &format!("truth/{domain}/{entity}/"))
             .into_iter()
             .filter(|(_, f)| f == "parquet")
             .map(|(p, _)| p)
@@ -388,14 +393,22 @@ fn read_crosswalk(dir: &Path) -> Result<Vec<Link>, String> {
     let mut out = Vec::new();
     for p in answer_files(dir)? {
         let t = read::parquet(&p)?;
-        let c = answer_columns(&t, &["system", "entity", "record_key", "golden_key"])?;
+        let names = [
+            "system",
+            "entity",
+            "record_key",
+            "golden_entity",
+            "golden_key",
+        ];
+        let c = answer_columns(&t, &names)?;
         out.extend((0..t.rows).map(|i| {
             let get = |j: usize| c[j][i].clone().unwrap_or_default();
             Link {
                 system: get(0),
                 entity: get(1),
                 record_key: get(2),
-                golden_key: get(3),
+                golden_entity: get(3),
+                golden_key: get(4),
             }
         }));
     }

@@ -16,18 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Scores the user's golden table `t` of `entity`.
 pub fn score(lake: &Lake, entity: &str, t: &Table) -> Result<UnifiedScore, String> {
     let file = t.path.display();
-    let known = lake.truth_entities();
-    if !known.contains(entity) {
-        return Err(format!(
-            "`{file}`: unknown entity `{entity}`{}",
-            crate::diagnostics::did_you_mean(entity, known.iter().copied())
-                .map_or(String::new(), |h| format!("; {h}"))
-        ));
-    }
+    let (domain, name) = golden_table(lake, entity, &file.to_string())?;
     if t.rows == 0 {
         return Err(format!("`{file}` is empty: it has no row"));
     }
-    let truth = lake.truth(entity)?;
+    let truth = lake.truth(domain, name)?;
     let date = truth
         .columns
         .iter()
@@ -98,6 +91,36 @@ pub fn score(lake: &Lake, entity: &str, t: &Table) -> Result<UnifiedScore, Strin
         missing_columns: missing,
         measures,
     })
+}
+
+/// The (domain, entity) a golden table's name stands for: an entity's name, or
+/// `domain.entity` — required when entities of several domains share the name.
+fn golden_table<'a>(lake: &'a Lake, name: &str, file: &str) -> Result<(&'a str, &'a str), String> {
+    let known = lake.truth_entities();
+    let found: Vec<(&str, &str)> = known
+        .iter()
+        .copied()
+        .filter(|(d, e)| *e == name || format!("{d}.{e}") == name)
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => {
+            let names: BTreeSet<&str> = known.iter().map(|(_, e)| *e).collect();
+            Err(format!(
+                "`{file}`: unknown entity `{name}`{}",
+                crate::diagnostics::did_you_mean(name, names.iter().copied())
+                    .map_or(String::new(), |h| format!("; {h}"))
+            ))
+        }
+        several => {
+            let names: Vec<String> = several.iter().map(|(d, e)| format!("{d}.{e}")).collect();
+            Err(format!(
+                "`{file}`: entities of several domains are named `{name}` ({}): name the \
+                 file after one of them",
+                names.join(", ")
+            ))
+        }
+    }
 }
 
 fn cast(a: &ArrayRef, to: &DataType) -> Option<ArrayRef> {

@@ -20,4 +20,5 @@ mod realism;
 mod reference;
 mod s3;
 mod score;
+mod score_lake;
 mod silo;

@@ -288,6 +288,10 @@ fn bad_inputs_get_their_messages() {
             ],
         ),
         (
+            "unknown_pair",
+            &["row 1: system `crm` exports no `customers`"],
+        ),
+        (
             "missing_key",
             &["shop_platform/customers.csv", "no column `customer_id`"],
         ),
@@ -363,4 +367,93 @@ fn a_lake_without_an_answer_key_is_refused() {
         stderr.contains("has no answer key") && stderr.contains("--clean"),
         "{stderr}"
     );
+}
+
+/// Two domains with an entity of the same name: one exported with a mess, one not.
+const SHARED_A: &str = "domain: a
+system: { name: shop, format: csv }
+entities:
+  customers:
+    rows: 20
+    primary_key: customer_id
+    export:
+      exact_duplicates: 0.2
+    attributes:
+      customer_id: { type: string, key: \"C-{row:04}\" }
+      credit: { type: \"decimal(10,2)\", dist: { uniform: [5, 500] }, round: 2 }
+";
+const SHARED_B: &str = "domain: b
+entities:
+  customers:
+    rows: 5
+    primary_key: id
+    attributes:
+      id: { type: int64, key: sequence }
+      balance: { type: \"decimal(10,2)\", dist: { uniform: [1, 9] }, round: 2 }
+";
+
+/// Entities of two domains may share a name: a golden table is then named `domain.entity`
+/// (the bare name is refused as ambiguous) and reconciled with that domain's truth alone, and
+/// the clusters report names the golden entity with its domain.
+#[test]
+fn entities_of_two_domains_may_share_a_name() {
+    let base = tmp("score_shared_name");
+    let specs = base.join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    std::fs::write(specs.join("a.yaml"), SHARED_A).unwrap();
+    std::fs::write(specs.join("b.yaml"), SHARED_B).unwrap();
+    let out = base.join("out");
+    common::compile(&specs, &out, &[]);
+    let sub = base.join("sub");
+    std::fs::create_dir_all(sub.join("unified")).unwrap();
+    std::fs::copy(
+        out.join("lake/truth/b/customers/part-00000.parquet"),
+        sub.join("unified/customers.parquet"),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "score",
+            sub.to_str().unwrap(),
+            "--lake",
+            out.to_str().unwrap(),
+            "--specs",
+            specs.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        common::lab(&args)
+    };
+    let o = run(&[]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("several domains are named `customers` (a.customers, b.customers)"),
+        "{stderr}"
+    );
+    std::fs::rename(
+        sub.join("unified/customers.parquet"),
+        sub.join("unified/b.customers.parquet"),
+    )
+    .unwrap();
+    std::fs::write(
+        sub.join("clusters.csv"),
+        "system,entity,record_key,cluster\nshop,customers,C-0001,x\n",
+    )
+    .unwrap();
+    let o = run(&["--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let u = &r["unified"][0];
+    assert_eq!(u["entity"], "b.customers");
+    assert_eq!(
+        (num(&u["rows"]["truth"]), num(&u["rows"]["abs_error"])),
+        (5.0, 0.0)
+    );
+    assert_eq!(num(&u["measures"][0]["total"]["abs_error"]), 0.0, "{u}");
+    let c = &r["clusters"][0];
+    assert_eq!(
+        (&c["entity"], &c["records"]),
+        (&"a.customers".into(), &20.into())
+    );
+    std::fs::remove_dir_all(&base).unwrap();
 }

@@ -96,9 +96,10 @@ fn clean_runs_write_the_truth_only() {
     assert!(ddl.contains("`shop_truth`.`customers`") && ddl.contains("/truth/shop/customers/"));
 }
 
-/// The IR's export of every entity, for the checker: system, format, key and per column the
-/// clean type and the style.
-fn exports_json(ir: &lab::ir::Ir) -> Value {
+/// The IR's export of every entity, for the checkers (`silo_check.py`, `answers_check.py`,
+/// `score_lake.py`): system, format, key, batch column and per column the clean type and the
+/// style.
+pub(crate) fn exports_json(ir: &lab::ir::Ir) -> Value {
     let mut tables = Vec::new();
     for ent in &ir.entities {
         let Some(x) = &ent.export else { continue };
@@ -171,6 +172,7 @@ fn exports_json(ir: &lab::ir::Ir) -> Value {
             "domain": ir.domains[ent.domain].name,
             "entity": ent.name,
             "format": x.format.name(),
+            "batch": x.batch.map(|a| ent.attributes[a].name.clone()),
             "primary_key": ent.primary_key.iter().map(|&a| ent.attributes[a].name.clone()).collect::<Vec<_>>(),
             "columns": columns,
         }));

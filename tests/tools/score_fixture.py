@@ -3,8 +3,8 @@
 `plant LAKE` plants defects into the raw exports and writes the answer key beside the truth in
 the layout of the contract (`docs/scoring.md`): near duplicates and an exact duplicate of
 customers, cell defects (case, whitespace, day/month swap, missing, typo, wrong unit), a column
-renamed in later batches (drift), a second system (`crm`) known to the crosswalk only, the three
-answer tables and their manifest entries.
+renamed in later batches (drift), a second system (`crm`) known to the crosswalk only whose
+contacts stand for the customers, the three answer tables and their manifest entries.
 It prints the planted counts as JSON.
 
 `submit LAKE OUT` writes three submissions under OUT: `perfect` (the truth: clusters by golden
@@ -113,10 +113,11 @@ def plant(lake):
                         golden_key=exact[0], kind="exact_duplicate", original_key=exact[0],
                         detail=None))
     write_customers(lake, header, rows + dups + [exact])
-    # The CRM knows ten of the customers under its own keys, one of them twice.
+    # The CRM knows ten of the customers as contacts under its own keys, one of them twice:
+    # its contacts stand for the shop's customers (one golden entity).
     for n in range(10):
-        xwalk.append(("crm", "customers", f"K-{n}", rows[n][0], 0))
-    xwalk.append(("crm", "customers", "K-100", rows[0][0], 1))
+        xwalk.append(("crm", "contacts", f"K-{n}", rows[n][0], 0))
+    xwalk.append(("crm", "contacts", "K-100", rows[0][0], 1))
     # Orders: two amounts in the wrong unit; `amount` renamed to `amount_cents` in the last two
     # batches (schema drift).
     planted_orders = 0
@@ -166,8 +167,9 @@ def write_answers(lake, xwalk, cells, records):
     s = pa.string()
     tables = {
         "crosswalk": (pa.schema([("system", s), ("entity", s), ("record_key", s),
-                                 ("golden_key", s), ("copy", pa.int32())]),
-                      [dict(zip(["system", "entity", "record_key", "golden_key", "copy"], x))
+                                 ("golden_entity", s), ("golden_key", s), ("copy", pa.int32())]),
+                      [dict(zip(["system", "entity", "record_key", "golden_key", "copy"], x),
+                            golden_entity="shop.customers" if x[1] == "contacts" else f"shop.{x[1]}")
                        for x in xwalk]),
         "cells": (pa.schema([("system", s), ("entity", s), ("record_key", s), ("column_name", s),
                              ("defect", s), ("clean", s), ("dirty", s)]), cells),
@@ -195,7 +197,8 @@ def write_answers(lake, xwalk, cells, records):
             cols = {f.name: [r.get(f.name) for r in part] for f in schema}
             pq.write_table(pa.table(cols, schema=schema), path)
             data = open(path, "rb").read()
-            by_entity[entity]["files"].append(dict(
+            # The CRM's contacts are no entity of these specs: their file goes with the customers.
+            by_entity.get(entity, by_entity["customers"])["files"].append(dict(
                 path=rel, format="parquet", layer="answers", rows=len(part), bytes=len(data),
                 sha256=hashlib.sha256(data).hexdigest()))
     with open(manifest_path, "w") as f:
@@ -362,6 +365,7 @@ def bad(lake, out):
     os.makedirs(os.path.dirname(p), exist_ok=True)
     with open(p, "w") as f:
         f.write('order_id,amount\n1,"12.50\n')
+    write_csv(os.path.join(out, "unknown_pair/clusters.csv"), [dict(row, system="crm")], good)
     p = os.path.join(out, "both_formats/clusters")
     write_csv(p + ".csv", [row], good)
     pq.write_table(pa.table({c: [row[c]] for c in good}), p + ".parquet")
