@@ -4,22 +4,30 @@ usage: answers_check.py OUT_DIR
 
 OUT_DIR is a `lab compile --out OUT_DIR` of specs whose systems declare a mess, plus
 `exports.json` (written by the test from the IR: per export its system, entity, key, column
-styles, references and declared mess). For every raw export, read by DuckDB with the dialect
-its own DDL states:
+styles, nested fields, references and declared mess). For every raw export, read by DuckDB
+with the dialect its own DDL states:
 - every cell of the cell log (`truth/_answers/cells`) holds the logged dirty text and is set
   back to the logged clean text;
 - rows the record log calls exact duplicates appear twice, identical; near duplicates (copies
-  in the crosswalk) equal their original once their cells are fixed, and are dropped;
-- references to a copy are mapped to the original through the target's crosswalk;
-- the truth rows missing from the export are exactly the logged orphans; late rows sit in the
-  batch folder of their logged export date;
-- what remains, parsed by its style, equals the truth (`silo_check.expected_and_parsed`);
-- each planted rate (cells per kind, duplicates, exact duplicates, orphans, late rows) is
-  within four standard deviations of the declared rate (at most the declared rate for kinds
-  that cannot apply to every value).
-Exit status 0 when everything holds; otherwise every problem is printed and the status is 1.
+  in the crosswalk) equal their original once their cells are fixed and their references
+  mapped, and are dropped;
+- references to a copy are mapped to the original through the target's crosswalk (a key
+  that is a reference, such as a profile's churn label keyed by the profile, is mapped too);
+- the truth rows missing from the export are exactly the logged orphans; late rows sit in a
+  later batch than their day;
+- what remains round-trips to the truth as `silo_check.round_trip` checks a clean export
+  (styles, vocabularies, composite keys, nested records and GA4 parameters);
+- each planted rate (cells per kind over the column's non-null values, duplicates, exact
+  duplicates, orphans, late rows) is within four standard deviations of the declared rate
+  (at most the declared rate for kinds that cannot apply to every value).
+Record keys are matched as the answer key writes them: key columns joined with `|`, dates
+and timestamps as the clean value's ISO text.
+`fix_exports` is also what `silo_check.py` applies before its round trip when the lake has an
+answer key. Exit status 0 when everything holds; otherwise every problem is printed and the
+status is 1.
 """
 
+import datetime as dt
 import json
 import math
 import pathlib
@@ -27,14 +35,18 @@ import sys
 from collections import defaultdict
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from silo_check import ddl_statements, duck_read, expected_and_parsed, parse_table  # noqa: E402
+import silo_check  # noqa: E402
 
-# Kinds that apply to every non-null value of the test specs' columns (two-sided check).
-ALWAYS = {"missing", "whitespace", "typo_substitute", "typo_transpose", "wrong_unit"}
+# Kinds that apply to every non-null value of the columns they are declared on (two-sided
+# check): a missing cell, a stray space and a wrong unit change any value, a substitution any
+# text with a letter or digit.
+ALWAYS = {"missing", "whitespace", "typo_substitute", "wrong_unit"}
 
 
 def answers(con, out, table):
     path = out / "lake" / "truth" / "_answers" / table / "*" / "*" / "*.parquet"
+    if not list((out / "lake" / "truth" / "_answers" / table).glob("*/*/*.parquet")):
+        return []
     rel = con.execute("SELECT * FROM read_parquet(?, hive_partitioning=false)", [str(path)])
     cols = [d[0] for d in rel.description]
     return [dict(zip(cols, r)) for r in rel.fetchall()]
@@ -48,6 +60,31 @@ def as_text(v):
     return str(v)
 
 
+def iso_text(col, v):
+    """A date or timestamp key column's value as the answer key writes it (Arrow's ISO text)."""
+    if not isinstance(v, (dt.date, dt.datetime)):
+        v = (silo_check.parse_date if col["kind"] == "date" else silo_check.parse_time)(str(v), col["word"])
+    if isinstance(v, dt.datetime):
+        s = v.strftime("%Y-%m-%dT%H:%M:%S")
+        return s + (f".{v.microsecond // 1000:03d}" if v.microsecond else "")
+    return v.isoformat()
+
+
+def record_key(spec, by_name, row):
+    parts = []
+    for k in spec["primary_key"]:
+        v, col = row[k], by_name[k]
+        if isinstance(v, str) and k == spec["primary_key"][0]:
+            v = v.lstrip("\ufeff")
+        if v is None:
+            parts.append("")
+        elif col["kind"] in ("date", "time"):
+            parts.append(iso_text(col, v))
+        else:
+            parts.append(as_text(v))
+    return "|".join(parts)
+
+
 def within(problems, what, planted, n, rate, two_sided):
     if n == 0:
         return
@@ -57,73 +94,134 @@ def within(problems, what, planted, n, rate, two_sided):
         problems.append(f"{what}: planted {got:.4f} ({planted}/{n}), declared {rate}")
 
 
-def check_export(con, out, t, spec, crosswalk, cells, records, problems):
-    sys_, ent = spec["system"], spec["entity"]
-    key = spec["primary_key"][0]
-    rows = duck_read(con, out, t)
-    by_key = defaultdict(list)
-    for r in rows:
-        by_key[as_text(r[key])].append(r)
-    mine = [c for c in cells if (c["system"], c["entity"]) == (sys_, ent)]
-    for c in mine:
-        for r in by_key.get(c["record_key"], []):
-            got = as_text(r[c["column_name"]])
-            if got != c["dirty"]:
-                problems.append(f"{sys_}.{ent} {c['record_key']}.{c['column_name']}: raw {got!r}, log says dirty {c['dirty']!r}")
-            r[c["column_name"]] = c["clean"]
-    cross = {x["record_key"]: x for x in crosswalk if (x["system"], x["entity"]) == (sys_, ent)}
-    recs = [x for x in records if (x["system"], x["entity"]) == (sys_, ent)]
-    exact = {x["record_key"] for x in recs if x["kind"] == "exact_duplicate"}
-    if set(by_key) != set(cross):
-        problems.append(f"{sys_}.{ent}: raw keys and crosswalk keys differ ({len(by_key)} vs {len(cross)})")
-    fixed = {}
-    for k, rs in by_key.items():
-        want = 2 if k in exact else 1
-        if len(rs) != want:
-            problems.append(f"{sys_}.{ent} {k}: exported {len(rs)} times, the log says {want}")
-        if any(r != rs[0] for r in rs):
-            problems.append(f"{sys_}.{ent} {k}: an exact duplicate differs from its original")
-        fixed[k] = rs[0]
+def load(con, out):
+    return {t: answers(con, out, t) for t in ("crosswalk", "cells", "records")}
+
+
+def fix_exports(con, out, raw, specs, key, problems):
+    """Applies the answer key to every raw export (`raw`: DDL tables, `specs`: exports.json by
+    (system, entity)). Returns per (system, entity) a dict with the DDL table `t`, its `spec`,
+    the raw rows, the fixed originals by record key, the crosswalk and the record log."""
+    by_export = {name: defaultdict(list) for name in key}
+    for name, rows in key.items():
+        for r in rows:
+            by_export[name][(r["system"], r["entity"])].append(r)
+    tables = {}
+    for t in raw:
+        spec = specs[(t["database"][: -len("_raw")], t["name"])]
+        sys_, ent = spec["system"], spec["entity"]
+        by_name = {c["name"]: c for c in spec["columns"]}
+        nested = {m for f in spec.get("nest", []) for m in silo_check.nested_columns(f)}
+        rows = silo_check.duck_read(con, out, t)
+        by_key = defaultdict(list)
+        for r in rows:
+            by_key[record_key(spec, by_name, r)].append(dict(r))
+        for c in by_export["cells"][(sys_, ent)]:
+            if c["column_name"] in nested:
+                problems.append(f"{sys_}.{ent}: a cell of nested {c['column_name']} (not checked here)")
+                continue
+            for r in by_key.get(c["record_key"], []):
+                got = as_text(r[c["column_name"]])
+                if got != c["dirty"]:
+                    problems.append(f"{sys_}.{ent} {c['record_key']}.{c['column_name']}: raw {got!r}, log says dirty {c['dirty']!r}")
+                r[c["column_name"]] = c["clean"]
+        cross = {x["record_key"]: x for x in by_export["crosswalk"][(sys_, ent)]}
+        recs = by_export["records"][(sys_, ent)]
+        if set(by_key) != set(cross):
+            extra = sorted(set(by_key) - set(cross))[:3]
+            problems.append(f"{sys_}.{ent}: raw keys and crosswalk keys differ ({len(by_key)} vs {len(cross)}; e.g. {extra})")
+        tables[(sys_, ent)] = {"t": t, "spec": spec, "rows": rows, "by_key": by_key, "cross": cross, "recs": recs}
+    # References to a copy name its original: a copy's key maps to its golden record's
+    # original registration.
     originals = {}
-    for k, r in fixed.items():
-        x = cross.get(k)
-        if x is None:
-            continue
-        if x["copy"] == 0:
-            originals[x["golden_key"]] = (k, r)
-    for k, r in fixed.items():
-        x = cross.get(k)
-        if x is None or x["copy"] == 0:
-            continue
-        ok, orig = originals.get(x["golden_key"], (None, None))
-        if orig is None:
-            problems.append(f"{sys_}.{ent} {k}: a copy of {x['golden_key']} whose original is not exported")
-            continue
-        diff = [c for c in r if c != key and r[c] != orig[c]]
-        if diff:
-            problems.append(f"{sys_}.{ent} {k}: copy differs from {ok} in {diff} after fixing its cells")
-    # Late rows sit in their logged export batch.
-    for x in recs:
-        if x["kind"] == "late" and x["export_date"] <= x["event_date"]:
-            problems.append(f"{sys_}.{ent} {x['record_key']}: late row exported on {x['export_date']}, not after {x['event_date']}")
-    return rows, {k: r for k, r in ((o[0], o[1]) for o in originals.values())}, cross, recs
+    for name, tb in tables.items():
+        orig = {x["golden_key"]: k for k, x in tb["cross"].items() if x["copy"] == 0}
+        originals[name] = {k: orig.get(x["golden_key"], k) for k, x in tb["cross"].items() if x["copy"] > 0}
+    for (sys_, ent), tb in tables.items():
+        spec = tb["spec"]
+        by_name = {c["name"]: c for c in spec["columns"]}
+        exact = {x["record_key"] for x in tb["recs"] if x["kind"] == "exact_duplicate"}
+        fixed = {}
+        for k, rs in tb["by_key"].items():
+            want = 2 if k in exact else 1
+            if len(rs) != want:
+                problems.append(f"{sys_}.{ent} {k}: exported {len(rs)} times, the log says {want}")
+            if any(r != rs[0] for r in rs):
+                problems.append(f"{sys_}.{ent} {k}: an exact duplicate differs from its original")
+            r = rs[0]
+            for ref in spec["references"]:
+                if ref["column"] not in r:
+                    continue  # a hidden reference is not exported
+                to = originals.get((ref["system"], ref["entity"]))
+                v = as_text(r[ref["column"]])
+                if ref["system"] == sys_ and to and v in to:
+                    r[ref["column"]] = to[v]
+            fixed[k] = r
+        kept = {}
+        for k, r in fixed.items():
+            x = tb["cross"].get(k)
+            if x is None:
+                continue
+            if x["copy"] == 0:
+                kept[record_key(spec, by_name, r)] = r
+        for k, r in fixed.items():
+            x = tb["cross"].get(k)
+            if x is None or x["copy"] == 0:
+                continue
+            ok = originals[(sys_, ent)].get(k)
+            orig = fixed.get(ok)
+            if orig is None or ok == k:
+                problems.append(f"{sys_}.{ent} {k}: a copy of {x['golden_key']} whose original is not exported")
+                continue
+            keys = set(spec["primary_key"])
+            diff = [c for c in r if c not in keys and r[c] != orig[c]]
+            if diff:
+                problems.append(f"{sys_}.{ent} {k}: copy differs from {ok} in {diff} after fixing its cells")
+        for x in tb["recs"]:
+            if x["kind"] == "late" and x["export_date"] <= x["event_date"]:
+                problems.append(f"{sys_}.{ent} {x['record_key']}: late row exported on {x['export_date']}, not after {x['event_date']}")
+        tb["originals"] = kept
+    return tables
 
 
-def check_rates(spec, cross, recs, n_golden, mine_cells, problems):
-    """Cell kinds are measured on the originals, noise on the copies (where cell kinds fire
-    first, so noise is checked one-sided)."""
+def check_orphans(con, out, tb, problems):
+    """The truth rows the export leaves out are exactly the logged orphans."""
+    spec = tb["spec"]
+    by_name = {c["name"]: c for c in spec["columns"]}
+    truth = out / "lake" / "truth" / spec["domain"] / spec["entity"]
+    rel = con.execute("SELECT * FROM read_parquet(?, hive_partitioning=false)", [str(truth / "**" / "*.parquet")])
+    cols = [d[0] for d in rel.description]
+    clean = {record_key(spec, by_name, dict(zip(cols, x))) for x in rel.fetchall()}
+    orphans = {x["record_key"] for x in tb["recs"] if x["kind"] == "orphan"}
+    # An orphan's record key is its own clean key; the crosswalk's golden key for an entity
+    # with an identity is another entity's, so compare own keys.
+    missing = clean - set(tb["originals"])
+    if missing != orphans:
+        problems.append(f"{spec['system']}.{spec['entity']}: {len(missing)} truth rows not exported, {len(orphans)} logged orphans")
+    return len(clean)
+
+
+def check_rates(tb, n_golden, cells, problems):
+    """Cell kinds are measured on the originals' non-null values, noise on the copies' (where
+    cell kinds fire first, so noise is checked one-sided)."""
+    spec, cross, recs = tb["spec"], tb["cross"], tb["recs"]
     m = spec["mess"]
     name = f"{spec['system']}.{spec['entity']}"
     copy = {k: x["copy"] for k, x in cross.items()}
     planted = defaultdict(int)
-    for c in mine_cells:
+    for c in cells:
         planted[(c["column_name"], c["defect"], copy.get(c["record_key"], 0) > 0)] += 1
-    n_orig = sum(1 for x in cross.values() if x["copy"] == 0)
-    n_copies = len(cross) - n_orig
+    values = defaultdict(int)
+    for k, rs in tb["by_key"].items():
+        if k not in cross:
+            continue
+        for col, v in rs[0].items():
+            if v is not None:
+                values[(col, cross[k]["copy"] > 0)] += 1
     for col, kind, rate in m["cells"]:
-        within(problems, f"{name}.{col} {kind}", planted[(col, kind, False)], n_orig, rate, kind in ALWAYS)
+        within(problems, f"{name}.{col} {kind}", planted[(col, kind, False)], values[(col, False)], rate, kind in ALWAYS)
     for col, kind, rate in m["noise"]:
-        within(problems, f"{name}.{col} noise {kind}", planted[(col, kind, True)], n_copies, rate, False)
+        within(problems, f"{name}.{col} noise {kind}", planted[(col, kind, True)], values[(col, True)], rate, False)
     kinds = defaultdict(int)
     for x in recs:
         kinds[x["kind"]] += 1
@@ -131,11 +229,22 @@ def check_rates(spec, cross, recs, n_golden, mine_cells, problems):
         within(problems, f"{name} exact duplicates", kinds["exact_duplicate"], n_golden, m["exact_duplicates"], True)
     if m["orphans"]:
         within(problems, f"{name} orphans", kinds["orphan"], n_golden, m["orphans"], True)
+    # Lateness is drawn per record, so an exact duplicate of a late record is late too: the
+    # share is of the exported lines.
+    lines = len(cross) + kinds["exact_duplicate"]
     if m["late"]:
-        within(problems, f"{name} late", kinds["late"], len(cross), m["late"]["rate"], True)
+        within(problems, f"{name} late", kinds["late"], lines, m["late"]["rate"], True)
     if m["duplicates"]:
         with_copies = len({x["original_key"] for x in recs if x["kind"] == "near_duplicate"})
         within(problems, f"{name} duplicated records", with_copies, n_golden - kinds["orphan"], m["duplicates"]["rate"], True)
+    rates = {f"{c} {k}": planted[(c, k, False)] / max(values[(c, False)], 1) for c, k, _ in m["cells"]}
+    rates.update({f"{c} noise {k}": planted[(c, k, True)] / max(values[(c, True)], 1) for c, k, _ in m["noise"]})
+    for kind, n in (("exact_duplicate", n_golden), ("orphan", n_golden), ("late", lines)):
+        if kinds[kind]:
+            rates[kind] = kinds[kind] / n
+    if kinds["near_duplicate"]:
+        rates["duplicated records"] = len({x["original_key"] for x in recs if x["kind"] == "near_duplicate"}) / max(n_golden - kinds["orphan"], 1)
+    return rates
 
 
 def main(argv):
@@ -146,66 +255,25 @@ def main(argv):
     out = pathlib.Path(argv[0]).resolve()
     problems = []
     specs = {(t["system"], t["entity"]): t for t in json.loads((out / "exports.json").read_text())["tables"]}
-    stmts = ddl_statements(out, problems)
+    stmts = silo_check.ddl_statements(out, problems)
     con = duckdb.connect()
-    crosswalk, cells, records = (answers(con, out, t) for t in ("crosswalk", "cells", "records"))
-    raw = [parse_table(s) for f, s in stmts if "/raw/" in str(f) and s.startswith("CREATE EXTERNAL TABLE")]
-    golden = {}
-    fixed = {}
-    for t in raw:
-        spec = specs[(t["database"][: -len("_raw")], t["name"])]
-        rows, originals, cross, recs = check_export(con, out, t, spec, crosswalk, cells, records, problems)
-        fixed[(spec["system"], spec["entity"])] = (t, spec, originals, recs)
-        golden[(spec["system"], spec["entity"])] = {k: x["golden_key"] for k, x in cross.items()}
-        mine = [c for c in cells if (c["system"], c["entity"]) == (spec["system"], spec["entity"])]
-        truth_rows = con.execute(
-            "SELECT count(*) FROM read_parquet(?)",
-            [str(out / "lake" / "truth" / spec["domain"] / spec["entity"] / "*.parquet")]).fetchone()[0]
-        check_rates(spec, cross, recs, truth_rows, mine, problems)
+    key = load(con, out)
+    raw = [silo_check.parse_table(s) for f, s in stmts if "/raw/" in str(f) and s.startswith("CREATE EXTERNAL TABLE")]
+    tables = fix_exports(con, out, raw, specs, key, problems)
     checked = 0
-    for (sys_, ent), (t, spec, originals, recs) in fixed.items():
-        # References to a copy name its original.
-        for ref in spec["references"]:
-            target = golden.get((ref["system"], ref["entity"]))
-            if ref["system"] != sys_ or target is None:
-                continue
-            for r in originals.values():
-                v = as_text(r[ref["column"]])
-                if v is not None and v in target:
-                    r[ref["column"]] = target[v]
-        key = spec["primary_key"][0]
-        truth = out / "lake" / "truth" / spec["domain"] / spec["entity"]
-        rel = con.execute("SELECT * FROM read_parquet(?)", [str(truth / "*.parquet")])
-        cols = [d[0] for d in rel.description]
-        clean = {as_text(r[key]): r for r in (dict(zip(cols, x)) for x in rel.fetchall())}
-        orphans = {x["record_key"] for x in recs if x["kind"] == "orphan"}
-        missing = set(clean) - set(originals)
-        if missing != orphans:
-            problems.append(f"{sys_}.{ent}: {len(missing)} truth rows not exported, {len(orphans)} logged orphans")
-        latin1 = t["serde_props"].get("serialization.encoding") == "ISO-8859-1"
-        for k, r in originals.items():
-            c_row = clean.get(k)
-            if c_row is None:
-                problems.append(f"{sys_}.{ent} {k}: not in the truth")
-                continue
-            for col in spec["columns"]:
-                v, c = r[col["name"]], c_row[col["name"]]
-                if col["name"] == key or (v is None and c is None):
-                    continue
-                if (v is None) != (c is None):
-                    problems.append(f"{sys_}.{ent} {k}: {col['name']} {v!r} after the answer key, truth {c!r}")
-                    continue
-                try:
-                    want, got = expected_and_parsed(col, v, c, latin1)
-                except Exception as e:  # noqa: BLE001 - a value that does not parse is a finding
-                    problems.append(f"{sys_}.{ent} {k}: {col['name']} {v!r} does not parse: {e}")
-                    continue
-                if want != got and not (isinstance(want, str) and str(got) == want):
-                    problems.append(f"{sys_}.{ent} {k}: {col['name']} {got!r} after the answer key, truth {want!r}")
-                checked += 1
+    measured = {}
+    for (sys_, ent), tb in sorted(tables.items()):
+        n_golden = check_orphans(con, out, tb, problems)
+        mine = [c for c in key["cells"] if (c["system"], c["entity"]) == (sys_, ent)]
+        rates = check_rates(tb, n_golden, mine, problems)
+        if rates:
+            measured[f"{sys_}.{ent}"] = rates
+        checked += silo_check.round_trip(con, out, tb["t"], tb["spec"], list(tb["originals"].values()), problems)
     for p in problems[:50]:
         print("FAIL", p)
-    print(f"answer key: {len(crosswalk)} crosswalk rows, {len(cells)} cells, {len(records)} records; "
+    for name, rates in measured.items():
+        print(f"planted {name}: " + ", ".join(f"{k} {v:.4f}" for k, v in rates.items()))
+    print(f"answer key: {len(key['crosswalk'])} crosswalk rows, {len(key['cells'])} cells, {len(key['records'])} records; "
           f"{checked} cells equal the truth; {len(problems)} problems")
     return 1 if problems or checked == 0 else 0
 

@@ -7,7 +7,7 @@ CREATE DATABASE IF NOT EXISTS `crm_truth`;
 CREATE EXTERNAL TABLE IF NOT EXISTS `crm_truth`.`customers` (
   `crm_id` string COMMENT 'CRM customer identifier.',
   `customer_id` string COMMENT 'The web-shop customer (identity map).',
-  `email` string COMMENT 'E-mail as stored in the CRM (not normalised).',
+  `email` string COMMENT 'E-mail (the shop account\'s).',
   `full_name` string COMMENT 'Full name.',
   `phone` string COMMENT 'Phone number, when given.',
   `country` varchar(2) COMMENT 'Country code.',
@@ -25,7 +25,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `crm_truth`.`customers` (
   `interaction_count` int COMMENT 'Number of interactions.',
   `ticket_count` int COMMENT 'Number of support tickets.'
 )
-COMMENT 'The customer 360 profile: identity, segment, lifecycle and churn, keyed by the CRM\'s own identifier and linked one-to-one to the web-shop customer. E-mails are copied as the CRM holds them (some upper-cased or with a leading space).'
+COMMENT 'The customer 360 profile: identity, segment, lifecycle and churn, keyed by the CRM\'s own identifier and linked one-to-one to the web-shop customer.'
 STORED AS PARQUET
 LOCATION 's3://lab-lake/truth/crm/customers/'
 TBLPROPERTIES (

@@ -67,7 +67,11 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `web_truth`.`events` (
   `transaction_id` string COMMENT 'Order id of the purchase event.',
   `value` decimal(12,2) COMMENT 'Purchase value (the order total).',
   `currency` varchar(3) COMMENT 'Currency of the value.',
-  `engagement_time_msec` bigint COMMENT 'Engagement time reported with the event.'
+  `engagement_time_msec` bigint COMMENT 'Engagement time reported with the event.',
+  `device_category` string COMMENT 'Device category of the session: mobile, desktop or tablet.',
+  `session_source` string COMMENT 'Source of the session (last click).',
+  `session_medium` string COMMENT 'Medium of the session (last click).',
+  `session_campaign` string COMMENT 'Campaign of the session (last click; paid sessions).'
 )
 COMMENT 'GA4 events of a session in time order: session_start, page views, then the shopping steps reached (view_item, add_to_cart, begin_checkout, purchase). The purchase event carries the order id and value.'
 STORED AS PARQUET

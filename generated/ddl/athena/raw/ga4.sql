@@ -57,17 +57,15 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `ga4_raw`.`events` (
   `event_id` string COMMENT 'Event identifier.',
   `session_key` string COMMENT 'The session.',
   `user_pseudo_id` string COMMENT 'Device id (the session\'s).',
-  `ga_session_id` bigint COMMENT 'GA4 session id.',
+  `event_params` array<struct<key:string,value:struct<string_value:string,int_value:bigint,float_value:double,double_value:double>>> COMMENT 'Nested: GA4 parameters ga_session_id (int_value), page_location (string_value), engagement_time_msec (int_value), value (double_value), currency (string_value)',
   `event_index` int COMMENT 'Position in the session.',
   `event_name` string COMMENT 'GA4 event name.',
   `event_timestamp` bigint COMMENT 'Event time (UTC). (as exported: timestamp epoch)',
   `event_date` string COMMENT 'Event date YYYYMMDD (property time zone: UTC).',
-  `page_location` string COMMENT 'Page URL.',
   `item_id` bigint COMMENT 'Product of an item event: in a purchase session one of the order\'s lines; otherwise in proportion to sales.',
-  `transaction_id` string COMMENT 'Order id of the purchase event.',
-  `value` decimal(12,2) COMMENT 'Purchase value (the order total).',
-  `currency` varchar(3) COMMENT 'Currency of the value.',
-  `engagement_time_msec` bigint COMMENT 'Engagement time reported with the event.'
+  `ecommerce` struct<transaction_id:string> COMMENT 'Nested: record of transaction_id',
+  `device` struct<category:string> COMMENT 'Nested: record of device_category as category',
+  `session_traffic_source_last_click` struct<manual_campaign:struct<source:string,medium:string,campaign_name:string>> COMMENT 'Nested: record of manual_campaign (record of session_source as source, session_medium as medium, session_campaign as campaign_name)'
 )
 COMMENT 'GA4 events of a session in time order: session_start, page views, then the shopping steps reached (view_item, add_to_cart, begin_checkout, purchase). The purchase event carries the order id and value (exported by ga4 as jsonl)'
 PARTITIONED BY (`export_date` string COMMENT 'Export batch: the day of event_timestamp (yyyy-MM-dd), UTC')
