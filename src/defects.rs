@@ -16,7 +16,7 @@ use crate::ir::value::{civil_from_days, days_from_civil};
 pub enum Defect {
     /// The value is emptied (exported as the system's null token).
     Missing,
-    /// A placeholder for unknown: `N/A`, an empty string, `1900-01-01`, `0`.
+    /// A placeholder for unknown written as text: `N/A`, `unknown`, `-` or an empty string.
     Sentinel,
     /// One keystroke too many: a neighbouring key inserted.
     TypoInsert,

@@ -78,7 +78,8 @@ def record_key(spec, by_name, row):
             v = v.lstrip("\ufeff")
         if v is None:
             parts.append("")
-        elif col["kind"] in ("date", "time"):
+        elif col["kind"] in ("date", "time") and not isinstance(v, str):
+            # A typed value (Parquet); a text export's key is the text it writes.
             parts.append(iso_text(col, v))
         else:
             parts.append(as_text(v))
@@ -192,10 +193,19 @@ def check_orphans(con, out, tb, problems):
     rel = con.execute("SELECT * FROM read_parquet(?, hive_partitioning=false)", [str(truth / "**" / "*.parquet")])
     cols = [d[0] for d in rel.description]
     clean = {record_key(spec, by_name, dict(zip(cols, x))) for x in rel.fetchall()}
-    orphans = {x["record_key"] for x in tb["recs"] if x["kind"] == "orphan"}
+
+    def meaning(key):
+        # A record key as the export writes it, its date and time parts as ISO text (the
+        # truth's keys are typed values).
+        parts = key.split("|")
+        if len(parts) != len(spec["primary_key"]):
+            return key
+        return "|".join(iso_text(by_name[k], p) if by_name[k]["kind"] in ("date", "time") and p else p
+                        for k, p in zip(spec["primary_key"], parts))
+    orphans = {meaning(x["record_key"]) for x in tb["recs"] if x["kind"] == "orphan"}
     # An orphan's record key is its own clean key; the crosswalk's golden key for an entity
     # with an identity is another entity's, so compare own keys.
-    missing = clean - set(tb["originals"])
+    missing = clean - {meaning(k) for k in tb["originals"]}
     if missing != orphans:
         problems.append(f"{spec['system']}.{spec['entity']}: {len(missing)} truth rows not exported, {len(orphans)} logged orphans")
     return len(clean)
