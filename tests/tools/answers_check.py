@@ -8,6 +8,10 @@ styles, references and declared mess). For every raw export, read by DuckDB with
 its own DDL states:
 - every cell of the cell log (`truth/_answers/cells`) holds the logged dirty text and is set
   back to the logged clean text;
+- schema drift is undone first (`undrift`): renamed JSON keys are read under their first
+  name, a column added from some batch on is compared only from that batch on (it must be
+  empty before), a retyped column is parsed in the style of its row's batch; each declared
+  drift is one `drift` record of the log with its first batch and detail;
 - rows the record log calls exact duplicates appear twice, identical; near duplicates (copies
   in the crosswalk) equal their original once their cells are fixed, and are dropped;
 - references to a copy are mapped to the original through the target's crosswalk;
@@ -57,10 +61,59 @@ def within(problems, what, planted, n, rate, two_sided):
         problems.append(f"{what}: planted {got:.4f} ({planted}/{n}), declared {rate}")
 
 
+def undrift(spec, rows, problems):
+    """Undoes an export's schema drift in the rows read through its DDL (whose `export_date`
+    is the batch): a JSON key renamed from some batch on is read back under its first name (a
+    CSV is read by position, so its header's names do not matter); a column added from some
+    batch on must be empty before it and is marked absent there (`__absent`: compared only
+    from its batch on); a retyped column's style from its batch on is noted (`__styles`), to
+    parse it by."""
+    name = f"{spec['system']}.{spec['entity']}"
+    for r in rows:
+        day = str(r.get("export_date"))
+        r["__absent"], r["__styles"] = set(), {}
+        for d in spec["drift"]:
+            col = d["column"]
+            if "rename" in d and d["rename"] in r:
+                new = r.pop(d["rename"])
+                if day >= d["from"]:
+                    if r.get(col) is not None:
+                        problems.append(f"{name} {day}: {col} holds a value in a batch that renamed it")
+                    r[col] = new
+                elif new is not None:
+                    problems.append(f"{name} {day}: {d['rename']} holds a value before its rename")
+            elif "add" in d and day < d["from"]:
+                if r.get(col) is not None:
+                    problems.append(f"{name} {day}: {col} holds a value before it was added")
+                r["__absent"].add(col)
+            elif "retype" in d and day >= d["from"]:
+                r["__styles"][col] = d["retype"]
+
+
+def check_drift_log(spec, recs, problems):
+    """Every drift of the spec is one `drift` record of the log, at its first batch, whose
+    detail names the change."""
+    name = f"{spec['system']}.{spec['entity']}"
+    logged = sorted((str(x["export_date"]), x["detail"]) for x in recs if x["kind"] == "drift")
+    want = []
+    for d in spec["drift"]:
+        col = d["column"]
+        if "rename" in d:
+            want.append((d["from"], f"{col} renamed to {d['rename']}"))
+        elif "add" in d:
+            want.append((d["from"], f"{col} added"))
+        else:
+            got = [x for x in logged if x[0] == d["from"] and x[1].startswith(f"{col} retyped: ")]
+            want.append(got[0] if got else (d["from"], f"{col} retyped: …"))
+    if logged != sorted(want):
+        problems.append(f"{name}: drift records {logged}, the spec declares {sorted(want)}")
+
+
 def check_export(con, out, t, spec, crosswalk, cells, records, problems):
     sys_, ent = spec["system"], spec["entity"]
     key = spec["primary_key"][0]
-    rows = duck_read(con, out, t)
+    rows = duck_read(con, out, t, pad=any("add" in d for d in spec["drift"]))
+    undrift(spec, rows, problems)
     by_key = defaultdict(list)
     for r in rows:
         by_key[as_text(r[key])].append(r)
@@ -73,6 +126,7 @@ def check_export(con, out, t, spec, crosswalk, cells, records, problems):
             r[c["column_name"]] = c["clean"]
     cross = {x["record_key"]: x for x in crosswalk if (x["system"], x["entity"]) == (sys_, ent)}
     recs = [x for x in records if (x["system"], x["entity"]) == (sys_, ent)]
+    check_drift_log(spec, recs, problems)
     exact = {x["record_key"] for x in recs if x["kind"] == "exact_duplicate"}
     if set(by_key) != set(cross):
         problems.append(f"{sys_}.{ent}: raw keys and crosswalk keys differ ({len(by_key)} vs {len(cross)})")
@@ -99,7 +153,7 @@ def check_export(con, out, t, spec, crosswalk, cells, records, problems):
         if orig is None:
             problems.append(f"{sys_}.{ent} {k}: a copy of {x['golden_key']} whose original is not exported")
             continue
-        diff = [c for c in r if c != key and r[c] != orig[c]]
+        diff = [c for c in r if c != key and not c.startswith("__") and r[c] != orig[c]]
         if diff:
             problems.append(f"{sys_}.{ent} {k}: copy differs from {ok} in {diff} after fixing its cells")
     # Late rows sit in their logged export batch.
@@ -189,9 +243,12 @@ def main(argv):
                 problems.append(f"{sys_}.{ent} {k}: not in the truth")
                 continue
             for col in spec["columns"]:
+                if col["name"] in r["__absent"]:
+                    continue
                 v, c = r[col["name"]], c_row[col["name"]]
                 if col["name"] == key or (v is None and c is None):
                     continue
+                col = {**col, **r["__styles"].get(col["name"], {})}
                 if (v is None) != (c is None):
                     problems.append(f"{sys_}.{ent} {k}: {col['name']} {v!r} after the answer key, truth {c!r}")
                     continue
