@@ -147,6 +147,18 @@ pub const ALL: &[(&str, &str)] = &[
         "nested export fields in a format that cannot hold them",
     ),
     (
+        BAD_DRIFT,
+        "a schema drift that cannot apply (no batches, not a text export, a bad date, column or order)",
+    ),
+    (
+        DRIFT_NAME_COLLISION,
+        "a drift renames a column to a name the table already has",
+    ),
+    (
+        DRIFT_STYLE_TYPE,
+        "a drift retypes a column to a style that does not fit its type or changes nothing",
+    ),
+    (
         RESERVED_WORD,
         "a name that is a reserved word in Athena (warning)",
     ),
@@ -215,6 +227,9 @@ pub const BAD_NEST: &str = "E0630";
 pub const NESTED_TWICE: &str = "E0631";
 pub const NEST_KEY_COLLISION: &str = "E0632";
 pub const NEST_FORMAT: &str = "E0633";
+pub const BAD_DRIFT: &str = "E0634";
+pub const DRIFT_NAME_COLLISION: &str = "E0635";
+pub const DRIFT_STYLE_TYPE: &str = "E0636";
 pub const RESERVED_WORD: &str = "W0700";
 pub const FILE_DOMAIN_MISMATCH: &str = "W0701";
 pub const JOINT_UNIFORM: &str = "W0702";

@@ -301,6 +301,16 @@ fn export_lines(out: &mut String, ir: &Ir, opts: &EmitOptions, e: EntityId) {
     if !styled.is_empty() {
         let _ = writeln!(out, "- **As exported:** {}", styled.join("; "));
     }
+    let drifted: Vec<String> = (0..x.columns.len())
+        .filter_map(|c| {
+            let note = super::table::drift_note(x, c);
+            let name = &ent.attributes[x.columns[c].0].name;
+            (!note.is_empty()).then(|| format!("`{name}`: {}", prose(&note)))
+        })
+        .collect();
+    if !drifted.is_empty() {
+        let _ = writeln!(out, "- **Schema drift:** {}", drifted.join("; "));
+    }
     nested_lines(out, ent, x, &t);
 }
 

@@ -6,7 +6,8 @@
 
 use super::{EmitOptions, one_line_within};
 use crate::codec::Codec;
-use crate::ir::value::MS_PER_DAY;
+use crate::ir::export::Change;
+use crate::ir::value::{MS_PER_DAY, format_date};
 use crate::ir::{AttrId, EntityId, Generator, Granularity, Ir, Type, Value, partition};
 
 /// Glue's limit on a column comment, in bytes.
@@ -174,6 +175,29 @@ pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
     }
 }
 
+/// The schema drift of export column `c` in words, e.g. `Named order_total from 2025-10-05
+/// on; written with decimals minor_units from 2025-10-08 on` (empty without drift).
+pub fn drift_note(x: &crate::ir::export::Export, c: usize) -> String {
+    let parts: Vec<String> = x
+        .drift
+        .iter()
+        .filter(|d| d.column == c)
+        .map(|d| {
+            let day = format_date(d.from);
+            match &d.change {
+                Change::Rename(new) => format!("named {new} from {day} on"),
+                Change::Add => format!("exported from {day} on"),
+                Change::Retype { words, .. } => format!("written with {words} from {day} on"),
+            }
+        })
+        .collect();
+    let text = parts.join("; ");
+    let mut chars = text.chars();
+    chars.next().map_or(String::new(), |f| {
+        f.to_uppercase().collect::<String>() + chars.as_str()
+    })
+}
+
 /// The table of entity `e`'s export by its source system, as the system writes it (`None`
 /// when the entity has no system): in database `<system>_raw`, every column as the export
 /// carries it, the export's SerDe and properties, partitioned by export date when batched.
@@ -182,26 +206,60 @@ pub fn raw_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Option<Table> {
     let ent = &ir.entities[e];
     let x = ent.export.as_ref()?;
     let location = folder_location(&opts.bucket, &format!("raw/{}/{}", x.system, ent.name));
-    let columns = x
-        .columns
-        .iter()
-        .filter(|(a, _)| !x.nest.iter().any(|(_, n)| n.columns().contains(a)))
-        .map(|(a, style)| {
-            let attr = &ent.attributes[*a];
-            let how = style.describe();
-            let text = match (attr.description.is_empty(), how.is_empty()) {
-                (_, true) => attr.description.clone(),
-                (true, false) => format!("As exported: {how}"),
-                (false, false) => format!("{} (as exported: {how})", attr.description),
+    let mut columns = Vec::new();
+    for (c, (a, style)) in x.columns.iter().enumerate() {
+        if x.nest.iter().any(|(_, n)| n.columns().contains(a)) {
+            continue;
+        }
+        let attr = &ent.attributes[*a];
+        let how = style.describe();
+        let mut text = match (attr.description.is_empty(), how.is_empty()) {
+            (_, true) => attr.description.clone(),
+            (true, false) => format!("As exported: {how}"),
+            (false, false) => format!("{} (as exported: {how})", attr.description),
+        };
+        let drift = drift_note(x, c);
+        if !drift.is_empty() {
+            text = if text.is_empty() {
+                drift
+            } else {
+                format!("{text}. {drift}")
             };
-            Column {
-                name: attr.name.clone(),
-                ty: athena_type(style, attr.ty, &x.format),
-                comment: one_line_within(&text, COLUMN_COMMENT_BYTES),
-                pii: attr.pii,
+        }
+        let mut ty = athena_type(style, attr.ty, &x.format);
+        // A column written as a number in some batches and as text in others is text.
+        for d in x.drift.iter().filter(|d| d.column == c) {
+            if let Change::Retype { style: later, .. } = &d.change
+                && athena_type(later, attr.ty, &x.format) != ty
+            {
+                ty = "string".into();
             }
-        })
-        .collect();
+        }
+        columns.push(Column {
+            name: attr.name.clone(),
+            ty: ty.clone(),
+            comment: one_line_within(&text, COLUMN_COMMENT_BYTES),
+            pii: attr.pii,
+        });
+        // JSON Lines are read by key: a renamed column is a second key, beside the first.
+        if matches!(x.format, ExportFormat::Jsonl) {
+            for d in x.drift.iter().filter(|d| d.column == c) {
+                if let Change::Rename(new) = &d.change {
+                    let note = format!(
+                        "`{}` as the batches from {} on name it",
+                        attr.name,
+                        format_date(d.from)
+                    );
+                    columns.push(Column {
+                        name: new.clone(),
+                        ty: ty.clone(),
+                        comment: one_line_within(&note, COLUMN_COMMENT_BYTES),
+                        pii: attr.pii,
+                    });
+                }
+            }
+        }
+    }
     let columns = nested_columns(ent, x, columns);
     let (storage, mut properties) = match &x.format {
         ExportFormat::Parquet => (
@@ -330,16 +388,17 @@ const ANSWER_DOCS: [(&str, &[&str]); 3] = [
         ],
     ),
     (
-        "Every planted record defect: near and exact duplicates, orphans, late rows",
+        "Every planted record defect: near and exact duplicates, orphans, late rows, and the schema drift of each export",
         &[
             "Source system",
             "Entity as the system exports it",
-            "Key of the record (of the left-out record for an orphan)",
+            "Key of the record (of the left-out record for an orphan; null for a drift)",
             "Primary key of the golden record, when known",
-            "near_duplicate, exact_duplicate, orphan or late",
+            "near_duplicate, exact_duplicate, orphan, late or drift",
             "Key of the original registration of a duplicate",
             "Day of a late row",
-            "Day of the batch a late row was exported in",
+            "Day of the batch a late row was exported in; first batch of a drift",
+            "What a drift changed: <col> renamed to <new>, <col> added, or <col> retyped: <settings>",
         ],
     ),
 ];
@@ -472,5 +531,19 @@ fn range_ms(ir: &Ir, e: EntityId, a: AttrId, depth: usize) -> Option<(i64, i64)>
             }
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every column of every answer-key table has its comment (a missing one would drop the
+    /// column from the DDL).
+    #[test]
+    fn answer_docs_cover_every_column() {
+        for ((name, cols), (_, docs)) in crate::ir::export::ANSWER_TABLES.iter().zip(ANSWER_DOCS) {
+            assert_eq!(cols.len(), docs.len(), "{name}");
+        }
     }
 }

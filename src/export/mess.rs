@@ -20,7 +20,7 @@
 use crate::defects::{self, Defect};
 use crate::eval::rng::unit_at;
 use crate::hash::{mix2, stream};
-use crate::ir::export::{ANSWER_TABLES, Export};
+use crate::ir::export::{ANSWER_TABLES, Change, Export};
 use crate::ir::value::MS_PER_DAY;
 use crate::ir::{Entity, EntityId, FormatPart, Generator};
 use crate::layout::Layout;
@@ -205,13 +205,15 @@ fn row_of_text(ent: &Entity, v: &str) -> Option<u64> {
     digits.parse::<u64>().ok()?.checked_sub(1)
 }
 
-/// Renders a clean batch of entity `e` (rows `rows[i]`) as its system exports it.
+/// Renders a clean batch of entity `e` (rows `rows[i]`) as its system exports it; the first
+/// chunk of the entity (`first`) also logs the export's schema drift.
 pub fn render(
     layout: &Layout,
     e: EntityId,
     schema: &SchemaRef,
     clean: &RecordBatch,
     rows: &[u64],
+    first: bool,
 ) -> Result<Rendered, ArrowError> {
     let ent = &layout.ir.entities[e];
     let Some(x) = &ent.export else {
@@ -238,18 +240,52 @@ pub fn render(
     // Record keys as the export writes them (keys carry no defect, so the clean rendering is
     // the file's): a timestamp part of a composite key in the system's own format.
     let keys = record_keys(ent, x, &clean_x)?;
+    let days = batch_days(x, ent, &ex, &recs, &ids, &s, &keys, &mut log)?;
     let (dirty, planted) = cells(x, ent, &s, &ex, &recs, &ids)?;
     let mut dirty_x = super::transform(ent, schema, &dirty)?;
     dirty_x = text_defects(&dirty_x, &planted)?;
+    // A retyped column is rendered in its later style too, carried after the export's
+    // columns; each batch takes the one its day writes (`super::drift::shape`).
+    let mut retyped = Vec::new();
+    for d in x.retypes() {
+        let Change::Retype { style, .. } = &d.change else {
+            continue;
+        };
+        let ty = ent.attributes[x.columns[d.column].0].ty;
+        let c = super::column(ex.column(d.column), ty, style, &x.format)?;
+        let mut v = super::column(dirty.column(d.column), ty, style, &x.format)?;
+        v = text_column(&v, d.column, &planted)?;
+        retyped.push((c, v));
+    }
     for p in planted.iter().filter(|p| !recs[p.rec].exact) {
-        let c = text(clean_x.column(p.col), p.rec)?;
-        let d = text(dirty_x.column(p.col), p.rec)?;
+        let w = days
+            .as_ref()
+            .map(|days| x.written(p.col, days[p.rec]))
+            .filter(|_| !x.drift.is_empty());
+        // A cell of a column its batch does not have is no planted defect.
+        if w.is_some_and(|w| !w.present) {
+            continue;
+        }
+        let (cc, dc) = match w.and_then(|w| w.retype) {
+            Some(k) => (&retyped[k].0, &retyped[k].1),
+            None => (clean_x.column(p.col), dirty_x.column(p.col)),
+        };
+        let c = text(cc, p.rec)?;
+        let d = text(dc, p.rec)?;
         if c != d {
             let name = ent.attributes[x.columns[p.col].0].name.clone();
             log.cell(&keys[p.rec], name, p.kind.name(), c, d);
         }
     }
-    let days = batch_days(x, ent, &ex, &recs, &ids, &s, &keys, &mut log)?;
+    if !retyped.is_empty() {
+        dirty_x = with_retyped(ent, x, &dirty_x, retyped.into_iter().map(|r| r.1))?;
+    }
+    if first {
+        for d in &x.drift {
+            let name = &ent.attributes[x.columns[d.column].0].name;
+            log.drift(d.from, d.detail(name));
+        }
+    }
     for (i, r) in recs.iter().enumerate() {
         if r.exact {
             log.record(
@@ -698,27 +734,58 @@ fn typed(a: &ArrayRef, planted: &[&Planted]) -> Result<ArrayRef, ArrowError> {
 fn text_defects(b: &RecordBatch, planted: &[Planted]) -> Result<RecordBatch, ArrowError> {
     let mut cols: Vec<ArrayRef> = b.columns().to_vec();
     for (c, col) in cols.iter_mut().enumerate() {
-        let here: Vec<&Planted> = planted
-            .iter()
-            .filter(|p| p.col == c && p.kind.on_text() && p.kind != Defect::Missing)
-            .collect();
-        if here.is_empty() {
-            continue;
-        }
-        let mut vals: Vec<Option<String>> = (0..col.len())
-            .map(|i| text(col, i))
-            .collect::<Result<_, _>>()?;
-        for p in here {
-            if let Some(v) = &vals[p.rec]
-                && let Some(d) = defects::corrupt_text(p.kind, v, p.key)
-            {
-                vals[p.rec] = Some(d);
-            }
-        }
-        let out: StringArray = vals.into_iter().collect();
-        *col = arrow::compute::cast(&(Arc::new(out) as ArrayRef), col.data_type())?;
+        *col = text_column(col, c, planted)?;
     }
     RecordBatch::try_new(b.schema(), cols)
+}
+
+/// Plants the text kinds of export column `c` in `col`, the text it is written as.
+fn text_column(col: &ArrayRef, c: usize, planted: &[Planted]) -> Result<ArrayRef, ArrowError> {
+    let here: Vec<&Planted> = planted
+        .iter()
+        .filter(|p| p.col == c && p.kind.on_text() && p.kind != Defect::Missing)
+        .collect();
+    if here.is_empty() {
+        return Ok(col.clone());
+    }
+    let mut vals: Vec<Option<String>> = (0..col.len())
+        .map(|i| text(col, i))
+        .collect::<Result<_, _>>()?;
+    for p in here {
+        if let Some(v) = &vals[p.rec]
+            && let Some(d) = defects::corrupt_text(p.kind, v, p.key)
+        {
+            vals[p.rec] = Some(d);
+        }
+    }
+    let out: StringArray = vals.into_iter().collect();
+    arrow::compute::cast(&(Arc::new(out) as ArrayRef), col.data_type())
+}
+
+/// The rendered batch with the retyped columns' later renderings after the export's columns.
+fn with_retyped(
+    ent: &Entity,
+    x: &Export,
+    b: &RecordBatch,
+    retyped: impl Iterator<Item = ArrayRef>,
+) -> Result<RecordBatch, ArrowError> {
+    let mut fields: Vec<Field> = b
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    let mut cols = b.columns().to_vec();
+    for (d, col) in x.retypes().zip(retyped) {
+        let name = &ent.attributes[x.columns[d.column].0].name;
+        fields.push(Field::new(
+            format!("{name}@{}", d.from),
+            col.data_type().clone(),
+            true,
+        ));
+        cols.push(col);
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
 }
 
 /// The day each record's batch is named by (late rows later), or `None` without batches.
@@ -785,14 +852,16 @@ type CellColumns = (
     Vec<Option<String>>,
     Vec<Option<String>>,
 );
-/// The record log's columns: record key, golden key, kind, original key, event and export days.
+/// The record log's columns: record key, golden key, kind, original key, event and export
+/// days, detail.
 type RecordColumns = (
-    Vec<String>,
+    Vec<Option<String>>,
     Vec<Option<String>>,
     Vec<&'static str>,
     Vec<Option<String>>,
     Vec<Option<i32>>,
     Vec<Option<i32>>,
+    Vec<Option<String>>,
 );
 
 /// The answer key's rows for one batch, column by column (the system and entity columns are
@@ -839,12 +908,25 @@ impl Log {
         days: (Option<i32>, Option<i32>),
     ) {
         let t = &mut self.records;
-        t.0.push(key.to_string());
+        t.0.push(Some(key.to_string()));
         t.1.push(golden.map(str::to_string));
         t.2.push(kind);
         t.3.push(original.map(str::to_string));
         t.4.push(days.0);
         t.5.push(days.1);
+        t.6.push(None);
+    }
+
+    /// A schema change from batch day `from` on: no record key, the change in `detail`.
+    fn drift(&mut self, from: i32, detail: String) {
+        let t = &mut self.records;
+        t.0.push(None);
+        t.1.push(None);
+        t.2.push("drift");
+        t.3.push(None);
+        t.4.push(None);
+        t.5.push(Some(from));
+        t.6.push(Some(detail));
     }
 
     fn late(&mut self, key: &str, event: i64, export: i64) {
@@ -887,12 +969,13 @@ impl Log {
         let records = vec![
             rep(system, n),
             rep(entity, n),
-            strs(r.0),
+            opt(r.0),
             opt(r.1),
             words(r.2),
             opt(r.3),
             days(r.4),
             days(r.5),
+            opt(r.6),
         ];
         Ok([
             RecordBatch::try_new(answer_schema(0), cross)?,

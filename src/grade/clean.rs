@@ -13,7 +13,7 @@ use super::lake::{Lake, record_keys};
 use super::read::Table;
 use super::values::{Norm, styled, user_keys};
 use super::{CleanScore, ColumnScore, Completeness, DefectScore, KindCount};
-use crate::ir::export::{ExportFormat, ValueStyle};
+use crate::ir::export::{Change, ExportFormat, ValueStyle};
 use crate::ir::{AttrId, Entity};
 use crate::score::{CellCounts, completeness};
 use std::collections::{BTreeMap, HashMap};
@@ -35,39 +35,22 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
         ));
     };
     let keys = Lake::key_columns(ent);
-    for k in &keys {
-        match t.column(k) {
-            None => {
-                return Err(format!(
-                    "`{file}` has no column `{k}` (the record key of {system}'s {entity})"
-                ));
-            }
-            Some(a) if !super::is_key_type(a.data_type()) => {
-                return Err(format!(
-                    "`{file}` column `{k}` is {}: a record key is text or a whole number",
-                    a.data_type()
-                ));
-            }
-            Some(_) => {}
-        }
-    }
-    let columns: Vec<(String, &ValueStyle, crate::ir::Type, AttrId)> = x
+    check_keys(t, &keys, system, entity)?;
+    // (export column, name, style, type) of every column but the key.
+    let columns: Vec<(usize, String, &ValueStyle, crate::ir::Type, AttrId)> = x
         .columns
         .iter()
-        .map(|(a, s)| {
-            (
-                ent.attributes[*a].name.clone(),
-                s,
-                ent.attributes[*a].ty,
-                *a,
-            )
+        .enumerate()
+        .map(|(c, (a, s))| {
+            let attr = &ent.attributes[*a];
+            (c, attr.name.clone(), s, attr.ty, *a)
         })
-        .filter(|(n, ..)| !keys.contains(n))
+        .filter(|(_, n, ..)| !keys.contains(n))
         .collect();
     for (name, _) in &t.columns {
-        if !keys.contains(name) && !columns.iter().any(|(n, ..)| n == name) {
+        if !keys.contains(name) && !columns.iter().any(|(_, n, ..)| n == name) {
             let hint =
-                crate::diagnostics::did_you_mean(name, columns.iter().map(|(n, ..)| n.as_str()))
+                crate::diagnostics::did_you_mean(name, columns.iter().map(|(_, n, ..)| n.as_str()))
                     .map_or(String::new(), |h| format!("; {h}"));
             return Err(format!(
                 "`{file}` has a column `{name}` that {system}'s {entity} export lacks{hint}"
@@ -99,20 +82,46 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
     let mut kinds: BTreeMap<String, CellCounts> = BTreeMap::new();
     let renames = lake.renames(system, entity);
     let mut scores = Vec::new();
-    for (name, style, ty, attr) in &columns {
+    let retypes: Vec<&ValueStyle> = x
+        .retypes()
+        .filter_map(|d| match &d.change {
+            Change::Retype { style, .. } => Some(style),
+            _ => None,
+        })
+        .collect();
+    for (c, name, own, ty, attr) in &columns {
         let copies = copies_of(lake, system, ent, *attr);
-        let norm = Norm {
+        let norm = |style: &ValueStyle| Norm {
             ty: *ty,
             millis: !matches!(style, ValueStyle::Time(s) if !s.keeps_millis()),
             latin1,
         };
-        let user = t.column(name).map(|a| user_keys(a, &norm));
+        // The user's values, at the precision of each style the column is written in (a
+        // style that drops milliseconds compares to the second).
+        let user_at = |millis: bool| {
+            t.column(name).map(|a| {
+                let n = Norm {
+                    millis,
+                    ..norm(own)
+                };
+                user_keys(a, &n)
+            })
+        };
+        let (user_ms, user_s) = (user_at(true), user_at(false));
         let mut counts = CellCounts::default();
         let raw_col = raw.columns.get(name);
         for k in &expected {
             let Some(&row) = raw.rows.get(*k) else {
                 continue;
             };
+            // Schema drift: a cell of a batch without the column is no cell (unknown to the
+            // raw layer); a retyped column is read in the style of the row's batch.
+            let w = raw.days[row].map(|d| x.written(*c, d));
+            if w.is_some_and(|w| !w.present) {
+                continue;
+            }
+            let style = w.and_then(|w| w.retype).map_or(*own, |r| retypes[r]);
+            let norm = norm(style);
             // A defect may be logged under a later name of a renamed column.
             let logged = std::iter::once(name.as_str())
                 .chain(renames.iter().filter(|(o, _)| o == name).map(|(_, n)| *n))
@@ -136,7 +145,8 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
                 None if logged.is_some() => styled(clean_text, style, &norm),
                 None => dirty.clone(),
             };
-            let mine = match (&user, index.get(k)) {
+            let user = if norm.millis { &user_ms } else { &user_s };
+            let mine = match (user, index.get(k)) {
                 (Some(u), Some(&i)) => Some(u[i].as_deref()),
                 _ => None,
             };
@@ -147,7 +157,7 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
             }
         }
         total.merge(&counts);
-        scores.push(ColumnScore::new(name, user.is_some(), &counts));
+        scores.push(ColumnScore::new(name, user_ms.is_some(), &counts));
     }
     Ok(CleanScore {
         system: system.to_string(),
@@ -197,6 +207,28 @@ fn copies_of<'a>(
         })
         .map(|l| (l.record_key.as_str(), l.golden_key.as_str()))
         .collect()
+}
+
+/// Checks that the user's table `t` has every record-key column, of a key type.
+fn check_keys(t: &Table, keys: &[String], system: &str, entity: &str) -> Result<(), String> {
+    let file = t.path.display();
+    for k in keys {
+        match t.column(k) {
+            None => {
+                return Err(format!(
+                    "`{file}` has no column `{k}` (the record key of {system}'s {entity})"
+                ));
+            }
+            Some(a) if !super::is_key_type(a.data_type()) => {
+                return Err(format!(
+                    "`{file}` column `{k}` is {}: a record key is text or a whole number",
+                    a.data_type()
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// The record-level defects planted in an export, counted by kind.

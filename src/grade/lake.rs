@@ -74,6 +74,9 @@ pub struct Lake {
 pub struct RawExport {
     pub rows: HashMap<String, usize>,
     pub columns: HashMap<String, Vec<Option<String>>>,
+    /// The batch day of each row (days since the epoch; `None` for an unbatched export), by
+    /// which a drifting column is read (present or not, in which style).
+    pub days: Vec<Option<i64>>,
 }
 
 impl Lake {
@@ -220,6 +223,7 @@ impl Lake {
         let mut raw = RawExport {
             rows: HashMap::new(),
             columns: names.iter().map(|n| (n.clone(), Vec::new())).collect(),
+            days: Vec::new(),
         };
         for (path, _) in self.files(&ent.name, "raw", &prefix) {
             let table = match &x.format {
@@ -227,7 +231,7 @@ impl Lake {
                 ExportFormat::Jsonl => read::jsonl(&path)?,
                 ExportFormat::Csv(d) => read::csv(&path, &dialect(d), &names)?,
             };
-            raw.append(&table, &keys)?;
+            raw.append(&table, &keys, batch_day(&path))?;
         }
         for (old, new) in self.renames(&x.system, &ent.name) {
             raw.merge_renamed(old, new);
@@ -263,8 +267,8 @@ impl RawExport {
         }
     }
 
-    /// Appends a batch; a record key seen before keeps its first row.
-    fn append(&mut self, t: &Table, keys: &[String]) -> Result<(), String> {
+    /// Appends a file of batch day `day`; a record key seen before keeps its first row.
+    fn append(&mut self, t: &Table, keys: &[String], day: Option<i64>) -> Result<(), String> {
         let key_texts = record_keys(t, keys)?;
         let cols: Vec<(String, Vec<Option<String>>)> = t
             .columns
@@ -278,6 +282,7 @@ impl RawExport {
             }
             let row = self.rows.len();
             self.rows.insert(k, row);
+            self.days.push(day);
             for (n, v) in &cols {
                 let c = self.columns.entry(n.clone()).or_default();
                 c.resize(row, None);
@@ -290,6 +295,15 @@ impl RawExport {
         }
         Ok(())
     }
+}
+
+/// The batch day of a raw file, from its `export_date=YYYY-MM-DD` folder.
+fn batch_day(path: &Path) -> Option<i64> {
+    let folder = path.parent()?.file_name()?.to_str()?;
+    let date = folder
+        .strip_prefix(crate::ir::export::BATCH_KEY)?
+        .strip_prefix('=')?;
+    crate::ir::value::parse_date(date).ok().map(i64::from)
 }
 
 /// The record key of every row of `t`: the key columns' texts joined with `|` (`None` when a

@@ -205,7 +205,10 @@ pub fn csv(path: &Path, d: &Dialect, names: &[String]) -> Result<Table, String> 
             }
         }
     } else {
-        names.to_vec()
+        // Without a header a file is read by position: files of batches before a column was
+        // added (schema drift) end early, so they have only the first columns.
+        let n = records.as_slice().first().map_or(names.len(), Vec::len);
+        names[..n.min(names.len())].to_vec()
     };
     let mut cols: Vec<Vec<Option<String>>> = vec![Vec::new(); names.len()];
     for (i, r) in records.enumerate() {

@@ -104,6 +104,11 @@ pub fn dump(ir: &Ir) -> String {
                 for (name, node) in &x.nest {
                     let _ = writeln!(out, "      nest {name}: {}", super::nest::describe(e, node));
                 }
+                for d in &x.drift {
+                    let name = &e.attributes[x.columns[d.column].0].name;
+                    let day = super::value::format_date(d.from);
+                    let _ = writeln!(out, "      drift from {day}: {}", d.detail(name));
+                }
             }
             for a in &e.attributes {
                 let mut flags = Vec::new();

@@ -25,6 +25,9 @@ pub struct Export {
     pub nest: Vec<(String, super::nest::Node)>,
     /// What the system gets wrong (none by default, and none with `--clean`).
     pub mess: Mess,
+    /// Schema drift of a batched text export, by date (declaration order within a date):
+    /// what changes from which batch on. A column has at most one change of each kind.
+    pub drift: Vec<Drift>,
 }
 
 /// The defects of an export: cells, duplicates, omissions and delays, each at a declared
@@ -42,6 +45,83 @@ pub struct Mess {
     pub orphans: f64,
     /// (rate, most days late).
     pub late: Option<(f64, u32)>,
+}
+
+/// One schema change of a batched export.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drift {
+    /// The first batch day (days since the epoch) the change holds for.
+    pub from: i32,
+    /// The changed column (index into `columns`).
+    pub column: usize,
+    pub change: Change,
+}
+
+/// What a drift changes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// The column's name in the files (CSV header, JSON key) from the date on.
+    Rename(String),
+    /// The column is absent from the files of earlier batches.
+    Add,
+    /// The column is written in another style from the date on; `words` are the settings as
+    /// the spec gives them (`decimals minor_units`), for the answer key's detail.
+    Retype { style: ValueStyle, words: String },
+}
+
+impl Drift {
+    /// The answer key's description of the change, for a column first named `name`:
+    /// `<name> renamed to <new>`, `<name> added` or `<name> retyped: <settings>`.
+    pub fn detail(&self, name: &str) -> String {
+        match &self.change {
+            Change::Rename(new) => format!("{name} renamed to {new}"),
+            Change::Add => format!("{name} added"),
+            Change::Retype { words, .. } => format!("{name} retyped: {words}"),
+        }
+    }
+}
+
+/// How a column is written in the files of one batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written<'a> {
+    /// Its name in the files when renamed (`None`: the attribute's name).
+    pub renamed: Option<&'a str>,
+    /// Whether the files of that batch hold the column at all.
+    pub present: bool,
+    /// The index among the export's retypes ([`Export::retypes`]) whose style applies, if any.
+    pub retype: Option<usize>,
+}
+
+impl Export {
+    /// The export's retypes, in drift order: retype `k` is written from its date on, in its
+    /// own style, and the rendered batch carries it as column `columns.len() + k`.
+    pub fn retypes(&self) -> impl Iterator<Item = &Drift> {
+        self.drift
+            .iter()
+            .filter(|d| matches!(d.change, Change::Retype { .. }))
+    }
+
+    /// How column `c` is written in the batch of `day`.
+    pub fn written(&self, c: usize, day: i64) -> Written<'_> {
+        let mut w = Written {
+            renamed: None,
+            present: true,
+            retype: None,
+        };
+        for (k, d) in self.retypes().enumerate() {
+            if d.column == c && i64::from(d.from) <= day {
+                w.retype = Some(k);
+            }
+        }
+        for d in self.drift.iter().filter(|d| d.column == c) {
+            match &d.change {
+                Change::Rename(n) if i64::from(d.from) <= day => w.renamed = Some(n),
+                Change::Add if day < i64::from(d.from) => w.present = false,
+                _ => {}
+            }
+        }
+        w
+    }
 }
 
 /// Near duplicates of an export's records.
@@ -481,12 +561,13 @@ pub const ANSWER_TABLES: [(&str, &[AnswerColumn]); 3] = [
         &[
             ("system", Type::String(None), false),
             ("entity", Type::String(None), false),
-            ("record_key", Type::String(None), false),
+            ("record_key", Type::String(None), true),
             ("golden_key", Type::String(None), true),
             ("kind", Type::String(None), false),
             ("original_key", Type::String(None), true),
             ("event_date", Type::Date, true),
             ("export_date", Type::Date, true),
+            ("detail", Type::String(None), true),
         ],
     ),
 ];
@@ -538,6 +619,59 @@ mod tests {
         assert_eq!(time_text(-1, TimeStyle::Utc(DateStyle::Epoch)), "-1");
         assert_eq!(decimal_text(-123_450, 2, DecimalStyle::Comma), "-1234,50");
         assert_eq!(decimal_text(123_450, 2, DecimalStyle::MinorUnits), "123450");
+    }
+
+    /// How a column is written on a day: renamed and retyped from their dates on, absent
+    /// before the date that adds it.
+    #[test]
+    fn drift_holds_from_its_date_on() {
+        let x = Export {
+            system: "s".into(),
+            format: ExportFormat::Jsonl,
+            batch: Some(0),
+            columns: vec![(0, ValueStyle::Plain), (1, ValueStyle::Plain)],
+            nest: Vec::new(),
+            mess: Mess::default(),
+            drift: vec![
+                Drift {
+                    from: 10,
+                    column: 1,
+                    change: Change::Add,
+                },
+                Drift {
+                    from: 12,
+                    column: 1,
+                    change: Change::Rename("later".into()),
+                },
+                Drift {
+                    from: 14,
+                    column: 1,
+                    change: Change::Retype {
+                        style: ValueStyle::Decimal(DecimalStyle::Comma),
+                        words: "decimals comma".into(),
+                    },
+                },
+            ],
+        };
+        let w = |c, day| x.written(c, day);
+        assert!(!w(1, 9).present);
+        assert_eq!((w(1, 10).present, w(1, 10).renamed), (true, None));
+        assert_eq!((w(1, 12).renamed, w(1, 12).retype), (Some("later"), None));
+        assert_eq!(
+            (w(1, 20).renamed, w(1, 20).retype),
+            (Some("later"), Some(0))
+        );
+        assert_eq!(
+            w(0, 20),
+            Written {
+                renamed: None,
+                present: true,
+                retype: None
+            }
+        );
+        assert_eq!(x.drift[1].detail("amount"), "amount renamed to later");
+        assert_eq!(x.drift[0].detail("note"), "note added");
+        assert_eq!(x.drift[2].detail("fee"), "fee retyped: decimals comma");
     }
 
     #[test]

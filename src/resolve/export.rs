@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 /// The settings in force for one column, each with the span that set it.
 #[derive(Clone, Default)]
-struct Styles<'s> {
+pub(super) struct Styles<'s> {
     dates: Option<&'s Sp<String>>,
     timestamps: Option<&'s Sp<String>>,
     utc_offset: Option<&'s Sp<String>>,
@@ -25,7 +25,7 @@ struct Styles<'s> {
 impl<'s> Styles<'s> {
     /// These styles with the ones `s` sets on top. A layer that sets `timestamps` without
     /// `utc_offset` drops the offset it would inherit.
-    fn over(&self, s: &'s ast::ExportSettings) -> Styles<'s> {
+    pub(super) fn over(&self, s: &'s ast::ExportSettings) -> Styles<'s> {
         let inherited = if s.timestamps.is_some() {
             None
         } else {
@@ -177,19 +177,42 @@ impl Resolver<'_> {
             ),
             _ => Some(Vec::new()),
         };
+        let (format, nest) = (format?, nest?);
+        let drift = match own {
+            Some(x) if !x.value.drift.is_empty() => {
+                let layers = |a: AttrId| {
+                    let name = &self.entities[eid].attributes[a].name;
+                    match overrides.iter().find(|(n, _)| &n.value == name) {
+                        Some((_, s)) => base.over(s),
+                        None => base.clone(),
+                    }
+                };
+                let styles: Vec<Styles> = columns.iter().map(|(a, _)| layers(*a)).collect();
+                let target = super::drift::Target {
+                    format: &format,
+                    batch,
+                    nested: !nest.is_empty(),
+                    columns: &columns,
+                    styles: &styles,
+                };
+                self.drift(eid, &target, &x.value.drift)?
+            }
+            _ => Vec::new(),
+        };
         Some(Export {
             system: system.name.value.clone(),
-            format: format?,
+            format,
             batch,
             columns,
             mess: Mess::default(),
-            nest: nest?,
+            nest,
+            drift,
         })
         .filter(|_| ok)
     }
 
     /// Checks every word a settings layer writes, whether or not a column uses it.
-    fn check_settings(&mut self, s: &ast::ExportSettings) -> bool {
+    pub(super) fn check_settings(&mut self, s: &ast::ExportSettings) -> bool {
         let before = self.diags.len();
         if let Some(f) = s
             .format
@@ -375,7 +398,12 @@ impl Resolver<'_> {
     }
 
     /// Checks that a column override sets only styles of the attribute's type.
-    fn column_fits(&mut self, eid: EntityId, a: AttrId, s: &ast::ExportSettings) -> bool {
+    pub(super) fn column_fits(
+        &mut self,
+        eid: EntityId,
+        a: AttrId,
+        s: &ast::ExportSettings,
+    ) -> bool {
         let attr = &self.entities[eid].attributes[a];
         let (ty, name) = (attr.ty, attr.name.clone());
         let fits = [
@@ -408,7 +436,12 @@ impl Resolver<'_> {
     }
 
     /// The style of attribute `a` under `styles` (its type picks the setting that applies).
-    fn style(&mut self, eid: EntityId, a: AttrId, styles: &Styles) -> Option<ValueStyle> {
+    pub(super) fn style(
+        &mut self,
+        eid: EntityId,
+        a: AttrId,
+        styles: &Styles,
+    ) -> Option<ValueStyle> {
         let attr = &self.entities[eid].attributes[a];
         let ty = attr.ty;
         let name = attr.name.clone();

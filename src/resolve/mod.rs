@@ -4,6 +4,7 @@
 //! and ordered, and cycles, infeasible uniqueness and invalid distribution parameters are
 //! diagnosed. Every problem is collected; the IR is returned only when there are no errors.
 
+mod drift;
 mod export;
 pub mod expr;
 mod foreign_keys;

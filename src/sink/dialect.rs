@@ -15,33 +15,47 @@ use std::io::{self, Write};
 /// A system's CSV for one entity.
 pub struct DialectCsv {
     dialect: CsvDialect,
-    /// The BOM (when the encoding has one) and the header line, encoded.
-    preamble: Vec<u8>,
+    /// The column names of the export's schema.
+    names: Vec<String>,
+    /// The BOM (when the encoding has one).
+    bom: &'static [u8],
+    /// The header line of the export's schema, encoded (empty without a header).
+    header: Vec<u8>,
 }
 
 impl DialectCsv {
     pub fn new(schema: &SchemaRef, dialect: &CsvDialect) -> DialectCsv {
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
         let mut csv = DialectCsv {
             dialect: dialect.clone(),
-            preamble: Vec::new(),
+            names: Vec::new(),
+            bom: if dialect.encoding == Encoding::Utf8Bom {
+                b"\xEF\xBB\xBF"
+            } else {
+                b""
+            },
+            header: Vec::new(),
         };
-        if dialect.encoding == Encoding::Utf8Bom {
-            csv.preamble.extend_from_slice(b"\xEF\xBB\xBF");
-        }
-        if dialect.header {
-            // Column names are quoted like values: a delimiter such as `_` or a letter can
-            // occur in them.
-            let mut line = String::new();
-            for (i, f) in schema.fields().iter().enumerate() {
-                if i > 0 {
-                    line.push(char::from(dialect.delimiter));
-                }
-                csv.field(&mut line, Some(f.name()));
-            }
-            line.push('\n');
-            csv.preamble.extend_from_slice(line.as_bytes());
-        }
+        csv.header = csv.header_line(&names);
+        csv.names = names;
         csv
+    }
+
+    /// The header line naming `names` (nothing when the dialect has no header). Column names
+    /// are quoted like values: a delimiter such as `_` or a letter can occur in them.
+    fn header_line(&self, names: &[String]) -> Vec<u8> {
+        if !self.dialect.header {
+            return Vec::new();
+        }
+        let mut line = String::new();
+        for (i, n) in names.iter().enumerate() {
+            if i > 0 {
+                line.push(char::from(self.dialect.delimiter));
+            }
+            self.field(&mut line, Some(n));
+        }
+        line.push('\n');
+        line.into_bytes()
     }
 
     fn field(&self, out: &mut String, value: Option<&str>) {
@@ -113,12 +127,68 @@ impl Format for DialectCsv {
             }
             text.push('\n');
         })?;
-        Ok(Box::new(encode_text(text, self.dialect.encoding)))
+        // A batch whose columns drifted (renamed, added) names them in its own header.
+        let names: Vec<String> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let header = (names != self.names).then(|| self.header_line(&names));
+        Ok(Box::new(CsvChunk {
+            header,
+            body: encode_text(text, self.dialect.encoding),
+        }))
     }
 
-    fn begin(&self, mut out: FileOut) -> io::Result<Box<dyn FileWriter>> {
-        out.write_all(&self.preamble)?;
-        Ok(Box::new(TextFile(out)))
+    fn begin(&self, out: FileOut) -> io::Result<Box<dyn FileWriter>> {
+        Ok(Box::new(CsvFile {
+            out,
+            bom: self.bom,
+            header: self.header.clone(),
+            started: false,
+        }))
+    }
+}
+
+/// A CSV batch, encoded: its header line when its columns differ from the export's.
+struct CsvChunk {
+    header: Option<Vec<u8>>,
+    body: Vec<u8>,
+}
+
+/// A CSV file: the BOM and the header line of its first batch (every batch of one file is of
+/// one day, so of one schema), then the rows.
+struct CsvFile {
+    out: FileOut,
+    bom: &'static [u8],
+    header: Vec<u8>,
+    started: bool,
+}
+
+impl CsvFile {
+    fn start(&mut self, header: Option<&[u8]>) -> io::Result<()> {
+        if !self.started {
+            self.started = true;
+            self.out.write_all(self.bom)?;
+            self.out.write_all(header.unwrap_or(&self.header))?;
+        }
+        Ok(())
+    }
+}
+
+impl FileWriter for CsvFile {
+    fn append(&mut self, batch: Encoded) -> io::Result<()> {
+        let chunk = batch
+            .downcast::<CsvChunk>()
+            .map_err(|_| foreign_batch("csv"))?;
+        self.start(chunk.header.as_deref())?;
+        self.out.write_all(&chunk.body)
+    }
+
+    fn finish(mut self: Box<Self>) -> io::Result<(u64, String)> {
+        self.start(None)?;
+        self.out.finish()
     }
 }
 
@@ -136,6 +206,8 @@ pub fn encode_text(text: String, encoding: Encoding) -> Vec<u8> {
 /// JSON Lines for one entity: one object per row, keys in column order, nulls as `null`;
 /// numbers and booleans the export carries typed are bare, everything else a string.
 pub struct JsonLines {
+    /// The export's columns: name and type.
+    schema: Vec<(String, DataType)>,
     names: Vec<String>,
     bare: Vec<bool>,
 }
@@ -157,8 +229,37 @@ impl JsonLines {
                         && (f.data_type().is_numeric() || *f.data_type() == DataType::Boolean))
             })
             .collect();
-        JsonLines { names, bare }
+        JsonLines {
+            schema: columns(schema),
+            names,
+            bare,
+        }
     }
+
+    /// The keys and bare columns of a batch: the export's, or those of a batch whose columns
+    /// drifted (renamed, added, written as text or a number), from its own schema.
+    fn keys_of(&self, batch: &RecordBatch) -> (Vec<String>, Vec<bool>) {
+        let schema = batch.schema();
+        if columns(&schema) == self.schema {
+            return (self.names.clone(), self.bare.clone());
+        }
+        let fields = schema.fields();
+        let names = fields.iter().map(|f| json_string(f.name())).collect();
+        let bare = fields
+            .iter()
+            .map(|f| f.data_type().is_numeric() || *f.data_type() == DataType::Boolean)
+            .collect();
+        (names, bare)
+    }
+}
+
+/// The (name, type) of each column of a schema.
+fn columns(schema: &SchemaRef) -> Vec<(String, DataType)> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().clone()))
+        .collect()
 }
 
 pub(super) fn json_string(s: &str) -> String {
@@ -186,17 +287,18 @@ impl Format for JsonLines {
 
     fn encode(&self, batch: &RecordBatch) -> io::Result<Encoded> {
         let mut text = String::with_capacity(batch.num_rows() * 128);
+        let (names, bare) = self.keys_of(batch);
         for_each_row(batch, |_, row| {
             text.push('{');
             for (k, v) in row.iter().enumerate() {
                 if k > 0 {
                     text.push(',');
                 }
-                text.push_str(&self.names[k]);
+                text.push_str(&names[k]);
                 text.push(':');
                 match v {
                     None => text.push_str("null"),
-                    Some(v) if self.bare[k] => text.push_str(v),
+                    Some(v) if bare[k] => text.push_str(v),
                     Some(v) => text.push_str(&json_string(v)),
                 }
             }
@@ -222,5 +324,84 @@ impl FileWriter for TextFile {
 
     fn finish(self: Box<Self>) -> io::Result<(u64, String)> {
         self.0.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::hashing::HashingWriter;
+    use super::super::lake::LakeFile;
+    use super::*;
+    use arrow::array::{ArrayRef, Int64Array, StringArray};
+    use arrow::datatypes::{Field, Schema};
+    use std::sync::{Arc, Mutex};
+
+    /// A lake file in memory, shared with the test.
+    struct Memory(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Memory {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl LakeFile for Memory {
+        fn complete(self: Box<Self>) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn batch(names: &[&str], amount: ArrayRef) -> RecordBatch {
+        let id: ArrayRef = Arc::new(Int64Array::from(vec![7]));
+        let fields: Vec<Field> = names
+            .iter()
+            .zip([&id, &amount])
+            .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+            .collect();
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), vec![id, amount]).unwrap()
+    }
+
+    /// Writes `batches` (empty: none) to one file of `format`.
+    fn file(format: &dyn Format, batches: &[RecordBatch]) -> String {
+        let bytes = Arc::new(Mutex::new(Vec::new()));
+        let out = HashingWriter::new(Box::new(Memory(bytes.clone())) as Box<dyn LakeFile>);
+        let mut w = format.begin(out).unwrap();
+        for b in batches {
+            w.append(format.encode(b).unwrap()).unwrap();
+        }
+        w.finish().unwrap();
+        String::from_utf8(bytes.lock().unwrap().clone()).unwrap()
+    }
+
+    /// A CSV file's header names the columns of its batches (a column renamed from some
+    /// batch on is named as that batch names it); a file without rows still has the header.
+    #[test]
+    fn csv_headers_follow_the_batch() {
+        let amount: ArrayRef = Arc::new(StringArray::from(vec!["1,50"]));
+        let own = batch(&["id", "amount"], amount.clone());
+        let csv = DialectCsv::new(&own.schema(), &CsvDialect::default());
+        assert_eq!(file(&csv, &[own]), "id,amount\n7,\"1,50\"\n");
+        let renamed = batch(&["id", "total"], amount);
+        assert_eq!(file(&csv, &[renamed]), "id,total\n7,\"1,50\"\n");
+        assert_eq!(file(&csv, &[]), "id,amount\n");
+    }
+
+    /// JSON keys and bare numbers follow the batch: a renamed key, and an amount in minor
+    /// units (a number) that becomes comma text (a string).
+    #[test]
+    fn json_keys_and_values_follow_the_batch() {
+        let cents: ArrayRef = Arc::new(Int64Array::from(vec![150]));
+        let own = batch(&["id", "amount"], cents.clone());
+        let carried = [Carried::Typed, Carried::Int64];
+        let json = JsonLines::new(&own.schema(), &carried);
+        assert_eq!(file(&json, &[own]), "{\"id\":7,\"amount\":150}\n");
+        let renamed = batch(&["id", "total"], cents);
+        assert_eq!(file(&json, &[renamed]), "{\"id\":7,\"total\":150}\n");
+        let text = batch(&["id", "total"], Arc::new(StringArray::from(vec!["1,50"])));
+        assert_eq!(file(&json, &[text]), "{\"id\":7,\"total\":\"1,50\"}\n");
     }
 }

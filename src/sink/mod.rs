@@ -358,11 +358,25 @@ impl<'a> Encoder<'a> {
         }) {
             let rows: Vec<u64> =
                 kept.unwrap_or_else(|| (start..start + batch.num_rows() as u64).collect());
-            let r = crate::export::mess::render(self.plan, self.e, schema, &batch, &rows)
-                .map_err(export_err)?;
-            exported =
-                partition::split_days(&r.batch, r.days.as_deref(), crate::ir::export::BATCH_KEY)
-                    .map_err(io_err(entity, "batch"))?;
+            let r =
+                crate::export::mess::render(self.plan, self.e, schema, &batch, &rows, start == 0)
+                    .map_err(export_err)?;
+            let shape = |day: i64, b: &arrow::record_batch::RecordBatch| {
+                ent.export
+                    .as_ref()
+                    .map_or_else(
+                        || Ok(b.clone()),
+                        |x| crate::export::drift::shape(ent, x, day, b),
+                    )
+                    .map_err(io::Error::other)
+            };
+            exported = partition::split_days(
+                &r.batch,
+                r.days.as_deref(),
+                crate::ir::export::BATCH_KEY,
+                shape,
+            )
+            .map_err(io_err(entity, "batch"))?;
             answers = Some(r.answers);
         }
         for (k, out) in self.outputs.iter().enumerate() {

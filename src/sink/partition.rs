@@ -38,15 +38,29 @@ pub fn split_by_day(
 
 /// Splits a batch into daily `key=YYYY-MM-DD` folders by a day number per row (one
 /// `(None, batch)` without days): the batches of a system's export, late rows included.
+/// `shape` turns the rows of one day into the batch its files hold (its schema drift).
 pub fn split_days(
     batch: &RecordBatch,
     days: Option<&[i64]>,
     key: &str,
+    shape: impl Fn(i64, &RecordBatch) -> io::Result<RecordBatch>,
 ) -> io::Result<Vec<(Option<String>, RecordBatch)>> {
-    match days {
-        Some(d) => group(batch, d, key, Granularity::Day),
-        None => Ok(vec![(None, batch.clone())]),
+    let Some(days) = days else {
+        return Ok(vec![(None, batch.clone())]);
+    };
+    let mut groups: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
+    for (i, d) in days.iter().enumerate() {
+        groups.entry(*d).or_default().push(i as u32);
     }
+    groups
+        .into_iter()
+        .map(|(day, idx)| {
+            let idx = UInt32Array::from(idx);
+            let rows = arrow::compute::take_record_batch(batch, &idx).map_err(io::Error::other)?;
+            let value = partition::value_of_day(day, Granularity::Day);
+            Ok((Some(partition::folder(key, &value)), shape(day, &rows)?))
+        })
+        .collect()
 }
 
 fn split_with(

@@ -332,6 +332,64 @@ pub struct ExportSpec {
     /// `nest: { device: { record: [device_category, device_os] } }`.
     #[schemars(with = "Option<BTreeMap<String, NestSchema>>")]
     pub nest: Vec<(Sp<String>, Sp<NestSpec>)>,
+    /// Schema drift of a batched text export: from a batch date on, a column is renamed, an
+    /// attribute is exported for the first time, or a column is written in another style,
+    /// e.g. `drift: [{ from: 2025-07-01, rename: { total: order_total } }]`.
+    #[schemars(with = "Option<Vec<DriftSchema>>")]
+    pub drift: Vec<Sp<DriftSpec>>,
+}
+
+/// One schema change of an export, as written: the first batch date it holds for and what
+/// changes then.
+#[derive(Clone, Debug)]
+pub struct DriftSpec {
+    pub from: Sp<String>,
+    pub change: DriftChange,
+}
+
+/// What a drift changes.
+#[derive(Clone, Debug)]
+pub enum DriftChange {
+    /// Columns renamed: (attribute, its name in the files from the date on).
+    Rename(Vec<(Sp<String>, Sp<String>)>),
+    /// Attributes exported only from the date on.
+    Add(Vec<Sp<String>>),
+    /// Columns written in other styles from the date on.
+    Retype(Vec<(Sp<String>, ExportSettings)>),
+}
+
+/// A schema change of a batched export: `from` (the first batch date, `YYYY-MM-DD`) and
+/// exactly one of `rename`, `add` or `retype`.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct DriftSchema {
+    /// The first batch (`export_date`) the change holds for.
+    from: String,
+    /// Attribute → its column name in the files from `from` on (CSV header, JSON key).
+    rename: Option<BTreeMap<String, String>>,
+    /// An attribute (or a list) absent from the files of earlier batches.
+    add: Option<NameOrNames>,
+    /// Attribute → the styles (`dates`, `timestamps`, `utc_offset`, `decimals`, `booleans`)
+    /// its values are written in from `from` on.
+    retype: Option<BTreeMap<String, RetypeSchema>>,
+}
+
+/// The styles a retyped column is written in from the drift's date on.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct RetypeSchema {
+    /// iso, `MM/DD/YYYY`, `DD.MM.YYYY`, `YYYYMMDD` or epoch.
+    dates: Option<String>,
+    /// iso, `MM/DD/YYYY`, `DD.MM.YYYY`, `YYYYMMDD`, epoch or local.
+    timestamps: Option<String>,
+    /// The offset of `timestamps: local`, `+HH:MM` or `-HH:MM`.
+    utc_offset: Option<String>,
+    /// point, comma or minor_units.
+    decimals: Option<String>,
+    /// `true/false`, `Y/N` or `1/0`.
+    booleans: Option<String>,
 }
 
 /// A nested field of a JSON Lines export, as written.

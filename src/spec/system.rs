@@ -8,6 +8,7 @@ use super::lower::{
     MapReader, boolean, invalid, number, opt_string, scalar, shape, string, unsigned,
 };
 use super::yaml::{Node, NodeKind};
+use crate::codes;
 use crate::diagnostics::Diagnostic;
 
 /// The keys of the export settings shared by `system` and `export`.
@@ -47,6 +48,7 @@ const EXPORT_KEYS: &[&str] = &[
     "orphans",
     "late",
     "nest",
+    "drift",
 ];
 const COLUMN_KEYS: &[&str] = &[
     "dates",
@@ -139,6 +141,7 @@ pub fn lower_export(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<Expor
         .get("nest")
         .map(|n| super::nest::lower_nest(n, diags))
         .unwrap_or_default();
+    let drift = r.get("drift").map(|n| drifts(n, diags)).unwrap_or_default();
     Some(Sp::new(
         ExportSpec {
             settings: own,
@@ -152,9 +155,133 @@ pub fn lower_export(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<Expor
             orphans,
             late,
             nest,
+            drift,
         },
         node.span,
     ))
+}
+
+/// The keys of a retyped column: the styles only.
+const RETYPE_KEYS: &[&str] = &["dates", "timestamps", "utc_offset", "decimals", "booleans"];
+
+/// `drift: [{ from: DATE, rename | add | retype: … }, …]`.
+fn drifts(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<Sp<DriftSpec>> {
+    let NodeKind::Seq(items) = &node.kind else {
+        diags.push(shape(
+            node,
+            "`drift` must be a list of schema changes",
+            Some("e.g. `drift: [{ from: 2025-07-01, rename: { total: order_total } }]`"),
+        ));
+        return Vec::new();
+    };
+    items.iter().filter_map(|n| drift(n, diags)).collect()
+}
+
+fn drift(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<DriftSpec>> {
+    let r = MapReader::new(node, "a drift", &["from", "rename", "add", "retype"], diags)?;
+    let from = r
+        .require(
+            "from",
+            diags,
+            "the first batch date the change holds for, e.g. `from: 2025-07-01`",
+        )
+        .and_then(|n| string(n, "`from`", diags));
+    let given: Vec<&str> = ["rename", "add", "retype"]
+        .into_iter()
+        .filter(|k| r.get(k).is_some())
+        .collect();
+    if given.len() != 1 {
+        diags.push(
+            Diagnostic::error(
+                if given.is_empty() {
+                    codes::MISSING_KEY
+                } else {
+                    codes::CONFLICT
+                },
+                Some(node.span),
+                format!(
+                    "a drift changes one thing, found {}",
+                    if given.is_empty() {
+                        "none".to_string()
+                    } else {
+                        given.join(" and ")
+                    }
+                ),
+            )
+            .with_help(
+                "give exactly one of `rename`, `add` or `retype`, each in its own list item",
+            ),
+        );
+        return None;
+    }
+    let change = if let Some(n) = r.get("rename") {
+        DriftChange::Rename(pairs(n, "`rename`", diags, |v, d| {
+            string(v, "a column name", d)
+        })?)
+    } else if let Some(n) = r.get("add") {
+        DriftChange::Add(names(n, diags)?)
+    } else {
+        let n = r.get("retype")?;
+        DriftChange::Retype(pairs(n, "`retype`", diags, |v, d| {
+            MapReader::new(v, "a retyped column's styles", RETYPE_KEYS, d)
+                .map(|cr| settings(&cr, d))
+        })?)
+    };
+    Some(Sp::new(
+        DriftSpec {
+            from: from?,
+            change,
+        },
+        node.span,
+    ))
+}
+
+/// A non-empty mapping of attribute names to values read by `value`.
+fn pairs<T>(
+    node: &Node,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+    value: impl Fn(&Node, &mut Vec<Diagnostic>) -> Option<T>,
+) -> Option<Vec<(Sp<String>, T)>> {
+    match &node.kind {
+        NodeKind::Map(items) if !items.is_empty() => Some(
+            items
+                .iter()
+                .filter_map(|(k, v)| {
+                    Some((string(k, "an attribute name", diags)?, value(v, diags)?))
+                })
+                .collect(),
+        ),
+        _ => {
+            diags.push(shape(
+                node,
+                &format!("{what} must map attribute names to their change"),
+                Some("e.g. `rename: { total: order_total }` or `retype: { amount: { decimals: minor_units } }`"),
+            ));
+            None
+        }
+    }
+}
+
+/// An attribute name or a non-empty list of names.
+fn names(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Vec<Sp<String>>> {
+    match &node.kind {
+        NodeKind::Seq(items) if !items.is_empty() => Some(
+            items
+                .iter()
+                .filter_map(|n| string(n, "an attribute name", diags))
+                .collect(),
+        ),
+        NodeKind::Scalar { .. } => string(node, "an attribute name", diags).map(|s| vec![s]),
+        _ => {
+            diags.push(shape(
+                node,
+                "`add` must name an attribute or list attributes",
+                Some("e.g. `add: gift_note` or `add: [gift_note, channel]`"),
+            ));
+            None
+        }
+    }
 }
 
 /// A share in [0, 1] (the range is checked by the resolver, which names the setting).

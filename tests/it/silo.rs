@@ -10,7 +10,7 @@
 //! (`tests/tools/answers_check.py`), the same at any thread count.
 
 use crate::common::{self, root, tmp};
-use lab::ir::export::{TimeStyle, ValueStyle};
+use lab::ir::export::{Change, TimeStyle, ValueStyle};
 use lab::ir::nest::{Node, Slot};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -108,26 +108,28 @@ pub(crate) fn exports_json(ir: &lab::ir::Ir) -> Value {
             .iter()
             .map(|(a, style)| {
                 let attr = &ent.attributes[*a];
-                let (kind, word, offset, codes) = match style {
-                    ValueStyle::Plain => ("plain", String::new(), 0, json!({})),
-                    ValueStyle::Date(d) => ("date", d.word().to_string(), 0, json!({})),
-                    ValueStyle::Time(TimeStyle::Local(m)) => {
-                        ("time", "local".into(), *m, json!({}))
-                    }
-                    ValueStyle::Time(t) => ("time", t.word().to_string(), 0, json!({})),
-                    ValueStyle::Decimal(d) => ("decimal", d.word().to_string(), 0, json!({})),
-                    ValueStyle::Bool(b) => ("bool", b.word().to_string(), 0, json!({})),
-                    ValueStyle::Codes(c) => (
-                        "codes",
-                        String::new(),
-                        0,
-                        Value::Object(c.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),
-                    ),
-                };
-                json!({
-                    "name": attr.name, "type": attr.ty.athena(), "kind": kind, "word": word,
-                    "offset_minutes": offset, "codes": codes,
-                })
+                let mut col = style_json(style);
+                col["name"] = json!(attr.name);
+                col["type"] = json!(attr.ty.athena());
+                col
+            })
+            .collect();
+        // Schema drift: per change its first batch, column (first name) and what changes
+        // (a new name, an addition, or the later style).
+        let drift: Vec<Value> = x
+            .drift
+            .iter()
+            .map(|d| {
+                let mut v = json!({
+                    "from": lab::ir::value::format_date(d.from),
+                    "column": ent.attributes[x.columns[d.column].0].name,
+                });
+                match &d.change {
+                    Change::Rename(n) => v["rename"] = json!(n),
+                    Change::Add => v["add"] = json!(true),
+                    Change::Retype { style, .. } => v["retype"] = style_json(style),
+                }
+                v
             })
             .collect();
         let col_name = |c: usize| ent.attributes[x.columns[c].0].name.clone();
@@ -165,6 +167,7 @@ pub(crate) fn exports_json(ir: &lab::ir::Ir) -> Value {
             .map(|(name, node)| nest_json(ent, name, node))
             .collect();
         tables.push(json!({
+            "drift": drift,
             "mess": mess,
             "references": references,
             "nest": nest,
@@ -178,6 +181,26 @@ pub(crate) fn exports_json(ir: &lab::ir::Ir) -> Value {
         }));
     }
     json!({ "tables": tables })
+}
+
+/// A column style for the checker: kind (`plain`, `date`, `time`, `decimal`, `bool`,
+/// `codes`), the style's word, the offset of local time and the vocabulary.
+fn style_json(style: &ValueStyle) -> Value {
+    let (kind, word, offset, codes) = match style {
+        ValueStyle::Plain => ("plain", String::new(), 0, json!({})),
+        ValueStyle::Date(d) => ("date", d.word().to_string(), 0, json!({})),
+        ValueStyle::Time(TimeStyle::Local(m)) => ("time", "local".into(), *m, json!({})),
+        ValueStyle::Time(t) => ("time", t.word().to_string(), 0, json!({})),
+        ValueStyle::Decimal(d) => ("decimal", d.word().to_string(), 0, json!({})),
+        ValueStyle::Bool(b) => ("bool", b.word().to_string(), 0, json!({})),
+        ValueStyle::Codes(c) => (
+            "codes",
+            String::new(),
+            0,
+            Value::Object(c.iter().map(|(k, v)| (k.clone(), json!(v))).collect()),
+        ),
+    };
+    json!({ "kind": kind, "word": word, "offset_minutes": offset, "codes": codes })
 }
 
 /// A nested field for the checker: its kind and members (records by key, recursively;
@@ -265,8 +288,10 @@ fn a_documents_only_run_keeps_a_lake_only_with_the_same_exports() {
 }
 
 /// A system's mess, explained by the answer key: applying the crosswalk, the cell log and the
-/// record log to the raw exports gives back the truth exactly, and every planted rate is
-/// within statistical tolerance of the declared one (`tests/tools/answers_check.py`).
+/// record log to the raw exports (their schema drift undone: renamed JSON keys, columns added
+/// from a batch on, values retyped) gives back the truth exactly, and every planted rate is
+/// within statistical tolerance of the declared one (`tests/tools/answers_check.py`); DuckDB
+/// and Spark read every row of the drifting exports through their DDL.
 #[test]
 fn raw_exports_and_the_answer_key_give_back_the_truth() {
     let specs = "tests/data/valid/silo_mess";
@@ -322,6 +347,10 @@ fn the_shipped_raw_exports_and_answer_key_give_back_the_truth() {
         );
     }
     assert!(report.contains("answer key: "), "{report}");
+    // The drifting exports read back through their DDL in DuckDB and Spark, every row.
+    let report = common::run_tool("silo_check.py", &[out.as_os_str(), "--counts".as_ref()]);
+    assert!(report.contains("duckdb: 3 raw tables"), "{report}");
+    assert!(report.contains("spark: "), "{report}");
 }
 
 /// The mess is a pure function of the seed and the records: the same bytes (raw exports and
@@ -351,4 +380,83 @@ fn the_mess_and_its_answer_key_are_the_same_at_any_thread_count() {
     );
     assert_eq!(lakes[0], lakes[1], "1 and 2 threads differ");
     assert_eq!(lakes[0], lakes[2], "1 and 8 threads differ");
+}
+
+/// `lab score` reads drifting exports batch by batch: a cleaned export that is the truth
+/// itself fixes every planted cell and breaks none — a renamed column read under its first
+/// name, a retyped one in the style of each row's batch (cents, epoch seconds), an added one
+/// only from its batch on.
+#[test]
+fn scoring_reads_drifting_exports_by_batch() {
+    let specs = "tests/data/valid/silo_mess";
+    let base = tmp("silo_drift_score");
+    let out = base.join("out");
+    compile_specs(specs, &out, &["--seed", "11"]);
+    // The truth's CSV of the orders, less the reference (which points at duplicate
+    // registrations in the raw export), as the user's cleaned table.
+    let truth = out.join("lake/truth_csv/shop/orders");
+    let file = std::fs::read_dir(&truth)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = common::read(&file);
+    assert!(!text.contains('"'), "the orders' truth CSV needs no quotes");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let skip = header.iter().position(|c| *c == "customer_id").unwrap();
+    let keep = |l: &str| {
+        let f: Vec<&str> = l.split(',').collect();
+        let kept: Vec<&str> = (0..f.len()).filter(|&i| i != skip).map(|i| f[i]).collect();
+        kept.join(",")
+    };
+    let mut csv = keep(&header.join(",")) + "\n";
+    for l in lines {
+        csv += &(keep(l) + "\n");
+    }
+    let sub = base.join("sub");
+    std::fs::create_dir_all(sub.join("clean/shop")).unwrap();
+    std::fs::write(sub.join("clean/shop/orders.csv"), csv).unwrap();
+    let o = common::lab(&[
+        "score",
+        sub.to_str().unwrap(),
+        "--lake",
+        out.to_str().unwrap(),
+        "--specs",
+        specs,
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let clean = &report["clean"][0];
+    let drift = clean["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "drift")
+        .map(|r| r["count"].clone());
+    assert_eq!(drift, Some(json!(4)), "{clean}");
+    for c in clean["columns"].as_array().unwrap() {
+        let name = &c["column"];
+        assert_eq!(c["broken"], 0, "{name}: clean cells read as changed: {c}");
+        assert_eq!(c["fixed"], c["defective"], "{name}: {c}");
+    }
+    let col = |n: &str| {
+        clean["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["column"] == n)
+            .unwrap()
+            .clone()
+    };
+    // The amount's planted cells (wrong units, missing) are found in every style; the gift
+    // note has cells only from the batch that adds it.
+    assert!(col("amount")["defective"].as_u64().unwrap() > 0);
+    let (notes, amounts) = (
+        col("gift_note")["cells"].as_u64(),
+        col("amount")["cells"].as_u64(),
+    );
+    assert!(notes.unwrap() < amounts.unwrap(), "{notes:?} {amounts:?}");
 }

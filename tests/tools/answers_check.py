@@ -8,6 +8,10 @@ styles, nested fields, references and declared mess). For every raw export, read
 with the dialect its own DDL states:
 - every cell of the cell log (`truth/_answers/cells`) holds the logged dirty text and is set
   back to the logged clean text;
+- schema drift is undone first (`undrift`): renamed JSON keys are read under their first
+  name, a column added from some batch on is compared only from that batch on (it must be
+  empty before), a retyped column is parsed in the style of its row's batch; each declared
+  drift is one `drift` record of the log with its first batch and detail;
 - rows the record log calls exact duplicates appear twice, identical; near duplicates (copies
   in the crosswalk) equal their original once their cells are fixed and their references
   mapped, and are dropped;
@@ -95,6 +99,54 @@ def within(problems, what, planted, n, rate, two_sided):
         problems.append(f"{what}: planted {got:.4f} ({planted}/{n}), declared {rate}")
 
 
+def undrift(spec, rows, problems):
+    """Undoes an export's schema drift in the rows read through its DDL (whose `export_date`
+    is the batch): a JSON key renamed from some batch on is read back under its first name (a
+    CSV is read by position, so its header's names do not matter); a column added from some
+    batch on must be empty before it and is marked absent there (`__absent`: compared only
+    from its batch on); a retyped column's style from its batch on is noted (`__styles`), to
+    parse it by."""
+    name = f"{spec['system']}.{spec['entity']}"
+    for r in rows:
+        day = str(r.get("export_date"))
+        r["__absent"], r["__styles"] = set(), {}
+        for d in spec["drift"]:
+            col = d["column"]
+            if "rename" in d and d["rename"] in r:
+                new = r.pop(d["rename"])
+                if day >= d["from"]:
+                    if r.get(col) is not None:
+                        problems.append(f"{name} {day}: {col} holds a value in a batch that renamed it")
+                    r[col] = new
+                elif new is not None:
+                    problems.append(f"{name} {day}: {d['rename']} holds a value before its rename")
+            elif "add" in d and day < d["from"]:
+                if r.get(col) is not None:
+                    problems.append(f"{name} {day}: {col} holds a value before it was added")
+                r["__absent"].add(col)
+            elif "retype" in d and day >= d["from"]:
+                r["__styles"][col] = d["retype"]
+
+
+def check_drift_log(spec, recs, problems):
+    """Every drift of the spec is one `drift` record of the log, at its first batch, whose
+    detail names the change."""
+    name = f"{spec['system']}.{spec['entity']}"
+    logged = sorted((str(x["export_date"]), x["detail"]) for x in recs if x["kind"] == "drift")
+    want = []
+    for d in spec["drift"]:
+        col = d["column"]
+        if "rename" in d:
+            want.append((d["from"], f"{col} renamed to {d['rename']}"))
+        elif "add" in d:
+            want.append((d["from"], f"{col} added"))
+        else:
+            got = [x for x in logged if x[0] == d["from"] and x[1].startswith(f"{col} retyped: ")]
+            want.append(got[0] if got else (d["from"], f"{col} retyped: …"))
+    if logged != sorted(want):
+        problems.append(f"{name}: drift records {logged}, the spec declares {sorted(want)}")
+
+
 def load(con, out):
     return {t: answers(con, out, t) for t in ("crosswalk", "cells", "records")}
 
@@ -113,7 +165,10 @@ def fix_exports(con, out, raw, specs, key, problems):
         sys_, ent = spec["system"], spec["entity"]
         by_name = {c["name"]: c for c in spec["columns"]}
         nested = {m for f in spec.get("nest", []) for m in silo_check.nested_columns(f)}
-        rows = silo_check.duck_read(con, out, t)
+        drift = spec.get("drift", [])
+        rows = silo_check.duck_read(con, out, t, any("add" in d for d in drift))
+        if drift:
+            undrift(spec, rows, problems)
         by_key = defaultdict(list)
         for r in rows:
             by_key[record_key(spec, by_name, r)].append(dict(r))
@@ -128,6 +183,8 @@ def fix_exports(con, out, raw, specs, key, problems):
                 r[c["column_name"]] = c["clean"]
         cross = {x["record_key"]: x for x in by_export["crosswalk"][(sys_, ent)]}
         recs = by_export["records"][(sys_, ent)]
+        if spec.get("drift"):
+            check_drift_log(spec, recs, problems)
         if set(by_key) != set(cross):
             extra = sorted(set(by_key) - set(cross))[:3]
             problems.append(f"{sys_}.{ent}: raw keys and crosswalk keys differ ({len(by_key)} vs {len(cross)}; e.g. {extra})")
@@ -175,7 +232,7 @@ def fix_exports(con, out, raw, specs, key, problems):
                 problems.append(f"{sys_}.{ent} {k}: a copy of {x['golden_key']} whose original is not exported")
                 continue
             keys = set(spec["primary_key"])
-            diff = [c for c in r if c not in keys and r[c] != orig[c]]
+            diff = [c for c in r if c not in keys and not c.startswith("__") and r[c] != orig[c]]
             if diff:
                 problems.append(f"{sys_}.{ent} {k}: copy differs from {ok} in {diff} after fixing its cells")
         for x in tb["recs"]:

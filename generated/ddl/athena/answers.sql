@@ -39,14 +39,15 @@ TBLPROPERTIES (
 CREATE EXTERNAL TABLE IF NOT EXISTS `answer_key`.`records` (
   `system` string COMMENT 'Source system',
   `entity` string COMMENT 'Entity as the system exports it',
-  `record_key` string COMMENT 'Key of the record (of the left-out record for an orphan)',
+  `record_key` string COMMENT 'Key of the record (of the left-out record for an orphan; null for a drift)',
   `golden_key` string COMMENT 'Primary key of the golden record, when known',
-  `kind` string COMMENT 'near_duplicate, exact_duplicate, orphan or late',
+  `kind` string COMMENT 'near_duplicate, exact_duplicate, orphan, late or drift',
   `original_key` string COMMENT 'Key of the original registration of a duplicate',
   `event_date` date COMMENT 'Day of a late row',
-  `export_date` date COMMENT 'Day of the batch a late row was exported in'
+  `export_date` date COMMENT 'Day of the batch a late row was exported in; first batch of a drift',
+  `detail` string COMMENT 'What a drift changed: <col> renamed to <new>, <col> added, or <col> retyped: <settings>'
 )
-COMMENT 'Every planted record defect: near and exact duplicates, orphans, late rows'
+COMMENT 'Every planted record defect: near and exact duplicates, orphans, late rows, and the schema drift of each export'
 STORED AS PARQUET
 LOCATION 's3://lab-lake/truth/_answers/records/'
 TBLPROPERTIES (
