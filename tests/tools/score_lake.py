@@ -43,6 +43,7 @@ import pyarrow.parquet as pq
 
 sys.dont_write_bytecode = True  # no __pycache__ beside the tools
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from answers_check import undrift  # noqa: E402
 from silo_check import ddl_statements, duck_read, nested_columns, parse_date, parse_time, parse_table  # noqa: E402
 
 SUBS = ("perfect", "nothing", "pipeline")
@@ -81,6 +82,18 @@ def number(text):
         return Decimal(text)
     except InvalidOperation:
         return None
+
+
+def styled(col, r):
+    """A column's description with the style of row `r`'s batch (schema drift)."""
+    return {**col, **r.get("__styles", {}).get(col["name"], {})}
+
+
+def value(col, r):
+    """Row `r`'s value of `col` parsed in its batch's style; None where its batch lacks it."""
+    if col["name"] in r.get("__absent", ()):
+        return None
+    return parsed(styled(col, r), r.get(col["name"]))
 
 
 def parsed(col, v):
@@ -140,8 +153,13 @@ class Export:
         self.golden = {x["record_key"]: x for x in self.crosswalk}
         # Record keys as the crosswalk writes them, by their meaning.
         by_meaning = {self.meaning(x["record_key"].split("|")): x["record_key"] for x in self.crosswalk}
-        self.rows = duck_read(con, out, table)
+        drift = spec.get("drift", [])
+        self.rows = duck_read(con, out, table, any("add" in d for d in drift))
         self.problems = []
+        # Schema drift undone (renamed columns under their first name; `__absent` and
+        # `__styles` per row: columns a batch lacks, and retyped columns' styles).
+        if drift:
+            undrift(spec, self.rows, self.problems)
         for r in self.rows:
             r["_meaning"] = self.meaning([r[k] for k in self.keys])
             written = "|".join(raw_text(r[k]) or "" for k in self.keys)
@@ -218,7 +236,7 @@ def pipeline(exports):
         for key, r in e.first.items():
             row = e.key_parts(key)
             for c in e.columns:
-                v = parsed(c, r[c["name"]])
+                v = value(c, r)
                 if v is not None and c["type"] == "string":
                     v = v.strip()
                     if "email" in c["name"]:
@@ -320,7 +338,7 @@ def export_expectations(e, by_name):
     cols = {c["name"]: c for c in e.columns}
     defective = Counter()
     for c in e.cells:
-        col = cols[c["column_name"]]
+        col = styled(cols[c["column_name"]], e.first.get(c["record_key"], {}))
         if parsed(col, c["clean"]) != parsed(col, c["dirty"]):
             defective[c["column_name"]] += 1
     for ref in e.spec["references"]:
@@ -339,14 +357,16 @@ def export_expectations(e, by_name):
         for r in e.rows:
             day = r[batch] if isinstance(r[batch], dt.date) else None
             if day is None:
-                col = next(c for c in e.spec["columns"] if c["name"] == batch)
+                col = styled(next(c for c in e.spec["columns"] if c["name"] == batch), r)
                 day = dt.datetime.strptime(parsed(col, r[batch])[:10], "%Y-%m-%d").date()
             if isinstance(day, dt.datetime):
                 day = day.date()
             if str(r["export_date"]) != day.isoformat():
                 records["late"] += 1
+    records["drift"] = sum(1 for x in e.records if x["kind"] == "drift")
     return {
         "cells": len(e.first),
+        "cells_of": {c: sum(1 for r in e.first.values() if c not in r.get("__absent", ())) for c in cols},
         "defective": {c: defective[c] for c in cols},
         "planted": dict(Counter(c["defect"] for c in e.cells)),
         "records": {k: n for k, n in records.items() if n},
@@ -413,7 +433,7 @@ def main(argv):
             row.update(e.key_parts(x["record_key"]))
             perfect.append(row)
         nothing = [{**e.key_parts(r["_key"]),
-                    **{c["name"]: parsed(c, r[c["name"]]) for c in e.columns}} for r in e.rows]
+                    **{c["name"]: value(c, r) for c in e.columns}} for r in e.rows]
         for s, rows in (("perfect", perfect), ("nothing", nothing), ("pipeline", clean[e.name])):
             write_parquet(subs / s / "clean" / e.system / f"{e.entity}.parquet", rows, e.names)
         ex = export_expectations(e, by_name)
