@@ -36,17 +36,7 @@ pub fn score(lake: &Lake, system: &str, entity: &str, t: &Table) -> Result<Clean
     };
     let keys = Lake::key_columns(ent);
     check_keys(t, &keys, system, entity)?;
-    // (export column, name, style, type) of every column but the key.
-    let columns: Vec<(usize, String, &ValueStyle, crate::ir::Type, AttrId)> = x
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(c, (a, s))| {
-            let attr = &ent.attributes[*a];
-            (c, attr.name.clone(), s, attr.ty, *a)
-        })
-        .filter(|(_, n, ..)| !keys.contains(n))
-        .collect();
+    let columns = value_columns(ent, x, &keys);
     for (name, _) in &t.columns {
         if !keys.contains(name) && !columns.iter().any(|(_, n, ..)| n == name) {
             let hint =
@@ -206,6 +196,23 @@ fn copies_of<'a>(
                 && l.record_key != l.golden_key
         })
         .map(|l| (l.record_key.as_str(), l.golden_key.as_str()))
+        .collect()
+}
+
+/// (export column, name, style, type, attribute) of every exported column but the key.
+fn value_columns<'a>(
+    ent: &Entity,
+    x: &'a crate::ir::export::Export,
+    keys: &[String],
+) -> Vec<(usize, String, &'a ValueStyle, crate::ir::Type, AttrId)> {
+    x.columns
+        .iter()
+        .enumerate()
+        .map(|(c, (a, s))| {
+            let attr = &ent.attributes[*a];
+            (c, attr.name.clone(), s, attr.ty, *a)
+        })
+        .filter(|(_, n, ..)| !keys.contains(n))
         .collect()
 }
 

@@ -309,6 +309,10 @@ fn raw_exports_and_the_answer_key_give_back_the_truth() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let report = answers_check(specs, &out);
     assert!(report.contains("answer key: "), "{report}");
+    // The drifting exports read back through their DDL in DuckDB and Spark, every row.
+    let report = common::run_tool("silo_check.py", &[out.as_os_str(), "--counts".as_ref()]);
+    assert!(report.contains("duckdb: 3 raw tables"), "{report}");
+    assert!(report.contains("spark: "), "{report}");
 }
 
 /// Writes `exports.json` for the specs of `out` and runs the answer-key checker; returns its
@@ -347,10 +351,6 @@ fn the_shipped_raw_exports_and_answer_key_give_back_the_truth() {
         );
     }
     assert!(report.contains("answer key: "), "{report}");
-    // The drifting exports read back through their DDL in DuckDB and Spark, every row.
-    let report = common::run_tool("silo_check.py", &[out.as_os_str(), "--counts".as_ref()]);
-    assert!(report.contains("duckdb: 3 raw tables"), "{report}");
-    assert!(report.contains("spark: "), "{report}");
 }
 
 /// The mess is a pure function of the seed and the records: the same bytes (raw exports and
@@ -440,7 +440,11 @@ fn scoring_reads_drifting_exports_by_batch() {
     for c in clean["columns"].as_array().unwrap() {
         let name = &c["column"];
         assert_eq!(c["broken"], 0, "{name}: clean cells read as changed: {c}");
-        assert_eq!(c["fixed"], c["defective"], "{name}: {c}");
+        // The reference left out of the submission fixes nothing (its cells that name a
+        // duplicate registration stay defective); every submitted column is the truth.
+        if c["submitted"] == true {
+            assert_eq!(c["fixed"], c["defective"], "{name}: {c}");
+        }
     }
     let col = |n: &str| {
         clean["columns"]
