@@ -162,7 +162,7 @@ peak() { awk -v l="$1" '$1 == l && $3 > m {m = $3} END {print m + 0}' "$work/tim
 
 export LC_NUMERIC=C
 # Thousands separated by commas, independent of the locale.
-fmt_int() { awk -v n="$1" 'BEGIN { s = sprintf("%d", n); o = ""; while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) } printf "%s%s", s, o }'; }
+fmt_int() { awk -v n="$1" 'BEGIN { s = sprintf("%.0f", n); o = ""; while (length(s) > 3) { o = "," substr(s, length(s) - 2) o; s = substr(s, 1, length(s) - 3) } printf "%s%s", s, o }'; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 verdict() { awk "BEGIN { print (($1) ? \"pass\" : \"**FAIL**\") }"; }
