@@ -10,6 +10,7 @@ use arrow::array::Array;
 use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// A system's CSV for one entity.
@@ -128,13 +129,14 @@ impl Format for DialectCsv {
             text.push('\n');
         })?;
         // A batch whose columns drifted (renamed, added) names them in its own header.
-        let names: Vec<String> = batch
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
-        let header = (names != self.names).then(|| self.header_line(&names));
+        let schema = batch.schema();
+        let fields = schema.fields();
+        let same = fields.len() == self.names.len()
+            && fields.iter().zip(&self.names).all(|(f, n)| f.name() == n);
+        let header = (!same).then(|| {
+            let names: Vec<String> = fields.iter().map(|f| f.name().clone()).collect();
+            self.header_line(&names)
+        });
         Ok(Box::new(CsvChunk {
             header,
             body: encode_text(text, self.dialect.encoding),
@@ -238,18 +240,23 @@ impl JsonLines {
 
     /// The keys and bare columns of a batch: the export's, or those of a batch whose columns
     /// drifted (renamed, added, written as text or a number), from its own schema.
-    fn keys_of(&self, batch: &RecordBatch) -> (Vec<String>, Vec<bool>) {
+    fn keys_of(&self, batch: &RecordBatch) -> (Cow<'_, [String]>, Cow<'_, [bool]>) {
         let schema = batch.schema();
-        if columns(&schema) == self.schema {
-            return (self.names.clone(), self.bare.clone());
-        }
         let fields = schema.fields();
+        let same = fields.len() == self.schema.len()
+            && fields
+                .iter()
+                .zip(&self.schema)
+                .all(|(f, (n, t))| f.name() == n && f.data_type() == t);
+        if same {
+            return (Cow::Borrowed(&self.names), Cow::Borrowed(&self.bare));
+        }
         let names = fields.iter().map(|f| json_string(f.name())).collect();
         let bare = fields
             .iter()
             .map(|f| f.data_type().is_numeric() || *f.data_type() == DataType::Boolean)
             .collect();
-        (names, bare)
+        (Cow::Owned(names), Cow::Owned(bare))
     }
 }
 

@@ -44,7 +44,7 @@ import pyarrow.parquet as pq
 sys.dont_write_bytecode = True  # no __pycache__ beside the tools
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from answers_check import undrift  # noqa: E402
-from silo_check import ddl_statements, duck_read, nested_columns, parse_date, parse_time, parse_table  # noqa: E402
+from silo_check import ddl_statements, duck_read, nested_columns, parse_date, parse_time, parse_table, styled  # noqa: E402
 
 SUBS = ("perfect", "nothing", "pipeline")
 
@@ -82,11 +82,6 @@ def number(text):
         return Decimal(text)
     except InvalidOperation:
         return None
-
-
-def styled(col, r):
-    """A column's description with the style of row `r`'s batch (schema drift)."""
-    return {**col, **r.get("__styles", {}).get(col["name"], {})}
 
 
 def value(col, r):

@@ -369,6 +369,12 @@ def key_text(col, value, clean_side):
     return str(value)
 
 
+def styled(col, row):
+    """A column's description with the style of `row`'s batch, where schema drift retyped it
+    (`__styles`, set by `answers_check.undrift`)."""
+    return {**col, **row.get("__styles", {}).get(col["name"], {})}
+
+
 def round_trip(con, out, t, spec, rows, problems):
     truth = out / "lake" / "truth" / spec["domain"] / spec["entity"]
     rel = con.execute("SELECT * FROM read_parquet(?, hive_partitioning=false)", [str(truth / "**" / "*.parquet")])
@@ -407,7 +413,7 @@ def round_trip(con, out, t, spec, rows, problems):
             # is compared from that batch on, a retyped one in its batch's style.
             if name in keys or name in in_arrays or name in row.get("__absent", ()):
                 continue
-            col = {**col, **row.get("__styles", {}).get(name, {})}
+            col = styled(col, row)
             v, c = row[name], c_row[name]
             if name in keys:
                 continue
