@@ -6,12 +6,38 @@
 
 use super::format::{Encoded, FileOut, FileWriter, Format, foreign_batch};
 use crate::ir::export::{Carried, CsvDialect, Encoding};
-use arrow::array::Array;
+use arrow::array::{Array, ArrayRef, StringArray};
 use arrow::datatypes::{DataType, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The bytes per row the last encoded batch of a text format took, so that the next batch's
+/// buffer is allocated once at about its final size rather than grown (and copied) several
+/// times. Only an allocation size: the encoded bytes do not depend on it.
+pub(super) struct RowBytes(AtomicUsize);
+
+impl RowBytes {
+    pub(super) fn new(guess: usize) -> RowBytes {
+        RowBytes(AtomicUsize::new(guess))
+    }
+
+    /// A buffer for `rows` rows.
+    pub(super) fn buffer(&self, rows: usize) -> String {
+        let per_row = self.0.load(Ordering::Relaxed);
+        String::with_capacity(rows.saturating_mul(per_row + per_row / 8 + 1))
+    }
+
+    /// Remembers what `rows` rows took.
+    pub(super) fn record(&self, text: &str, rows: usize) {
+        if let Some(per_row) = text.len().checked_div(rows) {
+            self.0.store(per_row, Ordering::Relaxed);
+        }
+    }
+}
 
 /// A system's CSV for one entity.
 pub struct DialectCsv {
@@ -22,6 +48,7 @@ pub struct DialectCsv {
     bom: &'static [u8],
     /// The header line of the export's schema, encoded (empty without a header).
     header: Vec<u8>,
+    row_bytes: RowBytes,
 }
 
 impl DialectCsv {
@@ -36,6 +63,7 @@ impl DialectCsv {
                 b""
             },
             header: Vec::new(),
+            row_bytes: RowBytes::new(64),
         };
         csv.header = csv.header_line(&names);
         csv.names = names;
@@ -89,26 +117,74 @@ impl DialectCsv {
     }
 }
 
-/// Every column of a batch as text (`None` for a null), row by row through `f`.
-pub(super) fn for_each_row(
-    batch: &RecordBatch,
-    mut f: impl FnMut(usize, &[Option<String>]),
-) -> io::Result<()> {
+/// Every column of a batch as text, row by row through `f`: string columns are borrowed from
+/// the batch, the others formatted into one buffer per column that every row reuses, so that
+/// encoding a batch allocates per column, not per cell.
+pub(super) fn for_each_row(batch: &RecordBatch, mut f: impl FnMut(&Row<'_>)) -> io::Result<()> {
     let opts = FormatOptions::default().with_null("");
-    let fmts = batch
-        .columns()
+    let columns = batch.columns();
+    let fmts = columns
         .iter()
         .map(|c| ArrayFormatter::try_new(c.as_ref(), &opts))
         .collect::<Result<Vec<_>, _>>()
         .map_err(io::Error::other)?;
-    let mut row: Vec<Option<String>> = vec![None; batch.num_columns()];
+    let mut row = Row {
+        r: 0,
+        columns,
+        strings: columns
+            .iter()
+            .map(|c| c.as_any().downcast_ref::<StringArray>())
+            .collect(),
+        fmts,
+        texts: vec![String::new(); columns.len()],
+    };
     for r in 0..batch.num_rows() {
-        for (k, (c, fmt)) in batch.columns().iter().zip(&fmts).enumerate() {
-            row[k] = (!c.is_null(r)).then(|| fmt.value(r).to_string());
-        }
-        f(r, &row);
+        row.fill(r)?;
+        f(&row);
     }
     Ok(())
+}
+
+/// One row of a batch as text (see [`for_each_row`]).
+pub(super) struct Row<'a> {
+    r: usize,
+    columns: &'a [ArrayRef],
+    /// The string columns, borrowed as they are.
+    strings: Vec<Option<&'a StringArray>>,
+    fmts: Vec<ArrayFormatter<'a>>,
+    /// The text of each other column in this row.
+    texts: Vec<String>,
+}
+
+impl Row<'_> {
+    fn fill(&mut self, r: usize) -> io::Result<()> {
+        self.r = r;
+        for (k, text) in self.texts.iter_mut().enumerate() {
+            if self.strings[k].is_none() && !self.columns[k].is_null(r) {
+                text.clear();
+                write!(text, "{}", self.fmts[k].value(r))
+                    .map_err(|_| io::Error::other("a value could not be written as text"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The number of columns.
+    pub(super) fn len(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Column `k` of this row as text; `None` for a null (or a column the batch lacks).
+    pub(super) fn get(&self, k: usize) -> Option<&str> {
+        let column = self.columns.get(k)?;
+        if column.is_null(self.r) {
+            return None;
+        }
+        match self.strings[k] {
+            Some(s) => Some(s.value(self.r)),
+            None => Some(&self.texts[k]),
+        }
+    }
 }
 
 impl Format for DialectCsv {
@@ -117,17 +193,18 @@ impl Format for DialectCsv {
     }
 
     fn encode(&self, batch: &RecordBatch) -> io::Result<Encoded> {
-        let mut text = String::with_capacity(batch.num_rows() * 64);
+        let mut text = self.row_bytes.buffer(batch.num_rows());
         let delim = char::from(self.dialect.delimiter);
-        for_each_row(batch, |_, row| {
-            for (k, v) in row.iter().enumerate() {
+        for_each_row(batch, |row| {
+            for k in 0..row.len() {
                 if k > 0 {
                     text.push(delim);
                 }
-                self.field(&mut text, v.as_deref());
+                self.field(&mut text, row.get(k));
             }
             text.push('\n');
         })?;
+        self.row_bytes.record(&text, batch.num_rows());
         // A batch whose columns drifted (renamed, added) names them in its own header.
         let schema = batch.schema();
         let fields = schema.fields();
@@ -212,6 +289,7 @@ pub struct JsonLines {
     schema: Vec<(String, DataType)>,
     names: Vec<String>,
     bare: Vec<bool>,
+    row_bytes: RowBytes,
 }
 
 impl JsonLines {
@@ -235,6 +313,7 @@ impl JsonLines {
             schema: columns(schema),
             names,
             bare,
+            row_bytes: RowBytes::new(128),
         }
     }
 
@@ -271,20 +350,35 @@ fn columns(schema: &SchemaRef) -> Vec<(String, DataType)> {
 
 pub(super) fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    push_json_string(&mut out, s);
     out
+}
+
+/// Appends `s` to `out` as a JSON string. Runs of characters that need no escape are copied
+/// whole.
+pub(super) fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            b if b < 0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escaped.is_empty() {
+            let _ = write!(out, "\\u{:04x}", b);
+        } else {
+            out.push_str(escaped);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 impl Format for JsonLines {
@@ -293,24 +387,25 @@ impl Format for JsonLines {
     }
 
     fn encode(&self, batch: &RecordBatch) -> io::Result<Encoded> {
-        let mut text = String::with_capacity(batch.num_rows() * 128);
+        let mut text = self.row_bytes.buffer(batch.num_rows());
         let (names, bare) = self.keys_of(batch);
-        for_each_row(batch, |_, row| {
+        for_each_row(batch, |row| {
             text.push('{');
-            for (k, v) in row.iter().enumerate() {
+            for k in 0..row.len() {
                 if k > 0 {
                     text.push(',');
                 }
                 text.push_str(&names[k]);
                 text.push(':');
-                match v {
+                match row.get(k) {
                     None => text.push_str("null"),
                     Some(v) if bare[k] => text.push_str(v),
-                    Some(v) => text.push_str(&json_string(v)),
+                    Some(v) => push_json_string(&mut text, v),
                 }
             }
             text.push_str("}\n");
         })?;
+        self.row_bytes.record(&text, batch.num_rows());
         Ok(Box::new(text.into_bytes()))
     }
 

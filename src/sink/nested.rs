@@ -7,7 +7,7 @@
 //! exact texts of the clean values, so lines are deterministic. A flat export keeps
 //! [`super::dialect::JsonLines`].
 
-use super::dialect::{TextFile, for_each_row, json_string};
+use super::dialect::{Row, RowBytes, TextFile, for_each_row, json_string, push_json_string};
 use super::format::{Encoded, FileOut, FileWriter, Format};
 use crate::ir::nest::{Node, Slot, Top, top_level};
 use crate::ir::{AttrId, Entity};
@@ -19,9 +19,45 @@ use std::io;
 enum Part {
     Column(String, usize),
     Record(String, Vec<Part>),
-    /// (encoded key, encoded parameter key, column, slot) per parameter.
-    Params(String, Vec<(String, usize, Slot)>),
+    /// The encoded key, and per parameter its column with the text before and after its value
+    /// (`{"key":…,"value":{"string_value":null,"int_value":` … `,"float_value":null,…}}`).
+    Params(String, Vec<Param>),
     Array(String, Vec<usize>),
+}
+
+/// One parameter of a GA4 parameter array: its column, and the constant text around its value.
+struct Param {
+    column: usize,
+    before: String,
+    after: String,
+}
+
+impl Param {
+    fn new(key: &str, column: usize, slot: Slot) -> Param {
+        let mut before = format!("{{\"key\":{},\"value\":{{", json_string(key));
+        let mut after = String::new();
+        let mut seen = false;
+        for (s, name) in Slot::KEYS.iter().enumerate() {
+            let text = if seen { &mut after } else { &mut before };
+            if s > 0 {
+                text.push(',');
+            }
+            text.push('"');
+            text.push_str(name);
+            text.push_str("\":");
+            if *name == slot.key() {
+                seen = true;
+            } else {
+                text.push_str("null");
+            }
+        }
+        after.push_str("}}");
+        Param {
+            column,
+            before,
+            after,
+        }
+    }
 }
 
 /// The nested JSON Lines writer of one entity's export.
@@ -29,6 +65,7 @@ pub struct NestedJsonLines {
     parts: Vec<Part>,
     /// The columns parameter arrays hold, converted to their GA4 value types before writing.
     params: Vec<usize>,
+    row_bytes: RowBytes,
 }
 
 impl NestedJsonLines {
@@ -39,6 +76,7 @@ impl NestedJsonLines {
             return NestedJsonLines {
                 parts: Vec::new(),
                 params,
+                row_bytes: RowBytes::new(256),
             };
         };
         let index = |a: AttrId| x.columns.iter().position(|(c, _)| *c == a).unwrap_or(0);
@@ -52,7 +90,7 @@ impl NestedJsonLines {
                 Node::Params(p) => Part::Params(
                     key,
                     p.iter()
-                        .map(|(k, a)| (json_string(k), index(*a), Slot::of(ent.attributes[*a].ty)))
+                        .map(|(k, a)| Param::new(k, index(*a), Slot::of(ent.attributes[*a].ty)))
                         .collect(),
                 ),
                 Node::Array(a) => Part::Array(key, a.iter().map(|a| index(*a)).collect()),
@@ -65,18 +103,22 @@ impl NestedJsonLines {
                 Top::Nested(name, node) => part(name, node, ent, &index),
             })
             .collect();
-        NestedJsonLines { parts, params }
-    }
-
-    fn value(out: &mut String, row: &[Option<String>], bare: &[bool], k: usize) {
-        match row.get(k).and_then(|v| v.as_deref()) {
-            None => out.push_str("null"),
-            Some(v) if bare.get(k) == Some(&true) => out.push_str(v),
-            Some(v) => out.push_str(&json_string(v)),
+        NestedJsonLines {
+            parts,
+            params,
+            row_bytes: RowBytes::new(256),
         }
     }
 
-    fn object(&self, out: &mut String, parts: &[Part], row: &[Option<String>], bare: &[bool]) {
+    fn value(out: &mut String, row: &Row<'_>, bare: &[bool], k: usize) {
+        match row.get(k) {
+            None => out.push_str("null"),
+            Some(v) if bare.get(k) == Some(&true) => out.push_str(v),
+            Some(v) => push_json_string(out, v),
+        }
+    }
+
+    fn object(&self, out: &mut String, parts: &[Part], row: &Row<'_>, bare: &[bool]) {
         out.push('{');
         for (i, p) in parts.iter().enumerate() {
             if i > 0 {
@@ -97,31 +139,17 @@ impl NestedJsonLines {
                     out.push_str(key);
                     out.push_str(":[");
                     let mut first = true;
-                    for (pk, k, slot) in params {
-                        if row.get(*k).is_none_or(|v| v.is_none()) {
+                    for p in params {
+                        if row.get(p.column).is_none() {
                             continue;
                         }
                         if !first {
                             out.push(',');
                         }
                         first = false;
-                        out.push_str("{\"key\":");
-                        out.push_str(pk);
-                        out.push_str(",\"value\":{");
-                        for (s, name) in Slot::KEYS.iter().enumerate() {
-                            if s > 0 {
-                                out.push(',');
-                            }
-                            out.push('"');
-                            out.push_str(name);
-                            out.push_str("\":");
-                            if *name == slot.key() {
-                                Self::value(out, row, bare, *k);
-                            } else {
-                                out.push_str("null");
-                            }
-                        }
-                        out.push_str("}}");
+                        out.push_str(&p.before);
+                        Self::value(out, row, bare, p.column);
+                        out.push_str(&p.after);
                     }
                     out.push(']');
                 }
@@ -130,7 +158,7 @@ impl NestedJsonLines {
                     out.push_str(":[");
                     let mut first = true;
                     for k in cols {
-                        if row.get(*k).is_none_or(|v| v.is_none()) {
+                        if row.get(*k).is_none() {
                             continue;
                         }
                         if !first {
@@ -162,11 +190,12 @@ impl Format for NestedJsonLines {
             .iter()
             .map(|f| f.data_type().is_numeric() || *f.data_type() == DataType::Boolean)
             .collect();
-        let mut text = String::with_capacity(batch.num_rows() * 256);
-        for_each_row(&batch, |_, row| {
+        let mut text = self.row_bytes.buffer(batch.num_rows());
+        for_each_row(&batch, |row| {
             self.object(&mut text, &self.parts, row, &bare);
             text.push('\n');
         })?;
+        self.row_bytes.record(&text, batch.num_rows());
         Ok(Box::new(text.into_bytes()))
     }
 
