@@ -14,6 +14,7 @@ pub mod dictionary;
 pub mod erd;
 pub mod glue;
 pub mod graphviz;
+pub mod marts;
 pub mod mermaid;
 pub mod table;
 
@@ -153,6 +154,7 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
     if !problems.is_empty() {
         return Err(EmitError { problems });
     }
+    out.extend(marts::dbt::files(ir));
     out.push(Artifact::new("docs/index.md", dictionary::index(ir, opts)));
     for (d, mmd) in domain_mermaid.iter().enumerate() {
         out.push(Artifact::new(
