@@ -155,7 +155,15 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
         return Err(EmitError { problems });
     }
     out.extend(marts::dbt::files(ir));
-    out.push(Artifact::new("docs/index.md", dictionary::index(ir, opts)));
+    out.extend(marts::catalog_files(ir, opts));
+    out.extend(marts::document_files(ir));
+    let mut index = dictionary::index(ir, opts);
+    if !ir.marts.marts.is_empty() {
+        index.push_str(
+            "\n## Star schemas\n\nThe gold layer's marts, with their facts and dimensions: [marts.md](marts.md).\n",
+        );
+    }
+    out.push(Artifact::new("docs/index.md", index));
     for (d, mmd) in domain_mermaid.iter().enumerate() {
         out.push(Artifact::new(
             format!("docs/{}.md", ir.domains[d].name),

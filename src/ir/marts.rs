@@ -171,23 +171,93 @@ pub struct Measure {
     pub additivity: Additivity,
 }
 
-impl Fact {
-    /// The fact's columns in order: grain, dimension keys, degenerate dimensions, measures
-    /// (grain columns that are also degenerate or dimension keys are listed once).
-    pub fn column_names(&self, ir: &Ir) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let src = &ir.entities[self.source];
-        for &a in &self.grain {
-            out.push(src.attributes[a].name.clone());
+/// A column of a gold table: its name, type and description.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableColumn {
+    pub name: String,
+    pub ty: Type,
+    pub description: String,
+}
+
+impl TableColumn {
+    fn new(name: impl Into<String>, ty: Type, description: impl Into<String>) -> Self {
+        TableColumn {
+            name: name.into(),
+            ty,
+            description: description.into(),
         }
-        out.extend(self.dimensions.iter().map(|d| d.name.clone()));
-        for c in &self.degenerate {
-            let n = c.name(ir).to_string();
-            if !out.contains(&n) {
-                out.push(n);
+    }
+}
+
+impl Dimension {
+    /// The dimension's columns in order: the key, then the calendar's or the listed columns.
+    pub fn columns(&self, ir: &Ir) -> Vec<TableColumn> {
+        let mut out = vec![TableColumn::new(
+            self.key.clone(),
+            self.key_type(ir),
+            format!("The key of `{}`.", self.name),
+        )];
+        match &self.kind {
+            DimensionKind::Date { .. } => {
+                out.extend(
+                    DATE_COLUMNS
+                        .iter()
+                        .map(|(n, t, d)| TableColumn::new(*n, *t, *d)),
+                );
+            }
+            DimensionKind::Entity { columns, .. } => {
+                out.extend(
+                    columns
+                        .iter()
+                        .map(|c| TableColumn::new(c.name(ir), c.ty(ir), c.description(ir))),
+                );
             }
         }
-        out.extend(self.measures.iter().map(|m| m.name.clone()));
+        out
+    }
+}
+
+impl Fact {
+    /// Whether degenerate column `c` is a grain column (listed once, with the grain).
+    pub fn in_grain(&self, c: Column) -> bool {
+        c.entity == self.source && self.grain.contains(&c.attr)
+    }
+
+    /// The fact's columns in order: grain, dimension keys (a date for a calendar), degenerate
+    /// dimensions (those of the grain listed once), measures.
+    pub fn columns(&self, ir: &Ir, marts: &Marts) -> Vec<TableColumn> {
+        let mut out = Vec::new();
+        for &a in &self.grain {
+            let c = Column {
+                entity: self.source,
+                attr: a,
+            };
+            out.push(TableColumn::new(c.name(ir), c.ty(ir), c.description(ir)));
+        }
+        for d in &self.dimensions {
+            let dim = &marts.dimensions[d.dimension];
+            out.push(TableColumn::new(
+                d.name.clone(),
+                dim.key_type(ir),
+                format!("Key of `{}`: {}", dim.name, d.column.description(ir)),
+            ));
+        }
+        for &c in &self.degenerate {
+            if !self.in_grain(c) {
+                out.push(TableColumn::new(c.name(ir), c.ty(ir), c.description(ir)));
+            }
+        }
+        for m in &self.measures {
+            out.push(TableColumn::new(
+                m.name.clone(),
+                m.column.ty(ir),
+                format!(
+                    "{} ({})",
+                    m.description,
+                    m.additivity.as_str().replace('_', "-")
+                ),
+            ));
+        }
         out
     }
 }

@@ -670,7 +670,7 @@ impl Ctx<'_> {
         })
     }
 
-    /// Checks that a fact's columns have distinct names (see `Fact::column_names`).
+    /// Checks that a fact's columns have distinct names (see `Fact::columns`).
     fn fact_columns(&mut self, name: &Sp<String>, f: &Fact) {
         let ir = self.ir;
         let mut seen: HashMap<String, Span> = HashMap::new();
