@@ -4,7 +4,8 @@
 //! build --target duckdb` builds every mart model at `curated/<mart>/<table>/` and runs every
 //! test: keys unique and not null, facts' relationships to their dimensions, and the singular
 //! tests that reconcile each gold table with the truth (row counts, monthly sums of additive
-//! measures). A stand-in that loses rows then makes the reconciliation fail.
+//! measures). A stand-in that loses rows then makes the reconciliation fail. The same models
+//! and tests, compiled by dbt for Athena and Spark, parse in those engines' dialects.
 
 use crate::common::{self, root, tmp};
 use std::path::{Path, PathBuf};
@@ -49,31 +50,37 @@ fn project(out: &Path, dir: &Path) -> Vec<(String, String)> {
         format!(
             "lab:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {}\n      threads: 2\n",
             dir.join("lab.duckdb").display()
-        ),
+        ) + OTHER_TARGETS,
     )
     .expect("write profile");
     let int = dir.join("models/intermediate");
     std::fs::create_dir_all(&int).expect("mkdir");
+    let checked = lab::check(&root().join("specs"));
+    let ir = checked.ir.expect("the shipped specs are valid");
     let mut entities = Vec::new();
-    for d in std::fs::read_dir(lake.join("truth"))
-        .expect("truth")
-        .flatten()
-    {
-        let domain = d.file_name().to_string_lossy().into_owned();
-        for e in std::fs::read_dir(d.path()).expect("domain").flatten() {
-            let entity = e.file_name().to_string_lossy().into_owned();
-            std::fs::write(
-                int.join(format!("int_{domain}__{entity}.sql")),
-                format!("select * from {{{{ source('truth_{domain}', '{entity}') }}}}\n"),
-            )
-            .expect("write stand-in");
-            entities.push((domain.clone(), entity));
-        }
+    for e in &ir.entities {
+        let domain = ir.domains[e.domain].name.clone();
+        std::fs::write(
+            int.join(format!("int_{domain}__{}.sql", e.name)),
+            format!(
+                "select * from {{{{ source('truth_{domain}', '{}') }}}}\n",
+                e.name
+            ),
+        )
+        .expect("write stand-in");
+        entities.push((domain, e.name.clone()));
     }
     entities
 }
 
+/// The Athena and Spark targets, for `dbt compile` (which needs no connection).
+const OTHER_TARGETS: &str = "    athena:\n      type: athena\n      s3_staging_dir: s3://lab-lake/athena-staging/\n      region_name: us-east-1\n      database: awsdatacatalog\n      schema: curated\n      threads: 1\n    spark:\n      type: spark\n      method: session\n      host: localhost\n      schema: curated\n";
+
 fn dbt(dir: &Path, args: &[&str]) -> (bool, String) {
+    dbt_on(dir, "duckdb", args)
+}
+
+fn dbt_on(dir: &Path, target: &str, args: &[&str]) -> (bool, String) {
     let o = Command::new(common::tool(".venv/bin/dbt"))
         .args(args)
         .args([
@@ -82,9 +89,12 @@ fn dbt(dir: &Path, args: &[&str]) -> (bool, String) {
             "--project-dir",
             ".",
             "--target",
-            "duckdb",
+            target,
         ])
         .current_dir(dir)
+        .env("AWS_ACCESS_KEY_ID", "unused")
+        .env("AWS_SECRET_ACCESS_KEY", "unused")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         .env("DBT_USE_COLORS", "false")
         .output()
@@ -165,5 +175,40 @@ fn gold_builds_and_reconciles_with_the_truth() {
         "{log}"
     );
     assert!(log.contains("fct_order_lines__monthly_sums"), "{log}");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn gold_sql_compiles_for_athena_and_spark() {
+    let base = tmp("marts-sql");
+    let out = base.join("out");
+    common::compile(&root().join("specs"), &out, &["--docs-only"]);
+    let dir = base.join("project");
+    project(&out, &dir);
+    for (target, dialect) in [("athena", "athena"), ("spark", "spark")] {
+        let compiled = dir.join("target/compiled");
+        let _ = std::fs::remove_dir_all(&compiled);
+        let (ok, log) = dbt_on(
+            &dir,
+            target,
+            &[
+                "compile",
+                "--no-populate-cache",
+                "--vars",
+                "{lake: 's3://lab-lake/lake'}",
+            ],
+        );
+        assert!(ok, "dbt compile --target {target} failed:\n{log}");
+        let gold = compiled.join("lab_gold");
+        let models = gold.join("models/marts");
+        assert!(models.is_dir(), "{target}: nothing compiled:\n{log}");
+        let report = common::run_tool("dbt_sql_check.py", &[dialect.as_ref(), models.as_os_str()]);
+        assert!(report.contains(" 0 failures"), "{report}");
+        let report = common::run_tool(
+            "dbt_sql_check.py",
+            &[dialect.as_ref(), gold.join("tests").as_os_str()],
+        );
+        assert!(report.contains(" 0 failures"), "{report}");
+    }
     let _ = std::fs::remove_dir_all(&base);
 }
