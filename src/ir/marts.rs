@@ -144,6 +144,9 @@ pub struct Fact {
     pub dimensions: Vec<DimRef>,
     pub degenerate: Vec<Column>,
     pub measures: Vec<Measure>,
+    /// Fact columns (not measures) by which the additive measures are reconciled with the
+    /// truth.
+    pub reconcile_by: Vec<String>,
 }
 
 /// A join of a fact: `from`'s foreign key `fk` leads to `entity`.
@@ -364,5 +367,8 @@ fn dump_fact(ir: &Ir, marts: &Marts, f: &Fact, out: &mut String) {
             m.additivity.as_str(),
             col(m.column)
         );
+    }
+    if !f.reconcile_by.is_empty() {
+        let _ = writeln!(out, "    reconciled by {}", f.reconcile_by.join(", "));
     }
 }

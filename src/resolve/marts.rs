@@ -547,7 +547,7 @@ impl Ctx<'_> {
                 },
             });
         }
-        Some(Fact {
+        let mut fact = Fact {
             name: String::new(),
             mart: 0,
             description: String::new(),
@@ -557,7 +557,44 @@ impl Ctx<'_> {
             dimensions,
             degenerate,
             measures,
-        })
+            reconcile_by: Vec::new(),
+        };
+        fact.reconcile_by = self.reconcile_by(&f.reconcile_by, &fact);
+        Some(fact)
+    }
+
+    /// Checks that every `reconcile_by` name is a column of the fact that is not a measure.
+    fn reconcile_by(&mut self, names: &[Sp<String>], f: &Fact) -> Vec<String> {
+        let src = &self.ir.entities[f.source];
+        let mut columns: Vec<String> = f
+            .grain
+            .iter()
+            .map(|&a| src.attributes[a].name.clone())
+            .collect();
+        columns.extend(f.dimensions.iter().map(|d| d.name.clone()));
+        columns.extend(f.degenerate.iter().map(|c| c.name(self.ir).to_string()));
+        let mut out = Vec::new();
+        for n in names {
+            if columns.contains(&n.value) {
+                out.push(n.value.clone());
+                continue;
+            }
+            let help =
+                did_you_mean(&n.value, columns.iter().map(String::as_str)).unwrap_or_else(|| {
+                    "name a grain column, a dimension key or a degenerate dimension of the fact"
+                        .into()
+                });
+            self.err(
+                codes::UNKNOWN_ATTRIBUTE,
+                n.span,
+                format!(
+                    "the fact has no column `{}` to reconcile by (measures are what is summed)",
+                    n.value
+                ),
+                help,
+            );
+        }
+        out
     }
 
     /// Resolves a fact's grain and checks that it identifies the source's rows.

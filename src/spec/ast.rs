@@ -1061,6 +1061,10 @@ pub struct FactSpec {
     /// The measures, by name.
     #[schemars(with = "Option<BTreeMap<String, MeasureSpec>>")]
     pub measures: Vec<(Sp<String>, MeasureSpec)>,
+    /// Fact columns (grain, dimension keys or degenerate dimensions) by which a test compares
+    /// the sums of the additive measures with the truth's, e.g. `[fiscal_period, account_key]`.
+    #[schemars(with = "Option<NameOrNames>")]
+    pub reconcile_by: Vec<Sp<String>>,
 }
 
 /// A fact's reference to a dimension.

@@ -31,6 +31,7 @@ pub const FACT_KEYS: &[&str] = &[
     "dimensions",
     "degenerate",
     "measures",
+    "reconcile_by",
 ];
 pub const DIMENSION_REF_KEYS: &[&str] = &["dimension", "column", "as"];
 pub const MEASURE_KEYS: &[&str] = &["description", "column", "additivity"];
@@ -222,6 +223,7 @@ fn lower_fact(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<FactSpec> {
         dimensions,
         degenerate: names(r.get("degenerate"), "`degenerate`", diags),
         measures,
+        reconcile_by: names(r.get("reconcile_by"), "`reconcile_by`", diags),
     })
 }
 

@@ -66,6 +66,12 @@ pub fn files(ir: &Ir) -> Vec<Artifact> {
                 format!("dbt/tests/marts/{}__rows.sql", fact.name),
                 rows_test(ir, &fact.name, fact.source),
             ));
+            if let Some(text) = grouped_test(ir, marts, fact) {
+                out.push(art(
+                    format!("dbt/tests/marts/{}__reconcile.sql", fact.name),
+                    text,
+                ));
+            }
             if let Some(text) = monthly_test(ir, marts, fact) {
                 out.push(art(
                     format!("dbt/tests/marts/{}__monthly_sums.sql", fact.name),
@@ -444,6 +450,123 @@ fn monthly_test(ir: &Ir, marts: &Marts, f: &Fact) -> Option<String> {
         s,
         "select\n    {}\nfrom gold\nfull outer join truth on gold.period = truth.period\nwhere {}",
         cols.join(",\n    "),
+        differs.join("\n    or ")
+    );
+    Some(s)
+}
+
+/// A fact column by name, as the fact's query and the truth's compute it.
+fn named_column(ir: &Ir, marts: &Marts, f: &Fact, name: &str) -> String {
+    if let Some(d) = f.dimensions.iter().find(|d| d.name == name) {
+        return dim_key_sql(ir, marts, f, d);
+    }
+    let grain = f.grain.iter().map(|&a| Column {
+        entity: f.source,
+        attr: a,
+    });
+    grain
+        .chain(f.degenerate.iter().copied())
+        .find(|c| c.name(ir) == name)
+        .map_or_else(|| ident(name), |c| col_sql(f, ir, c))
+}
+
+/// A singular test: per value of the fact's `reconcile_by` columns, the sums of its additive
+/// measures equal the same sums over the truth (to the cent). `None` without `reconcile_by` or
+/// without additive measures.
+fn grouped_test(ir: &Ir, marts: &Marts, f: &Fact) -> Option<String> {
+    let measures: Vec<_> = f
+        .measures
+        .iter()
+        .filter(|m| m.additivity == Additivity::Additive)
+        .collect();
+    if f.reconcile_by.is_empty() || measures.is_empty() {
+        return None;
+    }
+    let keys: Vec<String> = (1..=f.reconcile_by.len())
+        .map(|i| format!("k{i}"))
+        .collect();
+    let cast_keys: Vec<String> = keys
+        .iter()
+        .map(|k| format!("cast({k} as {{{{ dbt.type_string() }}}}) as {k}"))
+        .collect();
+    let sums: Vec<String> = measures
+        .iter()
+        .map(|m| format!("sum({n}) as {n}", n = ident(&m.name)))
+        .collect();
+    let group: Vec<String> = (1..=keys.len()).map(|i| i.to_string()).collect();
+    let select = format!(
+        "select {},\n        1 as present,\n        {}",
+        cast_keys.join(", "),
+        sums.join(",\n        ")
+    );
+    let gold_cols: Vec<String> = f
+        .reconcile_by
+        .iter()
+        .zip(&keys)
+        .map(|(n, k)| format!("{} as {k}", ident(n)))
+        .chain(measures.iter().map(|m| ident(&m.name)))
+        .collect();
+    let truth_cols: Vec<String> = f
+        .reconcile_by
+        .iter()
+        .zip(&keys)
+        .map(|(n, k)| format!("{} as {k}", named_column(ir, marts, f, n)))
+        .chain(
+            measures
+                .iter()
+                .map(|m| aliased(col_sql(f, ir, m.column), m.column.name(ir), &m.name)),
+        )
+        .collect();
+    let mut s = header(ir);
+    let _ = writeln!(
+        s,
+        "-- Per ({}), `{}` sums its additive measures as the truth does.",
+        f.reconcile_by.join(", "),
+        f.name
+    );
+    let _ = writeln!(
+        s,
+        "with gold as (\n    {select}\n    from (\n        select {}\n        from {{{{ ref('{}') }}}}\n    ) as gold_rows\n    group by {}\n),",
+        gold_cols.join(", "),
+        f.name,
+        group.join(", ")
+    );
+    let _ = writeln!(
+        s,
+        "truth as (\n    {select}\n    from (\n        select {}\n        {}\n    ) as truth_rows\n    group by {}\n)",
+        truth_cols.join(",\n            "),
+        fact_from(ir, f, &|e| source_sql(ir, e))
+            .trim_end()
+            .replace('\n', "\n        "),
+        group.join(", ")
+    );
+    let mut cols: Vec<String> = f
+        .reconcile_by
+        .iter()
+        .zip(&keys)
+        .map(|(n, k)| format!("coalesce(gold.{k}, truth.{k}) as {}", ident(n)))
+        .collect();
+    let on: Vec<String> = keys
+        .iter()
+        .map(|k| format!("coalesce(gold.{k}, '~') = coalesce(truth.{k}, '~')"))
+        .collect();
+    let mut differs = vec![
+        "gold.present is null".to_string(),
+        "truth.present is null".to_string(),
+    ];
+    for m in &measures {
+        let n = ident(&m.name);
+        cols.push(format!("gold.{n} as gold_{}", m.name));
+        cols.push(format!("truth.{n} as truth_{}", m.name));
+        differs.push(format!(
+            "abs(coalesce(gold.{n}, 0) - coalesce(truth.{n}, 0)) > 0.01"
+        ));
+    }
+    let _ = writeln!(
+        s,
+        "select\n    {}\nfrom gold\nfull outer join truth on {}\nwhere {}",
+        cols.join(",\n    "),
+        on.join(" and "),
         differs.join("\n    or ")
     );
     Some(s)
