@@ -159,6 +159,35 @@ pub const ALL: &[(&str, &str)] = &[
         "a drift retypes a column to a style that does not fit its type or changes nothing",
     ),
     (
+        MART_UNKNOWN_DIMENSION,
+        "a fact references a dimension no mart declares",
+    ),
+    (
+        MART_GRAIN,
+        "a fact's grain does not identify the rows of its source",
+    ),
+    (MART_MEASURE_TYPE, "a measure is not numeric"),
+    (
+        MART_KEY_NOT_UNIQUE,
+        "a dimension's key, or the attribute a conformed entity joins on, is not unique",
+    ),
+    (
+        MART_SCD2,
+        "SCD type 2 needs change history that the specs cannot declare yet",
+    ),
+    (
+        MART_JOIN,
+        "a fact or dimension uses an entity its rows do not reference",
+    ),
+    (
+        MART_BAD_DIMENSION,
+        "a dimension is not valid (source and key, or calendar bounds)",
+    ),
+    (
+        MART_COLUMN_CLASH,
+        "two columns of a gold table have the same name",
+    ),
+    (
         RESERVED_WORD,
         "a name that is a reserved word in Athena (warning)",
     ),
@@ -230,6 +259,14 @@ pub const NEST_FORMAT: &str = "E0633";
 pub const BAD_DRIFT: &str = "E0634";
 pub const DRIFT_NAME_COLLISION: &str = "E0635";
 pub const DRIFT_STYLE_TYPE: &str = "E0636";
+pub const MART_UNKNOWN_DIMENSION: &str = "E0900";
+pub const MART_GRAIN: &str = "E0901";
+pub const MART_MEASURE_TYPE: &str = "E0902";
+pub const MART_KEY_NOT_UNIQUE: &str = "E0903";
+pub const MART_SCD2: &str = "E0904";
+pub const MART_JOIN: &str = "E0905";
+pub const MART_BAD_DIMENSION: &str = "E0906";
+pub const MART_COLUMN_CLASH: &str = "E0907";
 pub const RESERVED_WORD: &str = "W0700";
 pub const FILE_DOMAIN_MISMATCH: &str = "W0701";
 pub const JOINT_UNIFORM: &str = "W0702";

@@ -145,7 +145,7 @@ fn escape_id(s: &str) -> String {
 }
 
 /// Text inside an HTML-like label.
-fn html(s: &str) -> String {
+pub fn html(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

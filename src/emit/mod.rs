@@ -14,6 +14,7 @@ pub mod dictionary;
 pub mod erd;
 pub mod glue;
 pub mod graphviz;
+pub mod marts;
 pub mod mermaid;
 pub mod table;
 
@@ -153,7 +154,16 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
     if !problems.is_empty() {
         return Err(EmitError { problems });
     }
-    out.push(Artifact::new("docs/index.md", dictionary::index(ir, opts)));
+    out.extend(marts::dbt::files(ir));
+    out.extend(marts::catalog_files(ir, opts));
+    out.extend(marts::document_files(ir));
+    let mut index = dictionary::index(ir, opts);
+    if !ir.marts.marts.is_empty() {
+        index.push_str(
+            "\n## Star schemas\n\nThe gold layer's marts, with their facts and dimensions: [marts.md](marts.md).\n",
+        );
+    }
+    out.push(Artifact::new("docs/index.md", index));
     for (d, mmd) in domain_mermaid.iter().enumerate() {
         out.push(Artifact::new(
             format!("docs/{}.md", ir.domains[d].name),

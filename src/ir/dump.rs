@@ -145,6 +145,7 @@ pub fn dump(ir: &Ir) -> String {
             }
         }
     }
+    out.push_str(&super::marts::dump(ir, &ir.marts));
     out
 }
 

@@ -6,6 +6,7 @@ pub mod describe;
 pub mod dump;
 pub mod export;
 pub mod expr;
+pub mod marts;
 pub mod nest;
 pub mod partition;
 pub mod rows;
@@ -71,6 +72,8 @@ pub struct Ir {
     /// (`truth/<domain>/`), apart from the systems' exports (`raw/<system>/`), even when a
     /// `--clean` run leaves the exports out.
     pub systems: bool,
+    /// The star schemas of the gold layer (empty without a marts file).
+    pub marts: marts::Marts,
 }
 
 #[derive(Clone, Debug)]

@@ -1,6 +1,7 @@
 //! `lab publish`: registers in the Glue Data Catalog the databases and tables of every layer
 //! that a `lab compile` output describes (its `glue/**/*.json` TableInput documents, each
-//! table's database named by the Athena DDL beside it), the partitions of partitioned tables
+//! table's database named by the Athena DDL beside it; not those of the processed and curated
+//! layers, which the dbt project writes), the partitions of partitioned tables
 //! (from the manifest's files; Athena uses partition projection, other engines the registered
 //! partitions), and, for an output written locally, uploads its lake to the bucket its table
 //! locations name (data files, then `_profile.json`, the manifest last). Idempotent: existing
@@ -82,8 +83,13 @@ fn ddl_tables(sql: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The Glue folders of the layers the dbt project writes (`glue/processed/<domain>/`,
+/// `glue/curated/<mart>/`).
+const DBT_LAYERS: &[&str] = &["processed/", "curated/"];
+
 /// Pairs each Glue document (`glue/<folder>/<table>.json`) with its database, named by the
-/// DDL of the same folder (`ddl/athena/<folder>.sql`). `read` returns a document's text.
+/// DDL of the same folder (`ddl/athena/<folder>.sql`), except the documents of the layers
+/// the dbt project writes. `read` returns a document's text.
 fn table_docs(
     glue_docs: &[String],
     read: &dyn Fn(&str) -> Result<String, Error>,
@@ -101,6 +107,11 @@ fn table_docs(
         let Some((folder, table)) = rel.rsplit_once('/') else {
             continue;
         };
+        // The processed and curated layers are written by the dbt project, not by lab: their
+        // data is not in the lake lab uploads, so their tables are left to that project.
+        if DBT_LAYERS.iter().any(|l| folder.starts_with(l)) {
+            continue;
+        }
         let ddl_path = format!("ddl/athena/{folder}.sql");
         if !ddl_cache.contains_key(&ddl_path) {
             let sql = read(&ddl_path)?;
@@ -426,6 +437,28 @@ mod tests {
             ddl_tables(sql),
             [("shop_truth".to_string(), "orders".to_string())]
         );
+    }
+
+    #[test]
+    fn the_dbt_layers_are_left_to_the_dbt_project() {
+        let docs = [
+            "glue/shop/orders.json".to_string(),
+            "glue/processed/shop/orders.json".to_string(),
+            "glue/curated/sales/fct_orders.json".to_string(),
+        ];
+        let read = |rel: &str| -> Result<String, Error> {
+            match rel {
+                "ddl/athena/shop.sql" => Ok(
+                    "CREATE EXTERNAL TABLE IF NOT EXISTS `shop`.`orders` (\n  `id` bigint\n)"
+                        .into(),
+                ),
+                "glue/shop/orders.json" => Ok(r#"{"Name": "orders"}"#.into()),
+                other => Err(Error::Remote(format!("read {other}"))),
+            }
+        };
+        let tables = table_docs(&docs, &read).expect("the lab layers only");
+        let names: Vec<&str> = tables.iter().map(|t| t.doc.as_str()).collect();
+        assert_eq!(names, ["glue/shop/orders.json"]);
     }
 
     #[test]

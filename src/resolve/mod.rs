@@ -12,6 +12,7 @@ mod generators;
 mod graph;
 mod hidden;
 mod limits;
+pub mod marts;
 mod mess;
 mod nest;
 pub mod reserved;
@@ -64,14 +65,21 @@ pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
     } = r;
     let waves = graph::row_waves(&entities);
     let systems = entities.iter().any(|e| e.export.is_some());
-    Some(Ir {
+    let mut ir = Ir {
         systems,
         domains,
         entities,
         order,
         waves,
         specs_sha256,
-    })
+        marts: crate::ir::marts::Marts::default(),
+    };
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    ir.marts = marts::resolve(specs, &ir, diags);
+    if diags.iter().filter(|d| d.is_error()).count() > errors {
+        return None;
+    }
+    Some(ir)
 }
 
 /// The IR's entity kind for the spec's.

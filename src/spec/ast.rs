@@ -964,3 +964,155 @@ pub struct SeasonalitySpec {
     pub weekday: Option<Sp<Vec<f64>>>,
     pub hour: Option<Sp<Vec<f64>>>,
 }
+
+/// A marts file: star schemas over the domains' entities, compiled into the gold layer
+/// (`models/marts/<mart>/` of the dbt project). It starts with `marts:` instead of `domain:`.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "lab marts spec")]
+pub struct MartsSpec {
+    /// The marts, by name (`[a-z][a-z0-9_]*`); each is one folder of gold models.
+    #[schemars(with = "BTreeMap<String, MartSpec>")]
+    pub marts: Vec<(Sp<String>, MartSpec)>,
+}
+
+/// One mart: a star schema of facts and the dimensions declared with it. A fact may use the
+/// dimensions of any mart (conformed dimensions are declared once).
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MartSpec {
+    /// What the mart answers, in a sentence or two.
+    pub description: Option<Sp<String>>,
+    /// The dimensions declared in this mart, by name (`dim_…`).
+    #[schemars(with = "Option<BTreeMap<String, DimensionSpec>>")]
+    pub dimensions: Vec<(Sp<String>, DimensionSpec)>,
+    /// The facts of this mart, by name (`fct_…`).
+    #[schemars(with = "Option<BTreeMap<String, FactSpec>>")]
+    pub facts: Vec<(Sp<String>, FactSpec)>,
+}
+
+/// A dimension: one row per golden record of a source entity, with columns conformed from
+/// other entities that refer to it one-to-one; or a generated calendar (`generated: date`).
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionSpec {
+    /// What one row is.
+    pub description: Option<Sp<String>>,
+    /// The entity (`domain.entity`) whose rows the dimension's rows are.
+    pub source: Option<Sp<String>>,
+    /// The source attribute that identifies a row: the primary key or a unique attribute. The
+    /// dimension's key column is `<name without dim_>_key`.
+    pub key: Option<Sp<String>>,
+    /// Slowly changing dimension type: 1 (overwrite; the only type supported yet).
+    #[schemars(with = "Option<u64>")]
+    pub scd: Option<Sp<u64>>,
+    /// The source attributes copied into the dimension, in column order.
+    #[schemars(with = "Option<NameOrNames>")]
+    pub columns: Vec<Sp<String>>,
+    /// Entities of other domains (silos) that describe the same records: each joined by its
+    /// `on` attribute, a unique reference to the source's key.
+    #[serde(default)]
+    pub conformed: Vec<Sp<ConformedSpec>>,
+    /// `date`: a generated calendar, one row per day from `start` to `end`.
+    pub generated: Option<Sp<String>>,
+    /// The calendar's first day (`YYYY-MM-DD`), with `generated: date`.
+    pub start: Option<Sp<String>>,
+    /// The calendar's last day (`YYYY-MM-DD`), with `generated: date`.
+    pub end: Option<Sp<String>>,
+}
+
+/// Columns of a dimension taken from another entity that refers to the dimension's source.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConformedSpec {
+    /// The entity (`domain.entity`).
+    pub entity: Sp<String>,
+    /// Its attribute that refers to the dimension's key (a unique foreign key).
+    pub on: Sp<String>,
+    /// Its attributes copied into the dimension.
+    #[schemars(with = "Option<NameOrNames>")]
+    pub columns: Vec<Sp<String>>,
+}
+
+/// A fact: one row per row of its source entity (the grain), with keys of the dimensions it
+/// references, degenerate dimensions and measures.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FactSpec {
+    /// What one row records.
+    pub description: Option<Sp<String>>,
+    /// The entity (`domain.entity`) whose rows the fact's rows are.
+    pub source: Sp<String>,
+    /// The grain: the source attributes that identify a fact row; must be the source's
+    /// primary key or a unique constraint.
+    #[schemars(with = "NameOrNames")]
+    pub grain: Sp<Vec<Sp<String>>>,
+    /// Entities joined to the source through foreign keys (many-to-one, so the grain stays):
+    /// each is referenced by the source or by an entity joined before it.
+    #[schemars(with = "Option<NameOrNames>")]
+    pub join: Vec<Sp<String>>,
+    /// The dimensions the fact references.
+    #[serde(default)]
+    pub dimensions: Vec<Sp<DimensionRefSpec>>,
+    /// Degenerate dimensions: attributes kept in the fact as they are (`attr` of the source or
+    /// `entity.attr` of a joined entity).
+    #[schemars(with = "Option<NameOrNames>")]
+    pub degenerate: Vec<Sp<String>>,
+    /// The measures, by name.
+    #[schemars(with = "Option<BTreeMap<String, MeasureSpec>>")]
+    pub measures: Vec<(Sp<String>, MeasureSpec)>,
+    /// Fact columns (grain, dimension keys or degenerate dimensions) by which a test compares
+    /// the sums of the additive measures with the truth's, e.g. `[fiscal_period, account_key]`.
+    #[schemars(with = "Option<NameOrNames>")]
+    pub reconcile_by: Vec<Sp<String>>,
+}
+
+/// A fact's reference to a dimension.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DimensionRefSpec {
+    /// The dimension's name.
+    pub dimension: Sp<String>,
+    /// The attribute holding the dimension's key (`attr` or `entity.attr`); a date or
+    /// timestamp for a date dimension.
+    pub column: Sp<String>,
+    /// The fact's column name (default `<dimension without dim_>_key`); needed when a fact
+    /// references one dimension twice (e.g. order and due dates).
+    #[serde(rename = "as")]
+    pub alias: Option<Sp<String>>,
+}
+
+/// How a measure adds up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Additivity {
+    /// Sums over every dimension (amounts, quantities).
+    Additive,
+    /// Sums over some dimensions but not over time (balances, stock levels).
+    SemiAdditive,
+    /// Never summed (prices, ratios, scores).
+    NonAdditive,
+}
+
+/// A measure: a numeric attribute of the source or of a joined entity.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureSpec {
+    /// What it measures.
+    pub description: Option<Sp<String>>,
+    /// The attribute (`attr` or `entity.attr`); default: the measure's name.
+    pub column: Option<Sp<String>>,
+    /// additive | semi_additive | non_additive.
+    pub additivity: Sp<Additivity>,
+}
+
+/// Any spec file: a domain (`domain:`) or a marts file (`marts:`). Only the JSON Schema uses
+/// it; the loader tells the two apart by their first keys.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[schemars(title = "lab spec")]
+#[allow(dead_code, clippy::large_enum_variant)]
+pub enum SpecDocument {
+    Domain(DomainSpec),
+    Marts(MartsSpec),
+}

@@ -342,7 +342,11 @@ fn pair<T>(
     }
 }
 
-fn name_list(node: &Node, what: &str, diags: &mut Vec<Diagnostic>) -> Option<Sp<Vec<Sp<String>>>> {
+pub(super) fn name_list(
+    node: &Node,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Sp<Vec<Sp<String>>>> {
     match &node.kind {
         NodeKind::Scalar { .. } => string(node, what, diags).map(|s| Sp::new(vec![s], node.span)),
         NodeKind::Seq(items) => {

@@ -4,6 +4,7 @@
 
 pub mod ast;
 pub mod lower;
+pub mod marts;
 pub mod nest;
 pub mod system;
 pub mod yaml;
@@ -21,6 +22,16 @@ pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 pub struct Specs {
     pub sources: SourceMap,
     pub files: Vec<SpecFile>,
+    /// The marts files (`marts:` documents), in name order.
+    pub marts: Vec<MartsFile>,
+}
+
+/// A loaded marts file.
+#[derive(Debug)]
+pub struct MartsFile {
+    pub path: PathBuf,
+    pub file: crate::diagnostics::FileId,
+    pub spec: ast::MartsSpec,
 }
 
 #[derive(Debug)]
@@ -73,6 +84,16 @@ pub fn load(dir: &Path, diags: &mut Vec<Diagnostic>) -> Specs {
     };
     for path in paths {
         load_file(&path, &mut specs, diags);
+    }
+    if specs.files.is_empty() && !specs.marts.is_empty() && !diags.iter().any(|d| d.is_error()) {
+        diags.push(
+            Diagnostic::error(
+                codes::NO_SPECS,
+                None,
+                format!("`{}` holds marts but no domain spec", dir.display()),
+            )
+            .with_help("marts are built over the domains' entities: add the domain specs beside the marts file"),
+        );
     }
     specs
 }
@@ -242,6 +263,16 @@ fn load_text(path: &Path, text: String, specs: &mut Specs, diags: &mut Vec<Diagn
     if fatal {
         return;
     }
+    if marts::is_marts(&root) {
+        if let Some(spec) = marts::lower_marts(&root, diags) {
+            specs.marts.push(MartsFile {
+                path: path.to_path_buf(),
+                file,
+                spec,
+            });
+        }
+        return;
+    }
     if let Some(spec) = lower::lower(&root, diags) {
         let stem = path
             .file_stem()
@@ -257,12 +288,13 @@ fn load_text(path: &Path, text: String, specs: &mut Specs, diags: &mut Vec<Diagn
     }
 }
 
-/// The JSON Schema of a spec file (draft-07, which yaml-language-server understands).
+/// The JSON Schema of a spec file, a domain or a marts file (draft-07, which
+/// yaml-language-server understands).
 pub fn json_schema() -> String {
     let settings = schemars::generate::SchemaSettings::draft07();
     let mut schema = settings
         .into_generator()
-        .into_root_schema_for::<ast::DomainSpec>();
+        .into_root_schema_for::<ast::SpecDocument>();
     schema.insert(
         "$id".into(),
         "https://lab.invalid/schema/lab-spec.schema.json".into(),

@@ -247,7 +247,49 @@ fn tables_json(ir: &Ir) -> String {
             }));
         }
     }
+    tables.extend(layer_tables(ir));
     serde_json::to_string_pretty(&json!({ "tables": tables })).unwrap()
+}
+
+/// The tables of the layers the dbt project writes, from the IR: with source systems, the
+/// processed (silver) tables in the truth's shape; with marts, the curated (gold) tables.
+fn layer_tables(ir: &Ir) -> Vec<serde_json::Value> {
+    let mut tables = Vec::new();
+    if ir.systems {
+        for e in &ir.entities {
+            let domain = &ir.domains[e.domain].name;
+            tables.push(json!({
+                "domain": format!("processed/{domain}"),
+                "database": format!("{domain}_processed"),
+                "name": e.name,
+                "columns": e.exported().map(|(_, a)| json!([a.name, a.ty.athena()])).collect::<Vec<_>>(),
+                "partition": null,
+                "location": format!("s3://lab-lake/processed/{domain}/{}/", e.name),
+            }));
+        }
+    }
+    let marts = &ir.marts;
+    for m in &marts.marts {
+        let dims = m
+            .dimensions
+            .iter()
+            .map(|&d| (&marts.dimensions[d].name, marts.dimensions[d].columns(ir)));
+        let facts = m
+            .facts
+            .iter()
+            .map(|&f| (&marts.facts[f].name, marts.facts[f].columns(ir, marts)));
+        for (name, cols) in dims.chain(facts) {
+            tables.push(json!({
+                "domain": format!("curated/{}", m.name),
+                "database": "curated",
+                "name": name,
+                "columns": cols.iter().map(|c| json!([c.name, c.ty.athena()])).collect::<Vec<_>>(),
+                "partition": null,
+                "location": format!("s3://lab-lake/curated/{}/{name}/", m.name),
+            }));
+        }
+    }
+    tables
 }
 
 fn run(cmd: &mut Command) -> Output {

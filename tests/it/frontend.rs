@@ -716,6 +716,31 @@ fn docs_cover_every_code_and_key() {
             .to_string()
     };
     use lab::spec::lower::{ATTRIBUTE_KEYS, DOMAIN_KEYS, ENTITY_KEYS};
+    use lab::spec::marts::{
+        CONFORMED_KEYS, DIMENSION_KEYS, DIMENSION_REF_KEYS, FACT_KEYS, MART_KEYS, MEASURE_KEYS,
+    };
+    let marts = section("Marts");
+    for key in ["marts", "dimensions", "facts"] {
+        assert!(
+            marts.contains(&format!("\n### `{key}`")),
+            "docs/spec-reference.md, section Marts, lacks `### `{key}``"
+        );
+    }
+    for key in [
+        MART_KEYS,
+        DIMENSION_KEYS,
+        CONFORMED_KEYS,
+        FACT_KEYS,
+        DIMENSION_REF_KEYS,
+        MEASURE_KEYS,
+    ]
+    .concat()
+    {
+        assert!(
+            marts.contains(&format!("`{key}`")),
+            "docs/spec-reference.md, section Marts, does not name the key `{key}`"
+        );
+    }
     for (title, keys) in [
         ("Domain keys", DOMAIN_KEYS),
         ("Entity keys", ENTITY_KEYS),

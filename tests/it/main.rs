@@ -14,6 +14,7 @@ mod engine_sources;
 mod engine_time;
 mod engine_unique;
 mod frontend;
+mod marts;
 mod output;
 mod parts;
 mod realism;

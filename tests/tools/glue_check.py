@@ -101,8 +101,17 @@ def main(argv):
         # Glue documents sit in `glue/<domain>/`; the database is the domain's, or
         # `<domain>_truth` when the specs declare source systems.
         tables = {(t.get("domain", t["database"]), t["name"]): t for t in json.loads((d / "tables.json").read_text())["tables"]}
-        files = sorted((d / "glue").glob("*/*.json"))
-        found = {(f.parent.name, f.stem) for f in files}
+        # The layers the dbt project writes sit one folder deeper: `glue/processed/<domain>/`
+        # and `glue/curated/<mart>/`, keyed `processed/<domain>` and `curated/<mart>`.
+        glue = d / "glue"
+        files = sorted(
+            [*glue.glob("*/*.json"), *glue.glob("processed/*/*.json"), *glue.glob("curated/*/*.json")]
+        )
+
+        def key(f):
+            return (f.parent.relative_to(glue).as_posix(), f.stem)
+
+        found = {key(f) for f in files}
         if found != set(tables):
             problems.append(f"{d.name}: Glue files {sorted(found)} != entities {sorted(tables)}")
         for f in files:
@@ -113,11 +122,11 @@ def main(argv):
             except ValueError as e:
                 problems.append(f"{where}: not JSON: {e}")
                 continue
-            table = tables.get((f.parent.name, f.stem))
+            table = tables.get(key(f))
             if table is None:
                 problems.append(f"{where}: no such entity in the IR")
                 continue
-            check(where, f.parent.name, ti, table, shape, problems)
+            check(where, table["database"], ti, table, shape, problems)
     for p in problems:
         print("FAIL", p)
     print(f"botocore {botocore.__version__}: {n} TableInput documents in {len(argv)} cases, {len(problems)} problems")

@@ -124,9 +124,13 @@ def glue(url, s3_url, docs_dir):
     paths = [f["path"] for e in manifest["entities"] for f in e["files"]]
     want = {}
     for dirpath, _, names in os.walk(os.path.join(docs_dir, "glue")):
+        folder = os.path.relpath(dirpath, os.path.join(docs_dir, "glue"))
+        # `lab publish` leaves the layers the dbt project writes to that project.
+        if folder.split(os.sep)[0] in ("processed", "curated"):
+            continue
         for n in names:
             doc = json.load(open(os.path.join(dirpath, n)))
-            want[doc["Name"], os.path.relpath(dirpath, os.path.join(docs_dir, "glue"))] = doc
+            want[doc["Name"], folder] = doc
     tables = 0
     partitions = 0
     seen = set()

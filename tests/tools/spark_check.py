@@ -2,7 +2,8 @@
 
 usage: spark_check.py OUT_DIR...
 
-Each OUT_DIR is laid out as `lab compile --out OUT_DIR` writes it: `ddl/athena/*.sql` and
+Each OUT_DIR is laid out as `lab compile --out OUT_DIR` writes it: `ddl/athena/*.sql` (and
+`ddl/athena/{processed,curated}/*.sql` when the lake has those folders) and
 `lake/` with `lake/_manifest.json` and the data under `lake/raw/<domain>/<entity>/` (or, when
 the specs declare source systems, the clean data under `lake/truth/<domain>/<entity>/` in
 database `<domain>_truth`; the systems' raw DDL is `silo_check.py`'s). Every
@@ -128,7 +129,14 @@ def check_case(spark, out, problems):
     if not expected:
         problems.append(f"{out}: no table row counts found in {manifest_path}")
         return 0, 0
-    ddl_files = sorted((out / "ddl" / "athena").glob("*.sql"))
+    athena = out / "ddl" / "athena"
+    ddl_files = sorted(athena.glob("*.sql"))
+    # The layers the dbt project writes (`processed/`, `curated/`) have their DDL one folder
+    # deeper; their tables are read when the lake holds their data (a lab-compiled lake does
+    # not: dbt writes it).
+    for layer in ("processed", "curated"):
+        if (lake / layer).is_dir():
+            ddl_files += sorted((athena / layer).glob("*.sql"))
     if not ddl_files:
         problems.append(f"{out}: no DDL under {out / 'ddl' / 'athena'}")
         return 0, 0

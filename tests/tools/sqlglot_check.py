@@ -124,12 +124,20 @@ def check_dir(case_dir, problems):
     by_domain = {}
     for t in tables:
         by_domain.setdefault(t.get("domain", t["database"]), {})[t["name"]] = t
-    sql_files = sorted((case_dir / "ddl" / "athena").glob("*.sql"))
-    if sorted(f.stem for f in sql_files) != sorted(by_domain):
-        problems.append(f"{case_dir}: DDL files {[f.stem for f in sql_files]} != domains {sorted(by_domain)}")
+    # The layers the dbt project writes have their DDL one folder deeper:
+    # `ddl/athena/processed/<domain>.sql` and `ddl/athena/curated/<mart>.sql`, keyed
+    # `processed/<domain>` and `curated/<mart>`.
+    athena = case_dir / "ddl" / "athena"
+    sql_files = sorted([*athena.glob("*.sql"), *athena.glob("processed/*.sql"), *athena.glob("curated/*.sql")])
+
+    def key(f):
+        return f.relative_to(athena).with_suffix("").as_posix()
+
+    if sorted(key(f) for f in sql_files) != sorted(by_domain):
+        problems.append(f"{case_dir}: DDL files {[key(f) for f in sql_files]} != domains {sorted(by_domain)}")
     n = 0
     for f in sql_files:
-        domain = f.stem
+        domain = key(f)
         # The domain's database: its name, or `<domain>_truth` when the specs declare systems.
         db = next(iter(by_domain.get(domain, {}).values()), {}).get("database", domain)
         where0 = f"{case_dir.name}/{f.relative_to(case_dir)}"

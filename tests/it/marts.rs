@@ -1,0 +1,214 @@
+//! The gold layer end to end: the shipped specs compile into a small lake (scale 0.02, truth
+//! only) and the gold half of the dbt project; in a temporary project whose silver models are
+//! stand-ins reading the truth Parquet (`int_<domain>__<entity>` = the truth entity), `dbt
+//! build --target duckdb` builds every mart model at `curated/<mart>/<table>/` and runs every
+//! test: keys unique and not null, facts' relationships to their dimensions, and the singular
+//! tests that reconcile each gold table with the truth (row counts, monthly sums of additive
+//! measures). A stand-in that loses rows then makes the reconciliation fail. The same models
+//! and tests, compiled by dbt for Athena and Spark, parse in those engines' dialects.
+
+use crate::common::{self, root, tmp};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Copies a directory tree.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let p = entry.path();
+        let t = to.join(entry.file_name());
+        if p.is_dir() {
+            copy_tree(&p, &t);
+        } else {
+            std::fs::copy(&p, &t).expect("copy");
+        }
+    }
+}
+
+/// The temporary project: the gold files of `out/dbt`, a project and a DuckDB profile, and one
+/// stand-in silver model per truth entity.
+fn project(out: &Path, dir: &Path) -> Vec<(String, String)> {
+    for sub in [
+        "models/marts",
+        "models/truth",
+        "macros/marts",
+        "tests/marts",
+    ] {
+        copy_tree(&out.join("dbt").join(sub), &dir.join(sub));
+    }
+    let lake = out.join("lake");
+    std::fs::write(
+        dir.join("dbt_project.yml"),
+        format!(
+            "name: lab_gold\nversion: \"1.0\"\nconfig-version: 2\nprofile: lab\nvars:\n  lake: {}\n",
+            lake.display()
+        ),
+    )
+    .expect("write project");
+    std::fs::write(
+        dir.join("profiles.yml"),
+        format!(
+            "lab:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {}\n      threads: 2\n",
+            dir.join("lab.duckdb").display()
+        ) + OTHER_TARGETS,
+    )
+    .expect("write profile");
+    let int = dir.join("models/intermediate");
+    std::fs::create_dir_all(&int).expect("mkdir");
+    let checked = lab::check(&root().join("specs"));
+    let ir = checked.ir.expect("the shipped specs are valid");
+    let mut entities = Vec::new();
+    for e in &ir.entities {
+        let domain = ir.domains[e.domain].name.clone();
+        std::fs::write(
+            int.join(format!("int_{domain}__{}.sql", e.name)),
+            format!(
+                "select * from {{{{ source('truth_{domain}', '{}') }}}}\n",
+                e.name
+            ),
+        )
+        .expect("write stand-in");
+        entities.push((domain, e.name.clone()));
+    }
+    entities
+}
+
+/// The Athena and Spark targets, for `dbt compile` (which needs no connection).
+const OTHER_TARGETS: &str = "    athena:\n      type: athena\n      s3_staging_dir: s3://lab-lake/athena-staging/\n      region_name: us-east-1\n      database: awsdatacatalog\n      schema: curated\n      threads: 1\n    spark:\n      type: spark\n      method: session\n      host: localhost\n      schema: curated\n";
+
+fn dbt(dir: &Path, args: &[&str]) -> (bool, String) {
+    dbt_on(dir, "duckdb", args)
+}
+
+fn dbt_on(dir: &Path, target: &str, args: &[&str]) -> (bool, String) {
+    let o = Command::new(common::tool(".venv/bin/dbt"))
+        .args(args)
+        .args([
+            "--profiles-dir",
+            ".",
+            "--project-dir",
+            ".",
+            "--target",
+            target,
+        ])
+        .current_dir(dir)
+        .env("AWS_ACCESS_KEY_ID", "unused")
+        .env("AWS_SECRET_ACCESS_KEY", "unused")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        .env("DBT_USE_COLORS", "false")
+        .output()
+        .expect("run dbt");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.success(), text)
+}
+
+/// The gold tables the shipped marts declare, as `curated/<mart>/<table>` folders.
+fn gold_tables(out: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for m in std::fs::read_dir(out.join("dbt/models/marts"))
+        .expect("marts")
+        .flatten()
+    {
+        for f in std::fs::read_dir(m.path()).expect("mart").flatten() {
+            let name = f.file_name().to_string_lossy().into_owned();
+            if let Some(table) = name.strip_suffix(".sql") {
+                v.push(Path::new("curated").join(m.file_name()).join(table));
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn gold_builds_and_reconciles_with_the_truth() {
+    let base = tmp("marts");
+    let out = base.join("out");
+    common::compile(
+        &root().join("specs"),
+        &out,
+        &["--scale", "0.02", "--clean", "--threads", "2"],
+    );
+    let dir = base.join("project");
+    let entities = project(&out, &dir);
+    assert!(entities.len() >= 20, "{entities:?}");
+    let (ok, log) = dbt(&dir, &["build"]);
+    assert!(ok, "dbt build failed:\n{log}");
+    assert!(log.contains(" ERROR=0 "), "{log}");
+    let tables = gold_tables(&out);
+    assert!(tables.len() >= 17, "{tables:?}");
+    for t in &tables {
+        let files: Vec<_> = std::fs::read_dir(out.join("lake").join(t))
+            .unwrap_or_else(|e| panic!("{}: {e}", t.display()))
+            .flatten()
+            .filter(|f| f.file_name().to_string_lossy().ends_with(".parquet"))
+            .collect();
+        assert!(!files.is_empty(), "no Parquet in {}", t.display());
+    }
+    // Every singular reconciliation test ran (and passed, as the build did).
+    let singular = std::fs::read_dir(dir.join("tests/marts"))
+        .expect("tests")
+        .count();
+    assert!(singular >= 25, "{singular} reconciliation tests");
+    // A silver stand-in that loses rows fails the reconciliation of the facts over it.
+    std::fs::write(
+        dir.join("models/intermediate/int_ecommerce__order_items.sql"),
+        "select * from {{ source('truth_ecommerce', 'order_items') }} where line_no > 1\n",
+    )
+    .expect("rewrite stand-in");
+    let (ok, log) = dbt(
+        &dir,
+        &[
+            "build",
+            "--select",
+            "int_ecommerce__order_items fct_order_lines fct_order_lines__rows fct_order_lines__monthly_sums",
+        ],
+    );
+    assert!(!ok, "losing order lines went unnoticed:\n{log}");
+    assert!(
+        log.contains("FAIL") && log.contains("fct_order_lines__rows"),
+        "{log}"
+    );
+    assert!(log.contains("fct_order_lines__monthly_sums"), "{log}");
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn gold_sql_compiles_for_athena_and_spark() {
+    let base = tmp("marts-sql");
+    let out = base.join("out");
+    common::compile(&root().join("specs"), &out, &["--docs-only"]);
+    let dir = base.join("project");
+    project(&out, &dir);
+    for (target, dialect) in [("athena", "athena"), ("spark", "spark")] {
+        let compiled = dir.join("target/compiled");
+        let _ = std::fs::remove_dir_all(&compiled);
+        let (ok, log) = dbt_on(
+            &dir,
+            target,
+            &[
+                "compile",
+                "--no-populate-cache",
+                "--vars",
+                "{lake: 's3://lab-lake/lake'}",
+            ],
+        );
+        assert!(ok, "dbt compile --target {target} failed:\n{log}");
+        let gold = compiled.join("lab_gold");
+        let models = gold.join("models/marts");
+        assert!(models.is_dir(), "{target}: nothing compiled:\n{log}");
+        let report = common::run_tool("dbt_sql_check.py", &[dialect.as_ref(), models.as_os_str()]);
+        assert!(report.contains(" 0 failures"), "{report}");
+        let report = common::run_tool(
+            "dbt_sql_check.py",
+            &[dialect.as_ref(), gold.join("tests").as_os_str()],
+        );
+        assert!(report.contains(" 0 failures"), "{report}");
+    }
+    let _ = std::fs::remove_dir_all(&base);
+}
