@@ -30,7 +30,7 @@ pub const MARKER: &str = ".lab-output";
 
 /// The directories `lab` writes at the top of its output directory, beside [`MARKER`]. An
 /// owned directory holding anything else is refused.
-pub const OWNED_TREES: &[&str] = &["lake", "docs", "erd", "ddl", "glue", "schema"];
+pub const OWNED_TREES: &[&str] = &["lake", "docs", "erd", "ddl", "glue", "schema", "dbt"];
 
 /// The empty lock file earlier versions left in their output; removed with the old output.
 const LEGACY_LOCK: &str = ".lab.lock";

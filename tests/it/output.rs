@@ -509,22 +509,22 @@ fn the_old_lock_name_is_removed_only_when_it_is_the_old_empty_lock_file() {
     assert!(std::fs::symlink_metadata(&lock).is_ok_and(|m| m.file_type().is_fifo()));
 }
 
-/// Names lab does not write (here `dbt/`, which a later version may) are never deleted, and
+/// Names lab does not write (here `notebooks/`) are never deleted, and
 /// directories that only look like a staging directory are left alone.
 #[test]
 fn only_what_lab_wrote_is_ever_removed() {
     let base = tmp("only-lab");
     let out = base.join("q");
     compile_small(&out, &["--docs-only"]);
-    std::fs::create_dir(out.join("dbt")).unwrap();
-    std::fs::write(out.join("dbt/precious.sql"), "select 1").unwrap();
+    std::fs::create_dir(out.join("notebooks")).unwrap();
+    std::fs::write(out.join("notebooks/precious.sql"), "select 1").unwrap();
     let s = specs();
     let o = out.to_string_lossy().into_owned();
     let (code, err) = run(&["compile", "--docs-only", "--specs", &s, "--out", &o]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("dbt"), "{err}");
-    assert!(out.join("dbt/precious.sql").is_file());
-    std::fs::remove_dir_all(out.join("dbt")).unwrap();
+    assert!(err.contains("notebooks"), "{err}");
+    assert!(out.join("notebooks/precious.sql").is_file());
+    std::fs::remove_dir_all(out.join("notebooks")).unwrap();
     let lookalikes = [
         ".q.lab-staging-mine",
         ".q.lab-staging-",
