@@ -6,6 +6,7 @@
 //! SerDe properties) comes from [`super::table::raw_table`], so the project and the raw DDL
 //! cannot disagree.
 
+mod intermediate;
 mod project;
 mod sources;
 mod staging;
@@ -75,6 +76,33 @@ pub fn render(ir: &Ir, opts: &EmitOptions) -> Vec<Artifact> {
                 staging::model_sql(ir, t),
             ));
         }
+    }
+    let all: Vec<&RawTable> = tables.iter().collect();
+    let dir = format!("{DIR}/models/intermediate");
+    let records = intermediate::records_sql(ir, &all);
+    out.push(Artifact::new(
+        format!("{dir}/{}.py", intermediate::FOLDERS),
+        intermediate::FOLDERS_PY,
+    ));
+    out.push(Artifact::new(
+        format!("{dir}/_intermediate__models.yml"),
+        intermediate::models_yml(ir, &all, records.is_some()),
+    ));
+    if let Some(sql) = records {
+        out.push(Artifact::new(
+            format!("{dir}/{}.sql", intermediate::RECORDS),
+            sql,
+        ));
+        out.push(Artifact::new(
+            format!("{dir}/{}.sql", intermediate::CROSSWALK),
+            intermediate::crosswalk_sql(),
+        ));
+    }
+    for t in &all {
+        out.push(Artifact::new(
+            format!("{dir}/{}.sql", intermediate::model_name(ir, t.entity)),
+            intermediate::entity_sql(ir, t, &all),
+        ));
     }
     out
 }

@@ -7,10 +7,11 @@ use super::{Artifact, DIR};
 use crate::ir::Ir;
 
 /// The macros, by file name under `macros/`.
-const MACROS: [(&str, &str); 3] = [
+const MACROS: [(&str, &str); 4] = [
     ("lab_types.sql", include_str!("macros/lab_types.sql")),
     ("lab_parse.sql", include_str!("macros/lab_parse.sql")),
     ("lab_raw.sql", include_str!("macros/lab_raw.sql")),
+    ("lab_silver.sql", include_str!("macros/lab_silver.sql")),
 ];
 
 /// The project file, the profiles and the macros.

@@ -102,7 +102,7 @@ pub fn models_yml(ir: &Ir, source: &str, tables: &[&RawTable]) -> String {
 
 /// The exported attributes of an entity, in the export's column order (every exported
 /// attribute when the entity has no export).
-fn exported(ent: &Entity) -> Vec<(AttrId, &crate::ir::Attribute)> {
+pub(super) fn exported(ent: &Entity) -> Vec<(AttrId, &crate::ir::Attribute)> {
     match &ent.export {
         Some(x) => x
             .columns
