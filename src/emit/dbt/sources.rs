@@ -95,6 +95,12 @@ fn meta(ir: &Ir, t: &RawTable, physical: &Table) -> Vec<(&'static str, String)> 
                 ("duckdb_encoding", yaml_str(duck)),
                 ("spark_encoding", yaml_str(spark)),
             ]);
+            if !d.header {
+                // A file without a header line: its columns by position.
+                let names: Vec<String> =
+                    physical.columns.iter().map(|c| yaml_str(&c.name)).collect();
+                out.push(("names", format!("[{}]", names.join(", "))));
+            }
         }
         ExportFormat::Jsonl => {
             let cols: Vec<String> = physical
