@@ -160,7 +160,7 @@ pub fn records_sql(ir: &Ir, tables: &[&RawTable]) -> Option<String> {
         after_folders()
     );
     let mut unions = Vec::new();
-    for (i, t) in order.iter().enumerate() {
+    for t in &order {
         let ent = &ir.entities[t.entity];
         let name = cte(ir, t);
         let cols = match_columns(ir, t);
@@ -226,7 +226,6 @@ pub fn records_sql(ir: &Ir, tables: &[&RawTable]) -> Option<String> {
             super::sql_str(&ent.name),
             super::sql_str(&golden_entity)
         ));
-        let _ = i;
     }
     let _ = writeln!(
         out,
