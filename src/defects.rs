@@ -192,6 +192,9 @@ fn neighbour(c: char, d: &mut Draws) -> char {
     }
 }
 
+/// The placeholders for unknown a `sentinel` defect writes, in draw order.
+pub const SENTINELS: [&str; 4] = ["N/A", "", "unknown", "-"];
+
 /// Plants a text defect in `clean` (the text a system exports). `None` when the kind does not
 /// apply to the value or would leave it unchanged.
 pub fn corrupt_text(kind: Defect, clean: &str, key: u64) -> Option<String> {
@@ -200,7 +203,7 @@ pub fn corrupt_text(kind: Defect, clean: &str, key: u64) -> Option<String> {
     let n = chars.len();
     let out = match kind {
         Defect::Missing => String::new(),
-        Defect::Sentinel => ["N/A", "", "unknown", "-"][d.below(4)].to_string(),
+        Defect::Sentinel => SENTINELS[d.below(4)].to_string(),
         Defect::TypoInsert => {
             let at = typo_position(&chars, &mut d)?;
             let mut v = chars.clone();

@@ -612,7 +612,8 @@ pub fn check_documents(cfg: &Config) -> Result<Freshness, Error> {
 }
 
 /// Names every emitted file that is missing or differs, and every file in the emitted
-/// directories that the specs no longer produce (the measured profile pages excepted).
+/// directories that the specs no longer produce (the measured profile pages and the dbt
+/// project's `target/` and `logs/` excepted).
 fn stale_documents(out: &Path, artifacts: &[Artifact]) -> Vec<String> {
     let mut stale = Vec::new();
     let expected: BTreeSet<&str> = artifacts.iter().map(|a| a.path.as_str()).collect();
@@ -634,7 +635,11 @@ fn stale_documents(out: &Path, artifacts: &[Artifact]) -> Vec<String> {
                 .unwrap_or(&f)
                 .to_string_lossy()
                 .replace('\\', "/");
-            if !rel.starts_with("docs/profile/") && !expected.contains(rel.as_str()) {
+            // The measured profile, and what dbt writes when the project is run in place.
+            let run_output = ["docs/profile/", "dbt/target/", "dbt/logs/"]
+                .iter()
+                .any(|p| rel.starts_with(p));
+            if !run_output && !expected.contains(rel.as_str()) {
                 stale.push(format!("not produced by the specs: {rel}"));
             }
         }

@@ -10,6 +10,7 @@
 //! [`graphviz`], and the dictionary embeds the Mermaid text verbatim.
 
 pub mod athena;
+pub mod dbt;
 pub mod dictionary;
 pub mod erd;
 pub mod glue;
@@ -140,6 +141,7 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
             ));
         }
     }
+    out.extend(dbt::render(ir, opts));
     let view = graph.enterprise_view(ir);
     match (mermaid::render(ir, &view), graphviz::render(ir, &view)) {
         (Ok(mmd), Ok(dot)) => {

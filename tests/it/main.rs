@@ -5,6 +5,7 @@
 
 mod architecture;
 mod common;
+mod dbt;
 mod domains;
 mod emit;
 mod engine;

@@ -509,7 +509,7 @@ fn the_old_lock_name_is_removed_only_when_it_is_the_old_empty_lock_file() {
     assert!(std::fs::symlink_metadata(&lock).is_ok_and(|m| m.file_type().is_fifo()));
 }
 
-/// Names lab does not write (here `notebooks/`, which a later version may) are never deleted, and
+/// Names lab does not write (here `notebooks/`) are never deleted, and
 /// directories that only look like a staging directory are left alone.
 #[test]
 fn only_what_lab_wrote_is_ever_removed() {

@@ -22,6 +22,12 @@ py_pins=(
   "pyspark==4.3.0"
   "moto[server]==5.2.5"
   "boto3==1.44.8"
+  # The generated dbt project (tests/it/dbt.rs). dbt-core 1.12 does not install from the
+  # package registry alone (its experimental parser downloads a wheel from elsewhere).
+  "dbt-core~=1.11.0"
+  "dbt-duckdb~=1.11.0"
+  "dbt-spark[session]~=1.11.0"
+  "dbt-athena~=1.11.0"
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }
