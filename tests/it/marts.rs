@@ -40,7 +40,7 @@ fn project(out: &Path, dir: &Path) -> Vec<(String, String)> {
     std::fs::write(
         dir.join("dbt_project.yml"),
         format!(
-            "name: lab_gold\nversion: \"1.0\"\nconfig-version: 2\nprofile: lab\nvars:\n  lake: {}\n",
+            "name: lab_gold\nversion: \"1.0\"\nconfig-version: 2\nprofile: lab\nvars:\n  lake: {}\n  lab_gold_severity: error\n",
             lake.display()
         ),
     )
