@@ -67,7 +67,8 @@ fn all_pass(run_results: &Path) {
         let id = r["unique_id"].as_str().unwrap_or_default();
         let status = r["status"].as_str().unwrap_or_default();
         let on_source = id.starts_with("test.") && id.contains("source_");
-        let on_gold = id.starts_with("test.") && (id.contains("relationships_fct_") || gold_test(id));
+        let on_gold =
+            id.starts_with("test.") && (id.contains("relationships_fct_") || gold_test(id));
         assert!(
             matches!(status, "success" | "pass") || ((on_source || on_gold) && status == "warn"),
             "{id}: {status}"
