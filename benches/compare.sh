@@ -11,9 +11,10 @@
 #   SCALE_RUNS=   runs per configuration in the scaling part (default: RUNS)
 #   QUICK_RUNS=5  runs of `lab check` and `lab compile --docs-only` (median reported)
 #   PART=all      `tpch` (only lab vs tpchgen-cli), `scaling` (only lab on specs/), `silo`
-#                 (only the exports vs --clean), `parts` (only the split run), `s3` (only S3
-#                 output vs local disk), or `all`
+#                 (only the exports vs --clean), `dbt` (only the dbt pipeline), `parts` (only
+#                 the split run), `s3` (only S3 output vs local disk), or `all`
 #   SILO_SCALES="1 10"  the scales of the exports vs --clean comparison (part 3b)
+#   DBT_SCALES="1 10"   the scales of the dbt pipeline's timing (part 3c)
 #   PARTS_SCALE=1 --scale of the split-run comparison (part 4)
 #   S3_SCALE=1    --scale of the S3 part (part 5)
 #   S3_ENDPOINT=moto  the local S3 endpoint of part 5: `moto` (moto's server, Python, the
@@ -38,6 +39,9 @@
 #   3b. The silos: specs/ at each of SILO_SCALES with the default outputs (every system's raw
 #      export, the truth and the answer key) vs `--clean` (the truth only), alternating: wall
 #      time ratio, peak RSS, bytes and files written.
+#   3c. The dbt pipeline: specs/ compiled at each of DBT_SCALES, then `dbt build --target duckdb`
+#      of the compiled project (generated/dbt/ beside the lake; dbt from the .venv of
+#      tests/tools/setup.sh) timed alone: wall time, peak RSS, and the nodes that passed/warned.
 #   4. A split run on specs/ at PARTS_SCALE: `--part 1 --parts 2` and `--part 2 --parts 2` as
 #      two concurrent 1-thread processes vs one process with `--threads 2` (wall-time ratio,
 #      CPU seconds), and the time of `lab manifest merge` of the two parts.
@@ -67,8 +71,9 @@ cd "$root"
 say() { printf 'compare: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-case "$PART" in all | tpch | scaling | silo | parts | s3) ;; *) die "PART must be all, tpch, scaling, silo, parts or s3" ;; esac
+case "$PART" in all | tpch | scaling | silo | dbt | parts | s3) ;; *) die "PART must be all, tpch, scaling, silo, dbt, parts or s3" ;; esac
 SILO_SCALES="${SILO_SCALES:-1 10}"
+DBT_SCALES="${DBT_SCALES:-1 10}"
 S3_ENDPOINT="${S3_ENDPOINT:-moto}"
 case "$S3_ENDPOINT" in moto | s3s-fs) ;; *) die "S3_ENDPOINT must be moto or s3s-fs" ;; esac
 S3_SCALE="${S3_SCALE:-1}"
@@ -331,6 +336,38 @@ if [ "$PART" = all ] || [ "$PART" = silo ]; then
     done
     echo
     echo "Commands: \`lab compile --specs specs --scale SCALE --threads $THREADS --format parquet --compression snappy --quiet [--clean] --out DIR\`."
+    echo
+  } >>"$md"
+fi
+
+# --- 2c. the dbt pipeline on the compiled lake ---------------------------------------------
+if [ "$PART" = all ] || [ "$PART" = dbt ]; then
+  dbt_bin="$root/.venv/bin/dbt"
+  [ -x "$dbt_bin" ] || die "dbt is missing: run bash tests/tools/setup.sh (it installs dbt into .venv)"
+  say "dbt build (DuckDB) on specs/ compiled at scales $DBT_SCALES"
+  for sc in $DBT_SCALES; do
+    rm -rf "$work/dbt$sc"
+    "$LAB" compile --specs "$root/specs" --scale "$sc" --threads "$THREADS" --quiet --out "$work/dbt$sc" \
+      || die "lab compile --scale $sc failed"
+    (cd "$work/dbt$sc/dbt" && DBT_PROFILES_DIR=. DBT_SEND_ANONYMOUS_USAGE_STATS=false \
+      run "dbt$sc" "$dbt_bin" build --target duckdb)
+    eval "dbtdone$sc=\"$(grep -o 'PASS=[0-9]* WARN=[0-9]* ERROR=[0-9]*' "$work/last.log" | tail -n 1)\""
+    rm -rf "$work/dbt$sc"
+  done
+  {
+    echo "**dbt pipeline** — \`dbt build --target duckdb\` of generated/dbt/ on specs/ compiled at each scale (staging, silver, gold and their tests), $THREADS dbt threads"
+    echo
+    echo "| measure | result | target | status |"
+    echo "| --- | ---: | --- | --- |"
+    for sc in $DBT_SCALES; do
+      w_="$(median "dbt$sc")"
+      d_="dbtdone$sc"
+      if [ "$sc" = 1 ]; then
+        echo "| scale $sc: dbt build | $(calc '%.2f' "$w_") s, $(mib "$(peak "dbt$sc")") MiB, ${!d_} | < 60 s | $(verdict "$w_ < 60") |"
+      else
+        echo "| scale $sc: dbt build | $(calc '%.2f' "$w_") s, $(mib "$(peak "dbt$sc")") MiB, ${!d_} | | |"
+      fi
+    done
     echo
   } >>"$md"
 fi

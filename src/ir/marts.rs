@@ -87,6 +87,9 @@ pub const DATE_COLUMNS: &[(&str, Type, &str)] = &[
     ("month_start", Type::Date, "The first day of the month."),
 ];
 
+/// The column of an entity dimension that marks an inferred member.
+pub const INFERRED: &str = "is_inferred";
+
 impl Dimension {
     /// The key's type: the source key's, or `date`.
     pub fn key_type(&self, ir: &Ir) -> Type {
@@ -214,6 +217,11 @@ impl Dimension {
                         .iter()
                         .map(|c| TableColumn::new(c.name(ir), c.ty(ir), c.description(ir))),
                 );
+                out.push(TableColumn::new(
+                    INFERRED,
+                    Type::Bool,
+                    "True for an inferred member: a key the facts name but the source system's extract lacks (its attributes unknown, null).",
+                ));
             }
         }
         out

@@ -10,7 +10,9 @@
 
 use super::{ident, silver_model, truth_source, yaml_string};
 use crate::emit::Artifact;
-use crate::ir::marts::{Additivity, Column, DATE_COLUMNS, Dimension, DimensionKind, Fact, Marts};
+use crate::ir::marts::{
+    Additivity, Column, DATE_COLUMNS, Dimension, DimensionKind, Fact, INFERRED, Marts,
+};
 use crate::ir::{EntityId, Ir, Type};
 use std::fmt::Write as _;
 
@@ -225,43 +227,80 @@ fn dimension_sql(ir: &Ir, mart: &str, d: &Dimension) -> String {
             key,
             columns,
             conformed,
-        } => {
-            let src = &ir.entities[*source];
-            let alias = |e: EntityId| -> String {
-                if e == *source {
-                    "src".into()
-                } else {
-                    let i = conformed.iter().position(|c| c.entity == e).unwrap_or(0);
-                    format!("c{}", i + 1)
-                }
-            };
-            let mut cols = vec![format!(
-                "src.{} as {}",
-                ident(&src.attributes[*key].name),
-                ident(&d.key)
-            )];
-            for c in columns {
-                cols.push(format!("{}.{}", alias(c.entity), ident(c.name(ir))));
-            }
-            let _ = writeln!(s, "select\n    {}", cols.join(",\n    "));
-            let _ = writeln!(
-                s,
-                "from {{{{ ref('{}') }}}} as src",
-                silver_model(ir, *source)
-            );
-            for (i, c) in conformed.iter().enumerate() {
-                let _ = writeln!(
-                    s,
-                    "left join {{{{ ref('{}') }}}} as c{n} on c{n}.{} = src.{}",
-                    silver_model(ir, c.entity),
-                    ident(&ir.entities[c.entity].attributes[c.on].name),
-                    ident(&src.attributes[*key].name),
-                    n = i + 1
-                );
-            }
-        }
+        } => entity_dimension_sql(&mut s, ir, d, *source, *key, columns, conformed),
     }
     s
+}
+
+/// The SELECT of a dimension over an entity: one row per member, the members being the keys of
+/// the source's silver model and every key a fact names through its reference to the
+/// dimension. A key the source lacks (a record its system left out, which the facts still
+/// name) becomes an *inferred member*: its attributes unknown (null) except the key and what
+/// the conformed silos know of it, and `is_inferred` true. Over a silver layer that keeps every
+/// record, no member is inferred.
+fn entity_dimension_sql(
+    s: &mut String,
+    ir: &Ir,
+    d: &Dimension,
+    source: EntityId,
+    key: crate::ir::AttrId,
+    columns: &[Column],
+    conformed: &[crate::ir::marts::Conformed],
+) {
+    let src = &ir.entities[source];
+    let key_name = ident(&src.attributes[key].name);
+    let alias = |e: EntityId| -> String {
+        if e == source {
+            "src".into()
+        } else {
+            let i = conformed.iter().position(|c| c.entity == e).unwrap_or(0);
+            format!("c{}", i + 1)
+        }
+    };
+    let mut cols = vec![format!("members.member_key as {}", ident(&d.key))];
+    for c in columns {
+        if c.entity == source && c.attr == key {
+            cols.push(format!(
+                "coalesce(src.{key_name}, members.member_key) as {key_name}"
+            ));
+        } else {
+            cols.push(format!("{}.{}", alias(c.entity), ident(c.name(ir))));
+        }
+    }
+    cols.push(format!("(src.{key_name} is null) as {}", ident(INFERRED)));
+    let mut members = vec![format!(
+        "    select {key_name} as member_key from {{{{ ref('{}') }}}}",
+        silver_model(ir, source)
+    )];
+    let dim = ir.marts.dimensions.iter().position(|x| x.name == d.name);
+    let mut seen = Vec::new();
+    for r in ir.marts.facts.iter().flat_map(|f| &f.dimensions) {
+        if Some(r.dimension) != dim || seen.contains(&r.column) {
+            continue;
+        }
+        seen.push(r.column);
+        let name = ident(r.column.name(ir));
+        members.push(format!(
+            "    select {name} as member_key from {{{{ ref('{}') }}}} where {name} is not null",
+            silver_model(ir, r.column.entity)
+        ));
+    }
+    let _ = writeln!(s, "select\n    {}", cols.join(",\n    "));
+    let _ = writeln!(s, "from (\n{}\n) as members", members.join("\n    union\n"));
+    let _ = writeln!(
+        s,
+        "left join {{{{ ref('{}') }}}} as src on src.{key_name} = members.member_key",
+        silver_model(ir, source)
+    );
+    for (i, c) in conformed.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "left join {{{{ ref('{}') }}}} as c{n} on c{n}.{} = members.member_key",
+            silver_model(ir, c.entity),
+            ident(&ir.entities[c.entity].attributes[c.on].name),
+            n = i + 1
+        );
+    }
 }
 
 /// The alias of an entity in a fact's query: `src` for the source, `j<n>` for the n-th join.

@@ -23,7 +23,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`dim_customer` (
   `churned_at` timestamp COMMENT 'When the customer was deemed churned: consumers (B2C) 365 days after the latest order; business accounts when they cancel their account 180 days after the latest order, which most SMB accounts and few enterprise accounts do; null while active, if the d…',
   `nps_score` int COMMENT 'Latest Net Promoter Score answer (0–10), for the 30 % who answered.',
   `debtor_no` string COMMENT 'Debtor number assigned by the ERP.',
-  `customer_group` string COMMENT 'Customer group: B2C (consumers, paid at checkout) or B2B (business customers, on invoice).'
+  `customer_group` string COMMENT 'Customer group: B2C (consumers, paid at checkout) or B2B (business customers, on invoice).',
+  `is_inferred` boolean COMMENT 'True for an inferred member: a key the facts name but the source system\'s extract lacks (its attributes unknown, null).'
 )
 COMMENT 'One golden customer, conformed across the shop, the CRM and the ERP (web sessions reference it by their user id).'
 STORED AS PARQUET
@@ -41,7 +42,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`dim_product` (
   `category` string COMMENT 'Merchandising category.',
   `list_price` decimal(10,2) COMMENT 'Current list price in USD (log-normal per category).',
   `unit_cost` decimal(10,2) COMMENT 'Unit cost in USD.',
-  `launched_at` date COMMENT 'Date the product went on sale.'
+  `launched_at` date COMMENT 'Date the product went on sale.',
+  `is_inferred` boolean COMMENT 'True for an inferred member: a key the facts name but the source system\'s extract lacks (its attributes unknown, null).'
 )
 COMMENT 'One product of the catalogue.'
 STORED AS PARQUET
@@ -63,7 +65,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`dim_campaign` (
   `start_date` date COMMENT 'First day of the flight; the number of campaigns grows about 20 % a year.',
   `end_date` date COMMENT 'Last day of the flight.',
   `daily_budget` decimal(10,2) COMMENT 'Daily budget in USD; the platform never spends more than 98 % of it on a day.',
-  `vendor_id` string COMMENT 'The platform billing the media spend (a finance vendor).'
+  `vendor_id` string COMMENT 'The platform billing the media spend (a finance vendor).',
+  `is_inferred` boolean COMMENT 'True for an inferred member: a key the facts name but the source system\'s extract lacks (its attributes unknown, null).'
 )
 COMMENT 'One marketing campaign.'
 STORED AS PARQUET
@@ -81,7 +84,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`dim_account` (
   `account_type` string COMMENT 'asset, liability, equity, revenue, cogs or expense.',
   `normal_balance` string COMMENT 'The side that increases the account (contra accounts such as sales returns are debit, the allowance for doubtful accounts credit).',
   `is_leaf` boolean COMMENT 'A posting account (journals post only to leaves).',
-  `is_active` boolean COMMENT 'Open for posting; retired accounts are inactive.'
+  `is_active` boolean COMMENT 'Open for posting; retired accounts are inactive.',
+  `is_inferred` boolean COMMENT 'True for an inferred member: a key the facts name but the source system\'s extract lacks (its attributes unknown, null).'
 )
 COMMENT 'One account of the chart of accounts.'
 STORED AS PARQUET
@@ -100,7 +104,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`dim_vendor` (
   `payment_terms` string COMMENT 'Agreed payment terms.',
   `terms_days` int COMMENT 'Days from bill date to due date.',
   `currency` varchar(3) COMMENT 'Billing currency.',
-  `country` varchar(2) COMMENT 'Country of the vendor\'s billing address.'
+  `country` varchar(2) COMMENT 'Country of the vendor\'s billing address.',
+  `is_inferred` boolean COMMENT 'True for an inferred member: a key the facts name but the source system\'s extract lacks (its attributes unknown, null).'
 )
 COMMENT 'One supplier.'
 STORED AS PARQUET

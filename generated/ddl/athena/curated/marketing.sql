@@ -10,7 +10,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`dim_ad` (
   `campaign_id` string COMMENT 'The campaign (denormalised).',
   `creative_type` string COMMENT 'Creative format.',
   `utm_content` string COMMENT 'utm_content of the ad\'s links (unique).',
-  `landing_url` string COMMENT 'Landing URL with UTM parameters.'
+  `landing_url` string COMMENT 'Landing URL with UTM parameters.',
+  `is_inferred` boolean COMMENT 'True for an inferred member: a key the facts name but the source system\'s extract lacks (its attributes unknown, null).'
 )
 COMMENT 'One ad of a campaign\'s ad group.'
 STORED AS PARQUET

@@ -2,12 +2,20 @@
 {{ config(**marts_config('core', 'dim_account')) }}
 
 select
-    src.account_id as account_key,
-    src.account_id,
+    members.member_key as account_key,
+    coalesce(src.account_id, members.member_key) as account_id,
     src.account_name,
     src.parent_id,
     src.account_type,
     src.normal_balance,
     src.is_leaf,
-    src.is_active
-from {{ ref('int_finance__chart_of_accounts') }} as src
+    src.is_active,
+    (src.account_id is null) as is_inferred
+from (
+    select account_id as member_key from {{ ref('int_finance__chart_of_accounts') }}
+    union
+    select account_id as member_key from {{ ref('int_finance__gl_transactions') }} where account_id is not null
+    union
+    select account_id as member_key from {{ ref('int_finance__expenses') }} where account_id is not null
+) as members
+left join {{ ref('int_finance__chart_of_accounts') }} as src on src.account_id = members.member_key

@@ -2,8 +2,8 @@
 {{ config(**marts_config('core', 'dim_campaign')) }}
 
 select
-    src.campaign_id as campaign_key,
-    src.campaign_id,
+    members.member_key as campaign_key,
+    coalesce(src.campaign_id, members.member_key) as campaign_id,
     src.campaign_name,
     src.channel,
     src.objective,
@@ -13,5 +13,17 @@ select
     src.start_date,
     src.end_date,
     src.daily_budget,
-    src.vendor_id
-from {{ ref('int_marketing__campaigns') }} as src
+    src.vendor_id,
+    (src.campaign_id is null) as is_inferred
+from (
+    select campaign_id as member_key from {{ ref('int_marketing__campaigns') }}
+    union
+    select campaign_id as member_key from {{ ref('int_marketing__daily_performance') }} where campaign_id is not null
+    union
+    select campaign_id as member_key from {{ ref('int_finance__expenses') }} where campaign_id is not null
+    union
+    select campaign_id as member_key from {{ ref('int_marketing__leads') }} where campaign_id is not null
+    union
+    select campaign_id as member_key from {{ ref('int_web__sessions') }} where campaign_id is not null
+) as members
+left join {{ ref('int_marketing__campaigns') }} as src on src.campaign_id = members.member_key

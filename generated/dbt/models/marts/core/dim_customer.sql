@@ -2,8 +2,8 @@
 {{ config(**marts_config('core', 'dim_customer')) }}
 
 select
-    src.customer_id as customer_key,
-    src.customer_id,
+    members.member_key as customer_key,
+    coalesce(src.customer_id, members.member_key) as customer_id,
     src.first_name,
     src.last_name,
     src.email,
@@ -21,7 +21,17 @@ select
     c1.churned_at,
     c1.nps_score,
     c2.debtor_no,
-    c2.customer_group
-from {{ ref('int_ecommerce__customers') }} as src
-left join {{ ref('int_crm__customers') }} as c1 on c1.customer_id = src.customer_id
-left join {{ ref('int_finance__debtors') }} as c2 on c2.external_ref = src.customer_id
+    c2.customer_group,
+    (src.customer_id is null) as is_inferred
+from (
+    select customer_id as member_key from {{ ref('int_ecommerce__customers') }}
+    union
+    select customer_id as member_key from {{ ref('int_ecommerce__orders') }} where customer_id is not null
+    union
+    select customer_id as member_key from {{ ref('int_crm__customers') }} where customer_id is not null
+    union
+    select user_id as member_key from {{ ref('int_web__sessions') }} where user_id is not null
+) as members
+left join {{ ref('int_ecommerce__customers') }} as src on src.customer_id = members.member_key
+left join {{ ref('int_crm__customers') }} as c1 on c1.customer_id = members.member_key
+left join {{ ref('int_finance__debtors') }} as c2 on c2.external_ref = members.member_key

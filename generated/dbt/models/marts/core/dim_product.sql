@@ -2,12 +2,18 @@
 {{ config(**marts_config('core', 'dim_product')) }}
 
 select
-    src.product_id as product_key,
-    src.product_id,
+    members.member_key as product_key,
+    coalesce(src.product_id, members.member_key) as product_id,
     src.sku,
     src.name,
     src.category,
     src.list_price,
     src.unit_cost,
-    src.launched_at
-from {{ ref('int_ecommerce__products') }} as src
+    src.launched_at,
+    (src.product_id is null) as is_inferred
+from (
+    select product_id as member_key from {{ ref('int_ecommerce__products') }}
+    union
+    select product_id as member_key from {{ ref('int_ecommerce__order_items') }} where product_id is not null
+) as members
+left join {{ ref('int_ecommerce__products') }} as src on src.product_id = members.member_key

@@ -2,13 +2,19 @@
 {{ config(**marts_config('core', 'dim_vendor')) }}
 
 select
-    src.vendor_id as vendor_key,
-    src.vendor_id,
+    members.member_key as vendor_key,
+    coalesce(src.vendor_id, members.member_key) as vendor_id,
     src.vendor_name,
     src.legal_name,
     src.category,
     src.payment_terms,
     src.terms_days,
     src.currency,
-    src.country
-from {{ ref('int_finance__vendors') }} as src
+    src.country,
+    (src.vendor_id is null) as is_inferred
+from (
+    select vendor_id as member_key from {{ ref('int_finance__vendors') }}
+    union
+    select vendor_id as member_key from {{ ref('int_finance__expenses') }} where vendor_id is not null
+) as members
+left join {{ ref('int_finance__vendors') }} as src on src.vendor_id = members.member_key

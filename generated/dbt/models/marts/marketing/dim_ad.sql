@@ -2,11 +2,19 @@
 {{ config(**marts_config('marketing', 'dim_ad')) }}
 
 select
-    src.ad_id as ad_key,
-    src.ad_id,
+    members.member_key as ad_key,
+    coalesce(src.ad_id, members.member_key) as ad_id,
     src.ad_group_id,
     src.campaign_id,
     src.creative_type,
     src.utm_content,
-    src.landing_url
-from {{ ref('int_marketing__ads') }} as src
+    src.landing_url,
+    (src.ad_id is null) as is_inferred
+from (
+    select ad_id as member_key from {{ ref('int_marketing__ads') }}
+    union
+    select ad_id as member_key from {{ ref('int_marketing__daily_performance') }} where ad_id is not null
+    union
+    select ad_id as member_key from {{ ref('int_web__sessions') }} where ad_id is not null
+) as members
+left join {{ ref('int_marketing__ads') }} as src on src.ad_id = members.member_key
