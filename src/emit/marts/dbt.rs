@@ -292,12 +292,26 @@ fn entity_dimension_sql(
         "left join {{{{ ref('{}') }}}} as src on src.{key_name} = members.member_key",
         silver_model(ir, source)
     );
+    // A conformed silo may hold several records naming one member (near duplicates its rules
+    // could not merge, typically of a member its source left out): the one with the smallest
+    // key speaks for it, so the dimension keeps one row per member.
     for (i, c) in conformed.iter().enumerate() {
+        let ent = &ir.entities[c.entity];
+        let on = ident(&ent.attributes[c.on].name);
+        let order: Vec<String> = ent
+            .primary_key
+            .iter()
+            .map(|&a| ident(&ent.attributes[a].name))
+            .collect();
+        let order = if order.is_empty() {
+            on.clone()
+        } else {
+            order.join(", ")
+        };
         let _ = writeln!(
             s,
-            "left join {{{{ ref('{}') }}}} as c{n} on c{n}.{} = members.member_key",
+            "left join (\n    select *, row_number() over (partition by {on} order by {order}) as lab_rank\n    from {{{{ ref('{}') }}}}\n) as c{n} on c{n}.{on} = members.member_key and c{n}.lab_rank = 1",
             silver_model(ir, c.entity),
-            ident(&ir.entities[c.entity].attributes[c.on].name),
             n = i + 1
         );
     }

@@ -33,5 +33,11 @@ from (
     select user_id as member_key from {{ ref('int_web__sessions') }} where user_id is not null
 ) as members
 left join {{ ref('int_ecommerce__customers') }} as src on src.customer_id = members.member_key
-left join {{ ref('int_crm__customers') }} as c1 on c1.customer_id = members.member_key
-left join {{ ref('int_finance__debtors') }} as c2 on c2.external_ref = members.member_key
+left join (
+    select *, row_number() over (partition by customer_id order by crm_id) as lab_rank
+    from {{ ref('int_crm__customers') }}
+) as c1 on c1.customer_id = members.member_key and c1.lab_rank = 1
+left join (
+    select *, row_number() over (partition by external_ref order by debtor_no) as lab_rank
+    from {{ ref('int_finance__debtors') }}
+) as c2 on c2.external_ref = members.member_key and c2.lab_rank = 1
