@@ -113,8 +113,16 @@ impl NestedJsonLines {
     fn value(out: &mut String, row: &Row<'_>, bare: &[bool], k: usize) {
         match row.get(k) {
             None => out.push_str("null"),
-            Some(v) if bare.get(k) == Some(&true) => out.push_str(v),
-            Some(v) => push_json_string(out, v),
+            Some(v) => Self::text(out, v, bare, k),
+        }
+    }
+
+    /// The non-null value `v` of column `k`: bare or as a JSON string.
+    fn text(out: &mut String, v: &str, bare: &[bool], k: usize) {
+        if bare.get(k) == Some(&true) {
+            out.push_str(v);
+        } else {
+            push_json_string(out, v);
         }
     }
 
@@ -140,15 +148,15 @@ impl NestedJsonLines {
                     out.push_str(":[");
                     let mut first = true;
                     for p in params {
-                        if row.get(p.column).is_none() {
+                        let Some(v) = row.get(p.column) else {
                             continue;
-                        }
+                        };
                         if !first {
                             out.push(',');
                         }
                         first = false;
                         out.push_str(&p.before);
-                        Self::value(out, row, bare, p.column);
+                        Self::text(out, v, bare, p.column);
                         out.push_str(&p.after);
                     }
                     out.push(']');
@@ -158,14 +166,14 @@ impl NestedJsonLines {
                     out.push_str(":[");
                     let mut first = true;
                     for k in cols {
-                        if row.get(*k).is_none() {
+                        let Some(v) = row.get(*k) else {
                             continue;
-                        }
+                        };
                         if !first {
                             out.push(',');
                         }
                         first = false;
-                        Self::value(out, row, bare, *k);
+                        Self::text(out, v, bare, *k);
                     }
                     out.push(']');
                 }

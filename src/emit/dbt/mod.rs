@@ -100,16 +100,27 @@ pub fn render(ir: &Ir, opts: &EmitOptions) -> Vec<Artifact> {
     }
     for t in &all {
         out.push(Artifact::new(
-            format!("{dir}/{}.sql", intermediate::model_name(ir, t.entity)),
+            format!("{dir}/{}.sql", silver_model(ir, t.entity)),
             intermediate::entity_sql(ir, t, &all),
         ));
     }
     out
 }
 
-/// A YAML scalar: a double-quoted string (JSON's escapes are YAML's).
+/// The silver model of a truth entity: `int_<domain>__<entity>` (the gold models read it).
+pub fn silver_model(ir: &Ir, entity: EntityId) -> String {
+    let e = &ir.entities[entity];
+    format!("int_{}__{}", ir.domains[e.domain].name, e.name)
+}
+
+/// A YAML scalar: a double-quoted string (JSON's escapes are YAML's), with the `{{`, `{%` and
+/// `{#` that dbt would render as Jinja broken up.
 pub fn yaml_str(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
+    let safe = s
+        .replace("{{", "{ {")
+        .replace("{%", "{ %")
+        .replace("{#", "{ #");
+    serde_json::Value::String(safe).to_string()
 }
 
 /// A single-quoted SQL string literal (quotes doubled).

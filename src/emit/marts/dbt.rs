@@ -8,8 +8,9 @@
 //! each gold table with the truth: row counts, and per fact the monthly sums of its additive
 //! measures.
 
-use super::{ident, silver_model, truth_source, yaml_string};
+use super::{ident, truth_source};
 use crate::emit::Artifact;
+use crate::emit::dbt::{silver_model, yaml_str};
 use crate::ir::marts::{
     Additivity, Column, DATE_COLUMNS, Dimension, DimensionKind, Fact, INFERRED, Marts,
 };
@@ -648,7 +649,7 @@ fn truth_sources(ir: &Ir) -> String {
         let _ = writeln!(
             s,
             "    description: {}",
-            yaml_string(&format!("The truth of the domain `{}`.", dom.name))
+            yaml_str(&format!("The truth of the domain `{}`.", dom.name))
         );
         let _ = writeln!(
             s,
@@ -664,7 +665,7 @@ fn truth_sources(ir: &Ir) -> String {
                 "*.parquet"
             };
             let _ = writeln!(s, "      - name: {}", ent.name);
-            let _ = writeln!(s, "        description: {}", yaml_string(&ent.description));
+            let _ = writeln!(s, "        description: {}", yaml_str(&ent.description));
             let _ = writeln!(
                 s,
                 "        meta:\n          external_location: \"{{{{ var('lake', '../lake') }}}}/{folder}/{}/{}/{glob}\"",
@@ -683,7 +684,7 @@ fn models_yml(ir: &Ir, marts: &Marts, m: &crate::ir::marts::Mart) -> String {
     for &d in &m.dimensions {
         let dim = &marts.dimensions[d];
         let _ = writeln!(s, "  - name: {}", dim.name);
-        let _ = writeln!(s, "    description: {}", yaml_string(&dim.description));
+        let _ = writeln!(s, "    description: {}", yaml_str(&dim.description));
         s.push_str("    columns:\n");
         column(
             &mut s,
@@ -712,7 +713,7 @@ fn models_yml(ir: &Ir, marts: &Marts, m: &crate::ir::marts::Mart) -> String {
 
 fn column(s: &mut String, name: &str, description: &str, tests: &[&str]) {
     let _ = writeln!(s, "      - name: {name}");
-    let _ = writeln!(s, "        description: {}", yaml_string(description));
+    let _ = writeln!(s, "        description: {}", yaml_str(description));
     if !tests.is_empty() {
         let _ = writeln!(s, "        data_tests: [{}]", tests.join(", "));
     }
@@ -720,7 +721,7 @@ fn column(s: &mut String, name: &str, description: &str, tests: &[&str]) {
 
 fn fact_yml(ir: &Ir, marts: &Marts, f: &Fact, s: &mut String) {
     let _ = writeln!(s, "  - name: {}", f.name);
-    let _ = writeln!(s, "    description: {}", yaml_string(&f.description));
+    let _ = writeln!(s, "    description: {}", yaml_str(&f.description));
     let src = &ir.entities[f.source];
     let grain: Vec<&str> = f
         .grain

@@ -87,22 +87,6 @@ pub fn catalog_files(ir: &Ir, opts: &EmitOptions) -> Vec<Artifact> {
     out
 }
 
-/// Quotes a text as a YAML double-quoted scalar (JSON's string syntax, which YAML reads), and
-/// breaks up the `{{`, `{%` and `{#` that dbt would render as Jinja.
-pub fn yaml_string(text: &str) -> String {
-    let safe = text
-        .replace("{{", "{ {")
-        .replace("{%", "{ %")
-        .replace("{#", "{ #");
-    serde_json::to_string(&safe).unwrap_or_else(|_| "\"\"".into())
-}
-
-/// The silver model of an entity: `int_<domain>__<entity>`.
-pub fn silver_model(ir: &Ir, entity: usize) -> String {
-    let e = &ir.entities[entity];
-    format!("int_{}__{}", ir.domains[e.domain].name, e.name)
-}
-
 /// The dbt source of an entity's truth: `truth_<domain>` (one per Glue database
 /// `<domain>_truth`).
 pub fn truth_source(ir: &Ir, entity: usize) -> (String, String) {
