@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the external validators the integration tests run on lab's output (see README.md):
 #   .venv/                      sqlglot, duckdb, pyarrow, check-jsonschema, botocore, pyspark,
-#                               moto[server] + boto3 (the local S3/Glue endpoint of tests/it/s3.rs)
+#                               moto[server] + boto3 (the local S3/Glue endpoint of tests/it/s3.rs),
+#                               dbt-core + adapters, MetricFlow, scikit-learn, pandas
 #   tests/tools/node_modules/   mermaid + jsdom (package-lock.json pins every package)
-#   graphviz (`dot`), Java 17, Node.js   from Debian apt, each only when missing
+#   graphviz (`dot`), Java 17, Node.js, Chromium   from Debian apt, each only when missing
 # Idempotent: every step checks first and skips when its tool is already there, so a warm run
 # takes well under a second. CI runs it as root on Debian 12; elsewhere apt steps use sudo.
 set -euo pipefail
@@ -28,6 +29,11 @@ py_pins=(
   "dbt-duckdb~=1.11.0"
   "dbt-spark[session]~=1.11.0"
   "dbt-athena~=1.11.0"
+  # The semantic layer (MetricFlow's `mf` CLI on dbt-duckdb) and the analytics baselines.
+  "dbt-metricflow==0.15.0"
+  "metricflow==0.213.0"
+  "scikit-learn==1.9.1"
+  "pandas==3.1.1"
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }
@@ -51,6 +57,10 @@ fi
 if ! java -version >/dev/null 2>&1; then
   say "installing openjdk-17-jre-headless (for Spark)"
   apt_install openjdk-17-jre-headless
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  say "installing chromium (headless, for the analytics report's browser check)"
+  apt_install chromium
 fi
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   say "installing nodejs and npm"
