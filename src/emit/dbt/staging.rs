@@ -113,7 +113,9 @@ pub(super) fn exported(ent: &Entity) -> Vec<(AttrId, &crate::ir::Attribute)> {
     }
 }
 
-/// The SQL of a staging model.
+/// The SQL of a staging model. An export that repeats whole rows (exact duplicates) keeps one
+/// row per record key: its copies are verbatim, so they agree on every column, and numbering
+/// the rows of one key is far cheaper than comparing every column (`select distinct`).
 pub fn model_sql(ir: &Ir, t: &RawTable) -> String {
     let ent = &ir.entities[t.entity];
     let mut out = String::new();
@@ -124,19 +126,52 @@ pub fn model_sql(ir: &Ir, t: &RawTable) -> String {
         ent.qualified,
         t.source
     );
-    let distinct = ent
+    let cols = exported(ent);
+    let source = format!(
+        "{{{{ source({}, {}) }}}}",
+        jinja_str(&t.source),
+        jinja_str(&ent.name)
+    );
+    let dedupe = ent
         .export
         .as_ref()
         .is_some_and(|x| x.mess.exact_duplicates > 0.0);
-    if distinct {
-        let _ = writeln!(
-            out,
-            "-- The export repeats whole rows (exact duplicates): one of each is kept."
-        );
+    if !dedupe {
+        out.push_str(&projection(ent, &cols, ""));
+        let _ = writeln!(out, "from {source}");
+        return out;
     }
-    let _ = writeln!(out, "select{}", if distinct { " distinct" } else { "" });
-    let _ = writeln!(out, "    {{{{ {} }}}} as {RECORD_KEY},", record_key(ent));
-    let cols = exported(ent);
+    let _ = writeln!(
+        out,
+        "-- The export repeats whole rows (exact duplicates): one row per record key is kept."
+    );
+    let names: Vec<&str> = std::iter::once(RECORD_KEY)
+        .chain(cols.iter().map(|(_, a)| a.name.as_str()))
+        .collect();
+    let _ = writeln!(out, "select\n    {}", names.join(",\n    "));
+    let _ = writeln!(out, "from (");
+    let _ = writeln!(
+        out,
+        "    select s.*, row_number() over (partition by {RECORD_KEY} order by {RECORD_KEY}) as _lab_copy"
+    );
+    let _ = writeln!(out, "    from (");
+    out.push_str(&projection(ent, &cols, "    "));
+    let _ = writeln!(out, "    from {source}");
+    let _ = writeln!(out, "    ) s");
+    let _ = writeln!(out, ") copies");
+    let _ = writeln!(out, "where _lab_copy = 1");
+    out
+}
+
+/// `select` and one line per column: the record key, then every exported attribute read back
+/// from its export's style into its truth type.
+fn projection(ent: &Entity, cols: &[(AttrId, &crate::ir::Attribute)], indent: &str) -> String {
+    let mut out = format!("{indent}select\n");
+    let _ = writeln!(
+        out,
+        "{indent}    {{{{ {} }}}} as {RECORD_KEY},",
+        record_key(ent)
+    );
     for (i, (a, attr)) in cols.iter().enumerate() {
         let expr = match &ent.export {
             Some(x) => column_expr(ent, x, *a),
@@ -147,14 +182,8 @@ pub fn model_sql(ir: &Ir, t: &RawTable) -> String {
             ),
         };
         let sep = if i + 1 < cols.len() { "," } else { "" };
-        let _ = writeln!(out, "    {{{{ {expr} }}}} as {}{sep}", attr.name);
+        let _ = writeln!(out, "{indent}    {{{{ {expr} }}}} as {}{sep}", attr.name);
     }
-    let _ = writeln!(
-        out,
-        "from {{{{ source({}, {}) }}}}",
-        jinja_str(&t.source),
-        jinja_str(&ent.name)
-    );
     out
 }
 
