@@ -1,6 +1,7 @@
 //! The shipped enterprise model: the five domain specs compile, and every business invariant
 //! under `tests/invariants/` holds on the generated lake (checked by DuckDB) at two seeds and
-//! two scales; the tutorial's new domain compiles beside them by YAML alone, and so does a
+//! two scales; the tutorial's new domain compiles beside them by YAML alone (and its dbt
+//! sources, staging and silver models build), and so does a
 //! supply-chain domain that needs rollups over referencing rows, `nth_child` through a
 //! reference, conditional picks, multi-column uniqueness and children that scale under fixed
 //! parents (its own invariants under `tests/data/supply_chain/invariants/`).
@@ -199,6 +200,7 @@ fn the_tutorial_domain_compiles_with_yaml_alone() {
             out.join(format!("lake/truth/{d}")).is_dir(),
             "no data for {d}"
         );
+        crate::dbt::domain_without_system_builds(&out, &d);
     }
 }
 

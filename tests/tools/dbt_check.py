@@ -1,8 +1,8 @@
 """Check a built lab dbt project (DuckDB target) against the lake's truth and answer key.
 
-usage: dbt_check.py staging|silver PROJECT_DIR LAKE_DIR
+usage: dbt_check.py staging|silver|raw PROJECT_DIR LAKE_DIR
        dbt_check.py submission LAKE_DIR SUBMISSION_DIR
-       dbt_check.py athena PROJECT_DIR TARGET_DIR
+       dbt_check.py athena|docs PROJECT_DIR TARGET_DIR
 
 PROJECT_DIR is a copy of `generated/dbt/` after `dbt build --target duckdb` (its
 `target/manifest.json`, `target/run_results.json` and DuckDB file `target/lab.duckdb`);
@@ -25,6 +25,17 @@ the truth's and silver's rows and the allowance.
 
 `submission`: writes `SUBMISSION_DIR/clusters.csv` for `lab score` from the silver crosswalk
 (`cluster` = its golden key).
+
+`raw`: every raw-layer test of the sources (`target/run_results.json`) failed exactly as often
+as the answer key says: its failures equal the count of the answer key's rows of its table,
+columns and defect kinds (`CLAIMS`; docs/dbt.md, "Raw-layer tests"): exact duplicates for
+`unique`, late records for `lab_on_time`, for `lab_relationships` the records the system left
+out that the exported rows name (from the truth) plus the texts cell defects wrote in the column.
+
+`docs`: after `dbt docs generate`, TARGET_DIR holds `index.html`, a manifest with every model
+file and raw source in which the lineage of every gold model that reads anything (the date
+spine reads nothing) reaches a raw source, and a catalog
+with every model's and raw source's columns.
 
 `athena`: every model `dbt compile --target athena` wrote under TARGET_DIR (its dbt target
 path: `manifest.json`, `compiled/lab/models/`) parses with sqlglot in the Athena dialect (Trino for queries) as one query (a SELECT or a WITH
@@ -55,7 +66,7 @@ def connect(project, lake):
         else:
             cols = {
                 "crosswalk": "golden_entity, golden_key, 0 as copy",
-                "cells": "'' as column_name",
+                "cells": "'' as column_name, '' as defect, '' as dirty",
                 "records": "'' as kind, '' as detail",
             }[table]
             con.execute(
@@ -280,13 +291,238 @@ def athena(project, target):
     return problems
 
 
+# The defect kinds each raw-layer test claims (docs/dbt.md, "Raw-layer tests"): its failures
+# are the answer key's cells of its columns with these kinds (`None`: every kind that leaves
+# text), or its records of this kind.
+CLAIMS = {
+    "lab_not_null": ["missing"],
+    "lab_placeholders": ["sentinel"],
+    "lab_parses": ["sentinel"],
+    "lab_accepted_values": None,
+    "lab_in_range": ["wrong_unit", "out_of_range", "wrong_digits", "day_month_swap"],
+}
+DATE_FORMATS = {"iso": "%Y-%m-%d", "MM/DD/YYYY": "%m/%d/%Y", "DD.MM.YYYY": "%d.%m.%Y", "YYYYMMDD": "%Y%m%d"}
+
+
+def read_dirty(text, how, date):
+    """A dirty text as the range test reads it (None: unreadable), for the shapes it takes."""
+    import datetime
+    from decimal import Decimal, InvalidOperation
+
+    if text is None:
+        return None
+    try:
+        if date:
+            fmt = DATE_FORMATS[how.get("style", "iso")]
+            return datetime.datetime.strptime(text.strip(), fmt).date()
+        style = how.get("style", "point")
+        if style == "comma":
+            return Decimal(text.strip().replace(",", "."))
+        if style == "minor_units":
+            return Decimal(text.strip()) / (10 ** int(how.get("scale", 0)))
+        return Decimal(text.strip())
+    except (ValueError, KeyError, InvalidOperation):
+        return None
+
+
+def raw_expected(con, node, source, truth_of):
+    """The failures the answer key gives a raw-layer test (one node of the manifest)."""
+    import datetime
+    from decimal import Decimal
+
+    meta = node["test_metadata"]
+    name, kw = meta["name"], meta.get("kwargs", {})
+    system, table = source["source_name"], source["name"]
+    where = "system = ? and entity = ?"
+    record_kind = {"unique": "exact_duplicate", "lab_unique": "exact_duplicate", "lab_on_time": "late"}
+    if name in record_kind:
+        return con.execute(
+            f"select count(*) from ans_records where {where} and kind = ?",
+            [system, table, record_kind[name]],
+        ).fetchone()[0]
+    if name == "lab_relationships":
+        # The distinct keys that dangle: the records the system left out of the referenced
+        # table that the exported rows name, and the texts a cell defect wrote in the column.
+        target = kw["to"].split("'")[3]
+        column = kw["column_name"]
+        domain, entity = truth_of[(system, table)].split(".")
+        key = truth_key[(system, table)]
+        folder = os.path.join(lake_dir, "truth", domain, entity)
+        con.execute(
+            f"create or replace temp view child as select * from "
+            f"read_parquet('{folder}/**/*.parquet', hive_partitioning=false)"
+        )
+        types = {r[0]: r[1] for r in con.execute("describe child").fetchall()}
+        left_out = (
+            f"select record_key from ans_records where {where} and kind = 'orphan' "
+            "and record_key is not null"
+        )
+        named = con.execute(
+            f"select distinct cast({column} as varchar) from child c "
+            f"where {key_sql('c', key, types)} not in ({left_out})",
+            [system, table],
+        ).fetchall()
+        named = {r[0] for r in named}
+        orphans = {
+            r[0]
+            for r in con.execute(
+                f"select record_key from ans_records where {where} and kind = 'orphan'",
+                [system, target],
+            ).fetchall()
+        }
+        dirty = {
+            r[0]
+            for r in con.execute(
+                f"select distinct dirty from ans_cells where {where} and column_name = ? "
+                "and dirty is not null",
+                [system, table, column],
+            ).fetchall()
+        }
+        return len((named & orphans) | dirty)
+    columns = kw["columns"]
+    names = list(columns) if isinstance(columns, (list, dict)) else [columns]
+    kinds = CLAIMS[name]
+    rows = con.execute(
+        f"select column_name, defect, dirty from ans_cells where {where} "
+        f"and column_name in (select unnest(?))",
+        [system, table, names],
+    ).fetchall()
+    rows = [r for r in rows if (r[1] in kinds if kinds else r[2] is not None)]
+    if name != "lab_in_range":
+        return len(rows)
+    out = 0
+    for column, _, dirty in rows:
+        r = columns[column]
+        value = read_dirty(dirty, r["how"], r.get("date"))
+        if value is None:
+            continue
+        lo, hi = r.get("min"), r.get("max")
+        conv = (lambda v: datetime.date.fromisoformat(str(v))) if r.get("date") else (lambda v: Decimal(str(v)))
+        if (lo is not None and value < conv(lo)) or (hi is not None and value > conv(hi)):
+            out += 1
+    return out
+
+
+def raw(project, lake):
+    """Every raw-layer test's failures in `run_results.json` equal the answer key's count."""
+    global lake_dir, truth_key
+    lake_dir = lake
+    con = connect(project, lake)
+    with open(os.path.join(project, "target", "manifest.json")) as f:
+        manifest = json.load(f)
+    with open(os.path.join(project, "target", "run_results.json")) as f:
+        results = {r["unique_id"]: r for r in json.load(f)["results"]}
+    truth_of, truth_key = {}, {}
+    for node in models(project, "stg_"):
+        lab = node["config"]["meta"]["lab"]
+        truth_of[(lab["system"], lab["entity"])] = lab["truth"]
+        truth_key[(lab["system"], lab["entity"])] = lab["key"]
+    problems = []
+    tested = 0
+    for uid, node in sorted(manifest["nodes"].items()):
+        if node["resource_type"] != "test" or not node.get("depends_on", {}).get("nodes"):
+            continue
+        deps = [manifest["sources"].get(d) for d in node["depends_on"]["nodes"]]
+        raw_sources = [d for d in deps if d and d["meta"].get("lab", {}).get("path")]
+        if not raw_sources or "test_metadata" not in node:
+            continue
+        # A relationship depends on both tables: the tested one is the model argument's.
+        tested_source = next(
+            (d for d in raw_sources if f"'{d['name']}'" in node["test_metadata"]["kwargs"].get("model", "")),
+            raw_sources[0],
+        )
+        if uid not in results:
+            problems.append(f"{node['name']}: not run")
+            continue
+        got = results[uid].get("failures")
+        want = raw_expected(con, node, tested_source, truth_of)
+        tested += 1
+        print(
+            f"{tested_source['source_name']}.{tested_source['name']} "
+            f"{node['test_metadata']['name']}: {got} failures, answer key {want}"
+        )
+        if got != want:
+            problems.append(f"{node['name']}: {got} failures, the answer key gives {want}")
+    if not tested:
+        problems.append("no raw-layer test ran")
+    return problems
+
+
+def docs(project, target):
+    """`dbt docs generate` wrote the lineage site: `index.html`, a manifest with every model file
+    of the project and every raw source, in which every gold model (`models/marts/`) reaches a
+    raw source through its `depends_on` lineage, and a catalog with the columns of every model
+    and raw source."""
+    problems = []
+    target = os.path.join(project, target)
+    index = os.path.join(target, "index.html")
+    if not os.path.isfile(index) or os.path.getsize(index) < 1000:
+        problems.append("no index.html")
+    with open(os.path.join(target, "manifest.json")) as f:
+        manifest = json.load(f)
+    with open(os.path.join(target, "catalog.json")) as f:
+        catalog = json.load(f)
+    nodes = manifest["nodes"]
+    models = {u: n for u, n in nodes.items() if n["resource_type"] == "model"}
+    files = set()
+    for root, _, names in os.walk(os.path.join(project, "models")):
+        for name in names:
+            if name.endswith((".sql", ".py")):
+                files.add(os.path.relpath(os.path.join(root, name), project))
+    listed = {n["original_file_path"] for n in models.values()}
+    for f in sorted(files - listed):
+        problems.append(f"{f}: not a model of the manifest")
+    raw = {
+        u: s
+        for u, s in manifest["sources"].items()
+        if s["meta"].get("lab", {}).get("path", "").startswith("raw/")
+    }
+    if not raw:
+        problems.append("no raw source in the manifest")
+
+    def reaches_raw(uid, seen):
+        if uid in raw:
+            return True
+        if uid in seen or uid not in nodes:
+            return False
+        seen.add(uid)
+        return any(reaches_raw(d, seen) for d in nodes[uid]["depends_on"]["nodes"])
+
+    # A gold model that reads nothing (the date spine) is generated, not derived from the lake.
+    gold = [
+        u
+        for u, n in models.items()
+        if n["original_file_path"].startswith("models/marts/") and n["depends_on"]["nodes"]
+    ]
+    for u in sorted(gold):
+        if not reaches_raw(u, set()):
+            problems.append(f"{u}: its lineage reaches no raw source")
+    for u in sorted(models):
+        if not catalog["nodes"].get(u, {}).get("columns"):
+            problems.append(f"{u}: no columns in the catalog")
+    for u in sorted(raw):
+        if not catalog["sources"].get(u, {}).get("columns"):
+            problems.append(f"{u}: no columns in the catalog")
+    print(
+        f"docs: {len(models)} models ({len(gold)} gold, each reaching a raw source), "
+        f"{len(raw)} raw sources, {len(catalog['nodes'])} catalogued models"
+    )
+    return problems
+
+
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("staging", "silver", "submission", "athena"):
+    commands = ("staging", "silver", "submission", "athena", "raw", "docs")
+    if len(sys.argv) != 4 or sys.argv[1] not in commands:
         print(__doc__, file=sys.stderr)
         return 2
-    run = {"staging": staging, "silver": silver, "submission": submission, "athena": athena}[
-        sys.argv[1]
-    ]
+    run = {
+        "staging": staging,
+        "silver": silver,
+        "submission": submission,
+        "athena": athena,
+        "raw": raw,
+        "docs": docs,
+    }[sys.argv[1]]
     problems = run(sys.argv[2], sys.argv[3])
     for p in problems:
         print("PROBLEM", p)

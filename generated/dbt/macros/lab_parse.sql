@@ -131,6 +131,40 @@
   try_element_at(filter({{ array }}, p -> p.key = '{{ key }}'), 1).value.{{ slot }}
 {%- endmacro %}
 
+{#- Element `index` (from 1) of an array, null past its end. -#}
+{% macro lab_array_at(array, index) -%}
+  {{ return(adapter.dispatch('lab_array_at')(array, index)) }}
+{%- endmacro %}
+
+{% macro default__lab_array_at(array, index) -%}
+  {{ array }}[{{ index }}]
+{%- endmacro %}
+
+{% macro athena__lab_array_at(array, index) -%}
+  element_at({{ array }}, {{ index }})
+{%- endmacro %}
+
+{% macro spark__lab_array_at(array, index) -%}
+  try_element_at({{ array }}, {{ index }})
+{%- endmacro %}
+
+{#- The first element of an array that is one of `values` (texts), null if none is. -#}
+{% macro lab_array_find(array, values) -%}
+  {{ return(adapter.dispatch('lab_array_find')(array, values)) }}
+{%- endmacro %}
+
+{% macro default__lab_array_find(array, values) -%}
+  list_filter({{ array }}, lambda x: x in ({% for v in values %}{{ lab_literal(v) }}{% if not loop.last %}, {% endif %}{% endfor %}))[1]
+{%- endmacro %}
+
+{% macro athena__lab_array_find(array, values) -%}
+  element_at(filter({{ array }}, x -> x in ({% for v in values %}{{ lab_literal(v) }}{% if not loop.last %}, {% endif %}{% endfor %})), 1)
+{%- endmacro %}
+
+{% macro spark__lab_array_find(array, values) -%}
+  try_element_at(filter({{ array }}, x -> x in ({% for v in values %}{{ lab_literal(v) }}{% if not loop.last %}, {% endif %}{% endfor %})), 1)
+{%- endmacro %}
+
 {#- Text with a system's placeholders for unknown (`placeholders`, a list of texts) as null. -#}
 {% macro lab_no_placeholder(expr, placeholders) -%}
   case when trim({{ expr }}) in ({% for p in placeholders %}'{{ p }}'{% if not loop.last %}, {% endif %}{% endfor %}) then null else {{ expr }} end

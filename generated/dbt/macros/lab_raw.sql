@@ -1,13 +1,23 @@
 {#- Registers every raw table of the lake as a relation the sources name
     (`<system>_raw.<entity>`), from the `meta.lab` of each source table: its folder under the
     lake (var `lake`), file format and dialect. Run as the project's on-run-start hook. On
-    DuckDB each table is a view over read_csv / read_json / read_parquet; on Spark a table over
+    DuckDB each table is a view over read_csv / read_json / read_parquet (daily batches a
+    table loaded from them); on Spark a table over
     the folder; on Athena the tables are lab's own raw DDL (generated/ddl/athena/raw/), so
-    nothing is done. -#}
+    nothing is done. A quoted empty field (`""`) is an empty text, not a null: the writers
+    quote an empty string and leave a null unquoted, so a placeholder left empty stays
+    visible to the raw tests. -#}
 
 {% macro lab_register_raw() -%}
   {%- if execute -%}
-    {%- for node in graph.sources.values() if node.meta.get('lab') -%}
+    {#- Only the tables the selected models and tests read (all of them without a selection). -#}
+    {%- set wanted = [] -%}
+    {%- for uid in selected_resources or [] -%}
+      {%- for dep in graph.nodes.get(uid, {}).get('depends_on', {}).get('nodes', []) -%}
+        {%- do wanted.append(dep) -%}
+      {%- endfor -%}
+    {%- endfor -%}
+    {%- for node in graph.sources.values() if node.meta.get('lab') and (not wanted or node.unique_id in wanted) -%}
       {%- for sql in adapter.dispatch('lab_raw_statements')(node.schema, node.identifier, node.meta['lab']) -%}
         {%- do run_query(sql) -%}
       {%- endfor -%}
@@ -43,7 +53,7 @@
       read_csv({{ lab_literal(files) }}, delim={{ lab_literal(lab['delimiter']) }}, quote={{ lab_literal(lab['quote']) }},
         escape={{ lab_literal(lab['escape']) }}, header={{ lab['header'] }}, all_varchar=true,
         {%- if lab.get('names') %} names=[{% for n in lab['names'] %}{{ lab_literal(n) }}{% if not loop.last %}, {% endif %}{% endfor %}],{% endif %}
-        encoding={{ lab_literal(lab['duckdb_encoding']) }}, nullstr={{ lab_literal(lab['null']) }},
+        encoding={{ lab_literal(lab['duckdb_encoding']) }}, nullstr={{ lab_literal(lab['null']) }}, allow_quoted_nulls=false,
         hive_partitioning=true, union_by_name=true)
     {%- endset -%}
   {%- elif lab['format'] == 'jsonl' -%}
@@ -55,10 +65,20 @@
       read_parquet({{ lab_literal(files) }}, hive_partitioning=true, union_by_name=true)
     {%- endset -%}
   {%- endif -%}
-  {{ return([
-    'create schema if not exists ' ~ schema,
-    'create or replace view ' ~ schema ~ '.' ~ name ~ ' as select * from ' ~ reader,
-  ]) }}
+  {#- Daily batches (hundreds of files) are loaded once per run into a table: a view would read
+      every file again for each model and test that queries it. -#}
+  {%- set kind = 'table' if lab['batched'] else 'view' -%}
+  {%- set found = run_query("select table_type from information_schema.tables where table_schema = '"
+      ~ schema ~ "' and table_name = '" ~ name ~ "'") -%}
+  {%- set statements = ['create schema if not exists ' ~ schema] -%}
+  {%- for row in found.rows -%}
+    {%- set other = 'view' if row[0] == 'VIEW' else 'table' -%}
+    {%- if other != kind -%}
+      {%- do statements.append('drop ' ~ other ~ ' ' ~ schema ~ '.' ~ name) -%}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- do statements.append('create or replace ' ~ kind ~ ' ' ~ schema ~ '.' ~ name ~ ' as select * from ' ~ reader) -%}
+  {{ return(statements) }}
 {%- endmacro %}
 
 {% macro spark__lab_raw_statements(schema, name, lab) -%}

@@ -8,6 +8,7 @@
 
 mod intermediate;
 mod project;
+mod raw_tests;
 mod sources;
 mod staging;
 
@@ -17,31 +18,52 @@ use crate::ir::{EntityId, Ir};
 /// The folder of the project in the output directory.
 pub const DIR: &str = "dbt";
 
-/// One raw table the project reads: the source (system, or domain for specs without
-/// systems), the entity, and its folder under the lake.
+/// One raw table the project reads: the source (system, or domain for a domain without a
+/// system), the entity, its folder under the lake and the schema (database) of its relation.
 #[derive(Clone, Debug)]
 pub struct RawTable {
     pub source: String,
     pub entity: EntityId,
-    /// `raw/<source>/<entity>`.
+    /// `raw/<source>/<entity>`, or `truth/<domain>/<entity>` for a domain without a system in
+    /// specs that declare systems.
     pub path: String,
+    /// `<source>_raw`, or `<domain>_truth` (lab's Athena database of the truth).
+    pub schema: String,
 }
 
-/// The raw tables of the lake, by source then entity: every export of a system, or, when the
-/// specs declare no system, every entity (its clean Parquet is the raw layer).
+/// The raw tables of the lake, by source then entity: every export of a system, every entity
+/// of a domain that declares no system (its clean Parquet: `raw/<domain>/` when the specs
+/// declare no system at all, else `truth/<domain>/`), unless a system has the domain's name.
 pub fn raw_tables(ir: &Ir) -> Vec<RawTable> {
+    let exporting: Vec<bool> = (0..ir.domains.len())
+        .map(|d| {
+            ir.entities
+                .iter()
+                .any(|e| e.domain == d && e.export.is_some())
+        })
+        .collect();
+    let systems: Vec<&str> = ir
+        .entities
+        .iter()
+        .filter_map(|e| e.export.as_ref().map(|x| x.system.as_str()))
+        .collect();
     let mut out: Vec<RawTable> = ir
         .entities
         .iter()
         .enumerate()
         .filter_map(|(e, ent)| {
-            let source = match &ent.export {
-                Some(x) => x.system.clone(),
-                None if !ir.systems => ir.domains[ent.domain].name.clone(),
+            let domain = &ir.domains[ent.domain].name;
+            let (source, layer) = match &ent.export {
+                Some(x) => (x.system.clone(), "raw"),
+                None if !ir.systems => (domain.clone(), "raw"),
+                None if !exporting[ent.domain] && !systems.contains(&domain.as_str()) => {
+                    (domain.clone(), "truth")
+                }
                 None => return None,
             };
             Some(RawTable {
-                path: format!("raw/{source}/{}", ent.name),
+                path: format!("{layer}/{source}/{}", ent.name),
+                schema: format!("{source}_{layer}"),
                 source,
                 entity: e,
             })

@@ -1,17 +1,22 @@
 //! The project's fixed files: `dbt_project.yml` (the `lake` var, the raw tables registered by
 //! the on-run-start hook, one schema per layer), `profiles.yml` (targets `duckdb`, the default,
 //! `spark` with the session method and `athena` from environment variables) and the macros
-//! every model uses (types, value styles, raw tables), which are the same for any specs.
+//! every model uses (types, value styles, raw tables) and the raw layer's generic tests, which
+//! are the same for any specs.
 
 use super::{Artifact, DIR};
 use crate::ir::Ir;
 
 /// The macros, by file name under `macros/`.
-const MACROS: [(&str, &str); 4] = [
+const MACROS: [(&str, &str); 5] = [
     ("lab_types.sql", include_str!("macros/lab_types.sql")),
     ("lab_parse.sql", include_str!("macros/lab_parse.sql")),
     ("lab_raw.sql", include_str!("macros/lab_raw.sql")),
     ("lab_silver.sql", include_str!("macros/lab_silver.sql")),
+    (
+        "tests/lab_raw_tests.sql",
+        include_str!("macros/tests/lab_raw_tests.sql"),
+    ),
 ];
 
 /// The project file, the profiles and the macros.

@@ -1,7 +1,7 @@
 //! Staging models, `stg_<system>__<entity>`: one per raw table, one column per exported
 //! attribute under its truth name and type. Each column is read back from the system's style
 //! (dates, timestamps, decimal commas, minor units, booleans, code vocabularies, GA4 parameter
-//! arrays and records), trimmed where the export declares whitespace defects, with placeholders
+//! arrays, records and arrays of values), trimmed where the export declares whitespace defects, with placeholders
 //! as null where it declares them, renamed and retyped batch by batch where it declares schema
 //! drift, and exact duplicates dropped where it declares them: all from the `export`
 //! declarations, so a new system gets its staging from YAML alone. Case, typos and near
@@ -15,7 +15,7 @@ use crate::ir::export::{
 };
 use crate::ir::nest::{Node, Slot};
 use crate::ir::value::format_date;
-use crate::ir::{AttrId, Entity, Ir, Type};
+use crate::ir::{AttrId, Entity, Generator, Ir, Type, Value};
 use std::fmt::Write as _;
 
 /// The staging column holding the record key as the export writes it (composite keys joined
@@ -293,10 +293,47 @@ fn nested(path: &str, node: &Node, a: AttrId, ent: &Entity) -> Option<(String, O
                 Some(slot),
             )
         }),
-        // An array keeps only the non-null values, so a value's place is not its column.
-        Node::Array(cols) if cols.contains(&a) => Some(("'null'".into(), None)),
-        Node::Array(_) => None,
+        Node::Array(cols) => cols
+            .iter()
+            .position(|c| *c == a)
+            .map(|i| (array_member(path, cols, i, ent), None)),
     }
+}
+
+/// Member `i` of the array `path` of columns `cols`, as a Jinja string expression of SQL. An
+/// array keeps only the non-null values, so a value's place is its column's only when no
+/// column before it can be null (and it cannot either, unless it is the last). Otherwise a
+/// string choice whose values no other member can take is the first element among its values;
+/// else nothing tells the member apart (null).
+fn array_member(path: &str, cols: &[AttrId], i: usize, ent: &Entity) -> String {
+    let nullable = |c: &AttrId| ent.attributes[*c].nullable;
+    let placed = !cols[..i].iter().any(nullable) && (!nullable(&cols[i]) || i + 1 == cols.len());
+    if placed {
+        return format!("lab_array_at({}, {})", jinja_str(path), i + 1);
+    }
+    let vocabulary = |c: &AttrId| match (&ent.attributes[*c].generator, ent.attributes[*c].ty) {
+        (Generator::Choice { values, .. }, ty) if ty.is_string() => values
+            .iter()
+            .map(|v| match v {
+                Value::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect::<Option<Vec<String>>>(),
+        _ => None,
+    };
+    let Some(mine) = vocabulary(&cols[i]) else {
+        return "'null'".into();
+    };
+    let apart = cols
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != i)
+        .all(|(_, c)| vocabulary(c).is_some_and(|theirs| theirs.iter().all(|v| !mine.contains(v))));
+    if !apart {
+        return "'null'".into();
+    }
+    let list: Vec<String> = mine.iter().map(|v| jinja_str(v)).collect();
+    format!("lab_array_find({}, [{}])", jinja_str(path), list.join(", "))
 }
 
 /// A GA4 parameter's value in the truth's type: timestamps are microseconds, booleans 1/0,
