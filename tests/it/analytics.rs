@@ -50,7 +50,10 @@ fn analytics_build_and_prove_their_signal() {
     );
     assert!(ok, "dbt build failed:\n{log}");
     assert!(log.contains(" ERROR=0 "), "{log}");
-    assert!(log.contains("3 unit tests"), "the unit tests did not run:\n{log}");
+    assert!(
+        log.contains("3 unit tests"),
+        "the unit tests did not run:\n{log}"
+    );
     let lake = out.join("lake");
     let report = common::run_tool(
         "analytics_check.py",
