@@ -9,6 +9,7 @@
 //! cardinalities, identifying or not) is built once in [`erd`] and drawn by both [`mermaid`] and
 //! [`graphviz`], and the dictionary embeds the Mermaid text verbatim.
 
+pub mod analytics;
 pub mod athena;
 pub mod dbt;
 pub mod dictionary;
@@ -157,6 +158,7 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
         return Err(EmitError { problems });
     }
     out.extend(marts::dbt::files(ir));
+    out.extend(analytics::files(ir));
     out.extend(marts::catalog_files(ir, opts));
     out.extend(marts::document_files(ir));
     let mut index = dictionary::index(ir, opts);

@@ -74,6 +74,15 @@ pub struct Ir {
     pub systems: bool,
     /// The star schemas of the gold layer (empty without a marts file).
     pub marts: marts::Marts,
+    /// The analytics models of the spec directory (`analytics/`), copied into the dbt project.
+    pub analytics: Vec<ModelFile>,
+}
+
+/// A dbt model file kept verbatim: its file name and text.
+#[derive(Clone, Debug)]
+pub struct ModelFile {
+    pub name: String,
+    pub text: String,
 }
 
 #[derive(Clone, Debug)]

@@ -73,6 +73,14 @@ pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
         waves,
         specs_sha256,
         marts: crate::ir::marts::Marts::default(),
+        analytics: specs
+            .analytics
+            .iter()
+            .map(|f| crate::ir::ModelFile {
+                name: f.name.clone(),
+                text: f.text.clone(),
+            })
+            .collect(),
     };
     let errors = diags.iter().filter(|d| d.is_error()).count();
     ir.marts = marts::resolve(specs, &ir, diags);

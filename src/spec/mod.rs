@@ -24,6 +24,20 @@ pub struct Specs {
     pub files: Vec<SpecFile>,
     /// The marts files (`marts:` documents), in name order.
     pub marts: Vec<MartsFile>,
+    /// The analytics models of the spec directory's `analytics/` folder, in name order.
+    pub analytics: Vec<ModelFile>,
+}
+
+/// The folder beside the specs whose dbt models (`*.sql`, `*.py`, `*.yml`) `lab compile`
+/// copies into the dbt project's `models/analytics/`: the analytics written over the gold
+/// layer for one enterprise, which belong with its specs rather than in the engine.
+pub const ANALYTICS_DIR: &str = "analytics";
+
+/// One file of [`ANALYTICS_DIR`]: its file name and text.
+#[derive(Clone, Debug)]
+pub struct ModelFile {
+    pub name: String,
+    pub text: String,
 }
 
 /// A loaded marts file.
@@ -85,6 +99,7 @@ pub fn load(dir: &Path, diags: &mut Vec<Diagnostic>) -> Specs {
     for path in paths {
         load_file(&path, &mut specs, diags);
     }
+    load_analytics(dir, &mut specs, diags);
     if specs.files.is_empty() && !specs.marts.is_empty() && !diags.iter().any(|d| d.is_error()) {
         diags.push(
             Diagnostic::error(
@@ -96,6 +111,86 @@ pub fn load(dir: &Path, diags: &mut Vec<Diagnostic>) -> Specs {
         );
     }
     specs
+}
+
+/// Reads the model files of `<dir>/analytics/` (`*.sql`, `*.py`, `*.yml`) in name order; a spec
+/// directory without the folder has no analytics, and other files in it are left alone. A file
+/// that cannot be read, is too large, is not UTF-8 or whose name is not a dbt-safe file name
+/// (ASCII letters, digits, `_` and `.`) is a diagnostic.
+fn load_analytics(dir: &Path, specs: &mut Specs, diags: &mut Vec<Diagnostic>) {
+    let folder = dir.join(ANALYTICS_DIR);
+    if !folder.is_dir() {
+        return;
+    }
+    let shown = display_path(&clean_path(&folder));
+    let entries = match std::fs::read_dir(&folder) {
+        Ok(rd) => rd,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                codes::IO,
+                None,
+                format!("cannot read `{shown}`: {e}"),
+            ));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("sql" | "py" | "yml")
+            )
+        })
+        .collect();
+    paths.sort();
+    for path in paths {
+        let name = display_path(&clean_path(&path));
+        let file = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if file.is_empty()
+            || !file
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
+            diags.push(
+                Diagnostic::error(
+                    codes::IO,
+                    None,
+                    format!("`{name}`: not a dbt model file name"),
+                )
+                .with_help("name analytics models with ASCII letters, digits, `_` and `.` only"),
+            );
+            continue;
+        }
+        match read_model(&path) {
+            Ok(text) => specs.analytics.push(ModelFile {
+                name: file.to_string(),
+                text,
+            }),
+            Err((code, why)) => {
+                diags.push(Diagnostic::error(code, None, format!("`{name}`: {why}")))
+            }
+        }
+    }
+}
+
+/// The text of one analytics model file, or the diagnostic code and reason it cannot be read.
+fn read_model(path: &Path) -> Result<String, (&'static str, String)> {
+    let meta = std::fs::metadata(path).map_err(|e| (codes::IO, e.to_string()))?;
+    if !meta.is_file() {
+        return Err((codes::IO, "not a regular file".into()));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err((
+            codes::TOO_LARGE,
+            format!(
+                "{} bytes; model files are limited to {MAX_FILE_BYTES} bytes",
+                meta.len()
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| (codes::IO, e.to_string()))?;
+    String::from_utf8(bytes).map_err(|_| (codes::NOT_UTF8, "not valid UTF-8".into()))
 }
 
 fn display_path(path: &Path) -> String {
@@ -308,6 +403,38 @@ pub fn json_schema() -> String {
 mod tests {
     use super::clean_path;
     use std::path::Path;
+
+    #[test]
+    fn analytics_models_load_in_name_order_and_bad_names_are_refused() {
+        let dir = std::env::temp_dir().join(format!("lab-spec-analytics-{}", std::process::id()));
+        let models = dir.join(super::ANALYTICS_DIR);
+        std::fs::create_dir_all(&models).expect("mkdir");
+        std::fs::write(
+            dir.join("d.yaml"),
+            "domain: d\nentities:\n  t:\n    rows: 1\n    primary_key: id\n    attributes:\n      id: { type: int64, key: sequence }\n",
+        )
+        .expect("write spec");
+        std::fs::write(models.join("b.py"), "def model(dbt, session):\n").expect("write");
+        std::fs::write(models.join("a.sql"), "select 1\n").expect("write");
+        std::fs::write(models.join("notes.md"), "ignored\n").expect("write");
+        let mut diags = Vec::new();
+        let specs = super::load(&dir, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        let names: Vec<&str> = specs.analytics.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["a.sql", "b.py"]);
+        assert_eq!(specs.analytics[0].text, "select 1\n");
+        std::fs::write(models.join("bad name.sql"), "select 2\n").expect("write");
+        let mut diags = Vec::new();
+        let specs = super::load(&dir, &mut diags);
+        assert_eq!(specs.analytics.len(), 2);
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.message.contains("not a dbt model file name")),
+            "{diags:?}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn paths_are_cleaned_lexically() {

@@ -3,6 +3,7 @@
 //! find them where `tests/tools/setup.sh` installs them and fail with a message naming the
 //! set-up step when they are missing.
 
+mod analytics;
 mod architecture;
 mod common;
 mod dbt;

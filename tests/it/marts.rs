@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Copies a directory tree.
-fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read dir").flatten() {
         let p = entry.path();
@@ -27,7 +27,7 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// The temporary project: the gold files of `out/dbt`, a project and a DuckDB profile, and one
 /// stand-in silver model per truth entity.
-fn project(out: &Path, dir: &Path) -> Vec<(String, String)> {
+pub(crate) fn project(out: &Path, dir: &Path) -> Vec<(String, String)> {
     for sub in [
         "models/marts",
         "models/truth",
@@ -80,7 +80,7 @@ fn dbt(dir: &Path, args: &[&str]) -> (bool, String) {
     dbt_on(dir, "duckdb", args)
 }
 
-fn dbt_on(dir: &Path, target: &str, args: &[&str]) -> (bool, String) {
+pub(crate) fn dbt_on(dir: &Path, target: &str, args: &[&str]) -> (bool, String) {
     let o = Command::new(common::tool(".venv/bin/dbt"))
         .args(args)
         .args([

@@ -78,7 +78,7 @@ TBLPROPERTIES (
 CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce_truth`.`order_items` (
   `order_id` string COMMENT 'The order.',
   `line_no` int COMMENT 'Line number within the order.',
-  `product_id` bigint COMMENT 'The product sold (Zipf popularity, exponent 0.5 over the catalog).',
+  `product_id` bigint COMMENT 'The product sold: for a consumer, of the favourite style six times in ten, else of the favourite category one time in two, else of any category in the catalogue\'s proportions (business accounts buy across the catalogue); by Zipf popularity (exponent 0.…',
   `quantity` int COMMENT 'Units ordered.',
   `category` string COMMENT 'Category of the product at order time.',
   `unit_price` decimal(10,2) COMMENT 'Price per unit at order time.',
@@ -86,7 +86,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `ecommerce_truth`.`order_items` (
   `is_returned` boolean COMMENT 'Some units of the line were sent back (rate by product category); lines delivered less than 41 days before the snapshot have no return yet.',
   `returned_qty` int COMMENT 'Units returned (0 when not returned; never more than ordered).'
 )
-COMMENT 'The lines of each order; products are picked with Zipf popularity (the best seller takes about 1 % of lines).'
+COMMENT 'The lines of each order; six in ten of a consumer\'s lines come from the favourite style (one of ten product lines of the favourite category), half the others from the favourite category, the rest (and a business account\'s lines) from any category in the catalogue\'s proportions; within a style products are picked with Zipf popularity (the best seller takes about 0.6 % of lines).'
 STORED AS PARQUET
 LOCATION 's3://lab-lake/truth/ecommerce/order_items/'
 TBLPROPERTIES (

@@ -20,7 +20,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`dim_customer` (
   `segment` string COMMENT 'Current segment: B2C, SMB or ENT (enterprise).',
   `lifecycle_stage` string COMMENT 'prospect, customer, repeat_customer or churned.',
   `account_owner` string COMMENT 'Account manager of business customers.',
-  `churned_at` timestamp COMMENT 'When the customer was deemed churned: consumers (B2C) 365 days after the latest order; business accounts when they cancel their account 180 days after the latest order, which most SMB accounts and few enterprise accounts do; null while active, if the d…',
+  `churned_at` timestamp COMMENT 'When the customer was deemed churned: consumers (B2C) when they leave, about a year after the latest order (sooner for detractors and customers who needed support, later for repeat buyers and promoters); business accounts when they cancel their account…',
   `nps_score` int COMMENT 'Latest Net Promoter Score answer (0–10), for the 30 % who answered.',
   `debtor_no` string COMMENT 'Debtor number assigned by the ERP.',
   `customer_group` string COMMENT 'Customer group: B2C (consumers, paid at checkout) or B2B (business customers, on invoice).',

@@ -7,7 +7,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`fct_order_lines` (
   `order_id` string COMMENT 'The order.',
   `line_no` int COMMENT 'Line number within the order.',
   `customer_key` string COMMENT 'Key of `dim_customer`: The customer who placed the order.',
-  `product_key` bigint COMMENT 'Key of `dim_product`: The product sold (Zipf popularity, exponent 0.5 over the catalog).',
+  `product_key` bigint COMMENT 'Key of `dim_product`: The product sold: for a consumer, of the favourite style six times in ten, else of the favourite category one time in two, else of any category in the catalogue\'s proportions (business accounts buy across the catalogue); by Zipf p…',
   `order_date_key` date COMMENT 'Key of `dim_date`: When the order was placed (UTC): evening peak; never after the 2026-12-31 snapshot.',
   `status` string COMMENT 'Fulfilment status at the snapshot: processing, shipped (in transit), delivered, returned (at least one line came back) or cancelled.',
   `currency` varchar(3) COMMENT 'Order currency.',
@@ -52,7 +52,7 @@ TBLPROPERTIES (
 CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`fct_returns` (
   `return_id` string COMMENT 'Return identifier.',
   `customer_key` string COMMENT 'Key of `dim_customer`: The customer who placed the order.',
-  `product_key` bigint COMMENT 'Key of `dim_product`: The product sold (Zipf popularity, exponent 0.5 over the catalog).',
+  `product_key` bigint COMMENT 'Key of `dim_product`: The product sold: for a consumer, of the favourite style six times in ten, else of the favourite category one time in two, else of any category in the catalogue\'s proportions (business accounts buy across the catalogue); by Zipf p…',
   `requested_date_key` date COMMENT 'Key of `dim_date`: When the return was requested (after delivery, at most 30 days later).',
   `order_id` string COMMENT 'Order of the returned line.',
   `line_no` int COMMENT 'Returned line.',

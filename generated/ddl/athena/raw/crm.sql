@@ -18,7 +18,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `crm_raw`.`customers` (
   `lead_ad_date` string COMMENT 'Day that ad captured the lead. (as exported: date MM/DD/YYYY)',
   `order_count` string COMMENT 'Orders placed.',
   `last_order_at` string COMMENT 'Latest order. (as exported: timestamp iso)',
-  `churned_at` string COMMENT 'When the customer was deemed churned: consumers (B2C) 365 days after the latest order; business accounts when they cancel their account 180 days after the latest order, which most SMB accounts and few enterprise accounts do; null while active, if the d…',
+  `churned_at` string COMMENT 'When the customer was deemed churned: consumers (B2C) when they leave, about a year after the latest order (sooner for detractors and customers who needed support, later for repeat buyers and promoters); business accounts when they cancel their account…',
   `lifecycle_stage` string COMMENT 'prospect, customer, repeat_customer or churned.',
   `nps_score` string COMMENT 'Latest Net Promoter Score answer (0–10), for the 30 % who answered.',
   `segment_versions` string COMMENT 'Number of segment history rows.',

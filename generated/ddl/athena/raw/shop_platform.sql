@@ -104,7 +104,7 @@ TBLPROPERTIES (
 CREATE EXTERNAL TABLE IF NOT EXISTS `shop_platform_raw`.`order_items` (
   `order_id` string COMMENT 'The order.',
   `line_no` string COMMENT 'Line number within the order.',
-  `product_id` string COMMENT 'The product sold (Zipf popularity, exponent 0.5 over the catalog).',
+  `product_id` string COMMENT 'The product sold: for a consumer, of the favourite style six times in ten, else of the favourite category one time in two, else of any category in the catalogue\'s proportions (business accounts buy across the catalogue); by Zipf popularity (exponent 0.…',
   `quantity` string COMMENT 'Units ordered.',
   `category` string COMMENT 'Category of the product at order time.',
   `unit_price` string COMMENT 'Price per unit at order time.',
@@ -112,7 +112,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `shop_platform_raw`.`order_items` (
   `is_returned` string COMMENT 'Some units of the line were sent back (rate by product category); lines delivered less than 41 days before the snapshot have no return yet.',
   `returned_qty` string COMMENT 'Units returned (0 when not returned; never more than ordered).'
 )
-COMMENT 'The lines of each order; products are picked with Zipf popularity (the best seller takes about 1 % of lines) (exported by shop_platform as csv)'
+COMMENT 'The lines of each order; six in ten of a consumer\'s lines come from the favourite style (one of ten product lines of the favourite category), half the others from the favourite category, the rest (and a business account\'s lines) from any category in the catalogue\'s proportions; within a style products are picked with Zipf popularity (the best seller takes about 0.6 % of lines) (exported by shop_platform as csv)'
 ROW FORMAT SERDE 'org.apache.hadoop.hive.serde2.OpenCSVSerde'
 WITH SERDEPROPERTIES (
   'separatorChar'=',',
