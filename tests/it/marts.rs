@@ -27,7 +27,7 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// The temporary project: the gold files of `out/dbt`, a project and a DuckDB profile, and one
 /// stand-in silver model per truth entity.
-fn project(out: &Path, dir: &Path) -> Vec<(String, String)> {
+pub(crate) fn project(out: &Path, dir: &Path) -> Vec<(String, String)> {
     for sub in [
         "models/marts",
         "models/truth",
@@ -76,7 +76,7 @@ fn project(out: &Path, dir: &Path) -> Vec<(String, String)> {
 /// The Athena and Spark targets, for `dbt compile` (which needs no connection).
 const OTHER_TARGETS: &str = "    athena:\n      type: athena\n      s3_staging_dir: s3://lab-lake/athena-staging/\n      region_name: us-east-1\n      database: awsdatacatalog\n      schema: curated\n      threads: 1\n    spark:\n      type: spark\n      method: session\n      host: localhost\n      schema: curated\n";
 
-fn dbt(dir: &Path, args: &[&str]) -> (bool, String) {
+pub(crate) fn dbt(dir: &Path, args: &[&str]) -> (bool, String) {
     dbt_on(dir, "duckdb", args)
 }
 
