@@ -171,6 +171,10 @@ fn report_draws_every_chart_offline() {
         page.contains("metric view metric_orders (curated/metrics/orders)"),
         "the orders chart does not read its metric view"
     );
+    assert!(
+        page.contains(r#"id="ecommerce-scorecard""#),
+        "no scorecard of the metric views"
+    );
 
     // The screenshot, kept as the test's artifact.
     let keep = root().join("target/report-test");

@@ -568,9 +568,52 @@ class Ctx:
         return self.series(rows), f"{fallback_source} (metric view {name} absent: computed from gold)"
 
 
-def last12_sum(ctx, ys):
-    vals = ys[-12:]
-    return sum(v for v in vals if v is not None)
+# The contract's metrics each dashboard's scorecard shows, with how to format their values.
+SCORECARDS = {
+    "finance": [("revenue", "money"), ("gross_margin", "pct"), ("cash_collected", "money"), ("dso", "ratio"), ("operating_expense", "money")],
+    "marketing": [("marketing_spend", "money"), ("roas", "ratio"), ("cpa", "money"), ("ctr", "pct"), ("cac", "money")],
+    "ecommerce": [
+        ("orders", "int"),
+        ("aov", "money"),
+        ("session_conversion_rate", "pct"),
+        ("return_rate_by_count", "pct"),
+        ("return_rate_by_value", "pct"),
+        ("repeat_purchase_rate", "pct"),
+    ],
+}
+
+
+def scorecard(ctx, section):
+    """The section's metric views: latest month, the same month a year before, the change."""
+    lk = ctx.lake
+    rows, missing = [], []
+    for name, kind in SCORECARDS[section]:
+        rel = f"curated/metrics/{name}"
+        if not lk.has(rel):
+            lk.seen[rel] = False
+            missing.append(name)
+            continue
+        r = lk.rel(rel)
+        last = lk.one(f"select max(cast(month as date)) from {r}")[0]
+        if last is None:
+            missing.append(name)
+            continue
+        now = lk.one(f"select sum(value) from {r} where cast(month as date) = date '{last}'")[0]
+        ago = lk.one(f"select sum(value) from {r} where cast(month as date) = date '{last}' - interval 12 month")[0]
+        change = pct(now / ago - 1) if now is not None and ago else "n/a"
+        f = fmt_of(kind)
+        rows.append((name, month_label(last), f(now), f(ago) if ago is not None else "n/a", change))
+    if not rows:
+        raise Absent("curated/metrics/{" + ",".join(missing) + "}")
+    note = f" Not in this lake: {', '.join(missing)}." if missing else ""
+    return table(
+        f"{section}-scorecard",
+        ["metric", "latest month", "value", "a year before", "change"],
+        rows,
+        "The semantic layer's metrics for this dashboard: the latest month against the same month a year before." + note,
+        "metric views metric_<name> (curated/metrics/<name>)",
+        numeric={2, 3, 4},
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -624,6 +667,7 @@ def finance(ctx):
         )
 
     s.add("Finance KPIs", kpis)
+    s.add("Metric scorecard", lambda: scorecard(ctx, "finance"))
 
     def trend():
         ys, src = revenue_series()
@@ -841,6 +885,7 @@ def marketing(ctx):
         )
 
     s.add("Marketing KPIs", kpis)
+    s.add("Metric scorecard", lambda: scorecard(ctx, "marketing"))
 
     def by_channel():
         ad, camp = perf()
@@ -989,6 +1034,7 @@ def ecommerce(ctx):
         return tiles(items)
 
     s.add("E-commerce KPIs", kpis)
+    s.add("Metric scorecard", lambda: scorecard(ctx, "ecommerce"))
 
     def orders_trend():
         orders = lk.gold("sales/fct_orders")
