@@ -1,9 +1,10 @@
 //! The analytics report end to end: the shipped specs compile into a small lake (scale 0.02,
 //! truth only) whose gold marts dbt builds over stand-in silver models (as `marts.rs` does);
-//! the emitted builder, `dbt/report/build_report.py`, writes the page twice — over gold alone,
-//! where every chart of the metric views and analytics tables the lake lacks is replaced by a
-//! notice, and after `tests/tools/report_standins.py` has written stand-ins of those tables, where
-//! every chart is there. Headless Chromium loads each page from disk and dumps its DOM after the
+//! the emitted builder, `dbt/report/build_report.py`, writes the page before gold exists (it
+//! says so and profiles the truth alone), then twice more — over gold alone, where every chart
+//! of the metric views and analytics tables the lake lacks is replaced by a notice, and after
+//! `tests/tools/report_standins.py` has written stand-ins of those tables, where every chart is
+//! there. Headless Chromium loads each page from disk and dumps its DOM after the
 //! page's script has marked every chart it found drawn; `tests/tools/report_check.py` checks
 //! that every chart drew, that nothing outside the page is referenced, and that the tiles' numbers
 //! equal independent SQL on the truth. A screenshot of the full page is kept under
@@ -141,6 +142,20 @@ fn report_draws_every_chart_offline() {
         &out,
         &["--scale", "0.02", "--clean", "--threads", "2"],
     );
+    // No gold yet: the page says the dashboards need it and still profiles the truth.
+    let no_gold = base.join("none/index.html");
+    build_report(&out, &no_gold);
+    let page = common::read(&no_gold);
+    assert!(
+        page.contains(r#"data-absent="curated/sales/fct_orders""#),
+        "no notice that the gold marts are absent"
+    );
+    assert!(page.contains(r#"id="eda-ecommerce""#), "no data profile");
+    assert!(
+        !page.contains(r#"id="fin-revenue""#),
+        "a dashboard without gold"
+    );
+
     let dir = base.join("project");
     marts::project(&out, &dir);
     let (ok, log) = marts::dbt(&dir, &["run"]);
