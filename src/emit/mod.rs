@@ -18,6 +18,7 @@ pub mod glue;
 pub mod graphviz;
 pub mod marts;
 pub mod mermaid;
+pub mod report;
 pub mod table;
 
 use crate::ir::Ir;
@@ -161,6 +162,7 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
     out.extend(analytics::files(ir));
     out.extend(marts::catalog_files(ir, opts));
     out.extend(marts::document_files(ir));
+    out.extend(report::files(ir));
     let mut index = dictionary::index(ir, opts);
     if !ir.marts.marts.is_empty() {
         index.push_str(

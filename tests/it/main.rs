@@ -21,6 +21,7 @@ mod output;
 mod parts;
 mod realism;
 mod reference;
+mod report;
 mod s3;
 mod score;
 mod score_lake;

@@ -76,7 +76,7 @@ pub(crate) fn project(out: &Path, dir: &Path) -> Vec<(String, String)> {
 /// The Athena and Spark targets, for `dbt compile` (which needs no connection).
 const OTHER_TARGETS: &str = "    athena:\n      type: athena\n      s3_staging_dir: s3://lab-lake/athena-staging/\n      region_name: us-east-1\n      database: awsdatacatalog\n      schema: curated\n      threads: 1\n    spark:\n      type: spark\n      method: session\n      host: localhost\n      schema: curated\n";
 
-fn dbt(dir: &Path, args: &[&str]) -> (bool, String) {
+pub(crate) fn dbt(dir: &Path, args: &[&str]) -> (bool, String) {
     dbt_on(dir, "duckdb", args)
 }
 

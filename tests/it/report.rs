@@ -1,0 +1,217 @@
+//! The analytics report end to end: the shipped specs compile into a small lake (scale 0.02,
+//! truth only) whose gold marts dbt builds over stand-in silver models (as `marts.rs` does);
+//! the emitted builder, `dbt/report/build_report.py`, writes the page before gold exists (it
+//! says so and profiles the truth alone), then twice more — over gold alone, where every chart
+//! of the metric views and analytics tables the lake lacks is replaced by a notice, and after
+//! `tests/tools/report_standins.py` has written stand-ins of those tables, where every chart is
+//! there. Headless Chromium loads each page from disk and dumps its DOM after the
+//! page's script has marked every chart it found drawn; `tests/tools/report_check.py` checks
+//! that every chart drew, that nothing outside the page is referenced, and that the tiles' numbers
+//! equal independent SQL on the truth. A screenshot of the full page is kept under
+//! `target/report-test/` (its path is printed).
+
+use crate::common::{self, root, tmp};
+use crate::marts;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The charts over gold alone (metric views fall back to gold SQL).
+const GOLD_CHARTS: &[&str] = &[
+    "fin-revenue",
+    "fin-season",
+    "fin-gm",
+    "fin-pnl",
+    "fin-opex",
+    "fin-cash",
+    "fin-aging",
+    "fin-dso",
+    "mkt-channel",
+    "mkt-cpa",
+    "mkt-funnel",
+    "mkt-cac",
+    "ec-orders",
+    "ec-aov",
+    "ec-funnel",
+    "ec-traffic",
+    "ec-category",
+    "ec-returns",
+    "ec-repeat",
+    "ec-cohorts",
+    "c360-segments",
+    "c360-ltv",
+    "c360-profile",
+];
+
+/// The charts of the metric views and analytics tables without a gold fallback, and the tables.
+const MODEL_CHARTS: &[(&str, &str)] = &[
+    ("mkt-roas", "curated/metrics/roas__by_channel"),
+    (
+        "mkt-attribution",
+        "curated/analytics/attribution_by_channel",
+    ),
+    ("c360-rfm", "curated/analytics/rfm_segments"),
+    ("c360-roc", "curated/analytics/churn_roc"),
+    ("c360-forecast", "curated/analytics/demand_forecast"),
+];
+
+/// The Chromium binary installed from apt by `tests/tools/setup.sh`.
+fn chromium() -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join("chromium"))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!("`chromium` is missing: run `bash tests/tools/setup.sh` first (the README's test command does)")
+    })
+}
+
+/// Runs headless Chromium on a page (its own profile directory, a time limit against a hang)
+/// and returns its standard output.
+fn browser(profile: &Path, page: &Path, args: &[&str]) -> String {
+    let o = Command::new("timeout")
+        .arg("300")
+        .arg(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            "--mute-audio",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("run chromium");
+    assert!(
+        o.status.success(),
+        "chromium {args:?} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Builds the report of `out/lake` with the emitted builder into `html`.
+fn build_report(out: &Path, html: &Path) {
+    let o = Command::new(common::python())
+        .arg(out.join("dbt/report/build_report.py"))
+        .arg("--lake")
+        .arg(out.join("lake"))
+        .arg("--out")
+        .arg(html)
+        .output()
+        .expect("run the report builder");
+    assert!(
+        o.status.success(),
+        "build_report.py failed:\n{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// Loads a page in the browser, dumps its DOM next to it and runs the checker on both.
+fn check(base: &Path, out: &Path, html: &Path, charts: &[&str], absent: &[&str]) -> String {
+    let dom = html.with_extension("dom.html");
+    let text = browser(&base.join("chromium"), html, &["--dump-dom"]);
+    std::fs::write(&dom, text).expect("write the DOM");
+    let charts = format!("--charts={}", charts.join(","));
+    let absent = format!("--absent={}", absent.join(","));
+    let truth = out.join("lake/truth");
+    let args: [&OsStr; 5] = [
+        html.as_ref(),
+        dom.as_ref(),
+        truth.as_ref(),
+        charts.as_ref(),
+        absent.as_ref(),
+    ];
+    let report = common::run_tool("report_check.py", &args);
+    assert!(report.contains(" 0 failures"), "{report}");
+    report
+}
+
+#[test]
+fn report_draws_every_chart_offline() {
+    let started = std::time::Instant::now();
+    let base = tmp("report");
+    let out = base.join("out");
+    common::compile(
+        &root().join("specs"),
+        &out,
+        &["--scale", "0.02", "--clean", "--threads", "2"],
+    );
+    // No gold yet: the page says the dashboards need it and still profiles the truth.
+    let no_gold = base.join("none/index.html");
+    build_report(&out, &no_gold);
+    let page = common::read(&no_gold);
+    assert!(
+        page.contains(r#"data-absent="curated/sales/fct_orders""#),
+        "no notice that the gold marts are absent"
+    );
+    assert!(page.contains(r#"id="eda-ecommerce""#), "no data profile");
+    assert!(
+        !page.contains(r#"id="fin-revenue""#),
+        "a dashboard without gold"
+    );
+
+    let dir = base.join("project");
+    marts::project(&out, &dir);
+    let (ok, log) = marts::dbt(&dir, &["run"]);
+    assert!(ok, "dbt run failed:\n{log}");
+
+    // Gold alone: the charts of absent tables say so; every other chart draws.
+    let gold_only = base.join("gold/index.html");
+    build_report(&out, &gold_only);
+    let absent: Vec<&str> = MODEL_CHARTS.iter().map(|(_, t)| *t).collect();
+    let report = check(&base, &out, &gold_only, GOLD_CHARTS, &absent);
+    println!("gold only: {report}");
+    let page = common::read(&gold_only);
+    assert!(
+        page.contains("metric view orders absent"),
+        "the orders chart does not name its fallback"
+    );
+
+    // With stand-ins of the metric views and analytics tables: every chart draws.
+    common::run_tool("report_standins.py", &[out.join("lake").as_os_str()]);
+    let html = base.join("full/index.html");
+    build_report(&out, &html);
+    let mut charts = GOLD_CHARTS.to_vec();
+    charts.extend(MODEL_CHARTS.iter().map(|(c, _)| *c));
+    let report = check(&base, &out, &html, &charts, &[]);
+    println!("with models: {report}");
+    let page = common::read(&html);
+    assert!(
+        page.contains("metric view metric_orders (curated/metrics/orders)"),
+        "the orders chart does not read its metric view"
+    );
+    assert!(
+        page.contains(r#"id="ecommerce-scorecard""#),
+        "no scorecard of the metric views"
+    );
+
+    // The screenshot, kept as the test's artifact.
+    let keep = root().join("target/report-test");
+    std::fs::create_dir_all(&keep).expect("mkdir target/report-test");
+    std::fs::copy(&html, keep.join("index.html")).expect("copy the page");
+    let shot = keep.join("report.png");
+    let _ = std::fs::remove_file(&shot);
+    browser(
+        &base.join("chromium"),
+        &html,
+        &[
+            "--window-size=1400,9000",
+            &format!("--screenshot={}", shot.display()),
+        ],
+    );
+    let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size > 50_000,
+        "screenshot {} is {size} bytes",
+        shot.display()
+    );
+    println!("report screenshot: {}", shot.display());
+    println!("report test wall time: {:.1?}", started.elapsed());
+    let _ = std::fs::remove_dir_all(&base);
+}
