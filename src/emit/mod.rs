@@ -17,6 +17,7 @@ pub mod glue;
 pub mod graphviz;
 pub mod marts;
 pub mod mermaid;
+pub mod metrics;
 pub mod table;
 
 use crate::ir::Ir;
@@ -159,6 +160,7 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
     out.extend(marts::dbt::files(ir));
     out.extend(marts::catalog_files(ir, opts));
     out.extend(marts::document_files(ir));
+    out.extend(metrics::files(ir));
     let mut index = dictionary::index(ir, opts);
     if !ir.marts.marts.is_empty() {
         index.push_str(
