@@ -188,6 +188,31 @@ pub const ALL: &[(&str, &str)] = &[
         "two columns of a gold table have the same name",
     ),
     (
+        METRIC_UNKNOWN,
+        "a metric names a metric that is not declared, or itself",
+    ),
+    (
+        METRIC_UNKNOWN_COLUMN,
+        "a metric names a mart table or column that does not exist",
+    ),
+    (
+        METRIC_TYPE,
+        "a measure's aggregation or a filter's value does not fit the column's type",
+    ),
+    (
+        METRIC_INCOMPATIBLE,
+        "a metric combines things that cannot be combined (a ratio or breakdown its inputs do not share, a conversion without a common entity)",
+    ),
+    (
+        METRIC_NO_TIME,
+        "a metric has no time dimension to be counted at",
+    ),
+    (METRIC_EXPR, "a metric's expression is not valid"),
+    (
+        METRIC_NAME_CLASH,
+        "a metric's name clashes with a name of the semantic layer",
+    ),
+    (
         RESERVED_WORD,
         "a name that is a reserved word in Athena (warning)",
     ),
@@ -267,6 +292,13 @@ pub const MART_SCD2: &str = "E0904";
 pub const MART_JOIN: &str = "E0905";
 pub const MART_BAD_DIMENSION: &str = "E0906";
 pub const MART_COLUMN_CLASH: &str = "E0907";
+pub const METRIC_UNKNOWN: &str = "E1000";
+pub const METRIC_UNKNOWN_COLUMN: &str = "E1001";
+pub const METRIC_TYPE: &str = "E1002";
+pub const METRIC_INCOMPATIBLE: &str = "E1003";
+pub const METRIC_NO_TIME: &str = "E1004";
+pub const METRIC_EXPR: &str = "E1005";
+pub const METRIC_NAME_CLASH: &str = "E1006";
 pub const RESERVED_WORD: &str = "W0700";
 pub const FILE_DOMAIN_MISMATCH: &str = "W0701";
 pub const JOINT_UNIFORM: &str = "W0702";

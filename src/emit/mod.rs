@@ -19,6 +19,7 @@ pub mod graphviz;
 pub mod marts;
 pub mod mermaid;
 pub mod report;
+pub mod metrics;
 pub mod table;
 
 use crate::ir::Ir;
@@ -163,6 +164,7 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
     out.extend(marts::catalog_files(ir, opts));
     out.extend(marts::document_files(ir));
     out.extend(report::files(ir));
+    out.extend(metrics::files(ir));
     let mut index = dictionary::index(ir, opts);
     if !ir.marts.marts.is_empty() {
         index.push_str(

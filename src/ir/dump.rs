@@ -146,6 +146,7 @@ pub fn dump(ir: &Ir) -> String {
         }
     }
     out.push_str(&super::marts::dump(ir, &ir.marts));
+    out.push_str(&super::metrics::dump(&ir.marts, &ir.metrics));
     out
 }
 

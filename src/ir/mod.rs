@@ -7,6 +7,7 @@ pub mod dump;
 pub mod export;
 pub mod expr;
 pub mod marts;
+pub mod metrics;
 pub mod nest;
 pub mod partition;
 pub mod rows;
@@ -74,6 +75,8 @@ pub struct Ir {
     pub systems: bool,
     /// The star schemas of the gold layer (empty without a marts file).
     pub marts: marts::Marts,
+    /// The metrics over the marts (empty without a metrics file).
+    pub metrics: metrics::Metrics,
     /// The analytics models of the spec directory (`analytics/`), copied into the dbt project.
     pub analytics: Vec<ModelFile>,
 }

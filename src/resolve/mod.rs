@@ -14,6 +14,7 @@ mod hidden;
 mod limits;
 pub mod marts;
 mod mess;
+pub mod metrics;
 mod nest;
 pub mod reserved;
 mod scaling;
@@ -81,9 +82,14 @@ pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
                 text: f.text.clone(),
             })
             .collect(),
+        metrics: crate::ir::metrics::Metrics::default(),
     };
     let errors = diags.iter().filter(|d| d.is_error()).count();
     ir.marts = marts::resolve(specs, &ir, diags);
+    if diags.iter().filter(|d| d.is_error()).count() > errors {
+        return None;
+    }
+    ir.metrics = metrics::resolve(specs, &ir, diags);
     if diags.iter().filter(|d| d.is_error()).count() > errors {
         return None;
     }

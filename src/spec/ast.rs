@@ -1106,8 +1106,123 @@ pub struct MeasureSpec {
     pub additivity: Sp<Additivity>,
 }
 
-/// Any spec file: a domain (`domain:`) or a marts file (`marts:`). Only the JSON Schema uses
-/// it; the loader tells the two apart by their first keys.
+/// A metrics file: business metrics over the marts' tables, compiled into a MetricFlow
+/// semantic layer and one plain SQL model per metric. It starts with `metrics:`.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "lab metrics spec")]
+pub struct MetricsSpec {
+    /// The metrics, by name (`[a-z][a-z0-9_]*`).
+    #[schemars(with = "BTreeMap<String, MetricSpec>")]
+    pub metrics: Vec<(Sp<String>, MetricSpec)>,
+}
+
+/// The kind of a metric (MetricFlow's five metric types).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricType {
+    /// An aggregation of one measure (`measure`, `filter`).
+    Simple,
+    /// `numerator` ÷ `denominator`, two metrics, each aggregated at the query's grain first.
+    Ratio,
+    /// An arithmetic expression (`expr`) over other metrics.
+    Derived,
+    /// A measure accumulated over all earlier time, or since the start of a period
+    /// (`grain_to_date`).
+    Cumulative,
+    /// The share of `base` rows followed by a `conversion` row of the same `entity` within
+    /// `window`.
+    Conversion,
+}
+
+/// One metric. Which keys apply depends on `type`.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MetricSpec {
+    /// The metric's display name (default: the name).
+    pub label: Option<Sp<String>>,
+    /// What it means, in a sentence.
+    pub description: Option<Sp<String>>,
+    /// Where the definition comes from (a standard, a vendor's documentation).
+    pub reference: Option<Sp<String>>,
+    /// simple (default) | ratio | derived | cumulative | conversion.
+    #[serde(rename = "type")]
+    pub kind: Option<Sp<MetricType>>,
+    /// simple, cumulative: the measure aggregated.
+    #[schemars(with = "Option<MeasureForm>")]
+    pub measure: Option<Sp<MeasureRefSpec>>,
+    /// simple, cumulative: conditions on the measure's rows (all must hold).
+    #[serde(default)]
+    pub filter: Vec<Sp<FilterSpec>>,
+    /// ratio: the metric divided.
+    pub numerator: Option<Sp<String>>,
+    /// ratio: the metric divided by.
+    pub denominator: Option<Sp<String>>,
+    /// derived: an arithmetic expression over other metrics' names, e.g.
+    /// `(revenue - cogs) / revenue`.
+    pub expr: Option<Sp<String>>,
+    /// cumulative: restart the accumulation each `month`, `quarter` or `year` (default: all
+    /// earlier time).
+    pub grain_to_date: Option<Sp<String>>,
+    /// conversion: the rows that may convert.
+    #[schemars(with = "Option<MeasureForm>")]
+    pub base: Option<Sp<MeasureRefSpec>>,
+    /// conversion: the rows that are conversions.
+    #[schemars(with = "Option<MeasureForm>")]
+    pub conversion: Option<Sp<MeasureRefSpec>>,
+    /// conversion: the dimension both tables reference, whose member must be the same.
+    pub entity: Option<Sp<String>>,
+    /// conversion: how long after a base row a conversion counts, e.g. `7 days`.
+    pub window: Option<Sp<String>>,
+    /// Breakdowns: view name → the column to group by (`column` of the measure's table or
+    /// `dim_x.column` of a dimension it references).
+    #[schemars(with = "Option<BTreeMap<String, String>>")]
+    pub by: Vec<(Sp<String>, Sp<String>)>,
+}
+
+/// A measure: an aggregation of an expression over a mart table's rows. Written as
+/// `table.column` (a sum) or as a mapping.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureRefSpec {
+    /// The mart table (a fact or an entity dimension).
+    pub table: Sp<String>,
+    /// An expression over the table's columns: names, numbers, `+ - * /`, parentheses,
+    /// comparisons, `case … end` and `days_between(a, b)`.
+    pub expr: Sp<String>,
+    /// sum (default) | count | count_distinct | average | min | max.
+    pub agg: Option<Sp<String>>,
+    /// The date or timestamp column the measure is counted at (default: the table's first
+    /// date dimension key, or its first date or timestamp column).
+    pub time: Option<Sp<String>>,
+}
+
+/// A measure as written: `table.column` (its sum) or a mapping.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum MeasureForm {
+    Column(String),
+    Measure(MeasureRefSpec),
+}
+
+/// A condition on a measure's rows: the column's value is (not) one of the values.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilterSpec {
+    /// A column of the measure's table, or `dim_x.column` of a dimension it references.
+    pub column: Sp<String>,
+    /// The values kept.
+    #[serde(rename = "in")]
+    #[schemars(with = "Option<Vec<Scalar>>")]
+    pub is_in: Vec<Sp<Scalar>>,
+    /// The values left out.
+    #[schemars(with = "Option<Vec<Scalar>>")]
+    pub not_in: Vec<Sp<Scalar>>,
+}
+
+/// Any spec file: a domain (`domain:`), a marts file (`marts:`) or a metrics file
+/// (`metrics:`). Only the JSON Schema uses it; the loader tells them apart by their first keys.
 #[derive(JsonSchema)]
 #[serde(untagged)]
 #[schemars(title = "lab spec")]
@@ -1115,4 +1230,5 @@ pub struct MeasureSpec {
 pub enum SpecDocument {
     Domain(DomainSpec),
     Marts(MartsSpec),
+    Metrics(MetricsSpec),
 }

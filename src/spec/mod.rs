@@ -5,6 +5,7 @@
 pub mod ast;
 pub mod lower;
 pub mod marts;
+pub mod metrics;
 pub mod nest;
 pub mod system;
 pub mod yaml;
@@ -24,6 +25,8 @@ pub struct Specs {
     pub files: Vec<SpecFile>,
     /// The marts files (`marts:` documents), in name order.
     pub marts: Vec<MartsFile>,
+    /// The metrics files (`metrics:` documents), in name order.
+    pub metrics: Vec<MetricsFile>,
     /// The analytics models of the spec directory's `analytics/` folder, in name order.
     pub analytics: Vec<ModelFile>,
 }
@@ -38,6 +41,14 @@ pub const ANALYTICS_DIR: &str = "analytics";
 pub struct ModelFile {
     pub name: String,
     pub text: String,
+}
+
+/// A loaded metrics file.
+#[derive(Debug)]
+pub struct MetricsFile {
+    pub path: PathBuf,
+    pub file: crate::diagnostics::FileId,
+    pub spec: ast::MetricsSpec,
 }
 
 /// A loaded marts file.
@@ -100,7 +111,10 @@ pub fn load(dir: &Path, diags: &mut Vec<Diagnostic>) -> Specs {
         load_file(&path, &mut specs, diags);
     }
     load_analytics(dir, &mut specs, diags);
-    if specs.files.is_empty() && !specs.marts.is_empty() && !diags.iter().any(|d| d.is_error()) {
+    if specs.files.is_empty()
+        && (!specs.marts.is_empty() || !specs.metrics.is_empty())
+        && !diags.iter().any(|d| d.is_error())
+    {
         diags.push(
             Diagnostic::error(
                 codes::NO_SPECS,
@@ -358,6 +372,16 @@ fn load_text(path: &Path, text: String, specs: &mut Specs, diags: &mut Vec<Diagn
     if fatal {
         return;
     }
+    if metrics::is_metrics(&root) {
+        if let Some(spec) = metrics::lower_metrics(&root, diags) {
+            specs.metrics.push(MetricsFile {
+                path: path.to_path_buf(),
+                file,
+                spec,
+            });
+        }
+        return;
+    }
     if marts::is_marts(&root) {
         if let Some(spec) = marts::lower_marts(&root, diags) {
             specs.marts.push(MartsFile {
@@ -383,7 +407,7 @@ fn load_text(path: &Path, text: String, specs: &mut Specs, diags: &mut Vec<Diagn
     }
 }
 
-/// The JSON Schema of a spec file, a domain or a marts file (draft-07, which
+/// The JSON Schema of a spec file, a domain, a marts or a metrics file (draft-07, which
 /// yaml-language-server understands).
 pub fn json_schema() -> String {
     let settings = schemars::generate::SchemaSettings::draft07();

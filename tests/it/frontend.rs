@@ -741,6 +741,26 @@ fn docs_cover_every_code_and_key() {
             "docs/spec-reference.md, section Marts, does not name the key `{key}`"
         );
     }
+    let metrics = section("Metrics");
+    for key in ["metrics", "measure", "filter"] {
+        assert!(
+            metrics.contains(&format!("\n### `{key}`")),
+            "docs/spec-reference.md, section Metrics, lacks `### `{key}``"
+        );
+    }
+    use lab::spec::metrics::{FILTER_KEYS, MEASURE_REF_KEYS, METRIC_KEYS};
+    for key in [METRIC_KEYS, MEASURE_REF_KEYS, FILTER_KEYS].concat() {
+        assert!(
+            metrics.contains(&format!("`{key}`")),
+            "docs/spec-reference.md, section Metrics, does not name the key `{key}`"
+        );
+    }
+    for agg in lab::ir::metrics::Agg::NAMES {
+        assert!(
+            metrics.contains(&format!("`{agg}`")),
+            "aggregation `{agg}` is not documented"
+        );
+    }
     for (title, keys) in [
         ("Domain keys", DOMAIN_KEYS),
         ("Entity keys", ENTITY_KEYS),

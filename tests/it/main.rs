@@ -17,6 +17,7 @@ mod engine_time;
 mod engine_unique;
 mod frontend;
 mod marts;
+mod metrics;
 mod output;
 mod parts;
 mod realism;

@@ -4,8 +4,10 @@
 //! build --target duckdb` builds every mart model at `curated/<mart>/<table>/` and runs every
 //! test: keys unique and not null, facts' relationships to their dimensions, and the singular
 //! tests that reconcile each gold table with the truth (row counts, monthly sums of additive
-//! measures). A stand-in that loses rows then makes the reconciliation fail. The same models
-//! and tests, compiled by dbt for Athena and Spark, parse in those engines' dialects.
+//! measures). A stand-in that loses rows then makes the reconciliation fail (in a copy of the
+//! project). The same models and tests, compiled by dbt for Athena and Spark, parse in those
+//! engines' dialects. The built project is shared (one compile, one `dbt build`): it holds the
+//! semantic layer and the metric views too, which `tests/it/metrics.rs` checks.
 
 use crate::common::{self, root, tmp};
 use std::path::{Path, PathBuf};
@@ -31,28 +33,14 @@ pub(crate) fn project(out: &Path, dir: &Path) -> Vec<(String, String)> {
     for sub in [
         "models/marts",
         "models/truth",
+        "models/semantic",
+        "models/metrics",
         "macros/marts",
         "tests/marts",
     ] {
         copy_tree(&out.join("dbt").join(sub), &dir.join(sub));
     }
-    let lake = out.join("lake");
-    std::fs::write(
-        dir.join("dbt_project.yml"),
-        format!(
-            "name: lab_gold\nversion: \"1.0\"\nconfig-version: 2\nprofile: lab\nvars:\n  lake: {}\n  lab_gold_severity: error\n",
-            lake.display()
-        ),
-    )
-    .expect("write project");
-    std::fs::write(
-        dir.join("profiles.yml"),
-        format!(
-            "lab:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {}\n      threads: 2\n",
-            dir.join("lab.duckdb").display()
-        ) + OTHER_TARGETS,
-    )
-    .expect("write profile");
+    configure(dir, &out.join("lake"));
     let int = dir.join("models/intermediate");
     std::fs::create_dir_all(&int).expect("mkdir");
     let checked = lab::check(&root().join("specs"));
@@ -71,6 +59,60 @@ pub(crate) fn project(out: &Path, dir: &Path) -> Vec<(String, String)> {
         entities.push((domain, e.name.clone()));
     }
     entities
+}
+
+/// The project's `dbt_project.yml` (the lake var) and its profiles (the DuckDB file in `dir`).
+fn configure(dir: &Path, lake: &Path) {
+    std::fs::write(
+        dir.join("dbt_project.yml"),
+        format!(
+            "name: lab_gold\nversion: \"1.0\"\nconfig-version: 2\nprofile: lab\nvars:\n  lake: {}\n  lab_gold_severity: error\n",
+            lake.display()
+        ),
+    )
+    .expect("write project");
+    std::fs::write(
+        dir.join("profiles.yml"),
+        format!(
+            "lab:\n  target: duckdb\n  outputs:\n    duckdb:\n      type: duckdb\n      path: {}\n      threads: 2\n",
+            dir.join("lab.duckdb").display()
+        ) + OTHER_TARGETS,
+    )
+    .expect("write profile");
+}
+
+/// The shared built project: the compiled lake (`out`), the project (`dir`), its stand-ins'
+/// entities, and whether `dbt build` passed, with its log.
+pub struct Gold {
+    pub out: PathBuf,
+    pub dir: PathBuf,
+    pub entities: Vec<(String, String)>,
+    pub ok: bool,
+    pub log: String,
+}
+
+/// Compiles the shipped specs and builds the gold project once per test binary.
+pub fn gold() -> &'static Gold {
+    static GOLD: std::sync::OnceLock<Gold> = std::sync::OnceLock::new();
+    GOLD.get_or_init(|| {
+        let base = tmp("marts");
+        let out = base.join("out");
+        common::compile(
+            &root().join("specs"),
+            &out,
+            &["--scale", "0.02", "--clean", "--threads", "2"],
+        );
+        let dir = base.join("project");
+        let entities = project(&out, &dir);
+        let (ok, log) = dbt(&dir, &["build"]);
+        Gold {
+            out,
+            dir,
+            entities,
+            ok,
+            log,
+        }
+    })
 }
 
 /// The Athena and Spark targets, for `dbt compile` (which needs no connection).
@@ -127,20 +169,12 @@ fn gold_tables(out: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn gold_builds_and_reconciles_with_the_truth() {
-    let base = tmp("marts");
-    let out = base.join("out");
-    common::compile(
-        &root().join("specs"),
-        &out,
-        &["--scale", "0.02", "--clean", "--threads", "2"],
-    );
-    let dir = base.join("project");
-    let entities = project(&out, &dir);
-    assert!(entities.len() >= 20, "{entities:?}");
-    let (ok, log) = dbt(&dir, &["build"]);
-    assert!(ok, "dbt build failed:\n{log}");
+    let g = gold();
+    let (out, dir, log) = (&g.out, &g.dir, &g.log);
+    assert!(g.entities.len() >= 20, "{:?}", g.entities);
+    assert!(g.ok, "dbt build failed:\n{log}");
     assert!(log.contains(" ERROR=0 "), "{log}");
-    let tables = gold_tables(&out);
+    let tables = gold_tables(out);
     assert!(tables.len() >= 17, "{tables:?}");
     for t in &tables {
         let files: Vec<_> = std::fs::read_dir(out.join("lake").join(t))
@@ -155,7 +189,13 @@ fn gold_builds_and_reconciles_with_the_truth() {
         .expect("tests")
         .count();
     assert!(singular >= 25, "{singular} reconciliation tests");
-    // A silver stand-in that loses rows fails the reconciliation of the facts over it.
+    // A silver stand-in that loses rows fails the reconciliation of the facts over it, in a
+    // copy of the project and its lake (the shared one stays as built).
+    let copy = tmp("marts-broken");
+    copy_tree(dir, &copy.join("project"));
+    copy_tree(&out.join("lake"), &copy.join("lake"));
+    let dir = copy.join("project");
+    configure(&dir, &copy.join("lake"));
     std::fs::write(
         dir.join("models/intermediate/int_ecommerce__order_items.sql"),
         "select * from {{ source('truth_ecommerce', 'order_items') }} where line_no > 1\n",
@@ -175,7 +215,7 @@ fn gold_builds_and_reconciles_with_the_truth() {
         "{log}"
     );
     assert!(log.contains("fct_order_lines__monthly_sums"), "{log}");
-    let _ = std::fs::remove_dir_all(&base);
+    let _ = std::fs::remove_dir_all(&copy);
 }
 
 #[test]
@@ -204,6 +244,14 @@ fn gold_sql_compiles_for_athena_and_spark() {
         assert!(models.is_dir(), "{target}: nothing compiled:\n{log}");
         let report = common::run_tool("dbt_sql_check.py", &[dialect.as_ref(), models.as_os_str()]);
         assert!(report.contains(" 0 failures"), "{report}");
+        // The metric views and the time spine (docs/metrics.md).
+        for sub in ["models/metrics", "models/semantic"] {
+            let report = common::run_tool(
+                "dbt_sql_check.py",
+                &[dialect.as_ref(), gold.join(sub).as_os_str()],
+            );
+            assert!(report.contains(" 0 failures"), "{report}");
+        }
         let report = common::run_tool(
             "dbt_sql_check.py",
             &[dialect.as_ref(), gold.join("tests").as_os_str()],

@@ -1,0 +1,246 @@
+"""Checks the metrics of a built dbt project (DuckDB) three ways.
+usage: metrics_check.py PROJECT_DIR LAKE
+
+1. `mf validate-configs` passes (the semantic manifest, and every entity, dimension, measure
+   and metric queried against the warehouse).
+2. Every metric view `metric_<name>` (Parquet at LAKE/curated/metrics/<folder>/) has the rows
+   MetricFlow gives for the same metric: the query its model's `meta` names (`mf query
+   --metrics <metric> --group-by <group_by>`), one query per distinct group-by; months
+   MetricFlow leaves null (rows without a time) are not in the views.
+3. Selected KPIs from the semantic layer equal independent SQL over the truth Parquet
+   (LAKE/truth/…): revenue by month, AOV, both return rates, ROAS by channel and DSO.
+It then prints each KPI over the whole period (ratios of the period's sums) for the
+plausibility check. Exit status 0 when everything agrees; otherwise every difference is
+printed and the status is 1. The last line counts the failures.
+"""
+import csv
+import math
+import os
+import pathlib
+import subprocess
+import sys
+
+import duckdb
+import yaml
+
+TOLERANCE = 1e-6
+
+
+def mf(project, args):
+    env = dict(os.environ, DBT_PROFILES_DIR=str(project))
+    bin_dir = pathlib.Path(sys.executable).parent
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    o = subprocess.run([str(bin_dir / "mf"), *args], cwd=project, env=env,
+                       capture_output=True, text=True)
+    return o.returncode, o.stdout + o.stderr
+
+
+def key_text(v):
+    """A group value as text: dates and timestamps by their day, null as empty."""
+    if v is None:
+        return ""
+    s = str(v)
+    if len(s) >= 10 and s[4:5] == "-" and s[7:8] == "-":
+        return s[:10]
+    return s
+
+
+def number(v):
+    if v is None or v == "":
+        return None
+    x = float(v)
+    return None if math.isnan(x) else x
+
+
+def same(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= TOLERANCE * max(1.0, abs(a), abs(b))
+
+
+def mf_query(project, out_dir, metrics, group_by, failures):
+    """Rows of `mf query` as {(month, group…): {metric: value}}."""
+    name = "_".join(group_by.split(","))[:80]
+    path = out_dir / f"mf_{name}.csv"
+    code, log = mf(project, ["query", "--metrics", ",".join(metrics),
+                             "--group-by", group_by, "--csv", str(path)])
+    if code != 0 or not path.exists():
+        failures.append(f"mf query --group-by {group_by} failed:\n{log[-3000:]}")
+        return {}
+    rows = {}
+    keys = group_by.split(",")
+    with path.open() as f:
+        for r in csv.DictReader(f):
+            k = tuple(key_text(r[c] or None) for c in keys)
+            rows[k] = {m: number(r.get(m)) for m in metrics}
+    return rows
+
+
+def views(project):
+    models = yaml.safe_load((project / "models/metrics/_metrics__models.yml").read_text())
+    return [(m["name"], m["meta"]["metric"], m["meta"]["group_by"]) for m in models["models"]]
+
+
+def compare_views(con, project, lake, out_dir, failures):
+    by_group = {}
+    for view, metric, group_by in views(project):
+        by_group.setdefault(group_by, []).append((view, metric))
+    answers = {}
+    checked = 0
+    for group_by, items in sorted(by_group.items()):
+        metrics = sorted({m for _, m in items})
+        rows = mf_query(project, out_dir, metrics, group_by, failures)
+        answers[group_by] = rows
+        for view, metric in items:
+            folder = lake / "curated/metrics" / view.removeprefix("metric_")
+            got = con.execute(
+                f"select * from read_parquet('{folder}/*.parquet')").fetchall()
+            cols = [d[0] for d in con.description]
+            mine = {}
+            for r in got:
+                rec = dict(zip(cols, r))
+                k = tuple(key_text(rec[c]) for c in cols if c != "value")
+                mine[k] = number(rec["value"])
+            theirs = {k: v[metric] for k, v in rows.items() if k[0] != ""}
+            # MetricFlow's multi-metric rows carry the other metrics' months too.
+            theirs = {k: v for k, v in theirs.items() if v is not None or k in mine}
+            mine = {k: v for k, v in mine.items() if v is not None or k in theirs}
+            diff = [k for k in sorted(set(mine) | set(theirs))
+                    if not same(mine.get(k), theirs.get(k))]
+            checked += 1
+            if diff:
+                sample = [(k, mine.get(k), theirs.get(k)) for k in diff[:5]]
+                failures.append(f"{view}: {len(diff)} of {len(theirs)} rows differ from "
+                                f"MetricFlow (key, view, mf): {sample}")
+            elif not theirs:
+                failures.append(f"{view}: MetricFlow gives no rows")
+    print(f"{checked} metric views equal MetricFlow's answers")
+    return answers
+
+
+TRUTH_TABLES = {
+    "invoices": "finance/invoices", "payments": "finance/payments",
+    "orders": "ecommerce/orders", "order_items": "ecommerce/order_items",
+    "returns": "ecommerce/returns", "funnel_steps": "web/funnel_steps",
+    "sessions": "web/sessions", "campaigns": "marketing/campaigns",
+    "daily_performance": "marketing/daily_performance",
+}
+
+MONTH = "cast(date_trunc('month', {}) as date)"
+
+# Independent SQL over the truth: (metric, group_by, SQL giving month[, group], value).
+TRUTH = [
+    ("revenue", "metric_time__month",
+     f"select {MONTH.format('invoice_date')}, sum(subtotal) from invoices group by 1"),
+    ("aov", "metric_time__month",
+     f"select {MONTH.format('ordered_at')}, sum(subtotal) / count(*) from orders "
+     "where not is_cancelled group by 1"),
+    ("return_rate_by_count", "metric_time__month",
+     f"select {MONTH.format('o.ordered_at')}, sum(i.returned_qty) / sum(i.quantity) "
+     "from order_items i join orders o using (order_id) where o.status <> 'cancelled' group by 1"),
+    ("return_rate_by_value", "metric_time__month",
+     f"with r as (select {MONTH.format('requested_at')} m, sum(refund_amount) v from returns "
+     "where status = 'refunded' group by 1), "
+     f"s as (select {MONTH.format('o.ordered_at')} m, sum(i.line_total) v from order_items i "
+     "join orders o using (order_id) where o.status <> 'cancelled' group by 1) "
+     "select s.m, r.v / s.v from s left join r using (m)"),
+    ("roas", "metric_time__month,campaign__channel",
+     f"with a as (select {MONTH.format('f.reached_at')} m, c.channel, sum(f.order_total) v "
+     "from funnel_steps f join sessions s using (session_key) "
+     "join campaigns c on c.campaign_id = s.campaign_id where f.order_total is not null "
+     "group by 1, 2), "
+     f"p as (select {MONTH.format('d.performance_date')} m, c.channel, sum(d.spend) v "
+     "from daily_performance d join campaigns c using (campaign_id) group by 1, 2) "
+     "select p.m, p.channel, a.v / nullif(p.v, 0) from p left join a using (m, channel)"),
+    ("dso", "metric_time__month",
+     f"with i as (select {MONTH.format('invoice_date')} m, sum(total) v, "
+     "sum(case when status = 'written_off' then total - amount_paid else 0 end) w "
+     "from invoices group by 1), "
+     f"p as (select {MONTH.format('payment_date')} m, sum(amount) v from payments group by 1), "
+     "months as (select m from i union select m from p), "
+     "ar as (select months.m, "
+     "(select sum(v) from i where i.m <= months.m) "
+     "- coalesce((select sum(v) from p where p.m <= months.m), 0) "
+     "- (select sum(w) from i where i.m <= months.m) as ar from months) "
+     "select i.m, ar.ar / i.v * 30 from i join ar using (m)"),
+]
+
+
+def compare_truth(con, lake, answers, failures):
+    for name, path in TRUTH_TABLES.items():
+        con.execute(f"create or replace view {name} as select * from "
+                    f"read_parquet('{lake}/truth/{path}/**/*.parquet', hive_partitioning=false)")
+    for metric, group_by, sql in TRUTH:
+        rows = answers.get(group_by, {})
+        truth = {tuple(key_text(c) for c in r[:-1]): number(r[-1])
+                 for r in con.execute(sql).fetchall()}
+        layer = {k: v[metric] for k, v in rows.items() if metric in v and k[0] != ""}
+        layer = {k: v for k, v in layer.items() if k in truth or v is not None}
+        diff = [k for k in sorted(set(truth) | set(layer), key=str)
+                if not same(truth.get(k), layer.get(k))]
+        if diff or not truth:
+            sample = [(k, truth.get(k), layer.get(k)) for k in diff[:5]]
+            failures.append(f"{metric}: {len(diff)} of {len(truth)} rows differ from the "
+                            f"truth (key, truth, semantic layer): {sample}")
+        else:
+            print(f"{metric} by {group_by}: {len(truth)} rows equal the truth")
+
+
+# Whole-period values: (label, SQL over the metric views' inputs, read from the views).
+PERIOD = [
+    ("AOV", "order_revenue", "orders", 1),
+    ("units per order", "units_sold", "orders", 1),
+    ("session conversion rate", "purchase_sessions", "sessions", 1),
+    ("return rate by count", "returned_line_units", "line_units", 1),
+    ("return rate by value", "refunds", "line_revenue", 1),
+    ("repeat-purchase rate", "repeat_customers", "new_customers", 1),
+    ("gross margin", "gross_profit", "revenue", 1),
+    ("CTR", "clicks", "impressions", 1),
+    ("CPC", "marketing_spend", "clicks", 1),
+    ("CPM", "marketing_spend", "impressions", 1000),
+    ("CPA", "marketing_spend", "ad_conversions", 1),
+    ("CPL", "marketing_spend", "leads", 1),
+    ("ROAS", "attributed_revenue", "marketing_spend", 1),
+    ("CAC", "marketing_spend", "new_customers", 1),
+    ("lead to MQL", "mqls", "leads", 1),
+    ("MQL to SQL", "sqls", "mqls", 1),
+]
+
+
+def period(con, lake):
+    def total(metric):
+        return con.execute(f"select sum(value) from read_parquet("
+                           f"'{lake}/curated/metrics/{metric}/*.parquet')").fetchone()[0]
+    for label, num, den, scale in PERIOD:
+        n, d = total(num), total(den)
+        print(f"period {label}: {scale * n / d:.4f}" if d else f"period {label}: n/a")
+    dso = con.execute(f"select median(value) from read_parquet("
+                      f"'{lake}/curated/metrics/dso/*.parquet')").fetchone()[0]
+    print(f"period DSO (median month): {dso:.2f}")
+
+
+def main(argv):
+    if len(argv) != 2:
+        print(__doc__)
+        return 2
+    project, lake = pathlib.Path(argv[0]).resolve(), pathlib.Path(argv[1]).resolve()
+    failures = []
+    code, log = mf(project, ["validate-configs"])
+    if code != 0 or "ERRORS: 0" not in log or "ERROR:" in log:
+        failures.append(f"mf validate-configs failed:\n{log[-3000:]}")
+    else:
+        print("mf validate-configs: no errors")
+    out_dir = project / "target" / "metrics_check"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    answers = compare_views(con, project, lake, out_dir, failures)
+    compare_truth(con, lake, answers, failures)
+    period(con, lake)
+    for f in failures:
+        print(f"FAIL {f}")
+    print(f"metrics check: {len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
