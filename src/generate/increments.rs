@@ -47,7 +47,7 @@ pub struct Changes {
     /// `is_current`), in row order.
     pub history: RecordBatch,
     /// The answer key: `key`, `_seq`, `event_date`, `dt`, `kind` (`late`, `replay`,
-    /// `hard_delete`, `soft_delete`).
+    /// `hard_delete`, `soft_delete`; the writer adds `schema_drift`), `detail` (null here).
     pub answers: RecordBatch,
 }
 
@@ -279,12 +279,18 @@ fn assemble(
             ans.4.push(kind);
         }
     }
-    let answers = RecordBatch::try_from_iter(vec![
-        ("key", Arc::new(StringArray::from(ans.0)) as ArrayRef),
-        ("_seq", Arc::new(Int64Array::from(ans.1))),
-        ("event_date", Arc::new(Date32Array::from(ans.2))),
-        ("dt", Arc::new(Date32Array::from(ans.3))),
-        ("kind", Arc::new(StringArray::from(ans.4))),
+    let n = ans.0.len();
+    let answers = RecordBatch::try_from_iter_with_nullable(vec![
+        ("key", Arc::new(StringArray::from(ans.0)) as ArrayRef, true),
+        ("_seq", Arc::new(Int64Array::from(ans.1)), true),
+        ("event_date", Arc::new(Date32Array::from(ans.2)), false),
+        ("dt", Arc::new(Date32Array::from(ans.3)), false),
+        ("kind", Arc::new(StringArray::from(ans.4)), false),
+        (
+            "detail",
+            Arc::new(StringArray::from(vec![None::<&str>; n])),
+            true,
+        ),
     ])
     .map_err(|x| fail(format!("assembling the answer key ({x})")))?;
     Ok(Changes {

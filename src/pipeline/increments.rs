@@ -4,6 +4,11 @@
 //! of the planted deliveries under `lake/truth/_answers/increments/<domain>/<entity>/`
 //! (see `generate::increments` and docs/time.md). Chunks are evaluated on the pool and
 //! written in chunk order, so the bytes do not depend on the thread count.
+//!
+//! One schema drift is planted per run: from the middle day of the window on, the first
+//! entity (in spec order) with change rows delivered then writes its last exported non-key
+//! column as `<name>_v2`; the answer key of that entity lists it (`kind` `schema_drift`,
+//! `detail` `renamed <name> to <name>_v2`).
 
 use super::{EntityReport, Error, LakeReport};
 use crate::diagnostics::SourceMap;
@@ -32,6 +37,8 @@ pub(super) fn write(
         sources: sources.clone(),
     };
     let mut entities = Vec::new();
+    let drift_day = from + (to - from + 1) / 2;
+    let mut drifted = false;
     for (e, ent) in plan.ir.entities.iter().enumerate() {
         let t0 = Instant::now();
         let rows = plan.entities[e].rows;
@@ -57,8 +64,12 @@ pub(super) fn write(
         let mut days: Vec<i32> = chunks.iter().flat_map(|c| c.dt.iter().copied()).collect();
         days.sort_unstable();
         days.dedup();
+        let drift = (!drifted && days.last().is_some_and(|&d| d >= drift_day))
+            .then(|| drift_column(ent))
+            .flatten();
+        drifted |= drift.is_some();
         for day in days {
-            let batches: Vec<RecordBatch> = chunks
+            let mut batches: Vec<RecordBatch> = chunks
                 .iter()
                 .map(|c| {
                     let keep: BooleanArray = c.dt.iter().map(|&d| Some(d == day)).collect();
@@ -66,6 +77,12 @@ pub(super) fn write(
                 })
                 .collect::<Result<_, _>>()
                 .map_err(|x| io(lake, &x))?;
+            if let Some(name) = drift.as_deref().filter(|_| day >= drift_day) {
+                batches = (batches.iter())
+                    .map(|b| renamed(b, name))
+                    .collect::<Result<_, _>>()
+                    .map_err(|x| io(lake, &x))?;
+            }
             let dir = lake.join(format!(
                 "increments/{domain}/{name}/dt={}",
                 crate::ir::value::format_date(day)
@@ -77,7 +94,10 @@ pub(super) fn write(
             let dir = lake.join(format!("truth/_history/{domain}/{name}"));
             write_file(&dir, &history, &mut report)?;
         }
-        let answers: Vec<RecordBatch> = chunks.iter().map(|c| c.answers.clone()).collect();
+        let mut answers: Vec<RecordBatch> = chunks.iter().map(|c| c.answers.clone()).collect();
+        if let (Some(name), Some(first)) = (&drift, answers.first()) {
+            answers.push(drift_answer(first, name, drift_day).map_err(|x| io(lake, &x))?);
+        }
         if answers.iter().any(|b| b.num_rows() > 0) {
             let dir = lake.join(format!("truth/_answers/increments/{domain}/{name}"));
             write_file(&dir, &answers, &mut report)?;
@@ -118,4 +138,51 @@ fn write_file(dir: &Path, batches: &[RecordBatch], report: &mut EntityReport) ->
     report.files += 1;
     report.bytes += std::fs::metadata(&path).map_or(0, |m| m.len());
     Ok(())
+}
+
+/// The column the schema drift renames in entity `ent`'s increments: its last exported
+/// attribute outside the primary key.
+fn drift_column(ent: &crate::ir::Entity) -> Option<String> {
+    (ent.exported())
+        .filter(|(a, _)| !ent.primary_key.contains(a))
+        .last()
+        .map(|(_, a)| a.name.clone())
+}
+
+/// `batch` with column `name` renamed to `<name>_v2`.
+fn renamed(batch: &RecordBatch, name: &str) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let fields: Vec<arrow::datatypes::Field> = (batch.schema().fields().iter())
+        .map(|f| {
+            let f = f.as_ref().clone();
+            if f.name() == name {
+                f.with_name(format!("{name}_v2"))
+            } else {
+                f
+            }
+        })
+        .collect();
+    RecordBatch::try_new(
+        std::sync::Arc::new(arrow::datatypes::Schema::new(fields)),
+        batch.columns().to_vec(),
+    )
+}
+
+/// The answer-key row of the schema drift, in the schema of `like`.
+fn drift_answer(
+    like: &RecordBatch,
+    name: &str,
+    day: i32,
+) -> Result<RecordBatch, arrow::error::ArrowError> {
+    use arrow::array::{ArrayRef, Date32Array, Int64Array, StringArray};
+    let cols: Vec<ArrayRef> = vec![
+        std::sync::Arc::new(StringArray::from(vec![None::<&str>])),
+        std::sync::Arc::new(Int64Array::from(vec![None::<i64>])),
+        std::sync::Arc::new(Date32Array::from(vec![day])),
+        std::sync::Arc::new(Date32Array::from(vec![day])),
+        std::sync::Arc::new(StringArray::from(vec!["schema_drift"])),
+        std::sync::Arc::new(StringArray::from(vec![format!(
+            "renamed {name} to {name}_v2"
+        )])),
+    ];
+    RecordBatch::try_new(like.schema(), cols)
 }

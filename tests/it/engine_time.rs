@@ -188,6 +188,17 @@ fn increments_carry_one_as_of_lake_to_the_next() {
             assert!(report.contains("hard share"), "{report}");
         }
         if k == 0 {
+            // Every price change is made by the last date: its products are the full lake's,
+            // whose values are the current versions.
+            let full = dir.join("full");
+            compile(&specs, &full, &["--clean", "--scale", scale]);
+            let products = |out: &Path| -> Vec<(String, Vec<u8>)> {
+                (data_files(out).into_iter())
+                    .filter(|(p, _)| p.contains("products"))
+                    .collect()
+            };
+            assert!(!products(&full).is_empty());
+            assert_eq!(products(&dir.join(days[2])), products(&full));
             let one = dir.join("one-thread");
             compile(
                 &specs,

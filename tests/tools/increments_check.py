@@ -22,6 +22,7 @@ keys = {e: k for e, k in pairs if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", e)}
 windows = list(zip(snaps, snaps[1:])) + ([(snaps[0], snaps[-1])] if len(snaps) > 2 else [])
 con = duckdb.connect()
 failed = 0
+drifts = []
 
 
 def report(name, bad):
@@ -38,9 +39,18 @@ def one(sql):
 for entity, key in keys.items():
     k = key.split(",")
     snap = lambda out: f"read_parquet('{out}/lake/raw/{domain}/{entity}/*.parquet')"
-    changes = (
-        f"read_parquet('{inc}/lake/increments/{domain}/{entity}/*/*.parquet', hive_partitioning = true)"
-    )
+    raw = f"read_parquet('{inc}/lake/increments/{domain}/{entity}/*/*.parquet', hive_partitioning = true, union_by_name = true)"
+    answers = f"read_parquet('{inc}/lake/truth/_answers/increments/{domain}/{entity}/*.parquet')"
+    changes = raw
+    # The planted schema drift: a column renamed from a day on (undone before the law).
+    for detail, day in con.sql(f"SELECT detail, dt FROM {answers} WHERE kind = 'schema_drift'").fetchall():
+        old, new = re.fullmatch(r"renamed (\w+) to (\w+)", detail).groups()
+        drifts.append(entity)
+        bad = one(f"""SELECT count(*) FROM {raw} WHERE (CAST(dt AS DATE) >= DATE '{day}' AND "{old}" IS NOT NULL)
+            OR (CAST(dt AS DATE) < DATE '{day}' AND "{new}" IS NOT NULL)""")
+        bad += one(f"""SELECT count(*) = 0 FROM {raw} WHERE CAST(dt AS DATE) >= DATE '{day}' AND "{new}" IS NOT NULL""")
+        report(f"{entity}: {detail} from {day} on", bad)
+        changes = f'(SELECT * EXCLUDE ("{new}") REPLACE (coalesce("{old}", "{new}") AS "{old}") FROM {raw})'
     cols = [c for (c,) in con.sql(f"SELECT column_name FROM (DESCRIBE SELECT * FROM {snap(snaps[0][1])})").fetchall()]
     collist = ", ".join(f'"{c}"' for c in cols)
     keylist = ", ".join(f'"{c}"' for c in k)
@@ -59,7 +69,6 @@ for entity, key in keys.items():
         report(f"{entity}: snapshot({d1}) + {n} changes = snapshot({d2})", a_minus_b + b_minus_a + int(n == 0))
     # Replays are exact duplicates of a change row (same key and _seq) in a later partition.
     dup = one(f"""SELECT count(*) FROM (SELECT {keylist}, _seq, count(DISTINCT dt) d, count(*) n FROM {changes} GROUP BY ALL) WHERE n > 1""")
-    answers = f"read_parquet('{inc}/lake/truth/_answers/increments/{domain}/{entity}/*.parquet')"
     replays = one(f"SELECT count(*) FROM {answers} WHERE kind = 'replay'")
     report(f"{entity}: replayed change rows = answer key's replays ({replays})", dup - replays)
     late = one(f"SELECT count(*) FROM {changes} WHERE CAST(dt AS DATE) > CAST(_event_time AS DATE)")
@@ -80,6 +89,7 @@ for entity, key in keys.items():
             QUALIFY row_number() OVER (PARTITION BY {keylist} ORDER BY _seq DESC) = 1 AND _op <> 'delete')""")
         report(f"{entity}: history's current rows = last change rows", cur)
 
+report(f"one schema drift planted ({drifts})", int(len(drifts) != 1))
 # The planted rates over every change row of the run (`generate::increments`: 3 % late,
 # 1 % replayed), when there are enough rows to tell; and the share of hard deletes.
 every = " UNION ALL ".join(
