@@ -148,6 +148,11 @@ pub struct CompileArgs {
     /// of entities with `time` created by then, their later events unknown.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Write the daily increments of days FROM to TO (`YYYY-MM-DD..YYYY-MM-DD`): per entity
+    /// and day a `dt=` partition of change rows, their SCD2 history and answer key (no lake,
+    /// no documents; see docs/time.md).
+    #[arg(long, value_name = "FROM..TO", conflicts_with_all = ["as_of", "docs_only"])]
+    pub increments: Option<String>,
     /// Write only the dictionary, ERDs, DDL, Glue tables and schema (no data).
     #[arg(long)]
     pub docs_only: bool,
@@ -217,10 +222,17 @@ impl CompileArgs {
         }
         let size_limit = parse_size(&self.size_limit)?;
         let as_of = self.as_of.as_deref().map(parse_as_of).transpose()?;
+        let increments = self.increments.as_deref().map(parse_days).transpose()?;
         crate::emit::check_bucket(&self.bucket).map_err(|e| format!("--bucket: {e}"))?;
         let part = parse_part(self.part.as_deref(), self.parts.as_deref(), self.docs_only)?;
         let s3 = pipeline::S3Location::parse(&self.out.to_string_lossy())
             .map_err(|e| format!("--out {e}"))?;
+        if increments.is_some() && (part.is_some() || s3.is_some()) {
+            return Err(
+                "--increments writes a local lake in one run: not with --part or an s3:// --out"
+                    .into(),
+            );
+        }
         let mut bucket = self.bucket;
         if let Some(loc) = &s3 {
             if bucket != DEFAULT_BUCKET {
@@ -252,6 +264,7 @@ impl CompileArgs {
             clean: self.clean,
             size_limit,
             as_of,
+            increments,
             s3,
         };
         Ok((cfg, self.check, self.quiet))
@@ -281,6 +294,26 @@ fn parse_part(
             crate::sink::parts::Part::new(number("--part", k)?, n).map(Some)
         }
     }
+}
+
+/// Parses `--increments FROM..TO` into days since 1970 (`FROM` ≤ `TO`, at most 3660 days).
+fn parse_days(text: &str) -> Result<(i32, i32), String> {
+    let bad = || {
+        format!(
+            "--increments must be two dates `FROM..TO` such as `2025-01-01..2025-01-31`, FROM not after TO, got `{text}`"
+        )
+    };
+    let (a, b) = text.split_once("..").ok_or_else(bad)?;
+    let day = |t: &str| {
+        parse_as_of(t)
+            .map(|ms| (ms / crate::ir::value::MS_PER_DAY - 1) as i32)
+            .map_err(|_| bad())
+    };
+    let (a, b) = (day(a)?, day(b)?);
+    if a > b || b - a > 3660 {
+        return Err(bad());
+    }
+    Ok((a, b))
 }
 
 /// Parses `--as-of`: a calendar date `YYYY-MM-DD` (years 0001–9998), as the first instant
@@ -596,6 +629,10 @@ fn report_error(e: &Error) -> Result<u8, Hangup> {
         Error::Remote(m) => {
             err(&format!("error: {m}\n"))?;
             Ok(2)
+        }
+        Error::Increments(m) => {
+            err(&format!("error: --increments: {m}\n"))?;
+            Ok(1)
         }
     }
 }

@@ -159,6 +159,14 @@ pub const ALL: &[(&str, &str)] = &[
         "a drift retypes a column to a style that does not fit its type or changes nothing",
     ),
     (
+        BAD_CHANGE,
+        "a mutable attribute (`time.changes`) that cannot change so",
+    ),
+    (
+        BAD_DELETE,
+        "a delete declaration (`time.deleted`) that cannot apply",
+    ),
+    (
         MART_UNKNOWN_DIMENSION,
         "a fact references a dimension no mart declares",
     ),
@@ -284,6 +292,8 @@ pub const NEST_FORMAT: &str = "E0633";
 pub const BAD_DRIFT: &str = "E0634";
 pub const DRIFT_NAME_COLLISION: &str = "E0635";
 pub const DRIFT_STYLE_TYPE: &str = "E0636";
+pub const BAD_CHANGE: &str = "E0637";
+pub const BAD_DELETE: &str = "E0638";
 pub const MART_UNKNOWN_DIMENSION: &str = "E0900";
 pub const MART_GRAIN: &str = "E0901";
 pub const MART_MEASURE_TYPE: &str = "E0902";

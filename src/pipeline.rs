@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
+mod increments;
 pub mod merge;
 mod publish;
 mod remote;
@@ -44,6 +45,9 @@ pub struct Config {
     /// `--as-of`: the first instant after the as-of day (ms since 1970, UTC); `None` for the
     /// full lake.
     pub as_of: Option<i64>,
+    /// `--increments FROM..TO`: the days (since 1970) whose change rows are written instead
+    /// of the lake and documents (see [`increments`]).
+    pub increments: Option<(i32, i32)>,
     /// `--out s3://bucket/prefix`: lake and documents go to S3 instead of `out`.
     pub s3: Option<S3Location>,
 }
@@ -63,6 +67,7 @@ impl Config {
             clean: false,
             size_limit: Some(DEFAULT_SIZE_LIMIT),
             as_of: None,
+            increments: None,
             s3: None,
         }
     }
@@ -96,6 +101,8 @@ pub enum Error {
     /// S3 or Glue refused or failed (a missing bucket, no credentials, the network), or
     /// this build has no S3 support: the message says which.
     Remote(String),
+    /// The specs declare something the increments cannot be derived for.
+    Increments(String),
 }
 
 impl From<OutputError> for Error {
@@ -196,6 +203,20 @@ pub fn compile(cfg: &Config, observer: &dyn Observer) -> Result<Outcome, Error> 
     let sources = &checked.sources;
     pool.install(|| {
         let plan = plan_run(cfg, ir, sources, Some(&out))?;
+        if let Some(days) = cfg.increments {
+            let staging = out.stage()?;
+            let lake = increments::write(&plan, &staging.path().join("lake"), days, sources)?;
+            let outcome = Outcome {
+                out: out.path().to_path_buf(),
+                documents: 0,
+                lake: Some(lake),
+                warnings,
+                lake_dropped: None,
+            };
+            observer.before_switch(&outcome).map_err(Error::Observer)?;
+            out.switch(staging)?;
+            return Ok(outcome);
+        }
         let mut artifacts = documents(cfg, &plan)?;
         // Of a split run, part 1 alone writes the documents (`lab manifest merge` takes them
         // from it).

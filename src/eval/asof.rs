@@ -18,7 +18,7 @@ impl Evaluator<'_> {
     /// Whether each row of frame `f` exists as of the run's cutoff; `None` when every row
     /// does (no `--as-of`, or an entity whose rows never depend on time).
     pub fn exists(&mut self, f: FrameId) -> Option<Arc<Vec<bool>>> {
-        let cutoff = self.layout.as_of?;
+        let cutoff = self.cutoff?;
         if let Some(t) = self.frames[f].view_of {
             return self.exists(t);
         }
@@ -66,7 +66,7 @@ impl Evaluator<'_> {
 
     /// Hides the values of event attribute `a` of entity `e` that come after the cutoff.
     pub(super) fn mask_events(&self, e: EntityId, a: AttrId, col: &mut Column) {
-        let Some(cutoff) = self.layout.as_of else {
+        let Some(cutoff) = self.cutoff else {
             return;
         };
         let Some(t) = &self.ir.entities[e].time else {
@@ -101,13 +101,13 @@ impl Evaluator<'_> {
         let ir = self.ir;
         let mut col = match &ir.entities[e].attributes[a].when {
             None => (*self.attr(t, a)).clone(),
-            Some(w) => {
-                let mut col = self.unconditioned(t, a);
-                let keep = super::exprs::truthy(&self.eval_expr(v, w));
-                col.mask(&keep);
-                col
-            }
+            Some(_) => self.unconditioned(t, a),
         };
+        self.versions(t, a, &mut col);
+        if let Some(w) = &ir.entities[e].attributes[a].when {
+            let keep = super::exprs::truthy(&self.eval_expr(v, w));
+            col.mask(&keep);
+        }
         self.mask_events(e, a, &mut col);
         if let Generator::Ref { fk, .. } = ir.entities[e].attributes[a].generator {
             let target = ir.entities[e].foreign_keys[fk].target;

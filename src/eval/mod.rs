@@ -12,6 +12,7 @@ pub mod column;
 pub mod error;
 pub mod exprs;
 mod funcs;
+mod moments;
 pub mod rng;
 pub mod rollup;
 pub mod values;
@@ -79,6 +80,8 @@ struct Frame {
     exists: Option<Arc<Vec<bool>>>,
     /// For the as-of view of a frame's rows: the frame of their true values (see `asof.rs`).
     view_of: Option<FrameId>,
+    /// When each row stops existing (a hard delete of it or an ancestor), once computed.
+    ends: Option<Option<Arc<Vec<i64>>>>,
 }
 
 /// Marks a missing reference in pick vectors.
@@ -95,6 +98,9 @@ pub struct Evaluator<'p> {
     /// Values that could not be computed (an overflow) and were made null, by frame and row:
     /// an error only if the null reaches the attribute's value (see [`Evaluator::settle`]).
     deferred: Vec<(FrameId, usize, ErrorKind)>,
+    /// The as-of cutoff (ms since 1970) views are evaluated at: the run's `--as-of`, or a
+    /// day of the increments ([`Evaluator::at`]).
+    cutoff: Option<i64>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -106,7 +112,15 @@ impl<'p> Evaluator<'p> {
             error: None,
             current: None,
             deferred: Vec::new(),
+            cutoff: layout.as_of,
         }
+    }
+
+    /// An evaluator whose views are as of `cutoff` (the first instant after a day).
+    pub fn at(layout: &'p Layout, cutoff: i64) -> Evaluator<'p> {
+        let mut ev = Evaluator::new(layout);
+        ev.cutoff = Some(cutoff);
+        ev
     }
 
     /// Makes the faulty rows of a column null and defers their errors to
@@ -172,6 +186,7 @@ impl<'p> Evaluator<'p> {
             links: HashMap::new(),
             exists: None,
             view_of: None,
+            ends: None,
         });
         self.frames.len() - 1
     }
@@ -877,11 +892,17 @@ impl<'p> Evaluator<'p> {
     /// The values of attribute `a`'s generator over frame `f`, before the cast to the
     /// attribute's type, the null rate and `when`.
     fn generate(&mut self, f: FrameId, a: AttrId) -> Column {
+        self.generate_with(f, a, "")
+    }
+
+    /// [`Evaluator::generate`] with the value stream named with `salt` appended (a mutable
+    /// attribute's earlier versions).
+    fn generate_with(&mut self, f: FrameId, a: AttrId, salt: &str) -> Column {
         let e = self.frames[f].entity;
         let ir = self.ir;
         let attr = &ir.entities[e].attributes[a];
         let ty = attr.ty;
-        let stream_v = self.key(e, a, "");
+        let stream_v = self.key(e, a, salt);
         let rows = &self.frames[f].rows;
         if let Some((j, pos)) = ir.entities[e].joint_of(a) {
             return values::joint(j, pos, ty, self.joint_key(e, j), rows);

@@ -5,6 +5,8 @@
 //! declared), and assembled into one `RecordBatch` with the Athena-safe Arrow types of
 //! `ir::types`.
 
+pub mod increments;
+
 use crate::eval::column::{Column, Data};
 pub use crate::eval::{Error, ErrorKind};
 use crate::eval::{Evaluator, RowSet};
@@ -64,7 +66,7 @@ pub fn chunk_rows(
     };
     let mut cols: Vec<_> = ent.exported().map(|(a, _)| (a, ev.attr(out, a))).collect();
     let kept: Option<Vec<u32>> = ev
-        .exists(f)
+        .alive(f)
         .map(|x| (0..x.len() as u32).filter(|&i| x[i as usize]).collect());
     if let Some(err) = ev.error.take() {
         return Err(err);

@@ -134,7 +134,34 @@ pub struct Entity {
 pub struct EntityTime {
     pub created: AttrId,
     pub events: Vec<AttrId>,
+    /// Mutable attributes (`time.changes`).
+    pub changes: Vec<Change>,
+    /// Deletes (`time.deleted`).
+    pub deleted: Option<Delete>,
 }
+
+/// A mutable attribute: row `r` changes it `n` times, `n` uniform in `versions`, at
+/// times drawn in `[created + min_ms, created + max_ms]`. Before its `k`-th change (0-based) the
+/// row holds version `k` (the generator's value drawn from a stream named after the version);
+/// after the last one, the attribute's full-lake value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub attr: AttrId,
+    pub versions: (u64, u64),
+    pub min_ms: i64,
+    pub max_ms: i64,
+}
+
+/// Deletes: a row whose event `at` is set is deleted then; a share `hard` of them (drawn per
+/// row) hard, the others soft.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delete {
+    pub at: AttrId,
+    pub hard: f64,
+}
+
+/// The most changes a mutable attribute may declare per row.
+pub const MAX_VERSIONS: u64 = 16;
 
 /// A unique constraint generated jointly: row `i` takes combination `perm(i)` of the product
 /// of its columns' finite domains (a keyed permutation, mixed radix in column order), so rows

@@ -521,6 +521,42 @@ pub struct TimeSpec {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub known: Vec<Sp<String>>,
+    /// Mutable attributes: attribute name → how often and when its value changes after the
+    /// row is created. The full lake holds the current (last) version.
+    #[serde(default)]
+    #[schemars(with = "std::collections::BTreeMap<String, ChangeSpec>")]
+    pub changes: Vec<(Sp<String>, Sp<ChangeSpec>)>,
+    /// Deletes: the event attribute at which a row is deleted, and the share of deleted rows
+    /// deleted hard (gone from the lake) rather than soft (kept, the attribute set).
+    pub deleted: Option<Sp<DeleteSpec>>,
+}
+
+/// How a mutable attribute changes: the number of changes per row (uniform in
+/// `[min, max]`, at most 16) and the span after the row's creation within which they fall.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeSpec {
+    /// Number of changes per row, uniform in `[min, max]` (the row has that many earlier
+    /// versions before the current one).
+    #[schemars(with = "(u64, u64)")]
+    pub versions: Sp<(u64, u64)>,
+    /// When the changes happen: `[min, max]` after the row's creation (durations such as
+    /// `30d`, `12h`).
+    #[schemars(with = "(String, String)")]
+    pub within: Sp<(Sp<String>, Sp<String>)>,
+}
+
+/// Deletes of an entity's rows.
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteSpec {
+    /// The event attribute (a date or timestamp) at which a row is deleted; null for rows
+    /// never deleted, so its null rate or `when` declares the delete rate.
+    #[schemars(with = "String")]
+    pub at: Sp<String>,
+    /// Share of deleted rows deleted hard (gone as of a later date; a `delete` change row),
+    /// in `[0, 1]`; the others are soft deletes (kept, `at` set). Default 0.
+    pub hard: Option<f64>,
 }
 
 /// Partitioning: a string partition key derived from a date or timestamp attribute.

@@ -526,7 +526,12 @@ fn lower_entity(node: &Node, name_span: Span, diags: &mut Vec<Diagnostic>) -> Op
 }
 
 fn lower_time(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<TimeSpec>> {
-    let r = MapReader::new(node, "`time`", &["created", "known"], diags)?;
+    let r = MapReader::new(
+        node,
+        "`time`",
+        &["created", "known", "changes", "deleted"],
+        diags,
+    )?;
     let created = r
         .require(
             "created",
@@ -551,13 +556,83 @@ fn lower_time(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<TimeSpec>> 
             }
         },
     };
+    let changes = r
+        .get("changes")
+        .map_or_else(Vec::new, |n| lower_changes(n, diags));
+    let deleted = r.get("deleted").and_then(|n| lower_deleted(n, diags));
     Some(Sp::new(
         TimeSpec {
             created: created?,
             known,
+            changes,
+            deleted,
         },
         node.span,
     ))
+}
+
+/// `changes: {attribute: {versions: [min, max], within: [min, max]}, …}`.
+fn lower_changes(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<(Sp<String>, Sp<ChangeSpec>)> {
+    let NodeKind::Map(entries) = &node.kind else {
+        diags.push(shape(
+            node,
+            "`changes` must be a mapping of attribute names",
+            Some("e.g. `changes: { segment: { versions: [0, 2], within: [30d, 720d] } }`"),
+        ));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, v) in entries {
+        let Some(name) = string(k, "an attribute name", diags) else {
+            continue;
+        };
+        let Some(r) = MapReader::new(v, "a change", &["versions", "within"], diags) else {
+            continue;
+        };
+        let versions = r
+            .require(
+                "versions",
+                diags,
+                "the number of changes per row, e.g. `versions: [0, 2]`",
+            )
+            .and_then(|n| {
+                pair(n, "`versions`", diags, |n, d| {
+                    unsigned(n, "a number of changes", d)
+                })
+                .map(|p| Sp::new(p, n.span))
+            });
+        let within = r
+            .require(
+                "within",
+                diags,
+                "when the changes happen after creation, e.g. `within: [30d, 720d]`",
+            )
+            .and_then(|n| {
+                pair(n, "`within`", diags, |n, d| string(n, "a duration", d))
+                    .map(|p| Sp::new(p, n.span))
+            });
+        if let (Some(versions), Some(within)) = (versions, within) {
+            out.push((name, Sp::new(ChangeSpec { versions, within }, v.span)));
+        }
+    }
+    out
+}
+
+/// `deleted: {at: attribute, hard: share}`.
+fn lower_deleted(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<DeleteSpec>> {
+    let r = MapReader::new(node, "`deleted`", &["at", "hard"], diags)?;
+    let at = r
+        .require(
+            "at",
+            diags,
+            "name the event at which a row is deleted, e.g. `at: deleted_at`",
+        )
+        .and_then(|n| string(n, "`at`", diags));
+    let hard = match r.get("hard") {
+        None => None,
+        Some(n) => Some(number(n, "`hard`", diags)?),
+    };
+    Some(Sp::new(DeleteSpec { at: at?, hard }, node.span))
 }
 
 fn lower_rows(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<RowsSpec>> {

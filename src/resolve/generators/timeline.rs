@@ -3,8 +3,10 @@
 //! timestamp of the entity is an event.
 
 use crate::codes;
+use crate::ir::value;
 use crate::ir::*;
 use crate::resolve::Resolver;
+use crate::spec::ast::Sp;
 
 impl Resolver<'_> {
     /// Checks entity `eid`'s `time` and records it (its events become nullable).
@@ -104,7 +106,157 @@ impl Resolver<'_> {
         for &a in &events {
             self.entities[eid].attributes[a].nullable = true;
         }
-        self.entities[eid].time = Some(EntityTime { created, events });
+        let changes = self.time_changes(eid, &t.value.changes, &events, &known);
+        let deleted = t
+            .value
+            .deleted
+            .as_ref()
+            .and_then(|d| self.time_deleted(eid, d, &events));
+        self.entities[eid].time = Some(EntityTime {
+            created,
+            events,
+            changes,
+            deleted,
+        });
+    }
+
+    /// Checks the mutable attributes of entity `eid` (`time.changes`): each a value drawn
+    /// anew per version (a `choice`, `dist`, `between` or `fake`), not temporal, not a key, with
+    /// a number of changes in `[0, 16]` and a span after creation `[min, max]`, `min > 0`.
+    fn time_changes(
+        &mut self,
+        eid: EntityId,
+        specs: &[(Sp<String>, Sp<crate::spec::ast::ChangeSpec>)],
+        events: &[AttrId],
+        known: &[AttrId],
+    ) -> Vec<Change> {
+        let mut out: Vec<Change> = Vec::new();
+        for (name, c) in specs {
+            let Some(a) = self.entities[eid].attr(&name.value) else {
+                self.unknown_attr(eid, &name.value.clone(), name.span);
+                continue;
+            };
+            let ent = &self.entities[eid];
+            let attr = &ent.attributes[a];
+            let why = if events.contains(&a) || known.contains(&a) {
+                Some("a date or timestamp of the row's timeline".to_string())
+            } else if !matches!(
+                attr.generator,
+                Generator::Choice { .. }
+                    | Generator::Dist { .. }
+                    | Generator::Between { .. }
+                    | Generator::Fake { .. }
+            ) || ent.joint_of(a).is_some()
+            {
+                Some("not a drawn value (`choice`, `dist`, `between` or `fake`)".to_string())
+            } else if ent.primary_key.contains(&a)
+                || ent.unique.iter().any(|u| u.contains(&a))
+                || (self.entities.iter()).any(|o| {
+                    (o.foreign_keys.iter())
+                        .any(|f| f.target == eid && f.target_columns.contains(&a))
+                })
+            {
+                Some("a key (primary, unique or referenced)".to_string())
+            } else if out.iter().any(|x| x.attr == a) {
+                Some("listed twice".to_string())
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                let msg = format!("`{}` cannot change over time: it is {why}", attr.name);
+                self.err(
+                    codes::BAD_CHANGE,
+                    name.span,
+                    msg,
+                    Some("list attributes whose value is drawn, e.g. a `choice` segment or a `dist` price".into()),
+                );
+                continue;
+            }
+            let (lo, hi) = c.value.versions.value;
+            if lo > hi || hi > MAX_VERSIONS {
+                let msg = format!(
+                    "`versions: [{lo}, {hi}]` must be `[min, max]` with min ≤ max ≤ {MAX_VERSIONS}"
+                );
+                self.err(
+                    codes::BAD_CHANGE,
+                    c.value.versions.span,
+                    msg,
+                    Some("the number of changes per row, e.g. `[0, 2]`".into()),
+                );
+                continue;
+            }
+            let (wa, wb) = &c.value.within.value;
+            let parsed = (
+                value::parse_duration(&wa.value),
+                value::parse_duration(&wb.value),
+            );
+            let (min_ms, max_ms) = match parsed {
+                (Ok(x), Ok(y)) if 0 < x && x <= y => (x, y),
+                (Err(e), _) | (_, Err(e)) => {
+                    self.err(
+                        codes::BAD_CHANGE,
+                        c.value.within.span,
+                        e,
+                        Some("durations such as `30d`, `12h`, `90m`".into()),
+                    );
+                    continue;
+                }
+                _ => {
+                    let msg = format!(
+                        "`within: [{}, {}]` must be `[min, max]` with 0 < min ≤ max",
+                        wa.value, wb.value
+                    );
+                    self.err(
+                        codes::BAD_CHANGE,
+                        c.value.within.span,
+                        msg,
+                        Some("changes happen after the row is created, e.g. `[30d, 720d]`".into()),
+                    );
+                    continue;
+                }
+            };
+            out.push(Change {
+                attr: a,
+                versions: (lo, hi),
+                min_ms,
+                max_ms,
+            });
+        }
+        out
+    }
+
+    /// Checks entity `eid`'s deletes (`time.deleted`): `at` an event of the row, `hard` a
+    /// share in `[0, 1]`.
+    fn time_deleted(
+        &mut self,
+        eid: EntityId,
+        d: &Sp<crate::spec::ast::DeleteSpec>,
+        events: &[AttrId],
+    ) -> Option<Delete> {
+        let Some(at) = self.entities[eid].attr(&d.value.at.value) else {
+            self.unknown_attr(eid, &d.value.at.value.clone(), d.value.at.span);
+            return None;
+        };
+        if !events.contains(&at) {
+            let msg = format!(
+                "rows are deleted at `{}`, which is not an event of the row's timeline",
+                d.value.at.value
+            );
+            self.err(codes::BAD_DELETE, d.value.at.span, msg, Some("name a date or timestamp that is neither `created` nor `known`, e.g. `at: deleted_at`, and give it a null rate for the rows never deleted".into()));
+            return None;
+        }
+        let hard = d.value.hard.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&hard) {
+            let msg = format!("`hard: {hard}` must be a share in [0, 1]");
+            self.err(
+                codes::BAD_DELETE,
+                d.span,
+                msg,
+                Some("the share of deleted rows deleted hard, e.g. `hard: 0.3`".into()),
+            );
+            return None;
+        }
+        Some(Delete { at, hard })
     }
 
     /// As of a date, a reference to a row not created yet is null: references to entities

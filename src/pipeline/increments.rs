@@ -1,0 +1,188 @@
+//! `lab compile --increments FROM..TO`: the daily change rows of every entity, one Parquet
+//! file per entity and partition day under `lake/increments/<domain>/<entity>/dt=YYYY-MM-DD/`,
+//! with their SCD2 history under `lake/truth/_history/<domain>/<entity>/` and the answer key
+//! of the planted deliveries under `lake/truth/_answers/increments/<domain>/<entity>/`
+//! (see `generate::increments` and docs/time.md). Chunks are evaluated on the pool and
+//! written in chunk order, so the bytes do not depend on the thread count.
+//!
+//! One schema drift is planted per run: from the middle day of the window on, the first
+//! entity (in spec order) with change rows delivered then writes its last exported non-key
+//! column as `<name>_v2`; the answer key of that entity lists it (`kind` `schema_drift`,
+//! `detail` `renamed <name> to <name>_v2`).
+
+use super::{EntityReport, Error, LakeReport};
+use crate::diagnostics::SourceMap;
+use crate::generate::increments::{Changes, check, chunk_changes};
+use crate::plan::Plan;
+use arrow::array::{BooleanArray, RecordBatch};
+use parquet::arrow::ArrowWriter;
+use rayon::prelude::*;
+use std::path::Path;
+use std::time::Instant;
+
+/// Rows per chunk of the increments (one evaluator each).
+const CHUNK: u64 = 131_072;
+
+/// Writes the increments of days `from..=to` (days since 1970) under `lake`.
+pub(super) fn write(
+    plan: &Plan,
+    lake: &Path,
+    (from, to): (i32, i32),
+    sources: &SourceMap,
+) -> Result<LakeReport, Error> {
+    let started = Instant::now();
+    check(plan).map_err(Error::Increments)?;
+    let spec_error = |err: crate::generate::Error| Error::Spec {
+        diagnostics: vec![err.diagnostic(plan)],
+        sources: sources.clone(),
+    };
+    let mut entities = Vec::new();
+    let drift_day = from + (to - from + 1) / 2;
+    let mut drifted = false;
+    for (e, ent) in plan.ir.entities.iter().enumerate() {
+        let t0 = Instant::now();
+        let rows = plan.entities[e].rows;
+        let ranges: Vec<(u64, u64)> = (0..rows.div_ceil(CHUNK))
+            .map(|c| (c * CHUNK, ((c + 1) * CHUNK).min(rows)))
+            .collect();
+        let chunks: Vec<Changes> = ranges
+            .par_iter()
+            .map(|&(a, b)| chunk_changes(plan, e, a, b, (from, to)))
+            .collect::<Result<_, _>>()
+            .map_err(spec_error)?;
+        let (domain, name) = ent
+            .qualified
+            .split_once('.')
+            .unwrap_or(("", &ent.qualified));
+        let mut report = EntityReport {
+            name: ent.qualified.clone(),
+            rows: 0,
+            files: 0,
+            bytes: 0,
+            seconds: 0.0,
+        };
+        let mut days: Vec<i32> = chunks.iter().flat_map(|c| c.dt.iter().copied()).collect();
+        days.sort_unstable();
+        days.dedup();
+        let drift = (!drifted && days.last().is_some_and(|&d| d >= drift_day))
+            .then(|| drift_column(ent))
+            .flatten();
+        drifted |= drift.is_some();
+        for day in days {
+            let mut batches: Vec<RecordBatch> = chunks
+                .iter()
+                .map(|c| {
+                    let keep: BooleanArray = c.dt.iter().map(|&d| Some(d == day)).collect();
+                    arrow::compute::filter_record_batch(&c.batch, &keep)
+                })
+                .collect::<Result<_, _>>()
+                .map_err(|x| io(lake, &x))?;
+            if let Some(name) = drift.as_deref().filter(|_| day >= drift_day) {
+                batches = (batches.iter())
+                    .map(|b| renamed(b, name))
+                    .collect::<Result<_, _>>()
+                    .map_err(|x| io(lake, &x))?;
+            }
+            let dir = lake.join(format!(
+                "increments/{domain}/{name}/dt={}",
+                crate::ir::value::format_date(day)
+            ));
+            write_file(&dir, &batches, &mut report)?;
+        }
+        let history: Vec<RecordBatch> = chunks.iter().map(|c| c.history.clone()).collect();
+        if history.iter().any(|b| b.num_rows() > 0) {
+            let dir = lake.join(format!("truth/_history/{domain}/{name}"));
+            write_file(&dir, &history, &mut report)?;
+        }
+        let mut answers: Vec<RecordBatch> = chunks.iter().map(|c| c.answers.clone()).collect();
+        if let (Some(name), Some(first)) = (&drift, answers.first()) {
+            answers.push(drift_answer(first, name, drift_day).map_err(|x| io(lake, &x))?);
+        }
+        if answers.iter().any(|b| b.num_rows() > 0) {
+            let dir = lake.join(format!("truth/_answers/increments/{domain}/{name}"));
+            write_file(&dir, &answers, &mut report)?;
+        }
+        report.seconds = t0.elapsed().as_secs_f64();
+        if report.files > 0 {
+            entities.push(report);
+        }
+    }
+    Ok(LakeReport {
+        entities,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn io(path: &Path, e: &dyn std::fmt::Display) -> Error {
+    Error::Output(crate::output::OutputError::Io {
+        path: path.to_path_buf(),
+        action: "write",
+        source: std::io::Error::other(e.to_string()),
+    })
+}
+
+/// Writes `batches` (one schema) as `dir/part-00000.parquet`.
+fn write_file(dir: &Path, batches: &[RecordBatch], report: &mut EntityReport) -> Result<(), Error> {
+    let Some(first) = batches.first() else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir).map_err(|x| io(dir, &x))?;
+    let path = dir.join("part-00000.parquet");
+    let file = std::fs::File::create(&path).map_err(|x| io(&path, &x))?;
+    let mut w = ArrowWriter::try_new(file, first.schema(), None).map_err(|x| io(&path, &x))?;
+    for b in batches {
+        w.write(b).map_err(|x| io(&path, &x))?;
+        report.rows += b.num_rows() as u64;
+    }
+    w.close().map_err(|x| io(&path, &x))?;
+    report.files += 1;
+    report.bytes += std::fs::metadata(&path).map_or(0, |m| m.len());
+    Ok(())
+}
+
+/// The column the schema drift renames in entity `ent`'s increments: its last exported
+/// attribute outside the primary key.
+fn drift_column(ent: &crate::ir::Entity) -> Option<String> {
+    (ent.exported())
+        .filter(|(a, _)| !ent.primary_key.contains(a))
+        .last()
+        .map(|(_, a)| a.name.clone())
+}
+
+/// `batch` with column `name` renamed to `<name>_v2`.
+fn renamed(batch: &RecordBatch, name: &str) -> Result<RecordBatch, arrow::error::ArrowError> {
+    let fields: Vec<arrow::datatypes::Field> = (batch.schema().fields().iter())
+        .map(|f| {
+            let f = f.as_ref().clone();
+            if f.name() == name {
+                f.with_name(format!("{name}_v2"))
+            } else {
+                f
+            }
+        })
+        .collect();
+    RecordBatch::try_new(
+        std::sync::Arc::new(arrow::datatypes::Schema::new(fields)),
+        batch.columns().to_vec(),
+    )
+}
+
+/// The answer-key row of the schema drift, in the schema of `like`.
+fn drift_answer(
+    like: &RecordBatch,
+    name: &str,
+    day: i32,
+) -> Result<RecordBatch, arrow::error::ArrowError> {
+    use arrow::array::{ArrayRef, Date32Array, Int64Array, StringArray};
+    let cols: Vec<ArrayRef> = vec![
+        std::sync::Arc::new(StringArray::from(vec![None::<&str>])),
+        std::sync::Arc::new(Int64Array::from(vec![None::<i64>])),
+        std::sync::Arc::new(Date32Array::from(vec![day])),
+        std::sync::Arc::new(Date32Array::from(vec![day])),
+        std::sync::Arc::new(StringArray::from(vec!["schema_drift"])),
+        std::sync::Arc::new(StringArray::from(vec![format!(
+            "renamed {name} to {name}_v2"
+        )])),
+    ];
+    RecordBatch::try_new(like.schema(), cols)
+}
