@@ -18,8 +18,8 @@ pub mod glue;
 pub mod graphviz;
 pub mod marts;
 pub mod mermaid;
-pub mod report;
 pub mod metrics;
+pub mod report;
 pub mod table;
 
 use crate::ir::Ir;

@@ -9,10 +9,14 @@
 //! docs/analytics-models.md: attribution credit sums and the models' disagreement on
 //! multi-touch paths, churn ROC AUC in 0.70–0.90 above a shuffled-label control, no leakage,
 //! recommender hit rate@10 above popularity, forecasts and RFM scores. Broken models then fail
-//! the unit tests. The SQL models, compiled for Athena, parse with sqlglot.
+//! the unit tests. The same build writes the metric views, and the analytics report's four
+//! dashboards over them and the analytics tables draw every chart in headless Chromium
+//! (`tests/it/report.rs` has the checks). The SQL models, compiled for Athena, parse with
+//! sqlglot.
 
 use crate::common::{self, root, tmp};
 use crate::marts::{copy_tree, dbt_on, project};
+use crate::report;
 use std::path::Path;
 use std::time::Instant;
 
@@ -44,6 +48,7 @@ fn analytics_build_and_prove_their_signal() {
             "build",
             "--select",
             "+path:models/analytics",
+            "+path:models/metrics",
             "--indirect-selection",
             "cautious",
         ],
@@ -61,6 +66,7 @@ fn analytics_build_and_prove_their_signal() {
     );
     println!("{report}");
     assert!(report.contains("0 failures"), "{report}");
+    dashboards(&base, &out);
 
     // Wrong splits and a feature that reads past the cutoff fail the unit tests.
     let models = dir.join("models/analytics");
@@ -93,6 +99,47 @@ fn analytics_build_and_prove_their_signal() {
     );
     let _ = std::fs::remove_dir_all(&base);
     println!("analytics: {:.0} s", start.elapsed().as_secs_f64());
+}
+
+/// The analytics report over the real metric views and analytics tables: every chart of the
+/// four dashboards draws in headless Chromium and its tiles equal SQL on the truth; the page
+/// and a screenshot are kept under `target/report-test/` (the test's artifact).
+fn dashboards(base: &Path, out: &Path) {
+    let html = base.join("report/index.html");
+    report::build_report(out, &html);
+    let mut charts = report::GOLD_CHARTS.to_vec();
+    charts.extend(report::MODEL_CHARTS.iter().map(|(c, _)| *c));
+    let checked = report::check(base, out, &html, &charts, &[]);
+    println!("report: {checked}");
+    let page = common::read(&html);
+    assert!(
+        page.contains("metric view metric_orders (curated/metrics/orders)"),
+        "the orders chart does not read its metric view"
+    );
+    assert!(
+        page.contains(r#"id="ecommerce-scorecard""#),
+        "no scorecard of the metric views"
+    );
+    let keep = root().join("target/report-test");
+    std::fs::create_dir_all(&keep).expect("mkdir target/report-test");
+    std::fs::copy(&html, keep.join("index.html")).expect("copy the page");
+    let shot = keep.join("report.png");
+    let _ = std::fs::remove_file(&shot);
+    report::browser(
+        &base.join("chromium"),
+        &html,
+        &[
+            "--window-size=1400,9000",
+            &format!("--screenshot={}", shot.display()),
+        ],
+    );
+    let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size > 50_000,
+        "screenshot {} is {size} bytes",
+        shot.display()
+    );
+    println!("report screenshot: {}", shot.display());
 }
 
 #[test]

@@ -556,7 +556,9 @@ class Ctx:
         return f"date '{self.last12[0]}'", f"date '{self.as_of}'"
 
     def metric(self, name, fallback_sql, fallback_source):
-        """Monthly series of a metric: its metric view when the lake has it, else gold SQL."""
+        """Monthly series of a metric: its metric view when the lake has it, else gold SQL
+        (`fallback_sql` may be a function returning it, so that the gold tables it names are
+        only required when the view is absent)."""
         rel = f"curated/metrics/{name}"
         if self.lake.has(rel):
             rows = self.lake.q(
@@ -564,7 +566,7 @@ class Ctx:
             )
             return self.series(rows), f"metric view metric_{name} ({rel})"
         self.lake.seen[rel] = False
-        rows = self.lake.q(fallback_sql)
+        rows = self.lake.q(fallback_sql() if callable(fallback_sql) else fallback_sql)
         return self.series(rows), f"{fallback_source} (metric view {name} absent: computed from gold)"
 
 
@@ -977,14 +979,17 @@ def marketing(ctx):
 
     s.add("Attribution comparison", attribution)
 
-    def cac():
+    def cac_sql():
         spend = lk.gold("marketing/fct_marketing_spend")
         orders = lk.gold("sales/fct_orders")
+        return f"""with n as (select date_trunc('month', min(order_date_key)) m, customer_key from {orders} group by 2),
+                s as (select date_trunc('month', expense_date_key) m, sum(cast(amount as double)) v from {spend} where campaign_key is not null group by 1)
+                select s.m, s.v / nullif((select count(*) from n where n.m = s.m), 0) from s"""
+
+    def cac():
         ys, src = ctx.metric(
             "cac",
-            f"""with n as (select date_trunc('month', min(order_date_key)) m, customer_key from {orders} group by 2),
-                s as (select date_trunc('month', expense_date_key) m, sum(cast(amount as double)) v from {spend} where campaign_key is not null group by 1)
-                select s.m, s.v / nullif((select count(*) from n where n.m = s.m), 0) from s""",
+            cac_sql,
             "curated/marketing/fct_marketing_spend (campaign spend) ÷ new customers of curated/sales/fct_orders",
         )
         svg = line_chart("mkt-cac", "CAC by month", ctx.labels, [("CAC", ys)])
