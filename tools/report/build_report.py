@@ -596,7 +596,8 @@ def scorecard(ctx, section):
             missing.append(name)
             continue
         r = lk.rel(rel)
-        last = lk.one(f"select max(cast(month as date)) from {r}")[0]
+        # The latest month with a value: a cumulative metric's view runs to the calendar's end.
+        last = lk.one(f"select max(cast(month as date)) from {r} where value is not null")[0]
         if last is None:
             missing.append(name)
             continue
