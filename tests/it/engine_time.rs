@@ -65,30 +65,39 @@ fn as_of_a_date_is_the_full_lake_filtered() {
     assert_eq!(data_files(&later), data_files(&full));
 }
 
-#[test]
-fn bad_as_of_dates_are_refused() {
-    let out = tmp("as-of-bad").join("out");
-    for bad in [
-        "2025-02-30",
-        "2025-6-30",
-        "yesterday",
-        "0000-01-01",
-        "9999-12-31",
-    ] {
+/// Each of `bad` as the value of `flag` exits with code 2, says `message` and creates no output.
+fn refused(flag: &str, bad: &[&str], message: &str) {
+    let out = tmp(&format!("{}-bad", flag.trim_start_matches('-'))).join("out");
+    for value in bad {
         let o = lab(&[
             "compile",
             "--specs",
             root().join("tests/data/valid/time").to_str().unwrap(),
             "--out",
             out.to_str().unwrap(),
-            "--as-of",
-            bad,
+            flag,
+            value,
         ]);
-        assert_eq!(o.status.code(), Some(2), "--as-of {bad}");
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}");
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains("--as-of must be a date"), "{err}");
-        assert!(!out.exists(), "--as-of {bad} created the output");
+        assert!(err.contains(message), "{err}");
+        assert!(!out.exists(), "{flag} {value} created the output");
     }
+}
+
+#[test]
+fn bad_as_of_dates_are_refused() {
+    refused(
+        "--as-of",
+        &[
+            "2025-02-30",
+            "2025-6-30",
+            "yesterday",
+            "0000-01-01",
+            "9999-12-31",
+        ],
+        "--as-of must be a date",
+    );
 }
 
 /// The files under `dir` (relative path → bytes), every kind.
@@ -222,25 +231,14 @@ fn increments_carry_one_as_of_lake_to_the_next() {
 
 #[test]
 fn bad_increment_ranges_are_refused() {
-    let out = tmp("increments-bad").join("out");
-    for bad in [
-        "2025-01-02..2025-01-01",
-        "2025-01-01",
-        "2025-01-01..x",
-        "2000-01-01..2020-01-01",
-    ] {
-        let o = lab(&[
-            "compile",
-            "--specs",
-            root().join("tests/data/valid/time").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--increments",
-            bad,
-        ]);
-        assert_eq!(o.status.code(), Some(2), "--increments {bad}");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains("--increments must be two dates"), "{err}");
-        assert!(!out.exists(), "--increments {bad} created the output");
-    }
+    refused(
+        "--increments",
+        &[
+            "2025-01-02..2025-01-01",
+            "2025-01-01",
+            "2025-01-01..x",
+            "2000-01-01..2020-01-01",
+        ],
+        "--increments must be two dates",
+    );
 }
