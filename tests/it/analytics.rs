@@ -12,7 +12,7 @@
 //! the unit tests. The same build writes the metric views, and the analytics report's four
 //! dashboards over them and the analytics tables draw every chart in headless Chromium
 //! (`tests/it/report.rs` has the checks). The SQL models, compiled for Athena, parse with
-//! sqlglot.
+//! sqlglot as part of the whole project (`tests/it/dbt.rs`).
 
 use crate::common::{self, root, tmp};
 use crate::marts::{copy_tree, dbt_on, project};
@@ -140,39 +140,4 @@ fn dashboards(base: &Path, out: &Path) {
         shot.display()
     );
     println!("report screenshot: {}", shot.display());
-}
-
-#[test]
-fn analytics_sql_compiles_for_athena() {
-    let base = tmp("analytics-sql");
-    let out = base.join("out");
-    common::compile(&root().join("specs"), &out, &["--docs-only"]);
-    let dir = base.join("project");
-    analytics_project(&out, &dir);
-    let (ok, log) = dbt_on(
-        &dir,
-        "athena",
-        &[
-            "compile",
-            "--no-populate-cache",
-            "--select",
-            "path:models/analytics",
-            "--vars",
-            "{lake: 's3://lab-lake/lake'}",
-        ],
-    );
-    assert!(ok, "dbt compile --target athena failed:\n{log}");
-    let compiled = dir.join("target/compiled/lab_gold/models/analytics");
-    let sql: Vec<_> = std::fs::read_dir(&compiled)
-        .unwrap_or_else(|e| panic!("{}: {e}\n{log}", compiled.display()))
-        .flatten()
-        .filter(|f| f.file_name().to_string_lossy().ends_with(".sql"))
-        .collect();
-    assert!(sql.len() >= 5, "{} SQL models compiled", sql.len());
-    let report = common::run_tool(
-        "dbt_sql_check.py",
-        &["athena".as_ref(), compiled.as_os_str()],
-    );
-    assert!(report.contains(" 0 failures"), "{report}");
-    let _ = std::fs::remove_dir_all(&base);
 }

@@ -329,7 +329,9 @@ fn staging_of_specs_without_systems_is_a_typed_select() {
 }
 
 /// Athena: `dbt compile --target athena` (dummy credentials, no connection: the relation cache
-/// is not populated) writes every model, and sqlglot parses each as one Athena query.
+/// is not populated) writes every model — staging, silver, gold, the semantic layer's time
+/// spine, the metric views and the analytics models — and every singular test holding gold to
+/// the truth, and sqlglot parses each as one Athena query.
 #[test]
 fn every_model_compiles_for_athena_and_parses() {
     let out = tmp("dbt-athena");
@@ -373,6 +375,11 @@ fn every_model_compiles_for_athena_and_parses() {
     let models = sql_files(&project.join("models"));
     assert!(models >= 60 + 18, "{models} SQL models");
     assert_eq!(report.matches(": parsed").count(), models, "{report}");
+    let tests = sql_files(&project.join("tests"));
+    assert!(
+        report.contains(&format!("{tests} singular tests parsed")),
+        "{tests} singular tests:\n{report}"
+    );
 }
 
 /// Spark (dbt-spark, in-process session): the same project builds on a small lake with a CSV

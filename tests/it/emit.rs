@@ -659,28 +659,20 @@ fn emitted_json_schema_accepts_every_valid_spec() {
 /// Spark with a local Hive metastore runs every DDL statement of every case over a tiny Parquet
 /// lake that `fake_lake.py` writes with pyarrow (typed as lab's sinks type columns), repairs the
 /// partitioned tables, reads every column of every table back, checks partition values against
-/// their source columns and the comments against the Glue documents. Independent of the engine.
+/// their source columns and the comments against the Glue documents — independent of the
+/// engine. Then, with the engine, the lake and DDL `lab compile` writes for the shipped specs:
+/// every table read back, its row count equal to the manifest's. One Spark session reads them
+/// all (starting the JVM and the metastore is most of a small check's time).
 #[test]
-fn spark_runs_the_ddl_over_a_pyarrow_lake() {
+fn spark_runs_the_ddl_over_pyarrow_lakes_and_the_compiled_lake() {
     let py = common::python();
-    let (_, dirs) = write_cases("spark_fake");
+    let (_, mut dirs) = write_cases("spark_fake");
     for d in &dirs {
         let out = run(Command::new(&py)
             .arg(root().join("tests/tools/fake_lake.py"))
             .arg(d));
         assert_ok("fake_lake.py", &out);
     }
-    let out = run(Command::new(&py)
-        .arg(root().join("tests/tools/spark_check.py"))
-        .args(&dirs));
-    assert_ok("spark_check.py", &out);
-}
-
-/// Needs the engine: `lab compile` writes the lake and the DDL for the shipped specs, then the
-/// same Spark check reads every table and compares its row count with the manifest.
-#[test]
-fn spark_reads_the_compiled_lake_through_the_ddl() {
-    let py = common::python();
     // A fresh output directory that does not exist yet.
     let out_dir = tmp("spark_compiled").join("out");
     let out = common::lab(&[
@@ -688,13 +680,14 @@ fn spark_reads_the_compiled_lake_through_the_ddl() {
         "--out",
         out_dir.to_str().unwrap(),
         "--scale",
-        "0.05",
+        "0.02",
     ]);
-    assert_ok("lab compile --scale 0.05", &out);
+    assert_ok("lab compile --scale 0.02", &out);
     let c = case_from_dir("specs", Path::new("specs"));
     std::fs::write(out_dir.join("tables.json"), tables_json(&c.ir)).expect("write tables.json");
-    let out = run(Command::new(py)
+    dirs.push(out_dir);
+    let out = run(Command::new(&py)
         .arg(root().join("tests/tools/spark_check.py"))
-        .arg(&out_dir));
+        .args(&dirs));
     assert_ok("spark_check.py", &out);
 }

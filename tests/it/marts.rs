@@ -5,9 +5,10 @@
 //! test: keys unique and not null, facts' relationships to their dimensions, and the singular
 //! tests that reconcile each gold table with the truth (row counts, monthly sums of additive
 //! measures). A stand-in that loses rows then makes the reconciliation fail (in a copy of the
-//! project). The same models and tests, compiled by dbt for Athena and Spark, parse in those
-//! engines' dialects. The built project is shared (one compile, one `dbt build`): it holds the
-//! semantic layer and the metric views too, which `tests/it/metrics.rs` checks.
+//! project). The same models and tests, compiled by dbt for Spark, parse in its dialect (for
+//! Athena, `tests/it/dbt.rs` parses the whole project's). The built project is shared (one
+//! compile, one `dbt build`): it holds the semantic layer and the metric views too, which
+//! `tests/it/metrics.rs` checks, and the analytics report's builder (`tests/it/report.rs`).
 
 use crate::common::{self, root, tmp};
 use std::path::{Path, PathBuf};
@@ -218,43 +219,36 @@ fn gold_builds_and_reconciles_with_the_truth() {
     let _ = std::fs::remove_dir_all(&copy);
 }
 
+/// The gold models, metric views, time spine and singular tests, compiled by dbt for Spark,
+/// parse in Spark's dialect (for Athena, `tests/it/dbt.rs` parses every model and singular
+/// test of the whole project).
 #[test]
-fn gold_sql_compiles_for_athena_and_spark() {
+fn gold_sql_compiles_for_spark() {
     let base = tmp("marts-sql");
     let out = base.join("out");
     common::compile(&root().join("specs"), &out, &["--docs-only"]);
     let dir = base.join("project");
     project(&out, &dir);
-    for (target, dialect) in [("athena", "athena"), ("spark", "spark")] {
-        let compiled = dir.join("target/compiled");
-        let _ = std::fs::remove_dir_all(&compiled);
-        let (ok, log) = dbt_on(
-            &dir,
-            target,
-            &[
-                "compile",
-                "--no-populate-cache",
-                "--vars",
-                "{lake: 's3://lab-lake/lake'}",
-            ],
-        );
-        assert!(ok, "dbt compile --target {target} failed:\n{log}");
-        let gold = compiled.join("lab_gold");
-        let models = gold.join("models/marts");
-        assert!(models.is_dir(), "{target}: nothing compiled:\n{log}");
-        let report = common::run_tool("dbt_sql_check.py", &[dialect.as_ref(), models.as_os_str()]);
-        assert!(report.contains(" 0 failures"), "{report}");
-        // The metric views and the time spine (docs/metrics.md).
-        for sub in ["models/metrics", "models/semantic"] {
-            let report = common::run_tool(
-                "dbt_sql_check.py",
-                &[dialect.as_ref(), gold.join(sub).as_os_str()],
-            );
-            assert!(report.contains(" 0 failures"), "{report}");
-        }
+    let (ok, log) = dbt_on(
+        &dir,
+        "spark",
+        &[
+            "compile",
+            "--no-populate-cache",
+            "--vars",
+            "{lake: 's3://lab-lake/lake'}",
+        ],
+    );
+    assert!(ok, "dbt compile --target spark failed:\n{log}");
+    let gold = dir.join("target/compiled/lab_gold");
+    assert!(
+        gold.join("models/marts").is_dir(),
+        "spark: nothing compiled:\n{log}"
+    );
+    for sub in ["models/marts", "models/metrics", "models/semantic", "tests"] {
         let report = common::run_tool(
             "dbt_sql_check.py",
-            &[dialect.as_ref(), gold.join("tests").as_os_str()],
+            &["spark".as_ref(), gold.join(sub).as_os_str()],
         );
         assert!(report.contains(" 0 failures"), "{report}");
     }

@@ -1,15 +1,16 @@
-//! The analytics report end to end: the shipped specs compile into a small lake (scale 0.02,
-//! truth only) whose gold marts dbt builds over stand-in silver models (as `marts.rs` does);
-//! the emitted builder, `dbt/report/build_report.py`, writes the page before gold exists (it
-//! says so and profiles the truth alone), then over gold alone, where every chart of the
-//! metric views and analytics tables the lake lacks is replaced by a notice. Headless Chromium
+//! The analytics report end to end, on the small lake whose gold marts `marts.rs` builds once
+//! over stand-in silver models (scale 0.02, truth only): the emitted builder,
+//! `dbt/report/build_report.py`, writes the page before gold exists (over a copy of the lake
+//! holding the truth alone; it says so and profiles the truth), then over gold alone (a copy
+//! with the marts but not the metric views), where every chart of the metric views and
+//! analytics tables the lake lacks is replaced by a notice. Headless Chromium
 //! loads each page from disk and dumps its DOM after the page's script has marked every chart
 //! it found drawn; `tests/tools/report_check.py` checks that every chart drew, that nothing
 //! outside the page is referenced, and that the tiles' numbers equal independent SQL on the
 //! truth. The whole report, over the real metric views and analytics tables, is checked the
 //! same way by `tests/it/analytics.rs`, which keeps its screenshot.
 
-use crate::common::{self, root, tmp};
+use crate::common::{self, tmp};
 use crate::marts;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -137,19 +138,34 @@ pub(crate) fn check(
     report
 }
 
+/// A copy of the gold project's output `out` holding its truth, its manifests, its dbt project
+/// and the curated folders `keep` accepts.
+fn lake_copy(out: &Path, to: &Path, keep: impl Fn(&str) -> bool) {
+    marts::copy_tree(&out.join("dbt/report"), &to.join("dbt/report"));
+    marts::copy_tree(&out.join("lake/truth"), &to.join("lake/truth"));
+    for f in ["_manifest.json", "_profile.json"] {
+        std::fs::copy(out.join("lake").join(f), to.join("lake").join(f)).expect("copy");
+    }
+    let curated = out.join("lake/curated");
+    for e in std::fs::read_dir(&curated).expect("read curated").flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if keep(&name) {
+            marts::copy_tree(&e.path(), &to.join("lake/curated").join(&name));
+        }
+    }
+}
+
 #[test]
 fn report_draws_every_chart_offline() {
     let started = std::time::Instant::now();
+    let g = marts::gold();
+    assert!(g.ok, "dbt build failed:\n{}", g.log);
     let base = tmp("report");
-    let out = base.join("out");
-    common::compile(
-        &root().join("specs"),
-        &out,
-        &["--scale", "0.02", "--clean", "--threads", "2"],
-    );
     // No gold yet: the page says the dashboards need it and still profiles the truth.
+    let none = base.join("none");
+    lake_copy(&g.out, &none, |_| false);
     let no_gold = base.join("none/index.html");
-    build_report(&out, &no_gold);
+    build_report(&none, &no_gold);
     let page = common::read(&no_gold);
     assert!(
         page.contains(r#"data-absent="curated/sales/fct_orders""#),
@@ -161,16 +177,15 @@ fn report_draws_every_chart_offline() {
         "a dashboard without gold"
     );
 
-    let dir = base.join("project");
-    marts::project(&out, &dir);
-    let (ok, log) = marts::dbt(&dir, &["run", "--select", "+path:models/marts"]);
-    assert!(ok, "dbt run failed:\n{log}");
-
     // Gold alone: the charts of absent tables say so; every other chart draws.
+    let gold = base.join("gold");
+    lake_copy(&g.out, &gold, |name| {
+        name != "metrics" && name != "analytics"
+    });
     let gold_only = base.join("gold/index.html");
-    build_report(&out, &gold_only);
+    build_report(&gold, &gold_only);
     let absent: Vec<&str> = MODEL_CHARTS.iter().map(|(_, t)| *t).collect();
-    let report = check(&base, &out, &gold_only, GOLD_CHARTS, &absent);
+    let report = check(&base, &gold, &gold_only, GOLD_CHARTS, &absent);
     println!("gold only: {report}");
     let page = common::read(&gold_only);
     assert!(

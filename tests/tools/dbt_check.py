@@ -288,6 +288,29 @@ def athena(project, target):
             problems.append(f"{name}: expected one query, sqlglot read {kinds}")
             continue
         print(f"{name}: parsed ({len(sql)} bytes)")
+    # The singular tests (gold held to the truth) run on Athena too: each one query.
+    n_tests = 0
+    for root, _, files in os.walk(os.path.join(project, target, "compiled")):
+        if os.sep + "tests" not in root:
+            continue
+        for f in sorted(files):
+            if not f.endswith(".sql"):
+                continue
+            with open(os.path.join(root, f)) as fh:
+                sql = fh.read()
+            try:
+                tree = [t for t in sqlglot.parse(sql, read="athena") if t is not None]
+            except sqlglot.errors.ParseError as e:
+                problems.append(f"test {f}: sqlglot (athena) cannot parse it: {str(e)[:300]}")
+                continue
+            if len(tree) != 1 or not isinstance(tree[0], exp.Query):
+                problems.append(f"test {f}: expected one query, sqlglot read "
+                                f"{[type(t).__name__ for t in tree]}")
+                continue
+            n_tests += 1
+    print(f"{n_tests} singular tests parsed")
+    if n_tests == 0:
+        problems.append("no compiled singular test found")
     return problems
 
 

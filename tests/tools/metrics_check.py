@@ -4,9 +4,11 @@ usage: metrics_check.py PROJECT_DIR LAKE
 1. `mf validate-configs` passes (the semantic manifest, and every entity, dimension, measure
    and metric queried against the warehouse).
 2. Every metric view `metric_<name>` (Parquet at LAKE/curated/metrics/<folder>/) has the rows
-   MetricFlow gives for the same metric: the query its model's `meta` names (`mf query
-   --metrics <metric> --group-by <group_by>`), one query per distinct group-by; months
-   MetricFlow leaves null (rows without a time) are not in the views.
+   MetricFlow gives for the same metric: the query its model's `meta` names (what `mf query
+   --metrics <metric> --group-by <group_by>` runs), one query per distinct group-by, through
+   the engine `mf` builds, set up once in this process (each `mf` command would start Python,
+   run `dbt debug` and load the manifest again); months MetricFlow leaves null (rows without
+   a time) are not in the views.
 3. Selected KPIs from the semantic layer equal independent SQL over the truth Parquet
    (LAKE/truth/…): revenue by month, AOV, both return rates, ROAS by channel and DSO.
 It then prints each KPI over the whole period (ratios of the period's sums) for the
@@ -58,21 +60,46 @@ def same(a, b):
     return abs(a - b) <= TOLERANCE * max(1.0, abs(a), abs(b))
 
 
+_ENGINE = {}
+
+
+def engine(project):
+    """MetricFlow's engine for the project, as the `mf` CLI sets it up (once per process)."""
+    if project not in _ENGINE:
+        from dbt_metricflow.cli.cli_configuration import CLIConfiguration
+
+        cfg = CLIConfiguration()
+        cfg.setup(dbt_profiles_path=project, dbt_project_path=project,
+                  configure_file_logging=False)
+        _ENGINE[project] = cfg.mf
+    return _ENGINE[project]
+
+
 def mf_query(project, out_dir, metrics, group_by, failures):
-    """Rows of `mf query` as {(month, group…): {metric: value}}."""
-    name = "_".join(group_by.split(","))[:80]
-    path = out_dir / f"mf_{name}.csv"
-    code, log = mf(project, ["query", "--metrics", ",".join(metrics),
-                             "--group-by", group_by, "--csv", str(path)])
-    if code != 0 or not path.exists():
-        failures.append(f"mf query --group-by {group_by} failed:\n{log[-3000:]}")
-        return {}
-    rows = {}
+    """Rows of MetricFlow's answer as {(month, group…): {metric: value}}; also written as CSV."""
+    from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+
     keys = group_by.split(",")
-    with path.open() as f:
-        for r in csv.DictReader(f):
-            k = tuple(key_text(r[c] or None) for c in keys)
-            rows[k] = {m: number(r.get(m)) for m in metrics}
+    try:
+        request = MetricFlowQueryRequest.create(metric_names=metrics, group_by_names=keys)
+        table = engine(project).query(mf_request=request).result_df
+    except Exception as e:  # the check reports MetricFlow's refusal and goes on
+        failures.append(f"MetricFlow query {metrics} by {group_by} failed: {e}")
+        return {}
+    if table is None:
+        failures.append(f"MetricFlow query {metrics} by {group_by} returned no table")
+        return {}
+    names = list(table.column_names)
+    path = out_dir / f"mf_{'_'.join(keys)[:80]}.csv"
+    rows = {}
+    with path.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(names)
+        for r in table.rows:
+            out.writerow(r)
+            rec = dict(zip(names, r))
+            k = tuple(key_text(rec[c]) for c in keys)
+            rows[k] = {m: number(rec.get(m)) for m in metrics}
     return rows
 
 

@@ -40,45 +40,39 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-apt_updated=0
 apt_install() {
-  if [ "$apt_updated" = 0 ]; then
-    as_root apt-get update -qq
-    apt_updated=1
-  fi
+  as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# --- Debian packages -------------------------------------------------------------------
-if ! command -v dot >/dev/null 2>&1; then
-  say "installing graphviz"
-  apt_install graphviz
-fi
-if ! java -version >/dev/null 2>&1; then
-  say "installing openjdk-17-jre-headless (for Spark)"
-  apt_install openjdk-17-jre-headless
-fi
-if ! command -v chromium >/dev/null 2>&1; then
-  say "installing chromium (headless, for the analytics report's browser check)"
-  apt_install chromium
-fi
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  say "installing nodejs and npm"
-  apt_install nodejs npm
-fi
-
-# --- Python venv -----------------------------------------------------------------------
-# A stamp holding the pin list turns the warm path into a file comparison instead of a pip run.
-py_stamp="$venv/.lab-pins"
-want_py="$(printf '%s\n' "${py_pins[@]}")"
-if [ ! -x "$venv/bin/python" ] || [ "$(cat "$py_stamp" 2>/dev/null)" != "$want_py" ]; then
-  if [ ! -x "$venv/bin/python" ]; then
-    say "creating $venv"
-    python3 -m venv "$venv"
+# The Python packages only download and unpack: they install while apt works (Node's packages
+# need apt's Node.js, so they come after it).
+python_packages() {
+  # A stamp holding the pin list turns the warm path into a file comparison instead of a pip run.
+  py_stamp="$venv/.lab-pins"
+  want_py="$(printf '%s\n' "${py_pins[@]}")"
+  if [ ! -x "$venv/bin/python" ] || [ "$(cat "$py_stamp" 2>/dev/null)" != "$want_py" ]; then
+    if [ ! -x "$venv/bin/python" ]; then
+      say "creating $venv"
+      python3 -m venv "$venv"
+    fi
+    say "installing Python validators: ${py_pins[*]} (pyspark takes a minute or two)"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "${py_pins[@]}"
+    printf '%s' "$want_py" >"$py_stamp"
   fi
-  say "installing Python validators: ${py_pins[*]} (pyspark takes a minute or two)"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "${py_pins[@]}"
-  printf '%s' "$want_py" >"$py_stamp"
+}
+python_packages &
+python_job=$!
+
+# --- Debian packages (one apt run for all that are missing) ------------------------------
+debs=()
+command -v dot >/dev/null 2>&1 || debs+=(graphviz)
+java -version >/dev/null 2>&1 || debs+=(openjdk-17-jre-headless)   # Spark
+command -v chromium >/dev/null 2>&1 || debs+=(chromium)            # the report's browser check
+{ command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; } || debs+=(nodejs npm)
+if [ "${#debs[@]}" -gt 0 ]; then
+  say "installing ${debs[*]} from apt"
+  apt_install "${debs[@]}"
 fi
 
 # --- Node packages ---------------------------------------------------------------------
@@ -88,5 +82,7 @@ if [ ! -d "$tools/node_modules/mermaid" ] || ! cmp -s "$tools/package-lock.json"
   (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   cp "$tools/package-lock.json" "$node_stamp"
 fi
+
+wait "$python_job"
 
 say "ok: $(dot -V 2>&1 | head -n1); node $(node --version); $("$venv/bin/python" --version)"
