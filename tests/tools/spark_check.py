@@ -38,6 +38,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 
 
 def split_statements(text):
@@ -250,7 +251,9 @@ def main(argv):
     problems = []
     n_tables = n_rows = 0
     for out in outs:
+        started = time.monotonic()
         t, r = check_case(spark, out, problems)
+        print(f"case {out.name}: {t} tables, {r} rows in {time.monotonic() - started:.1f} s")
         n_tables += t
         n_rows += r
     version = spark.version
