@@ -324,14 +324,12 @@ impl<'p> Evaluator<'p> {
             prev = x;
             ok
         });
-        let mut uniq: Vec<u64> = idx.iter().copied().filter(|&x| x != NONE).collect();
-        if !sorted {
-            uniq.sort_unstable();
-        }
-        uniq.dedup();
-        let map: Vec<u32> = if sorted {
+        let (uniq, map) = if sorted {
+            let mut uniq: Vec<u64> = idx.iter().copied().filter(|&x| x != NONE).collect();
+            uniq.dedup();
             let mut pos = 0usize;
-            idx.iter()
+            let map = idx
+                .iter()
                 .map(|&x| {
                     if x == NONE {
                         return u32::MAX;
@@ -341,17 +339,10 @@ impl<'p> Evaluator<'p> {
                     }
                     pos as u32
                 })
-                .collect()
+                .collect();
+            (uniq, map)
         } else {
-            idx.iter()
-                .map(|&x| {
-                    if x == NONE {
-                        u32::MAX
-                    } else {
-                        uniq.binary_search(&x).unwrap_or(0) as u32
-                    }
-                })
-                .collect()
+            unsorted_positions(idx)
         };
         let contiguous =
             !uniq.is_empty() && uniq[uniq.len() - 1] - uniq[0] + 1 == uniq.len() as u64;
@@ -1373,4 +1364,84 @@ pub fn match_groups(
         g.cum = Some(cum);
     }
     Ok(crate::layout::keep(&layout.groups, e, k, g))
+}
+
+/// The distinct rows of `idx` (`NONE` left out) in ascending order, and for each input its
+/// position among them (`u32::MAX` for `NONE`), for rows in no particular order. Each row is
+/// sorted together with its input position (packed into one word when both fit), so the
+/// positions come from one pass over the sorted words rather than a search per row.
+fn unsorted_positions(idx: &[u64]) -> (Vec<u64>, Vec<u32>) {
+    let mut map = vec![u32::MAX; idx.len()];
+    if idx.is_empty() {
+        return (Vec::new(), map);
+    }
+    let max = idx
+        .iter()
+        .copied()
+        .filter(|&x| x != NONE)
+        .max()
+        .unwrap_or(0);
+    let bits = usize::BITS - idx.len().leading_zeros();
+    let fits = bits < 64 && (max >> (64 - bits)) == 0 && idx.len() <= u32::MAX as usize;
+    let mut uniq: Vec<u64> = Vec::new();
+    if fits {
+        let mask = (1u64 << bits) - 1;
+        let mut packed: Vec<u64> = idx
+            .iter()
+            .enumerate()
+            .filter(|&(_, &x)| x != NONE)
+            .map(|(i, &x)| (x << bits) | i as u64)
+            .collect();
+        packed.sort_unstable();
+        uniq.reserve(packed.len());
+        for p in packed {
+            let x = p >> bits;
+            if uniq.last() != Some(&x) {
+                uniq.push(x);
+            }
+            map[(p & mask) as usize] = (uniq.len() - 1) as u32;
+        }
+        return (uniq, map);
+    }
+    uniq = idx.iter().copied().filter(|&x| x != NONE).collect();
+    uniq.sort_unstable();
+    uniq.dedup();
+    for (m, &x) in map.iter_mut().zip(idx) {
+        if x != NONE {
+            *m = uniq.binary_search(&x).unwrap_or(0) as u32;
+        }
+    }
+    (uniq, map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The packed sort gives what sorting the rows and searching each one gives.
+    #[test]
+    fn positions_of_unsorted_rows_match_a_search() {
+        let cases: Vec<Vec<u64>> = vec![
+            vec![],
+            vec![NONE, NONE],
+            vec![5, 3, NONE, 5, 1, 3, 9],
+            (0..1000u64).map(|i| (i * 7919) % 613).collect(),
+            // Rows too large to pack beside their positions take the searching path.
+            vec![u64::MAX - 1, 3, u64::MAX - 1, NONE, 2],
+        ];
+        for idx in cases {
+            let (uniq, map) = unsorted_positions(&idx);
+            let mut want: Vec<u64> = idx.iter().copied().filter(|&x| x != NONE).collect();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(uniq, want);
+            for (&x, &m) in idx.iter().zip(&map) {
+                if x == NONE {
+                    assert_eq!(m, u32::MAX);
+                } else {
+                    assert_eq!(uniq[m as usize], x);
+                }
+            }
+        }
+    }
 }

@@ -547,7 +547,8 @@ pub fn fake(
         ) {
             let start = s.bytes.len();
             lorem(kind, lo, hi, r, &mut s.bytes);
-            if let Some(max) = max {
+            // A value of at most `max` bytes has at most `max` characters: nothing to cut.
+            if let Some(max) = max.filter(|&m| s.bytes.len() - start > m as usize) {
                 let cut = std::str::from_utf8(&s.bytes[start..])
                     .ok()
                     .and_then(|v| v.char_indices().nth(max as usize))

@@ -2,7 +2,8 @@
 //! encoded and compressed on the workers (`ArrowColumnWriter`) and only appended in order on
 //! the assembling thread. Writer properties are per entity: the codec chosen on the command
 //! line, row groups of the chunk size, and no dictionary for columns whose values are (nearly)
-//! all distinct by their generator.
+//! all distinct by their generator, nor for references picked uniformly among at least a
+//! chunk's worth of target rows.
 
 use super::format::{Encoded, FileOut, FileWriter, Format, foreign_batch};
 use super::{Codec, Plan};
@@ -108,7 +109,7 @@ fn props(plan: &Plan, e: EntityId, codec: Codec) -> WriterPropertiesPtr {
         .set_created_by(format!("lab {}", env!("CARGO_PKG_VERSION")));
     let ent = &plan.ir.entities[e];
     for (i, a) in ent.exported() {
-        if mostly_distinct(a, ent.primary_key == [i]) {
+        if mostly_distinct(a, ent.primary_key == [i]) || wide_reference(plan, ent, a) {
             b = b.set_column_dictionary_enabled(ColumnPath::from(a.name.as_str()), false);
         }
     }
@@ -142,6 +143,22 @@ fn mostly_distinct(a: &crate::ir::Attribute, single_key: bool) -> bool {
         } => wide_numbers(a.ty, dist, *min, *max, *round),
         _ => false,
     }
+}
+
+/// Whether a column is a reference picked uniformly among at least a chunk's worth of
+/// target rows: a row group then holds mostly distinct keys (63 % or more), and a dictionary
+/// would only cost the time of building it.
+fn wide_reference(plan: &Plan, ent: &crate::ir::Entity, a: &crate::ir::Attribute) -> bool {
+    let G::Ref { fk, .. } = a.generator else {
+        return false;
+    };
+    ent.foreign_keys.get(fk).is_some_and(|f| {
+        matches!(f.pick, crate::ir::Pick::Uniform)
+            && plan
+                .entities
+                .get(f.target)
+                .is_some_and(|t| t.rows >= plan.chunk_rows)
+    })
 }
 
 /// Whether a rounded distribution spans more than 65,536 distinct values.
