@@ -17,6 +17,22 @@ pub struct Metrics {
     pub file: String,
     /// The time spine's first and last day (days since 1970-01-01): the marts' calendar.
     pub spine: (i32, i32),
+    /// The tables of the analytics folder the metrics file declares (`models:`).
+    pub models: Vec<ModelTable>,
+}
+
+pub type ModelId = usize;
+
+/// A table an analytics model builds, declared in the metrics file: measured like a fact,
+/// with no references to the marts' dimensions.
+#[derive(Clone, Debug)]
+pub struct ModelTable {
+    pub name: String,
+    pub description: String,
+    /// How many of the first `columns` identify a row (the grain comes first).
+    pub grain: usize,
+    /// The columns, the grain first, then in declaration order.
+    pub columns: Vec<(String, Type)>,
 }
 
 #[derive(Clone, Debug)]
@@ -90,13 +106,16 @@ impl Grain {
 pub enum Table {
     Fact(FactId),
     Dimension(DimId),
+    /// A table of the analytics folder (`Metrics::models`).
+    Model(ModelId),
 }
 
 impl Table {
-    pub fn name(self, marts: &Marts) -> &str {
+    pub fn name(self, marts: &Marts, metrics: &Metrics) -> String {
         match self {
-            Table::Fact(f) => &marts.facts[f].name,
-            Table::Dimension(d) => &marts.dimensions[d].name,
+            Table::Fact(f) => marts.facts[f].name.clone(),
+            Table::Dimension(d) => marts.dimensions[d].name.clone(),
+            Table::Model(m) => metrics.models[m].name.clone(),
         }
     }
 }
@@ -152,6 +171,8 @@ pub struct Measure {
     pub expr: Vec<Tok>,
     pub time: String,
     pub filters: Vec<Filter>,
+    /// A balance: a period's value is the rows at its last time with rows (semi-additive).
+    pub balance: bool,
 }
 
 /// A column a filter or a breakdown reads: one of the measure's table (`via` none) or of a
@@ -236,12 +257,26 @@ pub fn expr_text(expr: &[Tok]) -> String {
 /// The readable dump of the metrics (part of `lab check --dump-ir`).
 pub fn dump(marts: &Marts, metrics: &Metrics) -> String {
     let mut out = String::new();
+    for t in &metrics.models {
+        let cols: Vec<String> = t
+            .columns
+            .iter()
+            .map(|(c, ty)| format!("{c} {}", ty.spec_name()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "model table {} (grain {}): {}",
+            t.name,
+            t.grain,
+            cols.join(", ")
+        );
+    }
     let name = |m: MetricId| metrics.metrics[m].name.as_str();
     for m in &metrics.metrics {
         let _ = write!(out, "metric {} [{}]", m.name, m.kind.type_name());
         match &m.kind {
             MetricKind::Simple(x) => {
-                let _ = write!(out, " = {}", measure_text(marts, x));
+                let _ = write!(out, " = {}", measure_text(marts, metrics, x));
             }
             MetricKind::Ratio {
                 numerator,
@@ -259,7 +294,7 @@ pub fn dump(marts: &Marts, metrics: &Metrics) -> String {
                 let _ = write!(
                     out,
                     " = {} since {}",
-                    measure_text(marts, measure),
+                    measure_text(marts, metrics, measure),
                     grain_to_date.map_or("the start", |g| g.as_str())
                 );
             }
@@ -272,8 +307,8 @@ pub fn dump(marts: &Marts, metrics: &Metrics) -> String {
                 let _ = write!(
                     out,
                     " = {} then {} by {} within {window_days} days",
-                    measure_text(marts, base),
-                    measure_text(marts, conversion),
+                    measure_text(marts, metrics, base),
+                    measure_text(marts, metrics, conversion),
                     marts.dimensions[*entity].name
                 );
             }
@@ -294,13 +329,14 @@ pub fn col_text(marts: &Marts, c: &Col) -> String {
     }
 }
 
-fn measure_text(marts: &Marts, m: &Measure) -> String {
+fn measure_text(marts: &Marts, metrics: &Metrics, m: &Measure) -> String {
     let mut s = format!(
-        "{}({}) of {} at {}",
+        "{}({}) of {} at {}{}",
         m.agg.as_str(),
         expr_text(&m.expr),
-        m.table.name(marts),
-        m.time
+        m.table.name(marts, metrics),
+        m.time,
+        if m.balance { " (balance)" } else { "" }
     );
     for f in &m.filters {
         let values: Vec<String> = f.values.iter().map(Lit::sql).collect();
@@ -387,6 +423,23 @@ pub fn table_columns(ir: &super::Ir, table: Table) -> Vec<SemCol> {
                 ty: c.ty,
             })
             .collect(),
+        Table::Model(m) => {
+            let model = &ir.metrics.models[m];
+            model
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, (name, ty))| SemCol {
+                    name: name.clone(),
+                    ty: *ty,
+                    role: if i >= model.grain && ty.is_numeric() {
+                        Role::Measure
+                    } else {
+                        kind(*ty)
+                    },
+                })
+                .collect()
+        }
     }
 }
 

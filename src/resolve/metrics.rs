@@ -38,6 +38,7 @@ pub fn resolve(specs: &Specs, ir: &Ir, diags: &mut Vec<Diagnostic>) -> Metrics {
                 DimensionKind::Entity { .. } => None,
             })
             .unwrap_or(DEFAULT_SPINE),
+        models: ir.metrics.models.clone(),
         ..Metrics::default()
     };
     let all: Vec<(&Sp<String>, &ast::MetricSpec)> = specs
@@ -93,6 +94,119 @@ pub fn resolve(specs: &Specs, ir: &Ir, diags: &mut Vec<Diagnostic>) -> Metrics {
     if !c.diags.iter().any(|d| d.is_error()) {
         c.cycles(&out, &accepted);
         c.clashes(&out, &accepted);
+    }
+    out
+}
+
+/// Resolves the tables of the analytics folder the metrics files declare (`models:`): names,
+/// column types, the grain, and a model file of that name in the analytics folder.
+pub fn resolve_models(specs: &Specs, ir: &Ir, diags: &mut Vec<Diagnostic>) -> Vec<ModelTable> {
+    let mut out: Vec<ModelTable> = Vec::new();
+    let mut err = |code: &'static str, span: Span, msg: String, help: String| {
+        diags.push(Diagnostic::error(code, Some(span), msg).with_help(help));
+    };
+    for (name, m) in specs.metrics.iter().flat_map(|f| f.spec.models.iter()) {
+        let n = &name.value;
+        if !is_ident(n) {
+            err(
+                codes::BAD_IDENT,
+                name.span,
+                format!("model name `{n}` is not a valid identifier"),
+                "use lower-case letters, digits and `_`, starting with a letter".into(),
+            );
+            continue;
+        }
+        let marts = &ir.marts;
+        if out.iter().any(|x| &x.name == n)
+            || marts.facts.iter().any(|f| &f.name == n)
+            || marts.dimensions.iter().any(|d| &d.name == n)
+        {
+            err(
+                codes::DUPLICATE_NAME,
+                name.span,
+                format!("table `{n}` is declared twice (a model, a fact or a dimension)"),
+                "rename the model".into(),
+            );
+            continue;
+        }
+        if !ir
+            .analytics
+            .iter()
+            .any(|f| f.name == format!("{n}.sql") || f.name == format!("{n}.py"))
+        {
+            err(
+                codes::METRIC_UNKNOWN_COLUMN,
+                name.span,
+                format!("no analytics model `{n}`: the folder `analytics/` has no `{n}.sql` or `{n}.py`"),
+                "write the model in the spec directory's `analytics/` folder, or remove it from `models:`".into(),
+            );
+            continue;
+        }
+        let mut columns: Vec<(String, crate::ir::Type)> = Vec::new();
+        let mut ok = true;
+        for (c, t) in &m.columns {
+            let ty = match crate::ir::Type::parse(&t.value) {
+                Ok(ty) => ty,
+                Err(msg) => {
+                    err(
+                        codes::BAD_TYPE,
+                        t.span,
+                        msg,
+                        format!("types are {}", crate::ir::Type::NAMES.join(", ")),
+                    );
+                    ok = false;
+                    continue;
+                }
+            };
+            if !is_ident(&c.value) || columns.iter().any(|(x, _)| x == &c.value) {
+                err(
+                    codes::BAD_IDENT,
+                    c.span,
+                    format!(
+                        "column `{}` of model `{n}` is not a valid, unique identifier",
+                        c.value
+                    ),
+                    "use lower-case letters, digits and `_`, each name once".into(),
+                );
+                ok = false;
+                continue;
+            }
+            columns.push((c.value.clone(), ty));
+        }
+        let mut grain = Vec::new();
+        for g in &m.grain.value {
+            match columns.iter().position(|(x, _)| x == &g.value) {
+                Some(i) if !grain.contains(&i) => grain.push(i),
+                _ => {
+                    err(
+                        codes::METRIC_UNKNOWN_COLUMN,
+                        g.span,
+                        format!(
+                            "the grain of model `{n}` names `{}`, not one of its columns (once)",
+                            g.value
+                        ),
+                        "list the declared columns that identify a row".into(),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            continue;
+        }
+        let mut ordered: Vec<(String, crate::ir::Type)> =
+            grain.iter().map(|&i| columns[i].clone()).collect();
+        for (i, c) in columns.iter().enumerate() {
+            if !grain.contains(&i) {
+                ordered.push(c.clone());
+            }
+        }
+        out.push(ModelTable {
+            name: n.clone(),
+            description: text(&m.description),
+            grain: grain.len(),
+            columns: ordered,
+        });
     }
     out
 }
@@ -202,6 +316,18 @@ impl Ctx<'_> {
             }
             MetricType::Cumulative => {
                 let spec = self.need(&m.measure, "measure", name, tn)?;
+                if let Some(b) = &spec.value.balance {
+                    self.err(
+                        codes::CONFLICT,
+                        b.span,
+                        format!(
+                            "`balance` does not apply to cumulative metric `{}`",
+                            name.value
+                        ),
+                        "a balance is already a value to date: measure it in a simple metric",
+                    );
+                    return None;
+                }
                 let grain_to_date = match &m.grain_to_date {
                     None => None,
                     Some(g) => Some(self.grain(g)?),
@@ -260,6 +386,18 @@ impl Ctx<'_> {
         let conversion = self.measure(c, &[]);
         let window_days = self.window(w);
         let (base, conversion, window_days) = (base?, conversion?, window_days?);
+        if base.balance || conversion.balance {
+            self.err(
+                codes::CONFLICT,
+                m.base.as_ref().map_or(name.span, |x| x.span),
+                format!(
+                    "`balance` does not apply to conversion metric `{}`",
+                    name.value
+                ),
+                "a conversion counts rows; measure a balance in a simple metric",
+            );
+            return None;
+        }
         if !matches!(conversion.agg, Agg::Count | Agg::Sum) {
             self.err(
                 codes::METRIC_TYPE,
@@ -291,7 +429,7 @@ impl Ctx<'_> {
                     spec.span,
                     format!(
                         "`{}` does not reference `{}`: the conversion cannot follow its rows to a shared member",
-                        measure.table.name(marts),
+                        measure.table.name(marts, &self.ir.metrics),
                         e.value
                     ),
                     "name as `entity` a dimension that both the base's and the conversion's tables reference",
@@ -382,6 +520,10 @@ impl Ctx<'_> {
         if let Some(f) = marts.facts.iter().position(|f| f.name == n.value) {
             return Some(Table::Fact(f));
         }
+        let models = &self.ir.metrics.models;
+        if let Some(m) = models.iter().position(|m| m.name == n.value) {
+            return Some(Table::Model(m));
+        }
         match marts.dimensions.iter().position(|d| d.name == n.value) {
             Some(d) if marts.dimensions[d].source().is_some() => Some(Table::Dimension(d)),
             Some(_) => {
@@ -398,9 +540,11 @@ impl Ctx<'_> {
                     .facts
                     .iter()
                     .map(|f| f.name.as_str())
-                    .chain(marts.dimensions.iter().map(|d| d.name.as_str()));
-                let help = did_you_mean(&n.value, names)
-                    .unwrap_or_else(|| "name a fact or a dimension of the marts".into());
+                    .chain(marts.dimensions.iter().map(|d| d.name.as_str()))
+                    .chain(models.iter().map(|m| m.name.as_str()));
+                let help = did_you_mean(&n.value, names).unwrap_or_else(|| {
+                    "name a fact or a dimension of the marts, or a table of `models:`".into()
+                });
                 self.err(
                     codes::METRIC_UNKNOWN_COLUMN,
                     n.span,
@@ -480,12 +624,13 @@ impl Ctx<'_> {
             expr,
             time,
             filters: filters?,
+            balance: s.balance.as_ref().is_some_and(|b| b.value),
         })
     }
 
     fn unknown_column(&mut self, table: Table, n: &str, span: Span) {
         let cols = table_columns(self.ir, table);
-        let name = table.name(&self.ir.marts).to_string();
+        let name = table.name(&self.ir.marts, &self.ir.metrics);
         let help = did_you_mean(n, cols.iter().map(|c| c.name.as_str()))
             .unwrap_or_else(|| format!("see the columns of `{name}` in generated/docs/marts.md"));
         self.err(
@@ -498,7 +643,7 @@ impl Ctx<'_> {
 
     /// The measure's time column: the one named, or the table's first date or timestamp.
     fn time(&mut self, table: Table, cols: &[SemCol], s: &ast::MeasureRefSpec) -> Option<String> {
-        let name = table.name(&self.ir.marts).to_string();
+        let name = table.name(&self.ir.marts, &self.ir.metrics);
         match &s.time {
             Some(t) => match cols.iter().find(|c| c.name == t.value) {
                 Some(c) if c.role == Role::Time => Some(c.name.clone()),
@@ -539,7 +684,7 @@ impl Ctx<'_> {
     /// Resolves `column` or `dim_x.column` against a measure's table.
     fn column(&mut self, table: Table, n: &Sp<String>, code: &'static str) -> Option<Col> {
         let marts = &self.ir.marts;
-        let tname = table.name(marts).to_string();
+        let tname = table.name(marts, &self.ir.metrics);
         match n.value.split_once('.') {
             None => {
                 let cols = table_columns(self.ir, table);
@@ -904,22 +1049,26 @@ impl Ctx<'_> {
     fn clashes(&mut self, out: &Metrics, all: &[(&Sp<String>, &ast::MetricSpec)]) {
         let marts = &self.ir.marts;
         let mut taken: HashMap<String, String> = HashMap::new();
-        let tables = (0..marts.facts.len()).map(Table::Fact).chain(
-            (0..marts.dimensions.len())
-                .filter(|&d| marts.dimensions[d].source().is_some())
-                .map(Table::Dimension),
-        );
+        let tables = (0..marts.facts.len())
+            .map(Table::Fact)
+            .chain(
+                (0..marts.dimensions.len())
+                    .filter(|&d| marts.dimensions[d].source().is_some())
+                    .map(Table::Dimension),
+            )
+            .chain((0..self.ir.metrics.models.len()).map(Table::Model));
         for t in tables {
+            let tname = t.name(marts, &self.ir.metrics);
             for c in table_columns(self.ir, t) {
                 if matches!(c.role, Role::Categorical | Role::Time) {
-                    taken.insert(c.name, format!("a dimension of `{}`", t.name(marts)));
+                    taken.insert(c.name, format!("a dimension of `{tname}`"));
                 }
             }
             let entity = match t {
-                Table::Fact(f) => marts.facts[f].name.clone(),
                 Table::Dimension(d) => entity_name(marts, d),
+                _ => tname.clone(),
             };
-            taken.insert(entity, format!("the entity of `{}`", t.name(marts)));
+            taken.insert(entity, format!("the entity of `{tname}`"));
         }
         for (id, m) in out.metrics.iter().enumerate() {
             for (measure, _) in measures(m) {
@@ -955,6 +1104,14 @@ fn simple_table(
     let marts = &c.ir.marts;
     if let Some(f) = marts.facts.iter().position(|f| f.name == name.value) {
         return Some(Table::Fact(f));
+    }
+    if let Some(x) =
+        c.ir.metrics
+            .models
+            .iter()
+            .position(|x| x.name == name.value)
+    {
+        return Some(Table::Model(x));
     }
     marts
         .dimensions

@@ -89,6 +89,10 @@ pub fn resolve(specs: &Specs, diags: &mut Vec<Diagnostic>) -> Option<Ir> {
     if diags.iter().filter(|d| d.is_error()).count() > errors {
         return None;
     }
+    ir.metrics.models = metrics::resolve_models(specs, &ir, diags);
+    if diags.iter().filter(|d| d.is_error()).count() > errors {
+        return None;
+    }
     ir.metrics = metrics::resolve(specs, &ir, diags);
     if diags.iter().filter(|d| d.is_error()).count() > errors {
         return None;

@@ -1151,6 +1151,25 @@ pub struct MetricsSpec {
     /// The metrics, by name (`[a-z][a-z0-9_]*`).
     #[schemars(with = "BTreeMap<String, MetricSpec>")]
     pub metrics: Vec<(Sp<String>, MetricSpec)>,
+    /// Tables the analytics folder builds (dbt models written by hand, e.g. a periodic
+    /// snapshot) that metrics may measure like the marts' tables, by model name.
+    #[schemars(with = "Option<BTreeMap<String, ModelTableSpec>>")]
+    pub models: Vec<(Sp<String>, ModelTableSpec)>,
+}
+
+/// A table of the analytics folder that metrics measure: its grain and its columns' types
+/// (the engine does not read the model's SQL, so the columns are declared).
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelTableSpec {
+    /// What one row is.
+    pub description: Option<Sp<String>>,
+    /// The columns that identify a row, a name or a list.
+    #[schemars(with = "NameOrNames")]
+    pub grain: Sp<Vec<Sp<String>>>,
+    /// Column name → type (`date`, `string`, `int64`, `decimal(18,2)` …), in the model's order.
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub columns: Vec<(Sp<String>, Sp<String>)>,
 }
 
 /// The kind of a metric (MetricFlow's five metric types).
@@ -1231,6 +1250,9 @@ pub struct MeasureRefSpec {
     /// The date or timestamp column the measure is counted at (default: the table's first
     /// date dimension key, or its first date or timestamp column).
     pub time: Option<Sp<String>>,
+    /// A balance (a stock, not a flow): a period's value is the rows at the period's last
+    /// time with rows, not their sum over the period (semi-additive over time).
+    pub balance: Option<Sp<bool>>,
 }
 
 /// A measure as written: `table.column` (its sum) or a mapping.

@@ -4,11 +4,12 @@
 //! `resolve::metrics`.
 
 use super::ast::*;
-use super::lower::{MapReader, invalid, opt_string, scalar, shape, string};
+use super::lower::{MapReader, boolean, invalid, name_list, opt_string, scalar, shape, string};
 use super::yaml::{Node, NodeKind};
 use crate::diagnostics::{Diagnostic, did_you_mean};
 
-pub const METRICS_KEYS: &[&str] = &["metrics"];
+pub const METRICS_KEYS: &[&str] = &["metrics", "models"];
+pub const MODEL_TABLE_KEYS: &[&str] = &["description", "grain", "columns"];
 pub const METRIC_KEYS: &[&str] = &[
     "label",
     "description",
@@ -26,7 +27,7 @@ pub const METRIC_KEYS: &[&str] = &[
     "window",
     "by",
 ];
-pub const MEASURE_REF_KEYS: &[&str] = &["table", "expr", "agg", "time"];
+pub const MEASURE_REF_KEYS: &[&str] = &["table", "expr", "agg", "time", "balance"];
 pub const FILTER_KEYS: &[&str] = &["column", "in", "not_in"];
 const TYPES: &[&str] = &["simple", "ratio", "derived", "cumulative", "conversion"];
 
@@ -56,7 +57,67 @@ pub fn lower_metrics(root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Metrics
             None,
         )),
     }
-    Some(MetricsSpec { metrics })
+    let mut models = Vec::new();
+    if let Some(node) = r.get("models") {
+        match &node.kind {
+            NodeKind::Map(items) => {
+                for (k, v) in items {
+                    let name = Sp::new(k.as_scalar().unwrap_or_default().to_string(), k.span);
+                    if let Some(m) = lower_model_table(v, diags) {
+                        models.push((name, m));
+                    }
+                }
+            }
+            _ => diags.push(shape(
+                node,
+                "`models` must be a mapping of model name → table",
+                Some("e.g. `models: { ar_aging: { grain: [month_end, bucket], columns: { month_end: date, bucket: string } } }`"),
+            )),
+        }
+    }
+    Some(MetricsSpec { metrics, models })
+}
+
+/// A table of the analytics folder: `{ description, grain, columns: { name: type } }`.
+fn lower_model_table(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<ModelTableSpec> {
+    let r = MapReader::new(node, "a model table", MODEL_TABLE_KEYS, diags)?;
+    let grain = r
+        .require(
+            "grain",
+            diags,
+            "name the columns that identify a row: `grain: [month_end, bucket]`",
+        )
+        .and_then(|n| name_list(n, "`grain`", diags));
+    let columns = r
+        .require(
+            "columns",
+            diags,
+            "declare the model's columns: `columns: { month_end: date }`",
+        )
+        .and_then(|n| match &n.kind {
+            NodeKind::Map(items) => Some(
+                items
+                    .iter()
+                    .filter_map(|(k, v)| {
+                        let name = Sp::new(k.as_scalar().unwrap_or_default().to_string(), k.span);
+                        string(v, "a column's type", diags).map(|t| (name, t))
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            _ => {
+                diags.push(shape(
+                    n,
+                    "`columns` must be a mapping of column name → type",
+                    Some("e.g. `columns: { month_end: date, open_balance: \"decimal(18,2)\" }`"),
+                ));
+                None
+            }
+        });
+    Some(ModelTableSpec {
+        description: opt_string(&r, "description", diags),
+        grain: grain?,
+        columns: columns?,
+    })
 }
 
 fn lower_metric(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<MetricSpec> {
@@ -158,6 +219,7 @@ fn lower_measure_ref(
             expr: Sp::new(column.to_string(), node.span),
             agg: None,
             time: None,
+            balance: None,
         });
     }
     let r = MapReader::new(node, "a measure", MEASURE_REF_KEYS, diags)?;
@@ -176,6 +238,9 @@ fn lower_measure_ref(
         expr: expr?,
         agg: opt_string(&r, "agg", diags),
         time: opt_string(&r, "time", diags),
+        balance: r
+            .get("balance")
+            .and_then(|n| boolean(n, "`balance`", diags).map(|b| Sp::new(b, n.span))),
     })
 }
 

@@ -117,6 +117,14 @@ fn dashboards(base: &Path, out: &Path) {
         "the orders chart does not read its metric view"
     );
     assert!(
+        page.contains("metric view metric_cohort_retention_rate__by_months_since"),
+        "the cohort heatmap does not read its metric view"
+    );
+    assert!(
+        page.contains("metric view metric_ar_aging_balance__by_bucket"),
+        "the AR aging does not read its metric view"
+    );
+    assert!(
         page.contains(r#"id="ecommerce-scorecard""#),
         "no scorecard of the metric views"
     );

@@ -46,6 +46,17 @@ pub(crate) fn project(out: &Path, dir: &Path) -> Vec<(String, String)> {
     std::fs::create_dir_all(&int).expect("mkdir");
     let checked = lab::check(&root().join("specs"));
     let ir = checked.ir.expect("the shipped specs are valid");
+    // The analytics models the metrics measure (`models:` of the metrics file).
+    let analytics = dir.join("models/analytics");
+    std::fs::create_dir_all(&analytics).expect("mkdir");
+    for m in &ir.metrics.models {
+        let file = format!("{}.sql", m.name);
+        std::fs::copy(
+            out.join("dbt/models/analytics").join(&file),
+            analytics.join(&file),
+        )
+        .expect("copy an analytics model the metrics read");
+    }
     let mut entities = Vec::new();
     for e in &ir.entities {
         let domain = ir.domains[e.domain].name.clone();

@@ -45,6 +45,14 @@ pub(crate) const GOLD_CHARTS: &[&str] = &[
 
 /// The charts of the metric views and analytics tables without a gold fallback, and the tables.
 pub(crate) const MODEL_CHARTS: &[(&str, &str)] = &[
+    (
+        "fin-aging-month-end",
+        "curated/metrics/ar_aging_balance__by_bucket",
+    ),
+    (
+        "fin-aging-trend",
+        "curated/metrics/ar_aging_balance__by_bucket",
+    ),
     ("mkt-roas", "curated/metrics/roas__by_channel"),
     (
         "mkt-attribution",

@@ -15,7 +15,9 @@ Checks:
   0.15 below; no feature row of churn_features saw anything at or after its cutoff;
 - recommender: hit rate@10 at least 1.5 times and 0.04 above popularity's; ten ranked
   products per customer;
-- demand forecast: every category has the held-back weeks, errors are finite;
+- demand forecast: every category has the held-back weeks, errors are finite, and the
+  seasonal forecast's WAPE over them is below the naive forecast's (it is at seeds 1, 2 and 42
+  at scale 0.25: 0.200 vs 0.231, 0.191 vs 0.292, 0.186 vs 0.208);
 - RFM: one row per customer with an order, scores 1–5.
 """
 import json
@@ -117,6 +119,7 @@ def main(argv):
     fig["forecast_wape"], fig["naive_wape"] = wape, naive
     fig["forecast_mae"], fig["naive_mae"] = ev[("demand_forecast", "mae")]
     check(math.isfinite(wape) and math.isfinite(naive), f"forecast errors {wape}, {naive}")
+    check(wape < naive, f"the seasonal forecast (WAPE {wape:.3f}) does not beat the naive one ({naive:.3f})")
     holdout = con.sql("select category, count(*) from demand_forecast where is_holdout group by 1").fetchall()
     check(len(holdout) >= 2 and len({n for _, n in holdout}) == 1, f"held-back weeks per category {holdout}")
 

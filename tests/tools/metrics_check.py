@@ -8,9 +8,12 @@ usage: metrics_check.py PROJECT_DIR LAKE
    --metrics <metric> --group-by <group_by>` runs), one query per distinct group-by, through
    the engine `mf` builds, set up once in this process (each `mf` command would start Python,
    run `dbt debug` and load the manifest again); months MetricFlow leaves null (rows without
-   a time) are not in the views.
+   a time) are not in the views; the views end at the data (a cumulative one at the last
+   month with rows), so MetricFlow's months after a view's last month with a value are not
+   compared.
 3. Selected KPIs from the semantic layer equal independent SQL over the truth Parquet
-   (LAKE/truth/…): revenue by month, AOV, both return rates, ROAS by channel and DSO.
+   (LAKE/truth/…): revenue by month, AOV, both return rates, ROAS by channel, DSO, the AR
+   aging by month end and bucket, and cohort retention by cohort and months since.
 It then prints each KPI over the whole period (ratios of the period's sums) for the
 plausibility check. Exit status 0 when everything agrees; otherwise every difference is
 printed and the status is 1. The last line counts the failures.
@@ -128,7 +131,8 @@ def compare_views(con, project, lake, out_dir, failures):
                 rec = dict(zip(cols, r))
                 k = tuple(key_text(rec[c]) for c in cols if c != "value")
                 mine[k] = number(rec["value"])
-            theirs = {k: v[metric] for k, v in rows.items() if k[0] != ""}
+            last = max((k[0] for k, v in mine.items() if v is not None), default="")
+            theirs = {k: v[metric] for k, v in rows.items() if "" < k[0] <= last}
             # MetricFlow's multi-metric rows carry the other metrics' months too.
             theirs = {k: v for k, v in theirs.items() if v is not None or k in mine}
             mine = {k: v for k, v in mine.items() if v is not None or k in theirs}
@@ -151,6 +155,7 @@ TRUTH_TABLES = {
     "returns": "ecommerce/returns", "funnel_steps": "web/funnel_steps",
     "sessions": "web/sessions", "campaigns": "marketing/campaigns",
     "daily_performance": "marketing/daily_performance",
+    "customers": "ecommerce/customers",
 }
 
 MONTH = "cast(date_trunc('month', {}) as date)"
@@ -190,6 +195,34 @@ TRUTH = [
      "- coalesce((select sum(v) from p where p.m <= months.m), 0) "
      "- (select sum(w) from i where i.m <= months.m) as ar from months) "
      "select i.m, ar.ar / i.v * 30 from i join ar using (m)"),
+    # The aging at each month end: invoices issued by then, not yet paid in full by then, and
+    # not written off by then (the policy: 120 days after the due date).
+    ("ar_aging_balance", "metric_time__month,ar_aging__aging_bucket",
+     "with me as (select distinct last_day(invoice_date) m from invoices), "
+     "paid as (select me.m, p.invoice_id, sum(p.amount) v from me join payments p "
+     "on p.payment_date <= me.m group by 1, 2), "
+     "open as (select me.m, i.due_date, i.total - coalesce(paid.v, 0) ob from me "
+     "join invoices i on i.invoice_date <= me.m "
+     "left join paid on paid.m = me.m and paid.invoice_id = i.invoice_id "
+     "where not (i.status = 'written_off' and i.due_date + 120 <= me.m)), "
+     "aged as (select m, case when m - due_date <= 0 then 'current' when m - due_date <= 30 "
+     "then '1-30' when m - due_date <= 60 then '31-60' when m - due_date <= 90 then '61-90' "
+     "else '90+' end b, ob from open where ob > 0.005), "
+     "buckets as (select unnest(['current', '1-30', '31-60', '61-90', '90+']) b) "
+     f"select {MONTH.format('me.m')}, buckets.b, coalesce(sum(aged.ob), 0) from me "
+     "cross join buckets left join aged on aged.m = me.m and aged.b = buckets.b group by 1, 2"),
+    # Cohorts by the first month with an order not cancelled; retention in each later month.
+    ("cohort_retention_rate", "metric_time__month,cohort_retention__months_since",
+     "with o as (select distinct customer_id c, "
+     f"{MONTH.format('ordered_at')} om from orders where not is_cancelled "
+     "and customer_id is not null), "
+     "f as (select c, min(om) cm from o group by 1), "
+     "sz as (select cm, count(*) n from f group by 1), "
+     "r as (select f.cm, o.om, count(*) k from o join f using (c) where o.om > f.cm group by 1, 2), "
+     "ms as (select distinct om from o) "
+     "select sz.cm, cast(datediff('month', sz.cm, ms.om) as varchar), "
+     "coalesce(r.k, 0) / sz.n from sz join ms on ms.om > sz.cm "
+     "left join r on r.cm = sz.cm and r.om = ms.om"),
 ]
 
 
@@ -244,6 +277,14 @@ def period(con, lake):
     dso = con.execute(f"select median(value) from read_parquet("
                       f"'{lake}/curated/metrics/dso/*.parquet')").fetchone()[0]
     print(f"period DSO (median month): {dso:.2f}")
+    aging = f"read_parquet('{lake}/curated/metrics/ar_over_90_share/*.parquet')"
+    share = con.execute(f"select median(value) from {aging} where value is not null").fetchone()[0]
+    print(f"period AR over 90 days share (median month): {share:.4f}")
+    curve = f"read_parquet('{lake}/curated/metrics/cohort_retention_rate__by_months_since/*.parquet')"
+    sizes = f"read_parquet('{lake}/curated/metrics/cohort_customers/*.parquet')"
+    m1 = con.execute(f"select sum(r.value * s.value) / sum(s.value) from {curve} r "
+                     f"join {sizes} s using (month) where r.months_since = '1'").fetchone()[0]
+    print(f"period retention in month 1: {m1:.4f}")
 
 
 def main(argv):

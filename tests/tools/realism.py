@@ -451,12 +451,21 @@ def late_payment(con):
         from finance_invoices i left join finance_payments p using (invoice_id)
         where i.terms_days > 0 and i.due_date <= date '{SNAPSHOT}' group by i.invoice_id, i.total
     """
-    writeoff = "select case when status = 'written_off' then total else 0 end as y, total as x from finance_invoices where terms_days > 0"
+    writeoff = "select case when status = 'written_off' then total - amount_paid else 0 end as y, total as x from finance_invoices where terms_days > 0"
+    # The aging at the snapshot: open balances (invoices neither paid in full nor written off)
+    # by days past due; the 90+ bucket's share of all of them.
+    aging = f"""
+        select case when date '{SNAPSHOT}' - due_date > 90 then total - amount_paid else 0 end as y,
+               total - amount_paid as x
+        from finance_invoices where status in ('open', 'partial')
+    """
     return [
         from_ratio(R("b2b_overdue", "B2B invoices overdue", formula="B2B invoices not fully paid by their due date ÷ B2B invoices due by the snapshot",
                      rng=(0.40, 0.50), range_text="40–50 %", **base), ratio(con, overdue).get("all"), empty="no invoices on net terms"),
-        from_ratio(R("b2b_writeoff", "Write-off rate (B2B, value)", formula="Σ total of written-off B2B invoices ÷ Σ total of B2B invoices",
+        from_ratio(R("b2b_writeoff", "Write-off rate (B2B, value)", formula="Σ balance written off (total − paid) of B2B invoices ÷ Σ total of B2B invoices",
                      rng=(0.01, 0.02), range_text="≈1–2 %", **base), ratio(con, writeoff).get("all"), empty="no invoices on net terms"),
+        from_ratio(R("ar_over_90", "AR more than 90 days past due (share)", formula="open balance > 90 days past due at the snapshot ÷ open balance",
+                     rng=(0.0, 0.10), range_text="a few % (K)", **dict(base, source="K")), ratio(con, aging).get("all"), empty="no open invoices"),
     ]
 
 

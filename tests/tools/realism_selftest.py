@@ -139,6 +139,7 @@ def tiny_lake() -> dict[str, dict[str, list]]:
             "invoice_date": [D(2024, 1, 30), D(2024, 1, 5), D(2024, 1, 20), D(2024, 2, 1), D(2024, 3, 1)],
             "due_date": [D(2024, 1, 30), D(2024, 2, 4), D(2024, 2, 19), D(2024, 3, 2), D(2024, 3, 31)],
             "total": [100.0, 1000.0, 500.0, 200.0, 300.0],
+            "amount_paid": [100.0, 1000.0, 500.0, 0.0, 300.0],
             "status": ["paid", "paid", "paid", "written_off", "paid"],
         },
         "finance.payments": {

@@ -789,6 +789,34 @@ def finance(ctx):
 
     s.add("Invoiced vs collected", collected)
 
+    def aging_history():
+        rel = "curated/metrics/ar_aging_balance__by_bucket"
+        rows = lk.q(f"select cast(month as date), bucket, value from {lk.rel(rel)}")
+        order = ["current", "1-30", "31-60", "61-90", "90+"]
+        by = {(as_date(r[0]), r[1]): r[2] for r in rows}
+        series = [(b.replace("-", "–"), [None if by.get((m, b)) is None else float(by[(m, b)]) for m in ctx.months]) for b in order]
+        last = max(as_date(r[0]) for r in rows)
+        bars = [float(by.get((last, b)) or 0.0) for b in order]
+        total = sum(bars)
+        notes = [pct(v / total) if total else "" for v in bars]
+        a = bar_chart("fin-aging-month-end", f"AR aging at {month_label(last)} (month end)", [b.replace("-", "–") for b in order], [("open balance", bars)], notes=notes)
+        b = line_chart("fin-aging-trend", "Open receivables by aging bucket at each month end", ctx.labels, series)
+        return figure(
+            "fin-aging-month-end",
+            f"Accounts receivable aging at the month end of {month_label(last)}",
+            a,
+            "Open receivables by days past due at the last month end (share of the total above each bar): a balance read from the month's snapshot, never summed over months.",
+            f"metric view metric_ar_aging_balance__by_bucket ({rel})",
+        ) + figure(
+            "fin-aging-trend",
+            "AR aging at each month end",
+            b,
+            "Open receivables per aging bucket at every month end: what was issued by then and neither paid nor written off (bad debt after 120 days past due).",
+            f"metric view metric_ar_aging_balance__by_bucket ({rel})",
+        )
+
+    s.add("AR aging at month ends", aging_history)
+
     def aging():
         inv = lk.gold("receivables/fct_invoices")
         rows = lk.q(
@@ -1157,14 +1185,19 @@ def ecommerce(ctx):
 
     s.add("Repeat purchase rate", repeat)
 
+    def cohorts_view():
+        """The retention matrix from the metric view: month = cohort, months_since = k ≥ 1."""
+        rel = "curated/metrics/cohort_retention_rate__by_months_since"
+        rows = lk.q(f"select cast(month as date), cast(months_since as integer), value from {lk.rel(rel)} where cast(months_since as integer) between 1 and 11")
+        return [(as_date(r[0]), r[1], r[2]) for r in rows] + [(c, 0, 1.0) for c in {as_date(r[0]) for r in rows}], rel
+
     def cohorts():
-        orders = lk.gold("sales/fct_orders")
-        rows = lk.q(
-            f"""with o as (select customer_key, date_trunc('month', order_date_key) m from {orders} where not is_cancelled),
-                f as (select customer_key, min(m) c from o group by 1),
-                a as (select f.c, date_diff('month', f.c, o.m) k, count(distinct o.customer_key) n from o join f using (customer_key) group by 1, 2)
-                select a.c, a.k, a.n / (select n from a b where b.c = a.c and b.k = 0) from a where a.k between 0 and 11"""
-        )
+        if lk.has("curated/metrics/cohort_retention_rate__by_months_since"):
+            rows, rel = cohorts_view()
+            source = f"metric view metric_cohort_retention_rate__by_months_since ({rel})"
+        else:
+            lk.seen["curated/metrics/cohort_retention_rate__by_months_since"] = False
+            rows, source = cohorts_gold(), "curated/sales/fct_orders"
         cohorts_ = sorted({r[0] for r in rows})[-12:]
         by = {(r[0], r[1]): float(r[2]) for r in rows}
         last = ctx.months[-1]
@@ -1178,8 +1211,18 @@ def ecommerce(ctx):
             "Cohort retention: share of each first-order cohort ordering again, by months since the first order",
             svg,
             "Rows: the month of a customer's first order (the last 12 cohorts); columns: months since; cells: customers ordering in that month ÷ cohort size (%). Empty cells are in the future.",
-            "curated/sales/fct_orders",
+            source,
         )
+
+    def cohorts_gold():
+        orders = lk.gold("sales/fct_orders")
+        rows = lk.q(
+            f"""with o as (select customer_key, date_trunc('month', order_date_key) m from {orders} where not is_cancelled),
+                f as (select customer_key, min(m) c from o group by 1),
+                a as (select f.c, date_diff('month', f.c, o.m) k, count(distinct o.customer_key) n from o join f using (customer_key) group by 1, 2)
+                select a.c, a.k, a.n / (select n from a b where b.c = a.c and b.k = 0) from a where a.k between 0 and 11"""
+        )
+        return [(as_date(r[0]), r[1], r[2]) for r in rows]
 
     s.add("Cohort retention", cohorts)
     return s

@@ -48,8 +48,8 @@ fn spine_sql(ir: &Ir) -> String {
 /// A table's entity name in the semantic layer.
 fn table_entity(ir: &Ir, table: Table) -> String {
     match table {
-        Table::Fact(f) => ir.marts.facts[f].name.clone(),
         Table::Dimension(d) => entity_name(&ir.marts, d),
+        _ => table.name(&ir.marts, &ir.metrics),
     }
 }
 
@@ -90,11 +90,14 @@ fn semantic_models(ir: &Ir) -> String {
             format_date(end)
         ))
     );
-    let tables = (0..marts.facts.len()).map(Table::Fact).chain(
-        (0..marts.dimensions.len())
-            .filter(|&d| marts.dimensions[d].source().is_some())
-            .map(Table::Dimension),
-    );
+    let tables = (0..marts.facts.len())
+        .map(Table::Fact)
+        .chain(
+            (0..marts.dimensions.len())
+                .filter(|&d| marts.dimensions[d].source().is_some())
+                .map(Table::Dimension),
+        )
+        .chain((0..ir.metrics.models.len()).map(Table::Model));
     for t in tables {
         semantic_model(ir, t, &mut s);
     }
@@ -107,6 +110,10 @@ fn semantic_model(ir: &Ir, table: Table, s: &mut String) {
     let (name, description) = match table {
         Table::Fact(f) => (&marts.facts[f].name, &marts.facts[f].description),
         Table::Dimension(d) => (&marts.dimensions[d].name, &marts.dimensions[d].description),
+        Table::Model(m) => (
+            &ir.metrics.models[m].name,
+            &ir.metrics.models[m].description,
+        ),
     };
     let _ = write!(
         s,
@@ -117,12 +124,14 @@ fn semantic_model(ir: &Ir, table: Table, s: &mut String) {
         let _ = write!(s, "    defaults:\n      agg_time_dimension: {}\n", t.name);
     }
     s.push_str("    entities:\n");
+    let grain = match table {
+        Table::Fact(f) => marts.facts[f].grain.len(),
+        Table::Model(m) => ir.metrics.models[m].grain,
+        Table::Dimension(_) => 1,
+    };
     let primary = match table {
-        Table::Fact(f) => {
-            let grain: Vec<&str> = cols[..marts.facts[f].grain.len()]
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect();
+        Table::Fact(_) | Table::Model(_) => {
+            let grain: Vec<&str> = cols[..grain].iter().map(|c| c.name.as_str()).collect();
             match grain.as_slice() {
                 [one] => one.to_string(),
                 many => many
@@ -191,6 +200,13 @@ fn semantic_model(ir: &Ir, table: Table, s: &mut String) {
                 yaml_str(&expr_sql(&measure.expr, "")),
                 measure.time
             );
+            if measure.balance {
+                let _ = write!(
+                    s,
+                    "        non_additive_dimension:\n          name: {}\n          window_choice: max\n",
+                    measure.time
+                );
+            }
         }
     }
 }

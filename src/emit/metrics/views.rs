@@ -4,11 +4,12 @@
 //! materialised like the marts at `<lake>/curated/metrics/<name>/`. Each computes what
 //! MetricFlow computes for `--group-by metric_time__month`: a simple metric aggregates its
 //! measure's rows by the month of their time column (left-joining the dimensions its filters
-//! and breakdowns read); a ratio divides its inputs' monthly values (a full outer join on the
+//! and breakdowns read; a balance only the rows at each month's last time); a ratio divides its inputs' monthly values (a full outer join on the
 //! month, null where the denominator is zero); a derived metric evaluates its expression over
-//! its inputs' monthly values; a cumulative metric takes, for each month of the time spine,
-//! the measure over every row up to the month's last day (since the start of its period with
-//! `grain_to_date`); a conversion metric attributes each conversion row to the latest base row
+//! its inputs' monthly values; a cumulative metric takes, for each month of the time spine up
+//! to the last month with rows (MetricFlow runs on to the spine's end), the measure over every
+//! row up to the month's last day (since the start of its period with `grain_to_date`); a
+//! conversion metric attributes each conversion row to the latest base row
 //! of the same member in the window before it, and divides the conversions, by the month of
 //! that base row, by the base rows of the month. The SQL is cross-database (dbt's
 //! `date_trunc`, `dateadd`, `datediff` and `type_string`), so the same models build on DuckDB,
@@ -179,7 +180,10 @@ fn col_sql(c: &Col) -> String {
 /// (and `extra` conditions).
 fn from_where(ir: &Ir, m: &Measure, cols: &[&Col], extra: &[String]) -> String {
     let marts = &ir.marts;
-    let mut s = format!("from {{{{ ref('{}') }}}} as t\n", m.table.name(marts));
+    let mut s = format!(
+        "from {{{{ ref('{}') }}}} as t\n",
+        m.table.name(marts, &ir.metrics)
+    );
     let mut joined: Vec<DimId> = Vec::new();
     let all = m
         .filters
@@ -243,10 +247,21 @@ fn simple(ir: &Ir, m: &Measure, by: Option<&Breakdown>) -> String {
         group.push(breakdown_sql(b));
     }
     select.push(format!("cast({} as double) as value", agg(m, &expr(m))));
+    let mut conds = vec![format!("t.{} is not null", m.time)];
+    if m.balance {
+        // A balance counts the rows at each month's last time with rows, as MetricFlow's
+        // non-additive dimension (window choice max) does.
+        conds.push(format!(
+            "t.{0} in (\n        select max(l.{0})\n        from {{{{ ref('{1}') }}}} as l\n        group by {2}\n    )",
+            m.time,
+            m.table.name(&ir.marts, &ir.metrics),
+            self::month(&format!("l.{}", m.time))
+        ));
+    }
     format!(
         "select\n    {}\n{}group by\n    {}\n",
         select.join(",\n    "),
-        from_where(ir, m, &cols, &[format!("t.{} is not null", m.time)]),
+        from_where(ir, m, &cols, &conds),
         group.join(",\n    ")
     )
 }
@@ -324,8 +339,10 @@ fn cumulative(ir: &Ir, m: &Measure, grain: Option<Grain>) -> String {
     }
     let rows = from_where(ir, m, &[], &[]);
     format!(
-        "with spine as (\n    select\n        {} as month,\n        max(date_day) as month_end\n    from {{{{ ref('metricflow_time_spine') }}}}\n    group by {}\n),\n\nrows as (\n    select t.*\n{rows})\n\nselect\n    s.month,\n    cast({} as double) as value\nfrom spine as s\ninner join rows as t\n    on {}\ngroup by s.month\n",
+        "with rows as (\n    select t.*\n{rows}),\n\n-- The months of the time spine up to the last month with rows: the view ends at the data.\nspine as (\n    select\n        {} as month,\n        max(date_day) as month_end\n    from {{{{ ref('metricflow_time_spine') }}}}\n    where {} <= (select max({}) from rows)\n    group by {}\n)\n\nselect\n    s.month,\n    cast({} as double) as value\nfrom spine as s\ninner join rows as t\n    on {}\ngroup by s.month\n",
         month("date_day"),
+        month("date_day"),
+        month(&format!("rows.{}", m.time)),
         month("date_day"),
         agg(m, &expr(m)),
         on.join("\n    and ")
@@ -357,7 +374,7 @@ fn convert(ir: &Ir, base: &Measure, conv: &Measure, entity: DimId, window: u32) 
             },
             member(m),
             expr(m),
-            m.table.name(&ir.marts),
+            m.table.name(&ir.marts, &ir.metrics),
             time = m.time
         )
     };

@@ -6,7 +6,7 @@ CREATE DATABASE IF NOT EXISTS `curated`;
 CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`fct_gl_lines` (
   `gl_line_id` string COMMENT 'Journal line identifier.',
   `account_key` int COMMENT 'Key of `dim_account`: Account posted to (always an active leaf account).',
-  `posting_date_key` date COMMENT 'Key of `dim_date`: Posting date (the document\'s date; write-offs 90 days after the due date; tax remittances on the 20th of the next month).',
+  `posting_date_key` date COMMENT 'Key of `dim_date`: Posting date (the document\'s date; write-offs 120 days after the due date; tax remittances on the 20th of the next month).',
   `journal_id` string COMMENT 'Journal (one per posted document; one per month for tax remittances); its lines balance.',
   `line_no` int COMMENT 'Line number within the journal (within the document\'s pair of lines in a monthly tax remittance).',
   `source_type` string COMMENT 'The kind of document posted: opening_balance, invoice (sale and its cost of goods), payment, expense, credit_note, purchase (stock replenishment), write_off or tax_remittance.',

@@ -13,7 +13,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`fct_invoices` (
   `payment_method` string COMMENT 'How the customer pays: card or paypal (consumers), ach or wire (business).',
   `payment_terms` string COMMENT 'Payment terms as printed on the invoice.',
   `currency` varchar(3) COMMENT 'Invoice currency.',
-  `status` string COMMENT 'paid (fully), partial, open or written_off.',
+  `status` string COMMENT 'paid (fully), partial, open or written_off (what is still unpaid 120 days after the due date is written off as bad debt that day).',
   `subtotal` decimal(12,2) COMMENT 'Sum of line amounts. (additive)',
   `cost_of_goods` decimal(12,2) COMMENT 'Cost of the goods invoiced (posted to COGS with the invoice). (additive)',
   `discount` decimal(12,2) COMMENT 'Discount granted. (additive)',

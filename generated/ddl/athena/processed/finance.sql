@@ -95,7 +95,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance_processed`.`invoices` (
   `payment_count` int COMMENT 'Number of payments received.',
   `amount_paid` decimal(12,2) COMMENT 'Sum of payments received.',
   `last_payment_date` date COMMENT 'Date of the latest payment.',
-  `status` string COMMENT 'paid (fully), partial, open or written_off.'
+  `status` string COMMENT 'paid (fully), partial, open or written_off (what is still unpaid 120 days after the due date is written off as bad debt that day).'
 )
 COMMENT 'Customer invoices. Consumers pay at checkout (due on receipt); business customers buy on invoice with net terms and are often late.'
 STORED AS PARQUET
@@ -191,13 +191,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `finance_processed`.`gl_transactions` (
   `source_id` string COMMENT 'Identifier of the posted document (the invoice for its sale and cost of goods; PO-, WO- and TAX- documents for replenishments, write-offs and monthly remittances).',
   `journal_id` string COMMENT 'Journal (one per posted document; one per month for tax remittances); its lines balance.',
   `line_no` int COMMENT 'Line number within the journal (within the document\'s pair of lines in a monthly tax remittance).',
-  `posting_date` date COMMENT 'Posting date (the document\'s date; write-offs 90 days after the due date; tax remittances on the 20th of the next month).',
+  `posting_date` date COMMENT 'Posting date (the document\'s date; write-offs 120 days after the due date; tax remittances on the 20th of the next month).',
   `fiscal_period` string COMMENT 'Fiscal period, YYYY-MM.',
   `account_id` int COMMENT 'Account posted to (always an active leaf account).',
   `debit` decimal(14,2) COMMENT 'Debit amount (0 on credit lines).',
   `credit` decimal(14,2) COMMENT 'Credit amount (0 on debit lines).'
 )
-COMMENT 'The general ledger, in perpetual inventory: an opening balance journal on 2022-01-01 (cash and inventory against opening balance equity); one balanced journal per invoice (DR receivables and discounts, CR product sales, shipping and sales tax; DR cost of goods sold, CR inventory at the products\' standard cost); per payment (DR cash, CR receivables); per expense (DR the expense account, CR cash); per credit note (DR sales returns and tax, CR cash); a replenishment purchase per invoice (DR inventory, CR cash at cost, so stock stays at its opening level); a write-off per written-off invoice (DR bad debt expense, CR receivables, 90 days after the due date); and one sales-tax remittance journal per month (on the 20th of the next month, DR sales tax payable, CR cash, net of the tax refunded on credit notes), itemised by document.'
+COMMENT 'The general ledger, in perpetual inventory: an opening balance journal on 2022-01-01 (cash and inventory against opening balance equity); one balanced journal per invoice (DR receivables and discounts, CR product sales, shipping and sales tax; DR cost of goods sold, CR inventory at the products\' standard cost); per payment (DR cash, CR receivables); per expense (DR the expense account, CR cash); per credit note (DR sales returns and tax, CR cash); a replenishment purchase per invoice (DR inventory, CR cash at cost, so stock stays at its opening level); a write-off per written-off invoice (DR bad debt expense, CR receivables, 120 days after the due date); and one sales-tax remittance journal per month (on the 20th of the next month, DR sales tax payable, CR cash, net of the tax refunded on credit notes), itemised by document.'
 STORED AS PARQUET
 LOCATION 's3://lab-lake/processed/finance/gl_transactions/'
 TBLPROPERTIES (
