@@ -179,10 +179,7 @@ pub const ALL: &[(&str, &str)] = &[
         MART_KEY_NOT_UNIQUE,
         "a dimension's key, or the attribute a conformed entity joins on, is not unique",
     ),
-    (
-        MART_SCD2,
-        "SCD type 2 needs change history that the specs cannot declare yet",
-    ),
+    (MART_SCD2, "SCD type 2 needs a source whose rows change"),
     (
         MART_JOIN,
         "a fact or dimension uses an entity its rows do not reference",

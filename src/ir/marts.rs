@@ -58,6 +58,10 @@ pub struct Dimension {
     /// The key column's name, `<name without dim_>_key`.
     pub key: String,
     pub kind: DimensionKind,
+    /// SCD type 2 (`scd: 2`): one row per version of a source row, read from the source's
+    /// history (its daily increments), the key a surrogate key (the natural key and the
+    /// version's `_seq`), with [`VALIDITY`] columns.
+    pub history: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -90,9 +94,36 @@ pub const DATE_COLUMNS: &[(&str, Type, &str)] = &[
 /// The column of an entity dimension that marks an inferred member.
 pub const INFERRED: &str = "is_inferred";
 
+/// The columns of a type-2 dimension after its listed ones: each version's validity.
+pub const VALIDITY: &[(&str, Type, &str)] = &[
+    (
+        "valid_from",
+        Type::Timestamp,
+        "When the version became the row's state (null for a member without history).",
+    ),
+    (
+        "valid_to",
+        Type::Timestamp,
+        "When the next version (or the row's delete) replaced it; null for the current version.",
+    ),
+    (
+        "is_current",
+        Type::Bool,
+        "True for the row's latest version (false once the row was deleted).",
+    ),
+];
+
 impl Dimension {
-    /// The key's type: the source key's, or `date`.
+    /// The key's type: the source key's, `string` for a type-2 dimension's surrogate key, or
+    /// `date`.
     pub fn key_type(&self, ir: &Ir) -> Type {
+        if self.history {
+            return Type::String(None);
+        }
+        self.natural_key_type(ir)
+    }
+    /// The type of the values facts reference it by: the source key's, or `date`.
+    pub fn natural_key_type(&self, ir: &Ir) -> Type {
         match &self.kind {
             DimensionKind::Entity { source, key, .. } => ir.entities[*source].attributes[*key].ty,
             DimensionKind::Date { .. } => Type::Date,
@@ -198,11 +229,15 @@ impl TableColumn {
 impl Dimension {
     /// The dimension's columns in order: the key, then the calendar's or the listed columns.
     pub fn columns(&self, ir: &Ir) -> Vec<TableColumn> {
-        let mut out = vec![TableColumn::new(
-            self.key.clone(),
-            self.key_type(ir),
-            format!("The key of `{}`.", self.name),
-        )];
+        let key = if self.history {
+            format!(
+                "The surrogate key of a version of `{}`: the natural key and the version's _seq, joined with `@`.",
+                self.name
+            )
+        } else {
+            format!("The key of `{}`.", self.name)
+        };
+        let mut out = vec![TableColumn::new(self.key.clone(), self.key_type(ir), key)];
         match &self.kind {
             DimensionKind::Date { .. } => {
                 out.extend(
@@ -217,6 +252,13 @@ impl Dimension {
                         .iter()
                         .map(|c| TableColumn::new(c.name(ir), c.ty(ir), c.description(ir))),
                 );
+                if self.history {
+                    out.extend(
+                        VALIDITY
+                            .iter()
+                            .map(|(n, t, d)| TableColumn::new(*n, *t, *d)),
+                    );
+                }
                 out.push(TableColumn::new(
                     INFERRED,
                     Type::Bool,
@@ -299,8 +341,12 @@ fn dump_dimension(ir: &Ir, d: &Dimension, out: &mut String) {
             let e = &ir.entities[*source];
             let _ = writeln!(
                 out,
-                "  dimension {} from {} key {} = {} (scd 1)",
-                d.name, e.qualified, d.key, e.attributes[*key].name
+                "  dimension {} from {} key {} = {} (scd {})",
+                d.name,
+                e.qualified,
+                d.key,
+                e.attributes[*key].name,
+                if d.history { 2 } else { 1 }
             );
             for c in conformed {
                 let ce = &ir.entities[c.entity];

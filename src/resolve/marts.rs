@@ -49,6 +49,7 @@ pub fn resolve(specs: &Specs, ir: &Ir, diags: &mut Vec<Diagnostic>) -> Marts {
                     continue;
                 }
                 if let Some(kind) = r.dimension(dname, d) {
+                    let history = d.scd.as_ref().is_some_and(|s| s.value == 2);
                     let id = out.dimensions.len();
                     dim_ids.insert(dname.value.clone(), id);
                     out.marts[m].dimensions.push(id);
@@ -58,6 +59,7 @@ pub fn resolve(specs: &Specs, ir: &Ir, diags: &mut Vec<Diagnostic>) -> Marts {
                         description: text(&d.description),
                         key: key_name(&dname.value),
                         kind,
+                        history,
                     });
                 }
             }
@@ -269,22 +271,13 @@ impl Ctx<'_> {
     }
 
     fn dimension(&mut self, name: &Sp<String>, d: &ast::DimensionSpec) -> Option<DimensionKind> {
-        if let Some(scd) = &d.scd {
-            match scd.value {
-                1 => {}
-                2 => self.err(
-                    codes::MART_SCD2,
-                    scd.span,
-                    format!("`{}` asks for SCD type 2, which needs change history", name.value),
-                    "the specs cannot declare a dimension's change history yet: use `scd: 1` (the current values)",
-                ),
-                other => self.err(
-                    codes::INVALID_VALUE,
-                    scd.span,
-                    format!("unknown SCD type {other}"),
-                    "use `scd: 1`",
-                ),
-            }
+        if let Some(scd) = d.scd.as_ref().filter(|s| !matches!(s.value, 1 | 2)) {
+            self.err(
+                codes::INVALID_VALUE,
+                scd.span,
+                format!("unknown SCD type {}", scd.value),
+                "use `scd: 1` (the current values) or `scd: 2` (every version)",
+            );
         }
         if let Some(g) = &d.generated {
             return self.calendar(name, g, d);
@@ -299,6 +292,9 @@ impl Ctx<'_> {
             return None;
         };
         let source = self.entity(src)?;
+        if let Some(scd) = d.scd.as_ref().filter(|s| s.value == 2) {
+            self.history(name, scd, source);
+        }
         let k = self.attr(source, &key.value, key.span)?;
         if !self.unique(source, k) {
             self.err(
@@ -323,6 +319,16 @@ impl Ctx<'_> {
                 });
             }
         }
+        // A type-2 dimension keeps the natural key beside its surrogate key.
+        let natural = Column {
+            entity: source,
+            attr: k,
+        };
+        if d.scd.as_ref().is_some_and(|s| s.value == 2) && !columns.contains(&natural) {
+            let col = self.ir.entities[source].attributes[k].name.clone();
+            self.clash(&mut seen, &col, key.span, &name.value);
+            columns.insert(0, natural);
+        }
         let mut conformed = Vec::new();
         for c in &d.conformed {
             let Some(e) = self.entity(&c.value.entity) else {
@@ -346,6 +352,30 @@ impl Ctx<'_> {
             columns,
             conformed,
         })
+    }
+
+    /// Checks that a type-2 dimension's source has a history: rows that change or are deleted
+    /// (`time.changes` or `time.deleted`), whose daily increments the history model loads.
+    fn history(&mut self, name: &Sp<String>, scd: &Sp<u64>, source: EntityId) {
+        let ent = &self.ir.entities[source];
+        let changes = ent
+            .time
+            .as_ref()
+            .is_some_and(|t| !t.changes.is_empty() || t.deleted.is_some());
+        if !changes {
+            self.err(
+                codes::MART_SCD2,
+                scd.span,
+                format!(
+                    "`{}` asks for SCD type 2, but the rows of `{}` never change",
+                    name.value, ent.qualified
+                ),
+                format!(
+                    "declare `time.changes` (or `time.deleted`) on `{}` to give it a history, or use `scd: 1` (the current values)",
+                    ent.qualified
+                ),
+            );
+        }
     }
 
     /// Checks that `e.on` is a unique foreign key to `source.key`.
@@ -670,7 +700,7 @@ impl Ctx<'_> {
         let ty = column.ty(self.ir);
         let fits = match dim.kind {
             DimensionKind::Date { .. } => matches!(ty, Type::Date | Type::Timestamp),
-            DimensionKind::Entity { .. } => same_key_type(ty, dim.key_type(self.ir)),
+            DimensionKind::Entity { .. } => same_key_type(ty, dim.natural_key_type(self.ir)),
         };
         if !fits {
             self.err(
@@ -680,7 +710,7 @@ impl Ctx<'_> {
                     "`{}` is {ty}, but the key of `{}` is {}",
                     d.column.value,
                     dim.name,
-                    dim.key_type(self.ir)
+                    dim.natural_key_type(self.ir)
                 ),
                 "reference a dimension with an attribute of its key's type (a date or timestamp for a calendar)",
             );

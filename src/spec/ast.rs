@@ -1039,7 +1039,8 @@ pub struct DimensionSpec {
     /// The source attribute that identifies a row: the primary key or a unique attribute. The
     /// dimension's key column is `<name without dim_>_key`.
     pub key: Option<Sp<String>>,
-    /// Slowly changing dimension type: 1 (overwrite; the only type supported yet).
+    /// Slowly changing dimension type: 1 (overwrite: the current values) or 2 (one row per
+    /// version, from the history of a source that declares `time.changes` or `time.deleted`).
     #[schemars(with = "Option<u64>")]
     pub scd: Option<Sp<u64>>,
     /// The source attributes copied into the dimension, in column order.

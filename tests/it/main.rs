@@ -24,6 +24,7 @@ mod realism;
 mod reference;
 mod report;
 mod s3;
+mod scd;
 mod score;
 mod score_lake;
 mod silo;

@@ -6,6 +6,7 @@
 //! SerDe properties) comes from [`super::table::raw_table`], so the project and the raw DDL
 //! cannot disagree.
 
+pub mod increments;
 mod intermediate;
 mod project;
 mod raw_tests;
@@ -126,6 +127,7 @@ pub fn render(ir: &Ir, opts: &EmitOptions) -> Vec<Artifact> {
             intermediate::entity_sql(ir, t, &all),
         ));
     }
+    out.extend(increments::render(ir));
     out
 }
 

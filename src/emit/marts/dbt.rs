@@ -64,10 +64,20 @@ pub fn files(ir: &Ir) -> Vec<Artifact> {
                 format!("{dir}/{}.sql", dim.name),
                 dimension_sql(ir, &m.name, dim),
             ));
-            if let DimensionKind::Entity { source, .. } = dim.kind {
+            if let DimensionKind::Entity { source, key, .. } = dim.kind {
+                // A type-2 dimension has a row per version: its current members are counted
+                // (a hard-deleted row has no current version, as it has no truth row).
+                let count = if dim.history {
+                    format!(
+                        "count(distinct case when is_current then {} end)",
+                        ident(&ir.entities[source].attributes[key].name)
+                    )
+                } else {
+                    "count(*)".to_string()
+                };
                 out.push(art(
                     format!("dbt/tests/marts/{}__rows.sql", dim.name),
-                    rows_test(ir, &dim.name, source),
+                    rows_test(ir, &dim.name, source, &count),
                 ));
             }
         }
@@ -79,7 +89,7 @@ pub fn files(ir: &Ir) -> Vec<Artifact> {
             ));
             out.push(art(
                 format!("dbt/tests/marts/{}__rows.sql", fact.name),
-                rows_test(ir, &fact.name, fact.source),
+                rows_test(ir, &fact.name, fact.source, "count(*)"),
             ));
             if let Some(text) = grouped_test(ir, marts, fact) {
                 out.push(art(
@@ -250,6 +260,13 @@ fn entity_dimension_sql(
 ) {
     let src = &ir.entities[source];
     let key_name = ident(&src.attributes[key].name);
+    // A type-2 dimension reads the versions of the source's history (CTE `versions`).
+    let relation = if d.history {
+        versions_cte(s, ir, source);
+        "versions".to_string()
+    } else {
+        format!("{{{{ ref('{}') }}}}", silver_model(ir, source))
+    };
     let alias = |e: EntityId| -> String {
         if e == source {
             "src".into()
@@ -258,7 +275,14 @@ fn entity_dimension_sql(
             format!("c{}", i + 1)
         }
     };
-    let mut cols = vec![format!("members.member_key as {}", ident(&d.key))];
+    let mut cols = vec![if d.history {
+        format!(
+            "{{{{ dbt.concat([\"cast(members.member_key as \" ~ dbt.type_string() ~ \")\", \"'@'\", \"cast(coalesce(src._seq, 0) as \" ~ dbt.type_string() ~ \")\"]) }}}} as {}",
+            ident(&d.key)
+        )
+    } else {
+        format!("members.member_key as {}", ident(&d.key))
+    }];
     for c in columns {
         if c.entity == source && c.attr == key {
             cols.push(format!(
@@ -268,10 +292,14 @@ fn entity_dimension_sql(
             cols.push(format!("{}.{}", alias(c.entity), ident(c.name(ir))));
         }
     }
+    if d.history {
+        cols.push("src.valid_from".into());
+        cols.push("src.valid_to".into());
+        cols.push("coalesce(src.is_current, true) as is_current".into());
+    }
     cols.push(format!("(src.{key_name} is null) as {}", ident(INFERRED)));
     let mut members = vec![format!(
-        "    select {key_name} as member_key from {{{{ ref('{}') }}}}",
-        silver_model(ir, source)
+        "    select {key_name} as member_key from {relation}"
     )];
     let dim = ir.marts.dimensions.iter().position(|x| x.name == d.name);
     let mut seen = Vec::new();
@@ -290,8 +318,7 @@ fn entity_dimension_sql(
     let _ = writeln!(s, "from (\n{}\n) as members", members.join("\n    union\n"));
     let _ = writeln!(
         s,
-        "left join {{{{ ref('{}') }}}} as src on src.{key_name} = members.member_key",
-        silver_model(ir, source)
+        "left join {relation} as src on src.{key_name} = members.member_key"
     );
     // A conformed silo may hold several records naming one member (near duplicates its rules
     // could not merge, typically of a member its source left out): the one with the smallest
@@ -316,6 +343,19 @@ fn entity_dimension_sql(
             n = i + 1
         );
     }
+}
+
+/// The `versions` CTE of a type-2 dimension: the source's history model (one row per version,
+/// with `valid_from`, `valid_to`, `is_current` and `_seq`) when the increments models are
+/// enabled (var `lab_increments`); otherwise the silver model as one version per row (validity
+/// unknown, current), so a project built without increments still builds its gold layer.
+fn versions_cte(s: &mut String, ir: &Ir, source: EntityId) {
+    let _ = writeln!(
+        s,
+        "with versions as (\n{{%- if var('lab_increments', false) %}}\n    select * from {{{{ ref('{}') }}}}\n{{%- else %}}\n    select *,\n        cast(null as {{{{ dbt.type_timestamp() }}}}) as valid_from,\n        cast(null as {{{{ dbt.type_timestamp() }}}}) as valid_to,\n        true as is_current,\n        cast(0 as bigint) as _seq\n    from {{{{ ref('{}') }}}}\n{{%- endif %}}\n)",
+        crate::emit::dbt::increments::history_model(ir, source),
+        silver_model(ir, source)
+    );
 }
 
 /// The alias of an entity in a fact's query: `src` for the source, `j<n>` for the n-th join.
@@ -399,12 +439,15 @@ fn fact_sql(ir: &Ir, mart: &str, f: &Fact) -> String {
         cols.push(col_sql(f, ir, c));
         names.push(c.name(ir).to_string());
     }
-    for d in &f.dimensions {
-        cols.push(format!(
-            "{} as {}",
-            dim_key_sql(ir, marts, f, d),
-            ident(&d.name)
-        ));
+    let mut versions = String::new();
+    for (i, d) in f.dimensions.iter().enumerate() {
+        let key = if marts.dimensions[d.dimension].history {
+            versions.push_str(&version_join(ir, marts, f, d, i + 1));
+            format!("v{}.lab_version_key", i + 1)
+        } else {
+            dim_key_sql(ir, marts, f, d)
+        };
+        cols.push(format!("{key} as {}", ident(&d.name)));
     }
     for &c in &f.degenerate {
         if c.entity == f.source && f.grain.contains(&c.attr) {
@@ -423,7 +466,49 @@ fn fact_sql(ir: &Ir, mart: &str, f: &Fact) -> String {
     s.push_str(&fact_from(ir, f, &|e| {
         format!("{{{{ ref('{}') }}}}", silver_model(ir, e))
     }));
+    s.push_str(&versions);
     s
+}
+
+/// The join of a fact to the version of a type-2 dimension valid at the fact's time (the
+/// column of its first calendar reference, e.g. when the order was placed): the version whose
+/// validity holds it, the first version reaching back and the last reaching forward, so a
+/// fact whose member has versions always finds exactly one. A fact without a calendar
+/// reference takes the latest version.
+fn version_join(
+    ir: &Ir,
+    marts: &Marts,
+    f: &Fact,
+    d: &crate::ir::marts::DimRef,
+    n: usize,
+) -> String {
+    let dim = &marts.dimensions[d.dimension];
+    let DimensionKind::Entity { source, key, .. } = &dim.kind else {
+        return String::new();
+    };
+    let natural = ident(&ir.entities[*source].attributes[*key].name);
+    let time = f
+        .dimensions
+        .iter()
+        .find(|r| {
+            matches!(
+                marts.dimensions[r.dimension].kind,
+                DimensionKind::Date { .. }
+            )
+        })
+        .map(|r| col_sql(f, ir, r.column));
+    let within = match time {
+        Some(t) => format!(
+            " and (v{n}.lab_from is null or {t} >= v{n}.lab_from) and (v{n}.lab_to is null or {t} < v{n}.lab_to)"
+        ),
+        None => format!(" and v{n}.lab_to is null"),
+    };
+    format!(
+        "left join (\n    select {key} as lab_version_key, {natural} as lab_member,\n        case when row_number() over (partition by {natural} order by valid_from) = 1 then null else valid_from end as lab_from,\n        lead(valid_from) over (partition by {natural} order by valid_from) as lab_to\n    from {{{{ ref('{dim}') }}}}\n) as v{n} on v{n}.lab_member = {col}{within}\n",
+        key = ident(&dim.key),
+        dim = dim.name,
+        col = col_sql(f, ir, d.column),
+    )
 }
 
 fn source_sql(ir: &Ir, e: EntityId) -> String {
@@ -432,11 +517,11 @@ fn source_sql(ir: &Ir, e: EntityId) -> String {
 }
 
 /// A singular test: the gold table has as many rows as the truth entity it stands for.
-fn rows_test(ir: &Ir, table: &str, source: EntityId) -> String {
+fn rows_test(ir: &Ir, table: &str, source: EntityId, count: &str) -> String {
     let mut s = test_header(ir);
     let _ = writeln!(
         s,
-        "-- `{table}` has one row per row of the truth's `{}`.\nselect gold.n as gold_rows, truth.n as truth_rows\nfrom (select count(*) as n from {{{{ ref('{table}') }}}}) as gold\ncross join (select count(*) as n from {}) as truth\nwhere gold.n <> truth.n",
+        "-- `{table}` has one row per row of the truth's `{}`.\nselect gold.n as gold_rows, truth.n as truth_rows\nfrom (select {count} as n from {{{{ ref('{table}') }}}}) as gold\ncross join (select count(*) as n from {}) as truth\nwhere gold.n <> truth.n",
         ir.entities[source].qualified,
         source_sql(ir, source)
     );

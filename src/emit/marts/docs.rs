@@ -199,11 +199,19 @@ pub fn page(ir: &Ir, mermaids: &[String]) -> String {
                     ..
                 } => {
                     let src = &ir.entities[*source];
-                    let _ = write!(
-                        out,
-                        "One row per row of `{}` (SCD type 1); key `{}` = `{}`",
-                        src.qualified, dim.key, src.attributes[*key].name
-                    );
+                    if dim.history {
+                        let _ = write!(
+                            out,
+                            "One row per version of a row of `{}` (SCD type 2, from its history model); key `{}` = `{}` and the version's `_seq`",
+                            src.qualified, dim.key, src.attributes[*key].name
+                        );
+                    } else {
+                        let _ = write!(
+                            out,
+                            "One row per row of `{}` (SCD type 1); key `{}` = `{}`",
+                            src.qualified, dim.key, src.attributes[*key].name
+                        );
+                    }
                     for c in conformed {
                         let ce = &ir.entities[c.entity];
                         let _ = write!(
