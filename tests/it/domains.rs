@@ -167,12 +167,13 @@ fn the_supply_chain_domain_is_written_by_yaml_alone() {
 #[test]
 fn the_tutorial_domain_compiles_with_yaml_alone() {
     let specs = tmp("tutorial-specs");
-    // The spec files (the `analytics/` folder of dbt models is not needed here).
+    // The spec files and the `analytics/` folder (the metrics file declares tables of it).
     for e in std::fs::read_dir(root().join("specs")).unwrap().flatten() {
         if e.path().is_file() {
             std::fs::copy(e.path(), specs.join(e.file_name())).unwrap();
         }
     }
+    crate::marts::copy_tree(&root().join("specs/analytics"), &specs.join("analytics"));
     for e in std::fs::read_dir(root().join("tests/data/tutorial"))
         .unwrap()
         .flatten()

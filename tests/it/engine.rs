@@ -81,11 +81,14 @@ fn adding_an_attribute_or_entity_leaves_other_columns_unchanged() {
     // The shipped domains reference one another, so all of them are compiled; only the
     // e-commerce spec grows.
     for e in std::fs::read_dir(specs_dir()).unwrap().flatten() {
-        // The spec files (the `analytics/` folder of dbt models is not needed here).
+        // The spec files; the `analytics/` folder below (the metrics file declares its tables).
         if e.path().is_file() {
             std::fs::copy(e.path(), before.join(e.file_name())).unwrap();
             std::fs::copy(e.path(), after.join(e.file_name())).unwrap();
         }
+    }
+    for dir in [&before, &after] {
+        crate::marts::copy_tree(&specs_dir().join("analytics"), &dir.join("analytics"));
     }
     let spec = read(specs_dir().join("ecommerce.yaml"));
     // A new attribute in the middle of `customers` and a new child entity of `customers` (the

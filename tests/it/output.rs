@@ -191,12 +191,13 @@ fn a_failure_before_the_switch_leaves_the_previous_output() {
     let before = snapshot(&out);
     // A spec change that adds a column to the lake and to the DDL.
     let specs = tmp("mixed-specs");
-    // The spec files (the `analytics/` folder of dbt models is not needed here).
+    // The spec files and the `analytics/` folder (the metrics file declares tables of it).
     for e in std::fs::read_dir(root().join("specs")).unwrap().flatten() {
         if e.path().is_file() {
             std::fs::copy(e.path(), specs.join(e.file_name())).unwrap();
         }
     }
+    crate::marts::copy_tree(&root().join("specs/analytics"), &specs.join("analytics"));
     let web = specs.join("web.yaml");
     let text = read(&web).replacen(
         "    attributes:\n",
