@@ -12,7 +12,8 @@
 #   QUICK_RUNS=5  runs of `lab check` and `lab compile --docs-only` (median reported)
 #   PART=all      `tpch` (only lab vs tpchgen-cli), `scaling` (only lab on specs/), `silo`
 #                 (only the exports vs --clean), `dbt` (only the dbt pipeline), `parts` (only
-#                 the split run), `s3` (only S3 output vs local disk), or `all`
+#                 the split run), `s3` (only S3 output vs local disk), `increments` (only
+#                 the daily increments vs a full compile), or `all`
 #   SILO_SCALES="1 10"  the scales of the exports vs --clean comparison (part 3b)
 #   DBT_SCALES="1 10"   the scales of the dbt pipeline's timing (part 3c)
 #   PARTS_SCALE=1 --scale of the split-run comparison (part 4)
@@ -20,6 +21,9 @@
 #   S3_ENDPOINT=moto  the local S3 endpoint of part 5: `moto` (moto's server, Python, the
 #                 endpoint of the tests) or `s3s-fs` (the s3s project's file-system S3 server,
 #                 Rust; `cargo install s3s-fs --features binary --locked` if it is missing)
+#   INC_SCALE=1   --scale of the increments part (part 6)
+#   INC_DAYS=365  one-day `--increments D..D` runs of part 6, one after another from
+#                 2025-01-01 (0 leaves them out; the year as one run is always timed)
 #   RESULTS=      also write the final Markdown block to this file
 #   LAB_BIN=      use this lab binary instead of building the release one (e.g. to try the
 #                 script quickly with target/debug/lab; never for published numbers)
@@ -49,7 +53,11 @@
 #      tests/tools/s3_check.py serve, from the .venv of tests/tools/setup.sh; or s3s-fs) with
 #      `--out s3://…` vs to local disk, alternating, S3_RUNS (default RUNS) runs each; every
 #      S3 lake is checked against its manifest once.
-#   5. Prints one Markdown block with every result and its target (docs/performance.md).
+#   6. The daily increments on specs/ at INC_SCALE (clean data): a full `--clean` compile vs
+#      `--increments 2025-06-15..2025-06-15` (one day; target ≤ 25 % of the full compile), vs
+#      `--increments 2025-01-01..2025-12-31` (a year in one run; target < 10×), and INC_DAYS
+#      one-day runs one after another (the same year day by day, when INC_DAYS=365; < 10×).
+#   7. Prints one Markdown block with every result and its target (docs/performance.md).
 #
 # Needs: cargo, python3 (standard library only), GNU time, awk. Everything it writes goes to a
 # temporary directory that is removed on exit.
@@ -71,13 +79,17 @@ cd "$root"
 say() { printf 'compare: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-case "$PART" in all | tpch | scaling | silo | dbt | parts | s3) ;; *) die "PART must be all, tpch, scaling, silo, dbt, parts or s3" ;; esac
+case "$PART" in all | tpch | scaling | silo | dbt | parts | s3 | increments) ;; *) die "PART must be all, tpch, scaling, silo, dbt, parts, s3 or increments" ;; esac
 SILO_SCALES="${SILO_SCALES:-1 10}"
 DBT_SCALES="${DBT_SCALES:-1 10}"
 S3_ENDPOINT="${S3_ENDPOINT:-moto}"
 case "$S3_ENDPOINT" in moto | s3s-fs) ;; *) die "S3_ENDPOINT must be moto or s3s-fs" ;; esac
 S3_SCALE="${S3_SCALE:-1}"
 S3_RUNS="${S3_RUNS:-$RUNS}"
+INC_SCALE="${INC_SCALE:-1}"
+INC_DAYS="${INC_DAYS:-365}"
+[[ "$INC_SCALE" =~ ^[0-9]*\.?[0-9]+$ ]] || die "INC_SCALE must be a positive number (got '$INC_SCALE')"
+[[ "$INC_DAYS" =~ ^[0-9]+$ ]] && [ "$INC_DAYS" -le 366 ] || die "INC_DAYS must be a whole number from 0 to 366 (got '$INC_DAYS')"
 for v in RUNS SCALE_RUNS QUICK_RUNS THREADS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "$v must be a whole number ≥ 1 (got '${!v}')"
 done
@@ -479,6 +491,53 @@ if [ "$PART" = all ] || [ "$PART" = s3 ]; then
     echo "| local disk | $(calc '%.2f' "$wd") s, $(mib "$(peak disk)") MiB | | |"
     echo "| \`--out s3://…\` | $(calc '%.2f' "$ws") s, $(mib "$(peak s3)") MiB | | |"
     echo "| S3 / local disk | ${s3r}× | ≤ 1.5× | $(verdict "$s3r <= 1.5") |"
+    echo
+  } >>"$md"
+fi
+
+# --- 6. The daily increments vs a full compile ---------------------------------------------
+if [ "$PART" = all ] || [ "$PART" = increments ]; then
+  say "daily increments on specs/ at scale $INC_SCALE: one day, a year, $INC_DAYS one-day runs vs a full --clean compile"
+  base=("$LAB" compile --specs "$root/specs" --scale "$INC_SCALE" --clean --quiet --threads "$THREADS")
+  # The one-day runs of the year, one after another (a script, so GNU time measures them all).
+  {
+    echo 'set -eu'
+    echo "for i in \$(seq 0 $((INC_DAYS - 1))); do"
+    echo '  d="$(date -u -d "2025-01-01 + $i days" +%Y-%m-%d)"'
+    printf '  %q ' "${base[@]}"
+    echo "--increments \"\$d..\$d\" --out \"$work/day-\$d\""
+    echo "  rm -rf \"$work/day-\$d\""
+    echo 'done'
+  } >"$work/days.sh"
+  for i in $(seq 1 "$SCALE_RUNS"); do
+    run incfull "${base[@]}" --out "$work/incfull"
+    rm -rf "$work/incfull"
+    run incday "${base[@]}" --increments 2025-06-15..2025-06-15 --out "$work/incday"
+    rm -rf "$work/incday"
+    run incyear "${base[@]}" --increments 2025-01-01..2025-12-31 --out "$work/incyear"
+    rm -rf "$work/incyear"
+  done
+  if [ "$INC_DAYS" -gt 0 ]; then
+    run incdays bash "$work/days.sh"
+  fi
+  wf="$(median incfull)"
+  wd="$(median incday)"
+  wy="$(median incyear)"
+  {
+    echo "**daily increments** — specs/ at scale $INC_SCALE, clean data, $THREADS threads, median of $SCALE_RUNS runs"
+    echo
+    echo "| measure | result | target | status |"
+    echo "| --- | ---: | --- | --- |"
+    echo "| full compile (\`--clean\`) | $(calc '%.2f' "$wf") s, $(mib "$(peak incfull)") MiB | | |"
+    echo "| one day (\`--increments 2025-06-15..2025-06-15\`) | $(calc '%.2f' "$wd") s, $(mib "$(peak incday)") MiB | | |"
+    echo "| one day / full compile | $(calc '%.1f' "100 * $wd / $wf") % | ≤ 25 % | $(verdict "$wd / $wf <= 0.25") |"
+    echo "| a year in one run (\`--increments 2025-01-01..2025-12-31\`) | $(calc '%.2f' "$wy") s, $(mib "$(peak incyear)") MiB | | |"
+    echo "| a year in one run / full compile | $(calc '%.2f' "$wy / $wf")× | < 10× | $(verdict "$wy / $wf < 10") |"
+    if [ "$INC_DAYS" -gt 0 ]; then
+      wn="$(median incdays)"
+      echo "| $INC_DAYS one-day runs | $(calc '%.2f' "$wn") s (one run) | | |"
+      echo "| $INC_DAYS one-day runs / full compile | $(calc '%.2f' "$wn / $wf")× | < 10× (for 365) | $(verdict "$wn / $wf < 10") |"
+    fi
     echo
   } >>"$md"
 fi

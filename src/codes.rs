@@ -167,6 +167,10 @@ pub const ALL: &[(&str, &str)] = &[
         "a delete declaration (`time.deleted`) that cannot apply",
     ),
     (
+        BAD_DELIVERY,
+        "a delivery of the increments (`time.increments`) with a rate outside [0, 1] or a bad number of days",
+    ),
+    (
         MART_UNKNOWN_DIMENSION,
         "a fact references a dimension no mart declares",
     ),
@@ -291,6 +295,7 @@ pub const DRIFT_NAME_COLLISION: &str = "E0635";
 pub const DRIFT_STYLE_TYPE: &str = "E0636";
 pub const BAD_CHANGE: &str = "E0637";
 pub const BAD_DELETE: &str = "E0638";
+pub const BAD_DELIVERY: &str = "E0639";
 pub const MART_UNKNOWN_DIMENSION: &str = "E0900";
 pub const MART_GRAIN: &str = "E0901";
 pub const MART_MEASURE_TYPE: &str = "E0902";

@@ -109,6 +109,20 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
                 glue::render_table(ir, opts, e),
             ));
         }
+        if let Some(sql) = athena::render_increments(ir, opts, d) {
+            out.push(Artifact::new(
+                format!("ddl/athena/increments/{name}.sql"),
+                sql,
+            ));
+            for &e in &ir.domains[d].entities {
+                if let Some(t) = table::increments_table(ir, opts, e) {
+                    out.push(Artifact::new(
+                        format!("glue/increments/{name}/{}.json", ir.entities[e].name),
+                        glue::render(&t),
+                    ));
+                }
+            }
+        }
     }
     let mut systems: Vec<&str> = ir
         .entities

@@ -175,6 +175,119 @@ pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
     }
 }
 
+/// The partition column of the daily increments (`lab compile --increments`).
+pub const INCREMENTS_KEY: &str = "dt";
+
+/// The change-data columns of an increments table, after the entity's columns: name, Athena
+/// type, comment.
+const CDC_COLUMNS: [(&str, &str, &str); 4] = [
+    (
+        "_op",
+        "string",
+        "insert (created that day), update (changed) or delete (hard deleted; the last image)",
+    ),
+    (
+        "_seq",
+        "bigint",
+        "Sequence number, increasing per key: ms since 1970 of the row's last moment that day",
+    ),
+    (
+        "_event_time",
+        "timestamp",
+        "The same instant as a timestamp (UTC)",
+    ),
+    (
+        "_ingested_at",
+        "timestamp",
+        "When the file carrying the row was delivered: the end of its dt day (UTC)",
+    ),
+];
+
+/// The table of entity `e`'s daily increments (`None` for an entity whose rows never change
+/// over time): in database `<domain>_increments`, over `increments/<domain>/<entity>/`, the
+/// entity's exported columns and the change-data columns, partitioned by the delivery day
+/// `dt` with a daily projection from the first day a row can be created.
+pub fn increments_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Option<Table> {
+    if !crate::ir::changes_over_time(&ir.entities, e) {
+        return None;
+    }
+    let ent = &ir.entities[e];
+    let domain = &ir.domains[ent.domain].name;
+    let location = folder_location(&opts.bucket, &format!("increments/{domain}/{}", ent.name));
+    let mut columns: Vec<Column> = ent
+        .exported()
+        .map(|(_, a)| Column {
+            name: a.name.clone(),
+            ty: a.ty.athena(),
+            comment: one_line_within(&a.description, COLUMN_COMMENT_BYTES),
+            pii: a.pii,
+        })
+        .collect();
+    columns.extend(CDC_COLUMNS.iter().map(|(name, ty, comment)| Column {
+        name: (*name).to_string(),
+        ty: (*ty).to_string(),
+        comment: (*comment).to_string(),
+        pii: false,
+    }));
+    let first = first_day(ir, e).unwrap_or_else(|| "NOW-10YEARS".into());
+    let key = INCREMENTS_KEY;
+    let properties = vec![
+        ("classification".to_string(), "parquet".to_string()),
+        (
+            "parquet.compression".into(),
+            athena_compression(opts.compression).into(),
+        ),
+        ("projection.enabled".into(), "true".into()),
+        (format!("projection.{key}.type"), "date".into()),
+        (format!("projection.{key}.format"), "yyyy-MM-dd".into()),
+        (
+            format!("projection.{key}.range"),
+            format!("{first},NOW+5YEARS"),
+        ),
+        (format!("projection.{key}.interval"), "1".into()),
+        (format!("projection.{key}.interval.unit"), "DAYS".into()),
+        (
+            "storage.location.template".into(),
+            format!("{location}{}/", partition::folder_template(key)),
+        ),
+    ];
+    let comment = format!(
+        "Daily change rows (CDC after-images) of {}: deduplicate by key and _seq, apply in _seq order. {}",
+        ent.qualified, ent.description
+    );
+    Some(Table {
+        database: format!("{domain}_increments"),
+        name: ent.name.clone(),
+        comment: one_line_within(&comment, TABLE_COMMENT_BYTES),
+        owner: ent.owner.clone(),
+        columns,
+        partition: Some(Column {
+            name: key.to_string(),
+            ty: Type::String(None).athena(),
+            comment: "Partition: the day the change rows were delivered (yyyy-MM-dd), UTC; late and replayed rows come after their day".into(),
+            pii: false,
+        }),
+        location,
+        properties,
+        storage: Storage::Parquet,
+    })
+}
+
+/// The first day (`yyyy-MM-dd`) a row of entity `e` can be created, from the range of its
+/// own `created` attribute or that of its nearest `per` ancestor with `time`.
+fn first_day(ir: &Ir, e: EntityId) -> Option<String> {
+    let mut cur = e;
+    for _ in 0..64 {
+        let ent = &ir.entities[cur];
+        if let Some(t) = &ent.time {
+            let (lo, _) = range_ms(ir, cur, t.created, 0)?;
+            return Some(partition::value_of_ms(lo, Granularity::Day));
+        }
+        cur = ent.parent().filter(|&p| p != cur)?;
+    }
+    None
+}
+
 /// The schema drift of export column `c` in words, e.g. `Named order_total from 2025-10-05
 /// on; written with decimals minor_units from 2025-10-08 on` (empty without drift).
 pub fn drift_note(x: &crate::ir::export::Export, c: usize) -> String {

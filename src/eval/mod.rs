@@ -809,6 +809,22 @@ impl<'p> Evaluator<'p> {
             return c.clone();
         }
         let e = self.frames[f].entity;
+        // An event computed by an expression is its true value, unknown before it happens:
+        // evaluated again over the day's values it could fall on another day than the
+        // moment the increments take from its true value.
+        if let Some(t) = self.frames[f].view_of
+            && matches!(
+                self.ir.entities[e].attributes[a].generator,
+                Generator::Expr(_)
+            )
+            && (self.ir.entities[e].time.as_ref()).is_some_and(|x| x.events.contains(&a))
+        {
+            let mut col = (*self.attr(t, a)).clone();
+            self.mask_events(e, a, &mut col);
+            let col = Arc::new(col);
+            self.frames[f].cols.insert(a, col.clone());
+            return col;
+        }
         if let Some(t) = self.frames[f].view_of
             && !matches!(
                 self.ir.entities[e].attributes[a].generator,
@@ -1008,7 +1024,9 @@ impl<'p> Evaluator<'p> {
                 c.gather(&map)
             }
             Generator::Rollup { via: Some(_), .. } => {
-                let as_of = self.frames[f].view_of.is_some();
+                // An entity without `time` is the same at every date: its rollups over
+                // referencing rows keep their full-lake values.
+                let as_of = self.frames[f].view_of.is_some() && timed(&ir.entities, e);
                 match rollup::referencing_rollup(self.layout, self.frames[f].entity, a, as_of) {
                     Ok(t) => rollup::take(&t, &self.frames[f].rows),
                     Err(err) => {

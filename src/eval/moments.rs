@@ -26,6 +26,30 @@ pub fn hard_deleted(entities: &[Entity], e: EntityId) -> bool {
         || (ent.sources().iter().flatten()).any(|&s| s != e && hard_deleted(entities, s))
 }
 
+/// Which attributes of entity `e` its change rows can show: the exported ones, its time
+/// attributes, and every attribute of the row they read (a hidden rollup that only other
+/// rows read keeps its full-lake value there, so its children's moments do not matter).
+fn exported_reads(entities: &[Entity], e: EntityId) -> Vec<bool> {
+    let ent = &entities[e];
+    let mut read: Vec<bool> = ent.attributes.iter().map(|a| !a.hidden).collect();
+    if let Some(t) = &ent.time {
+        read[t.created] = true;
+        t.events.iter().for_each(|&a| read[a] = true);
+        t.changes.iter().for_each(|c| read[c.attr] = true);
+        t.deleted.iter().for_each(|d| read[d.at] = true);
+    }
+    let mut stack: Vec<AttrId> = (0..read.len()).filter(|&a| read[a]).collect();
+    while let Some(a) = stack.pop() {
+        for (x, y) in crate::resolve::reads(entities, e, a) {
+            if x == e && !read[y] {
+                read[y] = true;
+                stack.push(y);
+            }
+        }
+    }
+    read
+}
+
 /// The `per` parent and `union` source hops of entity `e`'s rows.
 fn ancestor_hops(rows: &Rows) -> Vec<Hop> {
     match rows {
@@ -271,13 +295,18 @@ impl Evaluator<'_> {
         let e = self.frames[f].entity;
         let ir = self.ir;
         let mut children: Vec<EntityId> = Vec::new();
-        for attr in &ir.entities[e].attributes {
+        let read = exported_reads(&ir.entities, e);
+        for (a, attr) in ir.entities[e].attributes.iter().enumerate() {
+            if !read[a] {
+                continue;
+            }
             match &attr.generator {
+                // An entity without `time` keeps its full-lake rollups over referencing rows.
                 Generator::Rollup {
                     via: Some(_),
                     child,
                     ..
-                } if timed(&ir.entities, *child) => {
+                } if timed(&ir.entities, *child) && timed(&ir.entities, e) => {
                     return Err(format!(
                         "`{}.{}` rolls up rows of `{}` that reference it, whose rows depend on \
                          time; increments support rollups over `per` children only",

@@ -118,7 +118,7 @@ pub fn prepare_rollups(layout: &Layout) -> Result<(), Error> {
         for (a, attr) in ent.attributes.iter().enumerate() {
             if matches!(attr.generator, Generator::Rollup { via: Some(_), .. }) {
                 referencing_rollup(layout, e, a, false)?;
-                if layout.as_of.is_some() {
+                if layout.as_of.is_some() && crate::ir::timed(&layout.ir.entities, e) {
                     referencing_rollup(layout, e, a, true)?;
                 }
             }

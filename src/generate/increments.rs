@@ -7,9 +7,10 @@
 //! its day holds for the row, and the as-of lake of a day D1 with the change rows of the
 //! days after it, up to D2, applied in order of `_seq` per key, is the as-of lake of D2.
 //!
-//! Delivery is planted per change row, a pure function of (seed, entity, row, day): a late
-//! arrival lands in a partition 1–3 days after its day (`LATE_RATE`), a replay is the same
-//! change row again (same `_seq`) in a later partition (`REPLAY_RATE`); rows within a
+//! Delivery is planted per change row, a pure function of (seed, entity, row, day), at the
+//! entity's declared rates (`time.increments`; by default 3 % late, 1 % replayed): a late
+//! arrival lands in a partition 1 to `days` days after its day, a replay is the same change
+//! row again (same `_seq`) 1 to `days` days after its first delivery; rows within a
 //! partition are in row order, not in `_seq` order.
 
 use super::{Error, ErrorKind};
@@ -27,12 +28,9 @@ use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use arrow::record_batch::RecordBatch;
 use std::sync::Arc;
 
-/// Share of change rows that arrive late (1 to `MAX_LATE_DAYS` days after their day).
-pub const LATE_RATE: f64 = 0.03;
-/// Most days a late change row arrives after its day.
-pub const MAX_LATE_DAYS: u64 = 3;
-/// Share of change rows delivered a second time (a replay, 1 or 2 days later).
-pub const REPLAY_RATE: f64 = 0.01;
+/// The prefix of an exported column in the SCD2 history whose name is one of the history's
+/// own columns (`valid_from`, `valid_to`, `is_current`): `src_valid_from`, ….
+pub const HISTORY_SOURCE_PREFIX: &str = "src_";
 
 /// The change-data columns appended to the entity's exported columns.
 pub const CDC_COLUMNS: [&str; 4] = ["_op", "_seq", "_event_time", "_ingested_at"];
@@ -187,18 +185,25 @@ fn assemble(
         .as_ref()
         .and_then(|t| t.deleted.as_ref())
         .map(|d| d.at);
+    let (late, replay) = ent
+        .time
+        .as_ref()
+        .map_or((crate::ir::DEFAULT_LATE, crate::ir::DEFAULT_REPLAY), |t| {
+            (t.late, t.replay)
+        });
     // Every change row: (part, position in part, dt, replayed).
     let mut rows: Vec<(usize, usize, i32, bool)> = Vec::new();
     for (p, (changes, _, _)) in parts.iter().enumerate() {
         for (k, c) in changes.iter().enumerate() {
             let r = mix2(start + c.i as u64, c.day as u64);
             let mut dt = c.day;
-            if unit_at(late_s, r) < LATE_RATE {
-                dt += 1 + (unit_at(late_s ^ 1, r) * MAX_LATE_DAYS as f64) as i32;
+            if unit_at(late_s, r) < late.rate {
+                dt += 1 + (unit_at(late_s ^ 1, r) * late.days as f64) as i32;
             }
             rows.push((p, k, dt, false));
-            if unit_at(replay_s, r) < REPLAY_RATE {
-                rows.push((p, k, dt + 1 + (unit_at(replay_s ^ 1, r) * 2.0) as i32, true));
+            if unit_at(replay_s, r) < replay.rate {
+                let lag = 1 + (unit_at(replay_s ^ 1, r) * replay.days as f64) as i32;
+                rows.push((p, k, dt + lag, true));
             }
         }
     }
@@ -303,7 +308,8 @@ fn assemble(
 
 /// The SCD2 history of a chunk's change rows: per row, each insert or update is a version
 /// valid from its `_event_time` to the next change's (null and current for the last one; a
-/// delete closes the version before it and adds none).
+/// delete closes the version before it and adds none). An exported column named like one of
+/// the history's columns is written as `src_<name>`.
 fn history(
     parts: &[Day],
     exported: &[(usize, crate::ir::Attribute)],
@@ -332,7 +338,15 @@ fn history(
         from.push(c.seq);
         to.push(next.map(|d| d.seq));
     }
-    let mut f: Vec<Field> = fields[..exported.len()].to_vec();
+    // An exported column named like a history column keeps its value under `src_<name>`.
+    let mut f: Vec<Field> = (fields[..exported.len()].iter())
+        .map(|x| match x.name().as_str() {
+            n @ ("valid_from" | "valid_to" | "is_current") => {
+                x.clone().with_name(format!("{HISTORY_SOURCE_PREFIX}{n}"))
+            }
+            _ => x.clone(),
+        })
+        .collect();
     let mut arrays: Vec<ArrayRef> = (0..exported.len()).map(|c| column(c, &picks)).collect();
     f.push(Field::new("valid_from", ts.clone(), false));
     arrays.push(Arc::new(TimestampMillisecondArray::from(from)));

@@ -138,7 +138,31 @@ pub struct EntityTime {
     pub changes: Vec<Change>,
     /// Deletes (`time.deleted`).
     pub deleted: Option<Delete>,
+    /// How the increments deliver the change rows late (`time.increments.late`).
+    pub late: Delivery,
+    /// How the increments replay change rows (`time.increments.replay`).
+    pub replay: Delivery,
 }
+
+/// A planted delivery of change rows: a share `rate` of them, `1..=days` days later.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Delivery {
+    pub rate: f64,
+    pub days: u64,
+}
+
+/// Change rows delivered late by default: 3 %, 1 to 3 days after their day.
+pub const DEFAULT_LATE: Delivery = Delivery {
+    rate: 0.03,
+    days: 3,
+};
+/// Change rows replayed by default: 1 %, 1 or 2 days after their first delivery.
+pub const DEFAULT_REPLAY: Delivery = Delivery {
+    rate: 0.01,
+    days: 2,
+};
+/// The most days a declared delivery may lag.
+pub const MAX_DELIVERY_DAYS: u64 = 30;
 
 /// A mutable attribute: row `r` changes it `n` times, `n` uniform in `versions`, at
 /// times drawn in `[created + min_ms, created + max_ms]`. Before its `k`-th change (0-based) the
@@ -756,6 +780,18 @@ pub fn timed(entities: &[Entity], e: EntityId) -> bool {
     ent.time.is_some()
         || ent.parent().is_some_and(|p| p != e && timed(entities, p))
         || (ent.sources().iter().flatten()).any(|&s| s != e && timed(entities, s))
+}
+
+/// Whether rows of entity `e` can change over time (and so have daily change rows): it or
+/// an ancestor has `time`, it references an entity that has, or it rolls up `per` children
+/// that have.
+pub fn changes_over_time(entities: &[Entity], e: EntityId) -> bool {
+    let ent = &entities[e];
+    timed(entities, e)
+        || (ent.foreign_keys.iter()).any(|f| f.target != e && timed(entities, f.target))
+        || ent.attributes.iter().any(|a| {
+            matches!(a.generator, Generator::Rollup { via: None, child, .. } if child != e && timed(entities, child))
+        })
 }
 
 pub fn ancestor_paths(entities: &[Entity], from: EntityId, target: EntityId) -> Vec<Vec<Hop>> {

@@ -508,3 +508,14 @@ fn parent_depth(entities: &[Entity], order: &[NodeIndex], diags: &mut Vec<Diagno
         );
     }
 }
+
+/// The attributes that attribute `a` of entity `e` reads (of any entity, over any hop): its
+/// `when`, its generator's expressions, anchors, picks and rolled-up columns.
+pub fn reads(entities: &[Entity], e: EntityId, a: AttrId) -> Vec<(EntityId, AttrId)> {
+    (deps(entities, Node::Attr(e, a)).into_iter())
+        .filter_map(|n| match n {
+            Node::Attr(x, y) => Some((x, y)),
+            Node::Rows(_) => None,
+        })
+        .collect()
+}

@@ -10,6 +10,7 @@ pub mod expr;
 mod foreign_keys;
 mod generators;
 mod graph;
+pub use graph::reads;
 mod hidden;
 mod limits;
 pub mod marts;

@@ -529,6 +529,22 @@ pub struct TimeSpec {
     /// Deletes: the event attribute at which a row is deleted, and the share of deleted rows
     /// deleted hard (gone from the lake) rather than soft (kept, the attribute set).
     pub deleted: Option<Sp<DeleteSpec>>,
+    /// How the daily increments (`lab compile --increments`) deliver the change rows: the
+    /// shares that arrive late and that are replayed, and how many days later.
+    pub increments: Option<Sp<IncrementsSpec>>,
+}
+
+/// The delivery of an entity's change rows: late arrivals (default 3 % up to 3 days late)
+/// and replays (default 1 %, again up to 2 days after the first delivery).
+#[derive(Clone, Debug, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncrementsSpec {
+    /// Change rows delivered in a later partition than their day: `rate` in [0, 1], `days`
+    /// the most days late (1 to 30; the delay is uniform from 1 day).
+    pub late: Option<Sp<LateSpec>>,
+    /// Change rows delivered a second time, identical, `1..=days` days after the first
+    /// delivery: `rate` in [0, 1], `days` 1 to 30.
+    pub replay: Option<Sp<LateSpec>>,
 }
 
 /// How a mutable attribute changes: the number of changes per row (uniform in

@@ -529,7 +529,7 @@ fn lower_time(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<TimeSpec>> 
     let r = MapReader::new(
         node,
         "`time`",
-        &["created", "known", "changes", "deleted"],
+        &["created", "known", "changes", "deleted", "increments"],
         diags,
     )?;
     let created = r
@@ -560,12 +560,14 @@ fn lower_time(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<TimeSpec>> 
         .get("changes")
         .map_or_else(Vec::new, |n| lower_changes(n, diags));
     let deleted = r.get("deleted").and_then(|n| lower_deleted(n, diags));
+    let increments = r.get("increments").and_then(|n| lower_increments(n, diags));
     Some(Sp::new(
         TimeSpec {
             created: created?,
             known,
             changes,
             deleted,
+            increments,
         },
         node.span,
     ))
@@ -616,6 +618,26 @@ fn lower_changes(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<(Sp<String>, S
         }
     }
     out
+}
+
+/// `increments: {late: {rate, days}, replay: {rate, days}}`.
+fn lower_increments(node: &Node, diags: &mut Vec<Diagnostic>) -> Option<Sp<IncrementsSpec>> {
+    let r = MapReader::new(node, "`increments`", &["late", "replay"], diags)?;
+    let delivery = |key: &str, what: &'static str, diags: &mut Vec<Diagnostic>| {
+        let n = r.get(key)?;
+        let d = MapReader::new(n, what, &["rate", "days"], diags)?;
+        let rate = d
+            .require("rate", diags, "the share of change rows, e.g. `rate: 0.03`")
+            .and_then(|x| number(x, "`rate`", diags).map(|v| Sp::new(v, x.span)));
+        let days = match d.get("days") {
+            None => None,
+            Some(x) => Some(Sp::new(unsigned(x, "`days`", diags)?, x.span)),
+        };
+        Some(Sp::new(LateSpec { rate: rate?, days }, n.span))
+    };
+    let late = delivery("late", "`late`", diags);
+    let replay = delivery("replay", "`replay`", diags);
+    Some(Sp::new(IncrementsSpec { late, replay }, node.span))
 }
 
 /// `deleted: {at: attribute, hard: share}`.

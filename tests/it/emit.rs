@@ -248,6 +248,35 @@ fn tables_json(ir: &Ir) -> String {
         }
     }
     tables.extend(layer_tables(ir));
+    // The daily increments of the entities whose rows change over time: the entity's columns
+    // and the change-data columns, partitioned by delivery day.
+    for (e, ent) in ir.entities.iter().enumerate() {
+        if !lab::ir::changes_over_time(&ir.entities, e) {
+            continue;
+        }
+        let domain = &ir.domains[ent.domain].name;
+        let mut columns: Vec<_> = (ent.exported())
+            .map(|(_, a)| json!([a.name, a.ty.athena()]))
+            .collect();
+        for (c, t) in [
+            ("_op", "string"),
+            ("_seq", "bigint"),
+            ("_event_time", "timestamp"),
+            ("_ingested_at", "timestamp"),
+        ] {
+            columns.push(json!([c, t]));
+        }
+        tables.push(json!({
+            "domain": format!("increments/{domain}"),
+            "database": format!("{domain}_increments"),
+            "name": ent.name,
+            "columns": columns,
+            "partition": "dt",
+            "partition_from": null,
+            "partition_format": "yyyy-MM-dd",
+            "location": format!("s3://lab-lake/increments/{domain}/{}/", ent.name),
+        }));
+    }
     serde_json::to_string_pretty(&json!({ "tables": tables })).unwrap()
 }
 

@@ -105,7 +105,8 @@ def main(argv):
         # and `glue/curated/<mart>/`, keyed `processed/<domain>` and `curated/<mart>`.
         glue = d / "glue"
         files = sorted(
-            [*glue.glob("*/*.json"), *glue.glob("processed/*/*.json"), *glue.glob("curated/*/*.json")]
+            [*glue.glob("*/*.json"), *glue.glob("processed/*/*.json"), *glue.glob("curated/*/*.json"),
+             *glue.glob("increments/*/*.json")]
         )
 
         def key(f):

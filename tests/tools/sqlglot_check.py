@@ -126,9 +126,11 @@ def check_dir(case_dir, problems):
         by_domain.setdefault(t.get("domain", t["database"]), {})[t["name"]] = t
     # The layers the dbt project writes have their DDL one folder deeper:
     # `ddl/athena/processed/<domain>.sql` and `ddl/athena/curated/<mart>.sql`, keyed
-    # `processed/<domain>` and `curated/<mart>`.
+    # `processed/<domain>` and `curated/<mart>`; so do the daily increments
+    # (`ddl/athena/increments/<domain>.sql`, keyed `increments/<domain>`).
     athena = case_dir / "ddl" / "athena"
-    sql_files = sorted([*athena.glob("*.sql"), *athena.glob("processed/*.sql"), *athena.glob("curated/*.sql")])
+    sql_files = sorted([*athena.glob("*.sql"), *athena.glob("processed/*.sql"), *athena.glob("curated/*.sql"),
+                        *athena.glob("increments/*.sql")])
 
     def key(f):
         return f.relative_to(athena).with_suffix("").as_posix()

@@ -112,12 +112,67 @@ impl Resolver<'_> {
             .deleted
             .as_ref()
             .and_then(|d| self.time_deleted(eid, d, &events));
+        let (late, replay) = self.time_increments(t.value.increments.as_ref());
         self.entities[eid].time = Some(EntityTime {
             created,
             events,
             changes,
             deleted,
+            late,
+            replay,
         });
+    }
+
+    /// Checks how the increments deliver an entity's change rows (`time.increments`): each
+    /// rate a share in `[0, 1]`, each lag 1 to `MAX_DELIVERY_DAYS` days; the defaults where
+    /// nothing (or something wrong) is declared.
+    fn time_increments(
+        &mut self,
+        spec: Option<&Sp<crate::spec::ast::IncrementsSpec>>,
+    ) -> (Delivery, Delivery) {
+        let mut out = (DEFAULT_LATE, DEFAULT_REPLAY);
+        let Some(spec) = spec else {
+            return out;
+        };
+        let declared = [
+            ("late", &spec.value.late, &mut out.0),
+            ("replay", &spec.value.replay, &mut out.1),
+        ];
+        for (what, d, slot) in declared {
+            let Some(d) = d else {
+                continue;
+            };
+            let rate = d.value.rate.value;
+            if !(0.0..=1.0).contains(&rate) {
+                let msg = format!("`{what}.rate: {rate}` must be a share in [0, 1]");
+                self.err(
+                    codes::BAD_DELIVERY,
+                    d.value.rate.span,
+                    msg,
+                    Some(format!(
+                        "the share of change rows delivered so, e.g. `rate: {}`",
+                        slot.rate
+                    )),
+                );
+                continue;
+            }
+            let days = d.value.days.as_ref().map_or(slot.days, |x| x.value);
+            if !(1..=MAX_DELIVERY_DAYS).contains(&days) {
+                let msg = format!(
+                    "`{what}.days: {days}` must be a number of days from 1 to {MAX_DELIVERY_DAYS}"
+                );
+                let span = d.value.days.as_ref().map_or(d.span, |x| x.span);
+                self.err(
+                    codes::BAD_DELIVERY,
+                    span,
+                    msg,
+                    Some(format!("the most days later, e.g. `days: {}`", slot.days)),
+                );
+                continue;
+            }
+            *slot = Delivery { rate, days };
+        }
+        out
     }
 
     /// Checks the mutable attributes of entity `eid` (`time.changes`): each a value drawn

@@ -17,6 +17,7 @@ select
     s.last_order_at,
     s.churned_at,
     s.lifecycle_stage,
+    s.archived_at,
     s.nps_score,
     s.segment_versions,
     s.interaction_count,

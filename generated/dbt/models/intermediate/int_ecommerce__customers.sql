@@ -12,6 +12,7 @@ select
     s.created_at,
     s.birth_date,
     s.is_guest,
+    s.erased_at,
     s.order_count,
     s.first_order_at,
     s.last_order_at,

@@ -11,6 +11,7 @@ select
     s.currency,
     s.shipped_at,
     s.delivered_at,
+    s.returned_at,
     s.item_count,
     s.units,
     s.returned_units,

@@ -11,14 +11,14 @@ ad_platform__leads__golden as (
     select record_key, min(record_key) over (partition by match_key) as golden_key from ad_platform__leads
 ),
 shop_platform__customers as (
-    select s._record_key as record_key, {{ lab_match_text('s.country') }} || '|' || {{ lab_match_text('s.city') }} || '|' || {{ lab_match_text('s.account_type') }} || '|' || {{ lab_match_text('s.created_at') }} || '|' || {{ lab_match_text('s.is_guest') }} || '|' || {{ lab_match_text('s.order_count') }} || '|' || {{ lab_match_text('s.first_order_at') }} || '|' || {{ lab_match_text('s.last_order_at') }} || '|' || {{ lab_match_text('s.lifetime_value') }} as match_key
+    select s._record_key as record_key, {{ lab_match_text('s.country') }} || '|' || {{ lab_match_text('s.city') }} || '|' || {{ lab_match_text('s.account_type') }} || '|' || {{ lab_match_text('s.created_at') }} || '|' || {{ lab_match_text('s.is_guest') }} || '|' || {{ lab_match_text('s.erased_at') }} || '|' || {{ lab_match_text('s.order_count') }} || '|' || {{ lab_match_text('s.first_order_at') }} || '|' || {{ lab_match_text('s.last_order_at') }} || '|' || {{ lab_match_text('s.lifetime_value') }} as match_key
     from {{ ref('stg_shop_platform__customers') }} s
 ),
 shop_platform__customers__golden as (
     select record_key, min(record_key) over (partition by match_key) as golden_key from shop_platform__customers
 ),
 crm__customers as (
-    select s._record_key as record_key, {{ lab_match_text('s.country') }} || '|' || {{ lab_match_text('s.segment') }} || '|' || {{ lab_match_text('s.account_owner') }} || '|' || {{ lab_match_text('s.created_at') }} || '|' || {{ lab_match_text('s.lead_ad_id') }} || '|' || {{ lab_match_text('s.lead_ad_date') }} || '|' || {{ lab_match_text('s.order_count') }} || '|' || {{ lab_match_text('s.last_order_at') }} || '|' || {{ lab_match_text('s.churned_at') }} || '|' || {{ lab_match_text('s.lifecycle_stage') }} || '|' || {{ lab_match_text('s.nps_score') }} || '|' || {{ lab_match_text('s.segment_versions') }} || '|' || {{ lab_match_text('s.interaction_count') }} || '|' || {{ lab_match_text('s.ticket_count') }} as match_key, g.golden_key as via_identity
+    select s._record_key as record_key, {{ lab_match_text('s.country') }} || '|' || {{ lab_match_text('s.segment') }} || '|' || {{ lab_match_text('s.account_owner') }} || '|' || {{ lab_match_text('s.created_at') }} || '|' || {{ lab_match_text('s.lead_ad_id') }} || '|' || {{ lab_match_text('s.lead_ad_date') }} || '|' || {{ lab_match_text('s.order_count') }} || '|' || {{ lab_match_text('s.last_order_at') }} || '|' || {{ lab_match_text('s.churned_at') }} || '|' || {{ lab_match_text('s.lifecycle_stage') }} || '|' || {{ lab_match_text('s.archived_at') }} || '|' || {{ lab_match_text('s.nps_score') }} || '|' || {{ lab_match_text('s.segment_versions') }} || '|' || {{ lab_match_text('s.interaction_count') }} || '|' || {{ lab_match_text('s.ticket_count') }} as match_key, g.golden_key as via_identity
     from {{ ref('stg_crm__customers') }} s
     left join shop_platform__customers__golden g on {{ lab_match_text('s.customer_id') }} = lower(g.record_key)
 ),

@@ -40,7 +40,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`dim_product` (
   `sku` string COMMENT 'Stock keeping unit code.',
   `name` string COMMENT 'Product name.',
   `category` string COMMENT 'Merchandising category.',
-  `list_price` decimal(10,2) COMMENT 'Current list price in USD (log-normal per category).',
+  `list_price` decimal(10,2) COMMENT 'Current list price in USD (log-normal per category; changes about twice a year within ±10 % of the base price).',
   `unit_cost` decimal(10,2) COMMENT 'Unit cost in USD.',
   `launched_at` date COMMENT 'Date the product went on sale.',
   `is_inferred` boolean COMMENT 'True for an inferred member: a key the facts name but the source system\'s extract lacks (its attributes unknown, null).'

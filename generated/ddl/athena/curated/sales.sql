@@ -53,7 +53,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `curated`.`fct_returns` (
   `return_id` string COMMENT 'Return identifier.',
   `customer_key` string COMMENT 'Key of `dim_customer`: The customer who placed the order.',
   `product_key` bigint COMMENT 'Key of `dim_product`: The product sold: for a consumer, of the favourite style six times in ten, else of the favourite category one time in two, else of any category in the catalogue\'s proportions (business accounts buy across the catalogue); by Zipf p…',
-  `requested_date_key` date COMMENT 'Key of `dim_date`: When the return was requested (after delivery, at most 30 days later).',
+  `requested_date_key` date COMMENT 'Key of `dim_date`: When the return was requested: the order\'s return request (after delivery, at most 30 days later).',
   `order_id` string COMMENT 'Order of the returned line.',
   `line_no` int COMMENT 'Returned line.',
   `reason` string COMMENT 'Stated reason (sizing dominates apparel returns).',

@@ -16,6 +16,7 @@ select
     {{ lab_parse_timestamp('last_order_at', 'iso') }} as last_order_at,
     {{ lab_parse_timestamp('churned_at', 'iso') }} as churned_at,
     {{ lab_text('lifecycle_stage') }} as lifecycle_stage,
+    {{ lab_parse_timestamp('archived_at', 'iso') }} as archived_at,
     {{ lab_cast('nps_score', 'int') }} as nps_score,
     {{ lab_cast('segment_versions', 'int') }} as segment_versions,
     {{ lab_cast('interaction_count', 'int') }} as interaction_count,

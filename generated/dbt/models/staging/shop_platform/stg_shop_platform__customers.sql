@@ -11,6 +11,7 @@ select
     {{ lab_parse_timestamp('created_at', 'local', -300) }} as created_at,
     {{ lab_parse_date(lab_no_placeholder('birth_date', ['N/A', '', 'unknown', '-']), 'iso') }} as birth_date,
     {{ lab_cast('is_guest', 'boolean') }} as is_guest,
+    {{ lab_parse_timestamp('erased_at', 'local', -300) }} as erased_at,
     {{ lab_cast('order_count', 'int') }} as order_count,
     {{ lab_parse_timestamp('first_order_at', 'local', -300) }} as first_order_at,
     {{ lab_parse_timestamp('last_order_at', 'local', -300) }} as last_order_at,
