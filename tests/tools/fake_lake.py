@@ -80,7 +80,10 @@ def main(argv):
         # The table's folder in the lake: its S3 location without the bucket.
         root = lake / t["location"].split("/", 3)[3]
         groups = {None: rows}
-        if t.get("partition"):
+        if t.get("partition") and not t.get("partition_from"):
+            # A partition no column gives (the increments' delivery day `dt`): one folder.
+            groups = {"2024-01-01": rows}
+        elif t.get("partition"):
             src = names.index(t["partition_from"])
             fmt = PY_FORMAT[t["partition_format"]]
             groups = {}

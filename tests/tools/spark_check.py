@@ -132,10 +132,10 @@ def check_case(spark, out, problems):
         return 0, 0
     athena = out / "ddl" / "athena"
     ddl_files = sorted(athena.glob("*.sql"))
-    # The layers the dbt project writes (`processed/`, `curated/`) have their DDL one folder
-    # deeper; their tables are read when the lake holds their data (a lab-compiled lake does
-    # not: dbt writes it).
-    for layer in ("processed", "curated"):
+    # The layers the dbt project writes (`processed/`, `curated/`) and the increments have their
+    # DDL one folder deeper; their tables are read when the lake holds their data (a lake
+    # `lab compile` writes has none: dbt writes the first two, `--increments` the last).
+    for layer in ("processed", "curated", "increments"):
         if (lake / layer).is_dir():
             ddl_files += sorted((athena / layer).glob("*.sql"))
     if not ddl_files:
