@@ -20,7 +20,8 @@
 #   S3_SCALE=1    --scale of the S3 part (part 5)
 #   S3_ENDPOINT=moto  the local S3 endpoint of part 5: `moto` (moto's server, Python, the
 #                 endpoint of the tests) or `s3s-fs` (the s3s project's file-system S3 server,
-#                 Rust; `cargo install s3s-fs --features binary --locked` if it is missing)
+#                 Rust; `cargo install s3s-fs@0.14.1 --features binary --locked` if it is missing)
+#                 (0.14.1: the newest release that builds with rustc 1.95)
 #   INC_SCALE=1   --scale of the increments part (part 6)
 #   INC_DAYS=365  one-day `--increments D..D` runs of part 6, one after another from
 #                 2025-01-01 (0 leaves them out; the year as one run is always timed)
@@ -51,8 +52,9 @@
 #      CPU seconds), and the time of `lab manifest merge` of the two parts.
 #   5. lab on specs/ at S3_SCALE written to a local S3 endpoint (S3_ENDPOINT: moto's server,
 #      tests/tools/s3_check.py serve, from the .venv of tests/tools/setup.sh; or s3s-fs) with
-#      `--out s3://…` vs to local disk, alternating, S3_RUNS (default RUNS) runs each; every
-#      S3 lake is checked against its manifest once.
+#      `--out s3://…` (bodies signed, then unsigned) vs to local disk, alternating, S3_RUNS
+#      (default RUNS) runs each; every S3 lake is checked against its manifest once. The
+#      endpoint runs on the same cores: its CPU seconds are reported beside lab's.
 #   6. The daily increments on specs/ at INC_SCALE (clean data): a full `--clean` compile vs
 #      `--increments 2025-06-15..2025-06-15` (one day; target ≤ 25 % of the full compile), vs
 #      `--increments 2025-01-01..2025-12-31` (a year in one run; target < 10×), and INC_DAYS
@@ -240,7 +242,7 @@ if [ "$PART" = all ] || [ "$PART" = tpch ]; then
     echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     echo "| lab $lab_version | $(fmt_int "$l_rows") | $l_cols | $(fmt_int "$l_cells") | $(fmt_int "$l_bytes") | $(calc '%.2f' "$l_wall") | $(fmt_int "$l_cps") | $(calc '%.2f' "$l_cpu") | $(fmt_int "$l_cpc") | $(mib "$(peak lab)") |"
     echo "| tpchgen-cli $tpchgen_version | $(fmt_int "$t_rows") | $t_cols | $(fmt_int "$t_cells") | $(fmt_int "$t_bytes") | $(calc '%.2f' "$t_wall") | $(fmt_int "$t_cps") | $(calc '%.2f' "$t_cpu") | $(fmt_int "$t_cpc") | $(mib "$(peak tpchgen)") |"
-    echo "| **lab / tpchgen-cli** | $(calc '%.3f' "$l_rows / $t_rows") | | $(calc '%.3f' "$l_cells / $t_cells") | $(calc '%.2f' "$l_bytes / $t_bytes") | $(calc '%.2f' "$l_wall / $t_wall") | **$ratio** (target ≥ 1.0: $(verdict "$ratio >= 1.0")) | $(calc '%.2f' "$l_cpu / $t_cpu") | $(calc '%.2f' "$l_cpc / $t_cpc") | $(calc '%.2f' "$(peak lab) / $(peak tpchgen)") |"
+    echo "| **lab / tpchgen-cli** | $(calc '%.3f' "$l_rows / $t_rows") | | $(calc '%.3f' "$l_cells / $t_cells") | $(calc '%.2f' "$l_bytes / $t_bytes") | $(calc '%.2f' "$l_wall / $t_wall") | **$ratio** (target ≥ 1.1: $(verdict "$ratio >= 1.1")) | $(calc '%.2f' "$l_cpu / $t_cpu") | $(calc '%.2f' "$l_cpc / $t_cpc") | $(calc '%.2f' "$(peak lab) / $(peak tpchgen)") |"
     echo
     echo "| table | lab rows | tpchgen-cli rows | columns | lab bytes | tpchgen-cli bytes |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: |"
@@ -442,8 +444,8 @@ if [ "$PART" = all ] || [ "$PART" = s3 ]; then
     elif [ -x "$cargo_bin/s3s-fs" ]; then
       S3S="$cargo_bin/s3s-fs"
     else
-      say "installing s3s-fs (cargo install s3s-fs --features binary --locked; takes a few minutes)"
-      cargo install s3s-fs --features binary --locked --quiet
+      say "installing s3s-fs (cargo install s3s-fs@0.14.1 --features binary --locked; takes a few minutes)"
+      cargo install s3s-fs@0.14.1 --features binary --locked --quiet
       S3S="$cargo_bin/s3s-fs"
     fi
     port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -459,20 +461,31 @@ if [ "$PART" = all ] || [ "$PART" = s3 ]; then
     endpoint_name="${endpoint_name:-s3s-fs}"
   fi
   endpoint="http://127.0.0.1:$port"
+  # CPU ticks the endpoint's process has used so far (user + system).
+  endpoint_cpu() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+  : >"$work/endpoint"
   base=("$LAB" compile --specs "$root/specs" --scale "$S3_SCALE" --threads "$THREADS"
     --format parquet --compression snappy --quiet)
   for i in $(seq 1 "$S3_RUNS"); do
     run disk "${base[@]}" --out "$work/disk"
     rm -rf "$work/disk"
-    run s3 env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
-      AWS_ENDPOINT_URL="$endpoint" AWS_EC2_METADATA_DISABLED=true \
-      "${base[@]}" --out "s3://lab-bench/run-$i"
-    if [ "$i" = 1 ]; then
-      "$py" "$root/tests/tools/s3_check.py" lake "$endpoint" "s3://lab-bench/run-1" >/dev/null ||
-        die "the lake written to S3 does not match its manifest"
-    fi
-    # The file-system endpoint keeps the objects on this disk: one lake at a time.
-    rm -rf "$work/s3root/lab-bench/run-$i"
+    # Bodies signed (lab's default over plain HTTP), then unsigned (its default over HTTPS,
+    # i.e. to AWS itself); the endpoint's own CPU seconds are read around each run.
+    for mode in s3 s3u; do
+      unsigned=false
+      [ "$mode" = s3u ] && unsigned=true
+      c0="$(endpoint_cpu)"
+      run "$mode" env AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 \
+        AWS_ENDPOINT_URL="$endpoint" AWS_EC2_METADATA_DISABLED=true AWS_UNSIGNED_PAYLOAD="$unsigned" \
+        "${base[@]}" --out "s3://lab-bench/$mode-$i"
+      echo "$mode $(calc '%.2f' "($(endpoint_cpu) - $c0) / $(getconf CLK_TCK)")" >>"$work/endpoint"
+      if [ "$i" = 1 ]; then
+        "$py" "$root/tests/tools/s3_check.py" lake "$endpoint" "s3://lab-bench/$mode-1" >/dev/null ||
+          die "the lake written to S3 does not match its manifest"
+      fi
+      # The file-system endpoint keeps the objects on this disk: one lake at a time.
+      rm -rf "$work/s3root/lab-bench/$mode-$i"
+    done
   done
   if [ "$S3_ENDPOINT" = moto ]; then
     exec {MOTO[1]}>&-
@@ -482,15 +495,21 @@ if [ "$PART" = all ] || [ "$PART" = s3 ]; then
   wait "$server_pid" 2>/dev/null || true
   wd="$(median disk)"
   ws="$(median s3)"
+  wu="$(median s3u)"
   s3r="$(calc '%.2f' "$ws / $wd")"
+  s3ur="$(calc '%.2f' "$wu / $wd")"
+  ecpu() { awk -v l="$1" '$1 == l {print $2}' "$work/endpoint" | sort -g | awk '{v[NR] = $1} END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
   {
-    echo "**S3 output** — specs/ at scale $S3_SCALE, $THREADS threads, to a local S3 endpoint ($endpoint_name) vs local disk, median of $S3_RUNS runs each"
+    echo "**S3 output** — specs/ at scale $S3_SCALE, $THREADS threads, to a local S3 endpoint ($endpoint_name, on the same cores) vs local disk, median of $S3_RUNS runs each"
     echo
     echo "| measure | result | target | status |"
     echo "| --- | ---: | --- | --- |"
-    echo "| local disk | $(calc '%.2f' "$wd") s, $(mib "$(peak disk)") MiB | | |"
-    echo "| \`--out s3://…\` | $(calc '%.2f' "$ws") s, $(mib "$(peak s3)") MiB | | |"
-    echo "| S3 / local disk | ${s3r}× | ≤ 1.5× | $(verdict "$s3r <= 1.5") |"
+    echo "| local disk | $(calc '%.2f' "$wd") s, lab $(calc '%.1f' "$(median disk 4)") CPU s, $(mib "$(peak disk)") MiB | | |"
+    echo "| \`--out s3://…\`, bodies signed (default over HTTP) | $(calc '%.2f' "$ws") s, lab $(calc '%.1f' "$(median s3 4)") CPU s, endpoint $(calc '%.1f' "$(ecpu s3)") CPU s, $(mib "$(peak s3)") MiB | | |"
+    echo "| \`--out s3://…\`, bodies unsigned (default over HTTPS) | $(calc '%.2f' "$wu") s, lab $(calc '%.1f' "$(median s3u 4)") CPU s, endpoint $(calc '%.1f' "$(ecpu s3u)") CPU s, $(mib "$(peak s3u)") MiB | | |"
+    echo "| S3 / local disk, wall, signed | ${s3r}× | ≤ 1.5× | $(verdict "$s3r <= 1.5") |"
+    echo "| S3 / local disk, wall, unsigned | ${s3ur}× | ≤ 1.5× | $(verdict "$s3ur <= 1.5") |"
+    echo "| lab's own CPU: S3 (unsigned) / local disk | $(calc '%.2f' "$(median s3u 4) / $(median disk 4)")× | | |"
     echo
   } >>"$md"
 fi

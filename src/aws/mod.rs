@@ -174,6 +174,18 @@ impl Aws {
                 .with_allow_http(e.starts_with("http://"))
                 .with_virtual_hosted_style_request(false);
         }
+        // Like the AWS SDKs, over HTTPS (AWS itself) a request signs its headers but not its
+        // body (`UNSIGNED-PAYLOAD`): TLS already protects the bytes, and hashing every part
+        // for the signature would read the whole lake once more. Over plain HTTP (a local
+        // S3-compatible endpoint) the body's SHA-256 is signed too. `AWS_UNSIGNED_PAYLOAD`
+        // (`true`/`false`), read by the builder, decides instead when it is set.
+        if env("AWS_UNSIGNED_PAYLOAD").is_none() {
+            let https = self
+                .s3_endpoint
+                .as_deref()
+                .is_none_or(|e| e.starts_with("https://"));
+            b = b.with_unsigned_payload(https);
+        }
         if let Some(k) = &self.profile_keys {
             b = b
                 .with_access_key_id(&k.access_key_id)

@@ -265,9 +265,16 @@ fn a_killed_run_leaves_the_previous_lake_and_the_next_run_replaces_it() {
         first["sha256"]
     );
 
-    // The next complete run replaces the lake: only its own files are left.
+    // The next complete run replaces the lake: only its own files are left. It sends its
+    // bodies unsigned (`UNSIGNED-PAYLOAD`, the default over HTTPS), which the endpoint must
+    // accept and the lake check below reads back intact.
     let args = run("2", "0.01");
-    moto.ok(&args.iter().map(String::as_str).collect::<Vec<_>>(), &home);
+    let o = moto
+        .lab(&args.iter().map(String::as_str).collect::<Vec<_>>(), &home)
+        .env("AWS_UNSIGNED_PAYLOAD", "true")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let after = moto.json("lake", &[url]);
     assert_ne!(after["sha256"], first["sha256"]);
     // (The strict check above found no file of the killed run or of the first lake: the sweep
