@@ -111,6 +111,19 @@ pub enum Table {
 }
 
 impl Table {
+    /// Every table of the semantic layer, in order: the facts, the dimensions built from a
+    /// source (not the generated date dimension), then the analytics models.
+    pub fn all(marts: &Marts, metrics: &Metrics) -> impl Iterator<Item = Table> {
+        (0..marts.facts.len())
+            .map(Table::Fact)
+            .chain(
+                (0..marts.dimensions.len())
+                    .filter(|&d| marts.dimensions[d].source().is_some())
+                    .map(Table::Dimension),
+            )
+            .chain((0..metrics.models.len()).map(Table::Model))
+    }
+
     pub fn name(self, marts: &Marts, metrics: &Metrics) -> String {
         match self {
             Table::Fact(f) => marts.facts[f].name.clone(),

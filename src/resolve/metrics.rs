@@ -1049,15 +1049,7 @@ impl Ctx<'_> {
     fn clashes(&mut self, out: &Metrics, all: &[(&Sp<String>, &ast::MetricSpec)]) {
         let marts = &self.ir.marts;
         let mut taken: HashMap<String, String> = HashMap::new();
-        let tables = (0..marts.facts.len())
-            .map(Table::Fact)
-            .chain(
-                (0..marts.dimensions.len())
-                    .filter(|&d| marts.dimensions[d].source().is_some())
-                    .map(Table::Dimension),
-            )
-            .chain((0..self.ir.metrics.models.len()).map(Table::Model));
-        for t in tables {
+        for t in Table::all(marts, &self.ir.metrics) {
             let tname = t.name(marts, &self.ir.metrics);
             for c in table_columns(self.ir, t) {
                 if matches!(c.role, Role::Categorical | Role::Time) {

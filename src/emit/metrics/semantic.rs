@@ -90,15 +90,7 @@ fn semantic_models(ir: &Ir) -> String {
             format_date(end)
         ))
     );
-    let tables = (0..marts.facts.len())
-        .map(Table::Fact)
-        .chain(
-            (0..marts.dimensions.len())
-                .filter(|&d| marts.dimensions[d].source().is_some())
-                .map(Table::Dimension),
-        )
-        .chain((0..ir.metrics.models.len()).map(Table::Model));
-    for t in tables {
+    for t in Table::all(marts, &ir.metrics) {
         semantic_model(ir, t, &mut s);
     }
     s
