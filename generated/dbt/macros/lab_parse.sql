@@ -175,3 +175,17 @@
 {% macro lab_decode(expr, codes) -%}
   case {{ expr }}{% for code, value in codes %} when '{{ code }}' then '{{ value }}'{% endfor %} else {{ expr }} end
 {%- endmacro %}
+
+{#- The window order that numbers the verbatim copies of a record (`row_number() over (partition
+    by key …)`): any order does, since the copies are equal. Spark requires an order; DuckDB
+    numbers the rows of each key cheaper without one. -#}
+{% macro lab_copy_order(key) -%}
+  {{ return(adapter.dispatch('lab_copy_order')(key)) }}
+{%- endmacro %}
+
+{% macro default__lab_copy_order(key) -%}
+  order by {{ key }}
+{%- endmacro %}
+
+{% macro duckdb__lab_copy_order(key) -%}
+{%- endmacro %}

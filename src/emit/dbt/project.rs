@@ -111,6 +111,9 @@ lab:
       type: duckdb
       path: \"{{ env_var('LAB_DUCKDB_PATH', 'target/lab.duckdb') }}\"
       threads: 2
+      # Rows in any order: lighter windows, joins and Parquet writes (no model relies on it).
+      settings:
+        preserve_insertion_order: false
     # In-process PySpark (no Thrift server); timestamps in UTC like the lake's.
     spark:
       type: spark

@@ -152,7 +152,7 @@ pub fn model_sql(ir: &Ir, t: &RawTable) -> String {
     let _ = writeln!(out, "from (");
     let _ = writeln!(
         out,
-        "    select s.*, row_number() over (partition by {RECORD_KEY} order by {RECORD_KEY}) as _lab_copy"
+        "    select s.*, row_number() over (partition by {RECORD_KEY} {{{{ lab_copy_order('{RECORD_KEY}') }}}}) as _lab_copy"
     );
     let _ = writeln!(out, "    from (");
     out.push_str(&projection(ent, &cols, "    "));

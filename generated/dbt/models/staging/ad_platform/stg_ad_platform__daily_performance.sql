@@ -12,7 +12,7 @@ select
     impressions,
     conversions
 from (
-    select s.*, row_number() over (partition by _record_key order by _record_key) as _lab_copy
+    select s.*, row_number() over (partition by _record_key {{ lab_copy_order('_record_key') }}) as _lab_copy
     from (
     select
         {{ 'concat(' ~ lab_text('ad_id') ~ ', \'|\', ' ~ lab_text('performance_date') ~ ')' }} as _record_key,

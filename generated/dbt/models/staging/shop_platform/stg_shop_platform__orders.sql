@@ -22,7 +22,7 @@ select
     tax,
     total
 from (
-    select s.*, row_number() over (partition by _record_key order by _record_key) as _lab_copy
+    select s.*, row_number() over (partition by _record_key {{ lab_copy_order('_record_key') }}) as _lab_copy
     from (
     select
         {{ lab_text('order_id') }} as _record_key,
