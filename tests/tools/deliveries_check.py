@@ -1,7 +1,7 @@
 """Apply the increments' answer key to the source systems' deliveries of the daily increments
 and get the clean change rows back (docs/time.md, "The systems' deliveries").
 
-usage: deliveries_check.py INC_OUT [DOCS_OUT]
+usage: deliveries_check.py INC_OUT [DOCS_OUT [FULL_OUT]]
 
 INC_OUT is a `lab compile --increments FROM..TO --out INC_OUT` (without `--clean`) of specs
 that declare systems, plus `exports.json` (written by the test from the IR, as for
@@ -23,7 +23,11 @@ holds the documents of the same specs (`--increments` writes none). For every ta
   once every reference the record log says was renamed to a near-duplicate registration
   (`reference_to_duplicate`, the column in `detail`) is set back to its original's key (keys
   included: a churn label keyed by its profile);
-- the clean change rows that are not delivered are exactly those the record log calls orphans.
+- the clean change rows that are not delivered are exactly those the record log calls orphans;
+- with FULL_OUT (a compile of the same specs and seed, with its systems' exports and answer
+  key, e.g. as of the window's last day): a delivered cell defect of a record and column the
+  full export's cell log also has with the same clean text is the same defect with the same
+  dirty text (the defects come from the same per-record streams), and at least one is compared.
 Exit status 0 when everything holds; otherwise every problem is printed and the status is 1.
 """
 
@@ -175,13 +179,31 @@ def check_table(con, out, t, spec, crosswalks, problems):
     return len(rows), checked, renamed, len(cells)
 
 
+def same_as_full(con, out, full, problems):
+    """The delivered cells that the full export's cell log has too (same record, column and
+    clean text) are the same defect with the same dirty text."""
+    inc = out / "lake" / "truth" / "_answers" / "increments" / "raw" / "cells" / "*" / "*" / "*.parquet"
+    whole = full / "lake" / "truth" / "_answers" / "cells" / "*" / "*" / "*.parquet"
+    rows = con.execute(
+        "SELECT d.system, d.entity, d.record_key, d.column_name, d.defect, f.defect, d.dirty, f.dirty "
+        "FROM read_parquet(?) d JOIN read_parquet(?) f "
+        "USING (system, entity, record_key, column_name) WHERE d.clean IS NOT DISTINCT FROM f.clean",
+        [str(inc), str(whole)]).fetchall()
+    for r in rows:
+        if r[4] != r[5] or r[6] != r[7]:
+            problems.append(f"{r[0]}.{r[1]} {r[2]}.{r[3]}: delivered {r[4]} {r[6]!r}, the full export {r[5]} {r[7]!r}")
+    if not rows:
+        problems.append("no delivered cell defect is in the full export's cell log")
+    print(f"defects as in the full export: {len(rows)} delivered cells compared")
+
+
 def main(argv):
-    if len(argv) not in (1, 2):
+    if len(argv) not in (1, 2, 3):
         print(__doc__)
         return 2
     import duckdb
     out = pathlib.Path(argv[0]).resolve()
-    docs = pathlib.Path(argv[-1]).resolve()
+    docs = pathlib.Path(argv[1 if len(argv) > 1 else 0]).resolve()
     problems = []
     specs = {(t["system"], t["entity"]): t for t in json.loads((out / "exports.json").read_text())["tables"]}
     con = duckdb.connect()
@@ -205,6 +227,8 @@ def main(argv):
         total = [a + b for a, b in zip(total, got)]
         delivered += 1
         print(f"delivered {system}.{t['name']}: {got[0]} rows, {got[3]} cells planted")
+    if len(argv) == 3:
+        same_as_full(con, out, pathlib.Path(argv[2]).resolve(), problems)
     for p in problems[:50]:
         print("FAIL", p)
     print(f"deliveries: {delivered} tables, {total[0]} rows, {total[3]} planted cells; {total[1]} values equal the clean "
