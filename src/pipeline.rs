@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
+mod deliveries;
 mod increments;
 pub mod merge;
 mod publish;

@@ -136,6 +136,20 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
             format!("ddl/athena/raw/{system}.sql"),
             athena::render_system(ir, opts, system),
         ));
+        if let Some(sql) = athena::render_system_increments(ir, opts, system) {
+            out.push(Artifact::new(
+                format!("ddl/athena/increments/raw/{system}.sql"),
+                sql,
+            ));
+        }
+    }
+    for (e, ent) in ir.entities.iter().enumerate() {
+        if let (Some(x), Some(t)) = (&ent.export, table::raw_increments_table(ir, opts, e)) {
+            out.push(Artifact::new(
+                format!("glue/increments/raw/{}/{}.json", x.system, ent.name),
+                glue::render(&t),
+            ));
+        }
     }
     for (e, ent) in ir.entities.iter().enumerate() {
         if let (Some(x), Some(text)) = (&ent.export, glue::render_raw_table(ir, opts, e)) {

@@ -273,6 +273,73 @@ pub fn increments_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Option<Tabl
     })
 }
 
+/// The table of a source system's delivery of entity `e`'s daily increments (`None` without
+/// a system, or for an entity whose rows never change over time): in database
+/// `<system>_raw_increments`, over `increments/raw/<system>/<entity>/`, the raw export's
+/// columns, SerDe and properties, then the change-data columns in the system's styles (every
+/// column `string` in a CSV; times as the system writes a timestamp), partitioned by the
+/// delivery day `dt` with the clean increments' projection.
+pub fn raw_increments_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Option<Table> {
+    use crate::ir::export::{ValueStyle, athena_type};
+    let clean = increments_table(ir, opts, e)?;
+    let mut t = raw_table(ir, opts, e)?;
+    let ent = &ir.entities[e];
+    let x = ent.export.as_ref()?;
+    t.database = format!("{}_raw_increments", x.system);
+    t.location = folder_location(
+        &opts.bucket,
+        &format!("increments/raw/{}/{}", x.system, ent.name),
+    );
+    let time = ValueStyle::Time(x.changes_time);
+    let how = time.describe();
+    for (name, _, comment) in CDC_COLUMNS {
+        let ty = match name {
+            "_op" => athena_type(&ValueStyle::Plain, Type::String(None), &x.format),
+            "_seq" => athena_type(&ValueStyle::Plain, Type::Int64, &x.format),
+            _ => athena_type(&time, Type::Timestamp, &x.format),
+        };
+        let comment = match name {
+            "_event_time" | "_ingested_at" if !how.is_empty() => {
+                format!(
+                    "{} (as delivered: {how})",
+                    comment.trim_end_matches(" (UTC)")
+                )
+            }
+            _ => comment.to_string(),
+        };
+        t.columns.push(Column {
+            name: name.to_string(),
+            ty,
+            comment: one_line_within(&comment, COLUMN_COMMENT_BYTES),
+            pii: false,
+        });
+    }
+    // The export's own batches give way to the delivery day.
+    t.properties
+        .retain(|(k, _)| !k.starts_with("projection.") && k != "storage.location.template");
+    let key = INCREMENTS_KEY;
+    for (k, v) in &clean.properties {
+        if k.starts_with("projection.") {
+            t.properties.push((k.clone(), v.clone()));
+        }
+    }
+    t.properties.push((
+        "storage.location.template".into(),
+        format!("{}{}/", t.location, partition::folder_template(key)),
+    ));
+    t.partition = clean.partition;
+    t.comment = one_line_within(
+        &format!(
+            "Daily change rows of {} as {} delivers them ({}): its keys, styles and defects; deduplicate by key and _seq, apply in _seq order",
+            ent.qualified,
+            x.system,
+            x.format.name()
+        ),
+        TABLE_COMMENT_BYTES,
+    );
+    Some(t)
+}
+
 /// The first day (`yyyy-MM-dd`) a row of entity `e` can be created, from the range of its
 /// own `created` attribute or that of its nearest `per` ancestor with `time`.
 fn first_day(ir: &Ir, e: EntityId) -> Option<String> {

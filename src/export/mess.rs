@@ -40,7 +40,15 @@ pub struct Rendered {
     pub batch: RecordBatch,
     pub days: Option<Vec<i64>>,
     pub answers: [RecordBatch; 3],
+    /// The clean row (index into the batch rendered) each exported row renders.
+    pub src: Vec<u32>,
+    /// Per answer table, the clean row each answer row is about ([`NO_ROW`] for a row about
+    /// no record: a schema drift).
+    pub answer_src: [Vec<u32>; 3],
 }
+
+/// The clean row of an answer row about no record.
+pub const NO_ROW: u32 = u32::MAX;
 
 /// One exported record: which clean row it renders, its golden row, its copy number, and
 /// whether it is the verbatim second export of a record.
@@ -215,6 +223,32 @@ pub fn render(
     rows: &[u64],
     first: bool,
 ) -> Result<Rendered, ArrowError> {
+    render_with(layout, e, schema, clean, rows, (first, true))
+}
+
+/// Renders change rows of entity `e` (the after-images of golden rows `rows[i]`, a row
+/// possibly more than once) as its system delivers them: the same records, keys and cell
+/// defects as [`render`] gives those rows, without the export's daily batches (a delivery's
+/// day is its partition, and its lateness the increments' own).
+pub fn render_changes(
+    layout: &Layout,
+    e: EntityId,
+    schema: &SchemaRef,
+    clean: &RecordBatch,
+    rows: &[u64],
+    first: bool,
+) -> Result<Rendered, ArrowError> {
+    render_with(layout, e, schema, clean, rows, (first, false))
+}
+
+fn render_with(
+    layout: &Layout,
+    e: EntityId,
+    schema: &SchemaRef,
+    clean: &RecordBatch,
+    rows: &[u64],
+    (first, batched): (bool, bool),
+) -> Result<Rendered, ArrowError> {
     let ent = &layout.ir.entities[e];
     let Some(x) = &ent.export else {
         return Err(err(format!("`{}` has no export", ent.qualified)));
@@ -235,12 +269,20 @@ pub fn render(
         .map(|r| record_id(total, r.row, r.copy))
         .collect::<Result<_, _>>()?;
     let golden = golden_keys(ent, x, &ex)?;
-    ex = rekey(layout, e, x, &ex, &recs, &ids)?;
+    // A delivery of change rows logs each reference renamed to a near-duplicate registration
+    // (the window's crosswalk may not hold that registration).
+    let mut renamed = Vec::new();
+    let refs = (!batched).then_some(&mut renamed);
+    ex = rekey(layout, e, x, &ex, (&recs, &ids), refs)?;
     let clean_x = super::transform(ent, schema, &ex)?;
     // Record keys as the export writes them (keys carry no defect, so the clean rendering is
     // the file's): a timestamp part of a composite key in the system's own format.
     let keys = record_keys(ent, x, &clean_x)?;
-    let days = batch_days(x, ent, &ex, &recs, &ids, &s, &keys, &mut log)?;
+    let days = if batched {
+        batch_days(x, ent, &ex, &recs, &ids, &s, &keys, &mut log)?
+    } else {
+        None
+    };
     let (dirty, planted) = cells(x, ent, &s, &ex, &recs, &ids)?;
     let mut dirty_x = super::transform(ent, schema, &dirty)?;
     dirty_x = text_defects(&dirty_x, &planted)?;
@@ -274,7 +316,7 @@ pub fn render(
         let d = text(dc, p.rec)?;
         if c != d {
             let name = ent.attributes[x.columns[p.col].0].name.clone();
-            log.cell(&keys[p.rec], name, p.kind.name(), c, d);
+            log.cell(recs[p.rec].src, &keys[p.rec], name, p.kind.name(), c, d);
         }
     }
     if !retyped.is_empty() {
@@ -287,6 +329,7 @@ pub fn render(
         }
     }
     for (i, r) in recs.iter().enumerate() {
+        log.at = r.src;
         if r.exact {
             log.record(
                 &keys[i],
@@ -296,7 +339,7 @@ pub fn render(
                 (None, None),
             );
         } else {
-            log.cross(&keys[i], &golden[i], r.copy);
+            log.cross(r.src, &keys[i], &golden[i], r.copy);
         }
         if r.copy > 0 && !r.exact {
             let original = key_text(&key_at(ent, r.row)?);
@@ -309,13 +352,27 @@ pub fn render(
             );
         }
     }
+    // The verbatim second export of a record holds the same reference: one log row.
+    for (i, a, original) in renamed.iter().filter(|r| !recs[r.0].exact) {
+        log.at = recs[*i].src;
+        log.record(
+            &keys[*i],
+            Some(&golden[*i]),
+            "reference_to_duplicate",
+            Some(original),
+            (None, None),
+        );
+        log.records.6.pop();
+        log.records.6.push(Some(ent.attributes[*a].name.clone()));
+    }
     let left_out: Vec<usize> = (0..rows.len()).filter(|&i| reg.left_out(rows[i])).collect();
     if !left_out.is_empty() {
         let idx = UInt32Array::from(left_out.iter().map(|&i| i as u32).collect::<Vec<_>>());
         let gone = arrow::compute::take_record_batch(clean, &idx)?;
         let gone_keys = record_keys(ent, x, &super::transform(ent, schema, &gone)?)?;
         let gone_golden = golden_keys(ent, x, &gone)?;
-        for i in 0..left_out.len() {
+        for (i, &src) in left_out.iter().enumerate() {
+            log.at = src as u32;
             log.record(
                 &gone_keys[i],
                 Some(&gone_golden[i]),
@@ -325,10 +382,13 @@ pub fn render(
             );
         }
     }
+    let answer_src = log.src.clone();
     Ok(Rendered {
         batch: dirty_x,
         days,
         answers: log.finish(&x.system, &ent.name, golden_entity(layout, x, e))?,
+        src: recs.iter().map(|r| r.src).collect(),
+        answer_src,
     })
 }
 
@@ -439,13 +499,17 @@ fn text(a: &ArrayRef, i: usize) -> Result<Option<String>, ArrowError> {
 
 /// Gives copies their own keys, and points references to records the same system
 /// duplicates at one of the copies.
+/// References renamed to a near-duplicate registration: (record index, referencing
+/// attribute, the original registration's key as text).
+type Renamed = Vec<(usize, usize, String)>;
+
 fn rekey(
     layout: &Layout,
     e: EntityId,
     x: &Export,
     b: &RecordBatch,
-    recs: &[Rec],
-    ids: &[u64],
+    (recs, ids): (&[Rec], &[u64]),
+    mut renamed: Option<&mut Renamed>,
 ) -> Result<RecordBatch, ArrowError> {
     let ent = &layout.ir.entities[e];
     let total = layout.entities[e].rows;
@@ -505,7 +569,16 @@ fn rekey(
                 let trows = layout.entities[fk.target].rows;
                 key_at(target, record_id(trows, row, copy)?).map(Some)
             })
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(out) = renamed.as_deref_mut() {
+            for (i, k) in keys.iter().enumerate() {
+                if k.is_some()
+                    && let Some(original) = text(col, i)?
+                {
+                    out.push((i, fk.columns[0], original));
+                }
+            }
+        }
         cols[c] = replace(col, &keys)?;
     }
     RecordBatch::try_new(b.schema(), cols)
@@ -836,6 +909,7 @@ fn batch_days(
             export = d + by as i64;
             // The verbatim second export of a late record arrives with it: one late record.
             if !recs[i].exact {
+                log.at = recs[i].src;
                 log.late(&keys[i], d, export);
             }
         }
@@ -874,10 +948,15 @@ struct Log {
     cells: CellColumns,
     /// Records: record key, golden key, kind, original key, event and export days.
     records: RecordColumns,
+    /// Per table, the clean row each answer row is about ([`NO_ROW`]: none).
+    src: [Vec<u32>; 3],
+    /// The clean row the next record is about.
+    at: u32,
 }
 
 impl Log {
-    fn cross(&mut self, key: &str, golden: &str, copy: u32) {
+    fn cross(&mut self, src: u32, key: &str, golden: &str, copy: u32) {
+        self.src[0].push(src);
         self.cross.0.push(key.to_string());
         self.cross.1.push(golden.to_string());
         self.cross.2.push(copy as i32);
@@ -885,12 +964,14 @@ impl Log {
 
     fn cell(
         &mut self,
+        src: u32,
         key: &str,
         col: String,
         kind: &'static str,
         c: Option<String>,
         d: Option<String>,
     ) {
+        self.src[1].push(src);
         let t = &mut self.cells;
         t.0.push(key.to_string());
         t.1.push(col);
@@ -907,6 +988,7 @@ impl Log {
         original: Option<&str>,
         days: (Option<i32>, Option<i32>),
     ) {
+        self.src[2].push(self.at);
         let t = &mut self.records;
         t.0.push(Some(key.to_string()));
         t.1.push(golden.map(str::to_string));
@@ -919,6 +1001,7 @@ impl Log {
 
     /// A schema change from batch day `from` on: no record key, the change in `detail`.
     fn drift(&mut self, from: i32, detail: String) {
+        self.src[2].push(NO_ROW);
         let t = &mut self.records;
         t.0.push(None);
         t.1.push(None);

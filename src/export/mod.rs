@@ -6,6 +6,7 @@
 //! [`crate::ir::export::carried`], the same rule the DDL describes. A pure function of the
 //! clean batch, run per chunk on the workers, so exports are as deterministic as the truth.
 
+pub mod changes;
 pub mod drift;
 pub mod mess;
 pub mod nest;

@@ -41,6 +41,8 @@ pub struct Changes {
     pub batch: RecordBatch,
     /// The partition (`dt`) day of each row, in days since 1970.
     pub dt: Vec<i32>,
+    /// The entity row (0-based) each change row is an image of.
+    pub rows: Vec<u64>,
     /// The SCD2 history rows of the chunk (exported columns, `valid_from`, `valid_to`,
     /// `is_current`), in row order.
     pub history: RecordBatch,
@@ -251,6 +253,7 @@ fn assemble(
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields.clone())), arrays)
         .map_err(|x| fail(format!("assembling the change rows ({x})")))?;
     let dt: Vec<i32> = rows.iter().map(|r| r.2).collect();
+    let of_rows: Vec<u64> = picks.iter().map(|x| start + change(x).i as u64).collect();
     let history = history(&parts, &exported, &fields, &ts, &column)
         .map_err(|x| fail(format!("assembling the history ({x})")))?;
     // The answer key: late and replayed rows, and deletes.
@@ -301,6 +304,7 @@ fn assemble(
     Ok(Changes {
         batch,
         dt,
+        rows: of_rows,
         history,
         answers,
     })

@@ -28,6 +28,9 @@ pub struct Export {
     /// Schema drift of a batched text export, by date (declaration order within a date):
     /// what changes from which batch on. A column has at most one change of each kind.
     pub drift: Vec<Drift>,
+    /// How the system writes a timestamp no column setting restyles (its own and the
+    /// entity's settings): the style of the change-data times of its daily increments.
+    pub changes_time: TimeStyle,
 }
 
 /// The defects of an export: cells, duplicates, omissions and delays, each at a declared
@@ -632,6 +635,7 @@ mod tests {
             columns: vec![(0, ValueStyle::Plain), (1, ValueStyle::Plain)],
             nest: Vec::new(),
             mess: Mess::default(),
+            changes_time: TimeStyle::Utc(DateStyle::Iso),
             drift: vec![
                 Drift {
                     from: 10,

@@ -2,7 +2,8 @@
 //! file per entity and partition day under `lake/increments/<domain>/<entity>/dt=YYYY-MM-DD/`,
 //! with their SCD2 history under `lake/truth/_history/<domain>/<entity>/` and the answer key
 //! of the planted deliveries under `lake/truth/_answers/increments/<domain>/<entity>/`
-//! (see `generate::increments` and docs/time.md). Chunks are evaluated on the pool and
+//! (see `generate::increments` and docs/time.md); an entity a source system exports also
+//! gets that system's delivery of the same change rows (`super::deliveries`). Chunks are evaluated on the pool and
 //! written in chunk order, so the bytes do not depend on the thread count.
 //!
 //! One schema drift is planted per run: from the middle day of the window on, the first
@@ -68,6 +69,7 @@ pub(super) fn write(
             .then(|| drift_column(ent))
             .flatten();
         drifted |= drift.is_some();
+        super::deliveries::write(plan, lake, e, &chunks, &days, &mut report)?;
         for day in days {
             let mut batches: Vec<RecordBatch> = chunks
                 .iter()
@@ -113,7 +115,7 @@ pub(super) fn write(
     })
 }
 
-fn io(path: &Path, e: &dyn std::fmt::Display) -> Error {
+pub(super) fn io(path: &Path, e: &dyn std::fmt::Display) -> Error {
     Error::Output(crate::output::OutputError::Io {
         path: path.to_path_buf(),
         action: "write",
@@ -122,7 +124,11 @@ fn io(path: &Path, e: &dyn std::fmt::Display) -> Error {
 }
 
 /// Writes `batches` (one schema) as `dir/part-00000.parquet`.
-fn write_file(dir: &Path, batches: &[RecordBatch], report: &mut EntityReport) -> Result<(), Error> {
+pub(super) fn write_file(
+    dir: &Path,
+    batches: &[RecordBatch],
+    report: &mut EntityReport,
+) -> Result<(), Error> {
     let Some(first) = batches.first() else {
         return Ok(());
     };

@@ -207,6 +207,7 @@ impl Resolver<'_> {
             mess: Mess::default(),
             nest,
             drift,
+            changes_time: quiet_time_style(&base),
         })
         .filter(|_| ok)
     }
@@ -720,5 +721,19 @@ fn key_type(key: &str) -> &'static str {
         "timestamps" | "utc_offset" => "timestamp",
         "decimals" => "decimal and double",
         _ => "boolean",
+    }
+}
+
+/// The timestamp style `styles` set, without reporting a bad word (a column that uses it
+/// reports it): ISO for a word that does not parse or a local time without its offset.
+fn quiet_time_style(styles: &Styles) -> TimeStyle {
+    let iso = TimeStyle::Utc(DateStyle::Iso);
+    match styles.timestamps.map(|w| w.value.as_str()) {
+        Some("local") => styles
+            .utc_offset
+            .and_then(|o| parse_offset(&o.value))
+            .map_or(iso, TimeStyle::Local),
+        Some(w) => DateStyle::parse(w).map_or(iso, TimeStyle::Utc),
+        None => iso,
     }
 }

@@ -110,6 +110,17 @@ impl NestedJsonLines {
         }
     }
 
+    /// The writer of `ent`'s export with columns `extra` after the export's own, written as
+    /// top-level keys at the end of each line (the change-data columns of an increment).
+    pub fn with_extra(ent: &Entity, extra: &[&str]) -> NestedJsonLines {
+        let mut w = NestedJsonLines::new(ent);
+        let n = ent.export.as_ref().map_or(0, |x| x.columns.len());
+        for (k, name) in extra.iter().enumerate() {
+            w.parts.push(Part::Column(json_string(name), n + k));
+        }
+        w
+    }
+
     fn value(out: &mut String, row: &Row<'_>, bare: &[bool], k: usize) {
         match row.get(k) {
             None => out.push_str("null"),

@@ -245,11 +245,12 @@ fn bad_increment_ranges_are_refused() {
     );
 }
 
-/// The entities with change rows in an increments output (`domain.entity`), sorted.
+/// The entities with change rows in an increments output (`domain.entity`), sorted; the
+/// systems' deliveries (`increments/raw/`) are not a domain.
 fn changed_entities(inc: &Path) -> Vec<String> {
     let root = inc.join("lake/increments");
     let mut out = Vec::new();
-    for d in std::fs::read_dir(&root).unwrap().flatten() {
+    for d in (std::fs::read_dir(&root).unwrap().flatten()).filter(|d| d.file_name() != "raw") {
         for e in std::fs::read_dir(d.path()).unwrap().flatten() {
             out.push(format!(
                 "{}.{}",
@@ -267,8 +268,12 @@ fn changed_entities(inc: &Path) -> Vec<String> {
 /// rows, the as-of lake of D1 plus the change rows up to D2 is the as-of lake of D2 (windows
 /// 2025-01-31..2025-03-31 over two month ends, 2025-03-31..2025-11-30 and the whole span);
 /// every kind of change is there (inserts, updates, hard and soft deletes, late and replayed
-/// deliveries) at the shares declared; and the increments are the same bytes at one thread
-/// and two.
+/// deliveries) at the shares declared. The increments run keeps the source systems: their
+/// deliveries of the change rows, read by DuckDB with the dialect their DDL states, give the
+/// clean change rows back once the answer key is applied (`tests/tools/deliveries_check.py`),
+/// with the same cell defects as the full export of the last day where the values agree,
+/// and every system's tables with change rows are delivered. The increments and the
+/// deliveries are the same bytes at one thread and two.
 #[test]
 fn shipped_increments_carry_one_as_of_lake_to_the_next() {
     let started = std::time::Instant::now();
@@ -283,13 +288,20 @@ fn shipped_increments_carry_one_as_of_lake_to_the_next() {
         v.extend(extra);
         v
     };
+    // The increments keep the systems (no `--clean`): their deliveries are written too.
     compile(
         &specs,
         &inc,
-        &flags(&["--increments", range, "--threads", "2"]),
+        &["--scale", scale, "--increments", range, "--threads", "2"],
     );
+    // The last as-of lake keeps the systems too: its exports' answer key is the full export's
+    // the deliveries' defects are compared with.
     for d in days {
-        compile(&specs, &base.join(d), &flags(&["--as-of", d]));
+        let mut f = flags(&["--as-of", d]);
+        if d == days[2] {
+            f.retain(|x| *x != "--clean");
+        }
+        compile(&specs, &base.join(d), &f);
     }
     let t_compiled = started.elapsed().as_secs_f64();
     // The primary keys, from the manifest of an as-of lake.
@@ -350,12 +362,43 @@ fn shipped_increments_carry_one_as_of_lake_to_the_next() {
             .unwrap_or(0);
         assert!(n > 0, "no {kind} in the shipped increments: {kinds}");
     }
+    // The systems' deliveries and their answer key give the clean change rows back.
+    let ir = lab::check(&specs).ir.expect("valid specs");
+    std::fs::write(
+        inc.join("exports.json"),
+        serde_json::to_string_pretty(&crate::silo::exports_json(&ir)).unwrap(),
+    )
+    .unwrap();
+    // The DDL of the deliveries is the shipped specs' documents (`--increments` writes none).
+    let docs = root().join("generated");
+    let full = base.join(days[2]);
+    let report = run_tool(
+        "deliveries_check.py",
+        &[inc.as_os_str(), docs.as_os_str(), full.as_os_str()],
+    );
+    assert!(!report.contains("FAIL"), "{report}");
+    assert!(
+        report.contains("defects as in the full export: "),
+        "{report}"
+    );
+    for system in [
+        "shop_platform.orders",
+        "shop_platform.customers",
+        "crm.customers",
+        "erp.debtors",
+        "ad_platform.leads",
+    ] {
+        assert!(
+            report.contains(&format!("delivered {system}: ")),
+            "no delivery of {system}: {report}"
+        );
+    }
     // The same bytes at one thread.
     let one = base.join("one-thread");
     compile(
         &specs,
         &one,
-        &flags(&["--increments", range, "--threads", "1"]),
+        &["--scale", scale, "--increments", range, "--threads", "1"],
     );
     assert_eq!(all_files(&one.join("lake")), all_files(&inc.join("lake")));
     let _ = std::fs::remove_dir_all(&base);

@@ -167,6 +167,7 @@ pub(crate) fn exports_json(ir: &lab::ir::Ir) -> Value {
             .map(|(name, node)| nest_json(ent, name, node))
             .collect();
         tables.push(json!({
+            "changes_time": style_json(&ValueStyle::Time(x.changes_time)),
             "drift": drift,
             "mess": mess,
             "references": references,
