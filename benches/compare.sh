@@ -53,7 +53,7 @@
 #   5. lab on specs/ at S3_SCALE written to a local S3 endpoint (S3_ENDPOINT: moto's server,
 #      tests/tools/s3_check.py serve, from the .venv of tests/tools/setup.sh; or s3s-fs) with
 #      `--out s3://…` (bodies signed, then unsigned) vs to local disk, alternating, S3_RUNS
-#      (default RUNS) runs each; every S3 lake is checked against its manifest once. The
+#      (default RUNS) runs each; the first signed S3 lake is checked against its manifest. The
 #      endpoint runs on the same cores: its CPU seconds are reported beside lab's.
 #   6. The daily increments on specs/ at INC_SCALE (clean data): a full `--clean` compile vs
 #      `--increments 2025-06-15..2025-06-15` (one day; target ≤ 25 % of the full compile), vs
@@ -479,7 +479,8 @@ if [ "$PART" = all ] || [ "$PART" = s3 ]; then
         AWS_ENDPOINT_URL="$endpoint" AWS_EC2_METADATA_DISABLED=true AWS_UNSIGNED_PAYLOAD="$unsigned" \
         "${base[@]}" --out "s3://lab-bench/$mode-$i"
       echo "$mode $(calc '%.2f' "($(endpoint_cpu) - $c0) / $(getconf CLK_TCK)")" >>"$work/endpoint"
-      if [ "$i" = 1 ]; then
+      # The check reads the whole lake back through boto3 (over 10 minutes at scale 1): once.
+      if [ "$i" = 1 ] && [ "$mode" = s3 ]; then
         "$py" "$root/tests/tools/s3_check.py" lake "$endpoint" "s3://lab-bench/$mode-1" >/dev/null ||
           die "the lake written to S3 does not match its manifest"
       fi
