@@ -115,3 +115,18 @@ pub fn compile(specs: &Path, out: &Path, extra: &[&str]) {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// `dbt` from the project's venv, run in `project` with its own profiles, without telemetry or
+/// colours, and with dummy AWS credentials (the athena target wants some to compile; nothing
+/// connects).
+pub fn dbt(project: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(tool(".venv/bin/dbt"));
+    c.current_dir(project)
+        .env("DBT_PROFILES_DIR", project)
+        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        .env("DBT_USE_COLORS", "false")
+        .env("AWS_ACCESS_KEY_ID", "lab-dummy")
+        .env("AWS_SECRET_ACCESS_KEY", "lab-dummy")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    c
+}

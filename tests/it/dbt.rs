@@ -5,7 +5,7 @@
 //! generate` writes the lineage site, and its crosswalk scores above a floor
 //! (`tests/tools/dbt_check.py`, `lab score`).
 
-use crate::common::{lab, tmp, tool};
+use crate::common::{self, lab, tmp, tool};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -30,13 +30,8 @@ fn compile(name: &str, specs: &str, scale: &str) -> std::path::PathBuf {
 /// Runs `dbt <args>` in the project of a compiled output, with its profiles, `target/` and logs
 /// inside the scratch directory.
 fn dbt(out: &Path, args: &[&str]) -> Output {
-    let project = out.join("dbt");
-    Command::new(tool(".venv/bin/dbt"))
+    common::dbt(&out.join("dbt"))
         .args(args)
-        .current_dir(&project)
-        .env("DBT_PROFILES_DIR", &project)
-        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("DBT_USE_COLORS", "false")
         .output()
         .expect("run dbt")
 }
@@ -344,16 +339,9 @@ fn every_model_compiles_for_athena_and_parses() {
     ]);
     assert!(o.status.success(), "{}", text(&o));
     let project = out.join("dbt");
-    let o = Command::new(tool(".venv/bin/dbt"))
+    let o = common::dbt(&project)
         .args(["compile", "--target", "athena", "--no-populate-cache"])
-        .current_dir(&project)
-        .env("DBT_PROFILES_DIR", &project)
         .env("DBT_TARGET_PATH", "target-athena")
-        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("DBT_USE_COLORS", "false")
-        .env("AWS_ACCESS_KEY_ID", "lab-dummy")
-        .env("AWS_SECRET_ACCESS_KEY", "lab-dummy")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("LAB_ATHENA_S3_STAGING_DIR", "s3://lab-dummy/results/")
         .output()
         .expect("run dbt");
@@ -400,13 +388,9 @@ fn the_project_builds_on_spark() {
     let lake = out.join("lake");
     let vars = format!("{{lake: {}}}", lake.to_str().unwrap());
     let project = out.join("dbt");
-    let o = Command::new(tool(".venv/bin/dbt"))
+    let o = common::dbt(&project)
         .args(["build", "--target", "spark", "--vars", &vars])
-        .current_dir(&project)
-        .env("DBT_PROFILES_DIR", &project)
         .env("DBT_TARGET_PATH", "target-spark")
-        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("DBT_USE_COLORS", "false")
         .output()
         .expect("run dbt");
     assert!(

@@ -12,7 +12,6 @@
 
 use crate::common::{self, root, tmp};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Copies a directory tree.
 pub(crate) fn copy_tree(from: &Path, to: &Path) {
@@ -135,22 +134,9 @@ pub(crate) fn dbt(dir: &Path, args: &[&str]) -> (bool, String) {
 }
 
 pub(crate) fn dbt_on(dir: &Path, target: &str, args: &[&str]) -> (bool, String) {
-    let o = Command::new(common::tool(".venv/bin/dbt"))
+    let o = common::dbt(dir)
         .args(args)
-        .args([
-            "--profiles-dir",
-            ".",
-            "--project-dir",
-            ".",
-            "--target",
-            target,
-        ])
-        .current_dir(dir)
-        .env("AWS_ACCESS_KEY_ID", "unused")
-        .env("AWS_SECRET_ACCESS_KEY", "unused")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("DBT_USE_COLORS", "false")
+        .args(["--project-dir", ".", "--target", target])
         .output()
         .expect("run dbt");
     let text = format!(

@@ -8,7 +8,7 @@
 //! when the order was placed. The same project without the replay dedupe fails the check, and
 //! the Athena target compiles the increments models into queries sqlglot parses.
 
-use crate::common::{self, root, tmp, tool};
+use crate::common::{self, root, tmp};
 use std::path::Path;
 use std::process::Command;
 
@@ -27,16 +27,9 @@ fn dbt(out: &Path, args: &[&str], vars: &str) -> (bool, String) {
         out.join("lake").display(),
         inc_of(out).join("lake").display()
     );
-    let o = Command::new(tool(".venv/bin/dbt"))
+    let o = common::dbt(&project)
         .args(args)
         .args(["--vars", &vars])
-        .current_dir(&project)
-        .env("DBT_PROFILES_DIR", &project)
-        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("DBT_USE_COLORS", "false")
-        .env("AWS_ACCESS_KEY_ID", "lab-dummy")
-        .env("AWS_SECRET_ACCESS_KEY", "lab-dummy")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("run dbt");
     let log = format!(
@@ -160,17 +153,10 @@ fn increments_models_reproduce_the_history_and_the_current_state() {
 /// models enabled; sqlglot parses every model as one Athena query.
 fn athena_parses(out: &Path) {
     let project = out.join("dbt");
-    let o = Command::new(tool(".venv/bin/dbt"))
+    let o = common::dbt(&project)
         .args(["compile", "--target", "athena", "--no-populate-cache"])
         .args(["--vars", "{lab_increments: true}"])
-        .current_dir(&project)
-        .env("DBT_PROFILES_DIR", &project)
         .env("DBT_TARGET_PATH", "target-athena")
-        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        .env("DBT_USE_COLORS", "false")
-        .env("AWS_ACCESS_KEY_ID", "lab-dummy")
-        .env("AWS_SECRET_ACCESS_KEY", "lab-dummy")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("run dbt");
     let log = String::from_utf8_lossy(&o.stdout).into_owned();
