@@ -104,6 +104,18 @@ pub fn athena_compression(codec: Codec) -> &'static str {
     }
 }
 
+/// The columns of an entity's clean files: its exported attributes, typed and described.
+fn entity_columns(ent: &crate::ir::Entity) -> Vec<Column> {
+    ent.exported()
+        .map(|(_, a)| Column {
+            name: a.name.clone(),
+            ty: a.ty.athena(),
+            comment: one_line_within(&a.description, COLUMN_COMMENT_BYTES),
+            pii: a.pii,
+        })
+        .collect()
+}
+
 /// The table of entity `e`.
 pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
     let ent = &ir.entities[e];
@@ -114,15 +126,7 @@ pub fn table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Table {
     } else {
         location(&opts.bucket, domain, &ent.name)
     };
-    let columns = ent
-        .exported()
-        .map(|(_, a)| Column {
-            name: a.name.clone(),
-            ty: a.ty.athena(),
-            comment: one_line_within(&a.description, COLUMN_COMMENT_BYTES),
-            pii: a.pii,
-        })
-        .collect();
+    let columns = entity_columns(ent);
     let mut properties = vec![
         ("classification".to_string(), "parquet".to_string()),
         (
@@ -214,15 +218,7 @@ pub fn increments_table(ir: &Ir, opts: &EmitOptions, e: EntityId) -> Option<Tabl
     let ent = &ir.entities[e];
     let domain = &ir.domains[ent.domain].name;
     let location = folder_location(&opts.bucket, &format!("increments/{domain}/{}", ent.name));
-    let mut columns: Vec<Column> = ent
-        .exported()
-        .map(|(_, a)| Column {
-            name: a.name.clone(),
-            ty: a.ty.athena(),
-            comment: one_line_within(&a.description, COLUMN_COMMENT_BYTES),
-            pii: a.pii,
-        })
-        .collect();
+    let mut columns = entity_columns(ent);
     columns.extend(CDC_COLUMNS.iter().map(|(name, ty, comment)| Column {
         name: (*name).to_string(),
         ty: (*ty).to_string(),
