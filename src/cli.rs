@@ -504,7 +504,7 @@ fn render(
 }
 
 fn check(specs: &Path, dump_ir: bool) -> ExitCode {
-    let checked = crate::check(specs);
+    let checked = crate::frontend::check(specs);
     let status = match (&checked.ir, checked.has_errors()) {
         (Some(_), false) => 0,
         _ => 1,

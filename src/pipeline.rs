@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 mod deliveries;
+mod files;
 mod increments;
 pub mod merge;
 mod publish;
@@ -174,7 +175,7 @@ impl Observer for Silent {}
 
 /// Compiles the specs of `cfg` into its output directory.
 pub fn compile(cfg: &Config, observer: &dyn Observer) -> Result<Outcome, Error> {
-    let checked = crate::check(&cfg.specs);
+    let checked = crate::frontend::check(&cfg.specs);
     let Some(ir) = checked.ir.as_ref().filter(|_| !checked.has_errors()) else {
         return Err(Error::Spec {
             diagnostics: checked.diagnostics,
@@ -604,7 +605,7 @@ pub struct Freshness {
 /// `lab compile --docs-only --check`: compares the documents the specs produce with those in
 /// `cfg.out`, writing nothing.
 pub fn check_documents(cfg: &Config) -> Result<Freshness, Error> {
-    let checked = crate::check(&cfg.specs);
+    let checked = crate::frontend::check(&cfg.specs);
     let Some(ir) = checked.ir.as_ref().filter(|_| !checked.has_errors()) else {
         return Err(Error::Spec {
             diagnostics: checked.diagnostics,

@@ -99,7 +99,7 @@ impl Lake {
         })?;
         let manifest: Manifest = serde_json::from_str(&text)
             .map_err(|e| format!("`{}` is not a lab manifest: {e}", mpath.display()))?;
-        let checked = crate::check(specs);
+        let checked = crate::frontend::check(specs);
         let Some(ir) = checked
             .ir
             .filter(|_| !checked.diagnostics.iter().any(|d| d.is_error()))

@@ -40,9 +40,8 @@ pub(super) fn write(
     let Some(x) = &ent.export else {
         return Ok(());
     };
-    let fail = |what: &str, x: &dyn std::fmt::Display| {
-        super::increments::io(lake, &format!("{what}: {x}"))
-    };
+    let fail =
+        |what: &str, x: &dyn std::fmt::Display| super::files::io(lake, &format!("{what}: {x}"));
     let rendered: Vec<Vec<Delivery>> = days
         .par_iter()
         .map(|&day| render_day(plan, e, chunks, day, Some(&day) == days.first()))
@@ -96,7 +95,7 @@ pub(super) fn write(
             x.system,
             ent.name
         ));
-        super::increments::write_file(&dir, &[all], report)?;
+        super::files::write_file(&dir, &[all], report)?;
     }
     Ok(())
 }

@@ -11,12 +11,12 @@
 //! column as `<name>_v2`; the answer key of that entity lists it (`kind` `schema_drift`,
 //! `detail` `renamed <name> to <name>_v2`).
 
+use super::files::{io, write_file};
 use super::{EntityReport, Error, LakeReport};
 use crate::diagnostics::SourceMap;
 use crate::generate::increments::{Changes, check, chunk_changes};
 use crate::plan::Plan;
 use arrow::array::{BooleanArray, RecordBatch};
-use parquet::arrow::ArrowWriter;
 use rayon::prelude::*;
 use std::path::Path;
 use std::time::Instant;
@@ -113,37 +113,6 @@ pub(super) fn write(
         entities,
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-pub(super) fn io(path: &Path, e: &dyn std::fmt::Display) -> Error {
-    Error::Output(crate::output::OutputError::Io {
-        path: path.to_path_buf(),
-        action: "write",
-        source: std::io::Error::other(e.to_string()),
-    })
-}
-
-/// Writes `batches` (one schema) as `dir/part-00000.parquet`.
-pub(super) fn write_file(
-    dir: &Path,
-    batches: &[RecordBatch],
-    report: &mut EntityReport,
-) -> Result<(), Error> {
-    let Some(first) = batches.first() else {
-        return Ok(());
-    };
-    std::fs::create_dir_all(dir).map_err(|x| io(dir, &x))?;
-    let path = dir.join("part-00000.parquet");
-    let file = std::fs::File::create(&path).map_err(|x| io(&path, &x))?;
-    let mut w = ArrowWriter::try_new(file, first.schema(), None).map_err(|x| io(&path, &x))?;
-    for b in batches {
-        w.write(b).map_err(|x| io(&path, &x))?;
-        report.rows += b.num_rows() as u64;
-    }
-    w.close().map_err(|x| io(&path, &x))?;
-    report.files += 1;
-    report.bytes += std::fs::metadata(&path).map_or(0, |m| m.len());
-    Ok(())
 }
 
 /// The column the schema drift renames in entity `ent`'s increments: its last exported

@@ -150,7 +150,7 @@ fn profile(
     dirs: &[PathBuf],
     found: &[PartDir],
 ) -> Result<Vec<crate::emit::Artifact>, MergeError> {
-    let checked = crate::check(specs);
+    let checked = crate::frontend::check(specs);
     let Some(ir) = checked.ir.as_ref().filter(|_| !checked.has_errors()) else {
         return Err(MergeError::Spec {
             diagnostics: checked.diagnostics,

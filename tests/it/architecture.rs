@@ -20,8 +20,9 @@ const LAYERS: &[&[&str]] = &[
     &["defects"],
     // AST → IR.
     &["resolve"],
-    // From the IR: documents; the per-entity layout as plain data.
-    &["emit", "layout"],
+    // From the IR: documents; the per-entity layout as plain data; the front end as one call
+    // (load and resolve, `lab check`).
+    &["emit", "layout", "frontend"],
     // The evaluator, beneath both planning and generation.
     &["eval"],
     &["plan"],
