@@ -236,10 +236,10 @@ impl<'p> Evaluator<'p> {
         let mut out = Vec::with_capacity(n);
         match rows {
             RowSet::Range(a, _) if n > 0 => {
-                let mut p = offsets.partition_point(|&o| o <= *a) - 1;
+                let mut p = offsets.count_at_most(*a) - 1;
                 for i in 0..n as u64 {
                     let r = a + i;
-                    while offsets[p + 1] <= r {
+                    while offsets.get(p + 1) <= r {
                         p += 1;
                     }
                     out.push(p as u64);
@@ -248,7 +248,7 @@ impl<'p> Evaluator<'p> {
             _ => {
                 for i in 0..n {
                     let r = rows.get(i);
-                    out.push((offsets.partition_point(|&o| o <= r) - 1) as u64);
+                    out.push((offsets.count_at_most(r) - 1) as u64);
                 }
             }
         }
@@ -274,7 +274,7 @@ impl<'p> Evaluator<'p> {
                     if r < m.start || r >= m.end {
                         NONE
                     } else {
-                        (offsets.partition_point(|&o| o <= r) - 1) as u64
+                        (offsets.count_at_most(r) - 1) as u64
                     }
                 })
                 .collect(),
@@ -461,7 +461,7 @@ impl<'p> Evaluator<'p> {
                         .partition_point(|m| m.end <= r)
                         .min(members.len() - 1);
                     match &members[k].offsets {
-                        Some(o) => r - o[o.partition_point(|&x| x <= r) - 1] + 1,
+                        Some(o) => r - o.get(o.count_at_most(r) - 1) + 1,
                         None => r - members[k].start + 1,
                     }
                 })
@@ -470,7 +470,7 @@ impl<'p> Evaluator<'p> {
         let p = self.parent_index(f);
         let offsets = self.layout.entities[e].offsets.as_ref().expect("offsets");
         (0..p.len())
-            .map(|i| self.frames[f].rows.get(i) - offsets[p[i] as usize] + 1)
+            .map(|i| self.frames[f].rows.get(i) - offsets.get(p[i] as usize) + 1)
             .collect()
     }
 
@@ -580,7 +580,7 @@ impl<'p> Evaluator<'p> {
                         if p == NONE || !idx.is_valid(i) {
                             return NONE;
                         }
-                        let (a, b) = (offsets[p as usize], offsets[p as usize + 1]);
+                        let (a, b) = (offsets.get(p as usize), offsets.get(p as usize + 1));
                         let j = idx.i64_at(i);
                         if j < 1 || (j as u64) > b - a {
                             return NONE;
@@ -765,16 +765,16 @@ impl<'p> Evaluator<'p> {
         seg.push(0u32);
         let child_rows = match rows {
             RowSet::Range(a, b) => {
-                let base = offsets[*a as usize];
+                let base = offsets.get(*a as usize);
                 for r in *a..*b {
-                    seg.push((offsets[r as usize + 1] - base) as u32);
+                    seg.push((offsets.get(r as usize + 1) - base) as u32);
                 }
-                RowSet::Range(base, offsets[*b as usize])
+                RowSet::Range(base, offsets.get(*b as usize))
             }
             RowSet::List(v) => {
                 let mut list = Vec::new();
                 for &r in v {
-                    list.extend(offsets[r as usize]..offsets[r as usize + 1]);
+                    list.extend(offsets.get(r as usize)..offsets.get(r as usize + 1));
                     seg.push(list.len() as u32);
                 }
                 RowSet::List(list)
@@ -1342,7 +1342,9 @@ pub fn match_groups(
     let Pick::Match { attr, weight, .. } = &fk.pick else {
         return Ok(Arc::new(g));
     };
-    let mut by_value: std::collections::BTreeMap<String, Vec<(u64, f64)>> = Default::default();
+    // (row, weight) of every target row with a value, in row order, and the group of each.
+    let mut rows: Vec<(u64, f64)> = Vec::new();
+    let mut group: Vec<usize> = Vec::new();
     for (a, b) in layout.chunks(fk.target) {
         let mut ev = Evaluator::new(layout);
         let f = ev.frame(fk.target, RowSet::Range(a, b));
@@ -1360,27 +1362,12 @@ pub fn match_groups(
                         0.0
                     }
                 });
-                by_value
-                    .entry(col.text_at(i))
-                    .or_default()
-                    .push((a + i as u64, wi));
+                group.push(g.find_or_add(&col.text_at(i)));
+                rows.push((a + i as u64, wi));
             }
         }
     }
-    let mut cum = Vec::new();
-    for (v, rows) in by_value {
-        let start = g.rows.len();
-        let mut t = 0.0;
-        for (r, w) in rows {
-            g.rows.push(r);
-            t += if w.is_finite() { w } else { 0.0 };
-            cum.push(t);
-        }
-        g.index.insert(v, (start, g.rows.len()));
-    }
-    if weight.is_some() {
-        g.cum = Some(cum);
-    }
+    g.fill(&rows, &group, weight.is_some());
     Ok(crate::layout::keep(&layout.groups, e, k, g))
 }
 

@@ -16,7 +16,7 @@ use crate::eval::rng::RowRng;
 use crate::eval::{Error, ErrorKind, Evaluator, RowSet, truthy};
 use crate::hash::stream;
 use crate::ir::*;
-use crate::layout::{EntityLayout, Layout, MemberLayout};
+use crate::layout::{EntityLayout, Layout, MemberLayout, Offsets};
 pub use estimate::{Estimate, estimate};
 use rand_distr::Distribution;
 use rayon::prelude::*;
@@ -442,7 +442,7 @@ fn entity_rows(layout: &Layout, e: EntityId, counts: &mut Counts) -> Result<Enti
         Rows::PerParent { .. } => {
             let offsets = offsets_from(take_counts(counts, e, None)?, 0, e)?;
             out.rows = offsets.last().copied().unwrap_or(0);
-            out.offsets = Some(offsets);
+            out.offsets = Some(Offsets::new(offsets));
         }
         Rows::Union(members) => {
             let mut planned = Vec::with_capacity(members.len());
@@ -451,7 +451,7 @@ fn entity_rows(layout: &Layout, e: EntityId, counts: &mut Counts) -> Result<Enti
                 let (end, offsets) = match m {
                     Rows::PerParent { .. } => {
                         let o = offsets_from(take_counts(counts, e, Some(k))?, start, e)?;
-                        (o.last().copied().unwrap_or(start), Some(o))
+                        (o.last().copied().unwrap_or(start), Some(Offsets::new(o)))
                     }
                     Rows::Scaled(n) => (
                         start
@@ -701,12 +701,11 @@ fn out_of_type(layout: &Layout, e: EntityId, a: &Attribute) -> Option<Diagnostic
             (i128::from(*start), last)
         }
         Generator::ChildIndex => {
-            let widest = |o: &Vec<u64>| o.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
             let max = match (&el.offsets, &el.members) {
-                (Some(o), _) => widest(o),
+                (Some(o), _) => o.widest(),
                 (None, Some(m)) => m
                     .iter()
-                    .map(|m| m.offsets.as_ref().map_or(m.end - m.start, widest))
+                    .map(|m| m.offsets.as_ref().map_or(m.end - m.start, Offsets::widest))
                     .max()
                     .unwrap_or(0),
                 _ => 0,

@@ -24,6 +24,7 @@ use crate::generate;
 use crate::ir::EntityId;
 use crate::plan::Plan;
 use crate::profile::{DataStats, EntityStats};
+use arrow::record_batch::RecordBatch;
 use format::{Encoded, FileWriter, Format};
 use hashing::HashingWriter;
 pub use lake::{Lake, LakeFile, LocalLake};
@@ -100,9 +101,12 @@ pub type Progress<'a> = &'a (dyn Fn(EntityId, u64) + Sync);
 /// One generated chunk, encoded: per output and partition (None when unpartitioned) its rows
 /// and encoded batch; and the chunk's column statistics.
 struct EncodedChunk {
-    parts: Vec<(usize, Option<String>, u64, Encoded)>,
+    parts: Vec<EncodedPart>,
     stats: Vec<stats::ChunkStats>,
 }
+
+/// One output's encoding of one partition of a chunk: (output, partition folder, rows, bytes).
+type EncodedPart = (usize, Option<String>, u64, Encoded);
 
 /// A data file being written by one output.
 struct OpenFile {
@@ -326,6 +330,10 @@ impl<'a> Encoder<'a> {
             .collect()
     }
 
+    /// Generates rows `start..end` and encodes them for every output, in output order. Each
+    /// intermediate batch is dropped as soon as its encodings exist (the clean split before
+    /// the export is rendered, the clean batch once rendered, each export day once encoded),
+    /// since a chunk of a wide text export is large.
     fn encode(&self, start: u64, end: u64) -> Result<EncodedChunk, SinkError> {
         let (batch, kept) =
             generate::chunk_rows(self.plan, self.e, start, end).map_err(SinkError::Generate)?;
@@ -335,73 +343,109 @@ impl<'a> Encoder<'a> {
             .zip(&self.known_unique)
             .map(|(c, u)| stats::chunk_stats(c, *u))
             .collect();
-        let ent = &self.plan.ir.entities[self.e];
-        let entity = Path::new(&ent.qualified);
-        let mut parts = Vec::new();
-        let clean = if self
+        let mut parts = self.encode_clean(&batch)?;
+        let export = self
             .outputs
             .iter()
-            .any(|o| matches!(o.kind, OutputKind::Clean))
-        {
-            partition::split(self.plan, self.e, batch.clone())
-                .map_err(io_err(entity, "partition"))?
-        } else {
-            Vec::new()
-        };
-        let export_err =
-            |e: arrow::error::ArrowError| io_err(entity, "export")(io::Error::other(e));
-        let mut exported = Vec::new();
-        let mut answers = None;
-        if let Some(schema) = self.outputs.iter().find_map(|o| match &o.kind {
-            OutputKind::Export(s) => Some(s),
-            _ => None,
-        }) {
+            .enumerate()
+            .find_map(|(k, o)| match &o.kind {
+                OutputKind::Export(s) => Some((k, s)),
+                _ => None,
+            });
+        if let Some((k, schema)) = export {
             let rows: Vec<u64> =
                 kept.unwrap_or_else(|| (start..start + batch.num_rows() as u64).collect());
-            let r =
-                crate::export::mess::render(self.plan, self.e, schema, &batch, &rows, start == 0)
-                    .map_err(export_err)?;
-            let shape = |day: i64, b: &arrow::record_batch::RecordBatch| {
-                ent.export
-                    .as_ref()
-                    .map_or_else(
-                        || Ok(b.clone()),
-                        |x| crate::export::drift::shape(ent, x, day, b),
-                    )
-                    .map_err(io::Error::other)
-            };
-            exported = partition::split_days(
-                &r.batch,
-                r.days.as_deref(),
-                crate::ir::export::BATCH_KEY,
-                shape,
-            )
-            .map_err(io_err(entity, "batch"))?;
-            answers = Some(r.answers);
+            self.encode_export(k, schema, batch, &rows, start == 0, &mut parts)?;
         }
-        for (k, out) in self.outputs.iter().enumerate() {
-            let split = match &out.kind {
-                OutputKind::Clean => &clean,
-                OutputKind::Export(_) => &exported,
-                OutputKind::Answer(t) => {
-                    let Some(b) = answers
-                        .as_ref()
-                        .map(|a| &a[*t])
-                        .filter(|b| b.num_rows() > 0)
-                    else {
-                        continue;
-                    };
-                    let encoded = out.format.encode(b).map_err(io_err(entity, "encode"))?;
-                    parts.push((k, None, b.num_rows() as u64, encoded));
-                    continue;
-                }
-            };
-            for (pv, sub) in split {
+        Ok(EncodedChunk { parts, stats })
+    }
+
+    /// The clean outputs' encodings of a chunk, per partition.
+    fn encode_clean(&self, batch: &RecordBatch) -> Result<Vec<EncodedPart>, SinkError> {
+        let mut parts = Vec::new();
+        let clean: Vec<_> = self
+            .outputs
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| matches!(o.kind, OutputKind::Clean))
+            .collect();
+        if clean.is_empty() {
+            return Ok(parts);
+        }
+        let entity = Path::new(&self.plan.ir.entities[self.e].qualified);
+        let split = partition::split(self.plan, self.e, batch.clone())
+            .map_err(io_err(entity, "partition"))?;
+        for (k, out) in clean {
+            for (pv, sub) in &split {
                 let encoded = out.format.encode(sub).map_err(io_err(entity, "encode"))?;
                 parts.push((k, pv.clone(), sub.num_rows() as u64, encoded));
             }
         }
-        Ok(EncodedChunk { parts, stats })
+        Ok(parts)
+    }
+
+    /// Renders a chunk as its system exports it (output `k`, then the answer-key outputs),
+    /// encoding the export one daily batch at a time.
+    fn encode_export(
+        &self,
+        k: usize,
+        schema: &arrow::datatypes::SchemaRef,
+        batch: RecordBatch,
+        rows: &[u64],
+        first: bool,
+        parts: &mut Vec<EncodedPart>,
+    ) -> Result<(), SinkError> {
+        let ent = &self.plan.ir.entities[self.e];
+        let entity = Path::new(&ent.qualified);
+        let export_err =
+            |e: arrow::error::ArrowError| io_err(entity, "export")(io::Error::other(e));
+        let r = crate::export::mess::render(self.plan, self.e, schema, &batch, rows, first)
+            .map_err(export_err)?;
+        drop(batch);
+        let crate::export::mess::Rendered {
+            batch: rendered,
+            days,
+            answers,
+            ..
+        } = r;
+        let shape = |day: i64, b: &RecordBatch| {
+            ent.export
+                .as_ref()
+                .map_or_else(
+                    || Ok(b.clone()),
+                    |x| crate::export::drift::shape(ent, x, day, b),
+                )
+                .map_err(io::Error::other)
+        };
+        let format = &self.outputs[k].format;
+        let mut encode_err = None;
+        partition::split_days(
+            &rendered,
+            days.as_deref(),
+            crate::ir::export::BATCH_KEY,
+            shape,
+            |pv, sub| {
+                let encoded = format.encode(&sub).inspect_err(|_| encode_err = Some(()))?;
+                parts.push((k, pv, sub.num_rows() as u64, encoded));
+                Ok(())
+            },
+        )
+        .map_err(|e| match encode_err {
+            Some(()) => io_err(entity, "encode")(e),
+            None => io_err(entity, "batch")(e),
+        })?;
+        drop(rendered);
+        for (k, out) in self.outputs.iter().enumerate() {
+            let OutputKind::Answer(t) = out.kind else {
+                continue;
+            };
+            let b = &answers[t];
+            if b.num_rows() > 0 {
+                let encoded = out.format.encode(b).map_err(io_err(entity, "encode"))?;
+                parts.push((k, None, b.num_rows() as u64, encoded));
+            }
+        }
+        Ok(())
     }
 }
 

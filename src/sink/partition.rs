@@ -38,29 +38,41 @@ pub fn split_by_day(
 
 /// Splits a batch into daily `key=YYYY-MM-DD` folders by a day number per row (one
 /// `(None, batch)` without days): the batches of a system's export, late rows included.
-/// `shape` turns the rows of one day into the batch its files hold (its schema drift).
+/// `shape` turns the rows of one day into the batch its files hold (its schema drift), and
+/// `each` receives the days in order, one at a time, so that only one day's copy of the rows
+/// is held at once.
 pub fn split_days(
     batch: &RecordBatch,
     days: Option<&[i64]>,
     key: &str,
     shape: impl Fn(i64, &RecordBatch) -> io::Result<RecordBatch>,
-) -> io::Result<Vec<(Option<String>, RecordBatch)>> {
+    mut each: impl FnMut(Option<String>, RecordBatch) -> io::Result<()>,
+) -> io::Result<()> {
     let Some(days) = days else {
-        return Ok(vec![(None, batch.clone())]);
+        return each(None, batch.clone());
     };
     let mut groups: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
     for (i, d) in days.iter().enumerate() {
         groups.entry(*d).or_default().push(i as u32);
     }
-    groups
-        .into_iter()
-        .map(|(day, idx)| {
-            let idx = UInt32Array::from(idx);
-            let rows = arrow::compute::take_record_batch(batch, &idx).map_err(io::Error::other)?;
-            let value = partition::value_of_day(day, Granularity::Day);
-            Ok((Some(partition::folder(key, &value)), shape(day, &rows)?))
-        })
-        .collect()
+    for (day, idx) in groups {
+        let rows = rows_of(batch, idx)?;
+        let value = partition::value_of_day(day, Granularity::Day);
+        each(Some(partition::folder(key, &value)), shape(day, &rows)?)?;
+    }
+    Ok(())
+}
+
+/// The rows `idx` (ascending) of a batch: a slice of it when they are consecutive (most of
+/// rows are in time order), a copy otherwise.
+fn rows_of(batch: &RecordBatch, idx: Vec<u32>) -> io::Result<RecordBatch> {
+    if let (Some(&a), Some(&b)) = (idx.first(), idx.last())
+        && (b - a) as usize + 1 == idx.len()
+    {
+        return Ok(batch.slice(a as usize, idx.len()));
+    }
+    let idx = UInt32Array::from(idx);
+    arrow::compute::take_record_batch(batch, &idx).map_err(io::Error::other)
 }
 
 fn split_with(
@@ -100,10 +112,6 @@ fn group(
     }
     groups
         .into_iter()
-        .map(|(value, idx)| {
-            let idx = UInt32Array::from(idx);
-            let rows = arrow::compute::take_record_batch(batch, &idx).map_err(io::Error::other)?;
-            Ok((Some(partition::folder(key, &value)), rows))
-        })
+        .map(|(value, idx)| Ok((Some(partition::folder(key, &value)), rows_of(batch, idx)?)))
         .collect()
 }

@@ -359,7 +359,7 @@ fn the_estimate_matches_planned_rows_for_absolute_counts() {
     let offsets: usize = p
         .entities
         .iter()
-        .filter_map(|l| l.offsets.as_ref().map(Vec::len))
+        .filter_map(|l| l.offsets.as_ref().map(lab::layout::Offsets::len))
         .sum();
     assert!(est.plan_memory >= 8.0 * offsets as f64 * 0.5, "{est:?}");
 }
