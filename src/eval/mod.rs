@@ -12,7 +12,7 @@ pub mod column;
 pub mod error;
 pub mod exprs;
 mod funcs;
-mod moments;
+pub mod moments;
 pub mod rng;
 pub mod rollup;
 pub mod values;
@@ -82,6 +82,8 @@ struct Frame {
     view_of: Option<FrameId>,
     /// When each row stops existing (a hard delete of it or an ancestor), once computed.
     ends: Option<Option<Arc<Vec<i64>>>>,
+    /// When each row comes into existence (its creation or an ancestor's), once computed.
+    begins: Option<Arc<Vec<i64>>>,
 }
 
 /// Marks a missing reference in pick vectors.
@@ -101,6 +103,9 @@ pub struct Evaluator<'p> {
     /// The as-of cutoff (ms since 1970) views are evaluated at: the run's `--as-of`, or a
     /// day of the increments ([`Evaluator::at`]).
     cutoff: Option<i64>,
+    /// The window of days of the increments and the moments already computed in it
+    /// ([`Evaluator::within`]).
+    window: Option<&'p moments::Window>,
 }
 
 impl<'p> Evaluator<'p> {
@@ -113,7 +118,16 @@ impl<'p> Evaluator<'p> {
             current: None,
             deferred: Vec::new(),
             cutoff: layout.as_of,
+            window: None,
         }
+    }
+
+    /// An evaluator for the moments of the increments' window `w`: the moments of the
+    /// entities `w` holds are read from it, not computed again.
+    pub fn within(layout: &'p Layout, w: &'p moments::Window) -> Evaluator<'p> {
+        let mut ev = Evaluator::new(layout);
+        ev.window = Some(w);
+        ev
     }
 
     /// An evaluator whose views are as of `cutoff` (the first instant after a day).
@@ -187,8 +201,43 @@ impl<'p> Evaluator<'p> {
             exists: None,
             view_of: None,
             ends: None,
+            begins: None,
         });
         self.frames.len() - 1
+    }
+
+    /// A frame over the rows of true frame `f` at positions `keep` (ascending), which takes
+    /// along what was computed for `f` so far (columns, references, beginnings and ends):
+    /// every value is a function of its row alone.
+    pub fn subframe(&mut self, f: FrameId, keep: &[u32]) -> FrameId {
+        let src = &self.frames[f];
+        let rows: Vec<u64> = keep.iter().map(|&i| src.rows.get(i as usize)).collect();
+        let take = |v: &Arc<Vec<u64>>| Arc::new(keep.iter().map(|&i| v[i as usize]).collect());
+        let take_ms = |v: &Arc<Vec<i64>>| Arc::new(keep.iter().map(|&i| v[i as usize]).collect());
+        let cols = (src.cols.iter())
+            .map(|(&a, c)| (a, Arc::new(c.gather(keep))))
+            .collect();
+        let picks = (src.picks.iter()).map(|(&k, p)| (k, take(p))).collect();
+        let parent_idx = src.parent_idx.as_ref().map(take);
+        let begins = src.begins.as_ref().map(take_ms);
+        let ends = (src.ends.as_ref()).map(|x| x.as_ref().map(take_ms));
+        let entity = src.entity;
+        let contiguous = rows
+            .first()
+            .is_some_and(|&a| rows[rows.len() - 1] - a + 1 == rows.len() as u64);
+        let set = if contiguous {
+            RowSet::Range(rows[0], rows[rows.len() - 1] + 1)
+        } else {
+            RowSet::List(rows)
+        };
+        let s = self.frame(entity, set);
+        let fr = &mut self.frames[s];
+        fr.cols = cols;
+        fr.picks = picks;
+        fr.parent_idx = parent_idx;
+        fr.begins = begins;
+        fr.ends = ends;
+        s
     }
 
     pub fn len(&self, f: FrameId) -> usize {

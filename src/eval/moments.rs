@@ -8,9 +8,9 @@
 
 use super::column::Column;
 use super::rng::{RowRng, unit_at};
-use super::{Evaluator, FrameId};
+use super::{Evaluator, FrameId, RowSet};
 use crate::hash::stream;
-use crate::ir::{AttrId, Change, Entity, EntityId, Generator, Hop, Rows, timed};
+use crate::ir::{AttrId, Change, Entity, EntityId, FkId, Generator, Hop, Pick, Rows, timed};
 use std::sync::Arc;
 
 /// Whether a row of entity `e` can be hard deleted: `e` or one of its `per` parents or
@@ -60,6 +60,103 @@ fn ancestor_hops(rows: &Rows) -> Vec<Hop> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// How deep [`no_later`] follows references through references before giving up.
+const MAX_HOPS: usize = 16;
+
+/// Whether foreign key `k` of entity `e` only ever references a row that begins no later
+/// than the referencing row: its `per` parent, an ancestor reached through `per` parents,
+/// `union` sources and such references, or a child without `time` of such an ancestor
+/// (which begins with it). The beginning of such a row is never a moment of its own: the
+/// row itself does not exist before it.
+pub fn no_later(entities: &[Entity], e: EntityId, k: FkId, depth: usize) -> bool {
+    let Some(fk) = entities[e].foreign_keys.get(k) else {
+        return false;
+    };
+    if depth > MAX_HOPS {
+        return false;
+    }
+    match &fk.pick {
+        Pick::Parent => true,
+        Pick::Path(paths) => {
+            (paths.iter()).all(|p| ancestor_along(entities, e, p, depth).is_some())
+        }
+        Pick::NthChild { paths, member, .. } => {
+            let target = &entities[fk.target];
+            let parent = match member {
+                Some(m) => target.sources().get(*m).copied().flatten(),
+                None => target.parent(),
+            };
+            target.time.is_none()
+                && parent.is_some()
+                && (paths.iter()).all(|p| ancestor_along(entities, e, p, depth) == parent)
+        }
+        _ => false,
+    }
+}
+
+/// The entity reached from entity `e` along `hops` when every hop leads to a row that begins
+/// no later than the row before it (see [`no_later`]); `None` otherwise.
+fn ancestor_along(
+    entities: &[Entity],
+    e: EntityId,
+    hops: &[Hop],
+    depth: usize,
+) -> Option<EntityId> {
+    let mut cur = e;
+    for h in hops {
+        cur = match *h {
+            Hop::Parent => entities[cur].parent()?,
+            Hop::Source(m) => entities[cur].sources().get(m).copied().flatten()?,
+            Hop::Fk(k) => {
+                if !no_later(entities, cur, k, depth + 1) {
+                    return None;
+                }
+                entities[cur].foreign_keys[k].target
+            }
+        };
+    }
+    Some(cur)
+}
+
+/// The window of days of one increments run, `[lo, hi)` in ms, and the moments in it of the
+/// entities whose moments a rollup reads, computed once for all their rows: by entity, the
+/// (row, moment) pairs in order.
+#[derive(Debug, Default)]
+pub struct Window {
+    pub lo: i64,
+    pub hi: i64,
+    pub known: Vec<Option<Vec<(u64, i64)>>>,
+}
+
+impl Window {
+    /// The moments in the window of rows `a..b` of entity `e`, when they are known.
+    fn of(&self, e: EntityId, a: u64, b: u64) -> Option<&[(u64, i64)]> {
+        let k = self.known.get(e)?.as_ref()?;
+        let from = k.partition_point(|x| x.0 < a);
+        let to = k.partition_point(|x| x.0 < b);
+        Some(&k[from..to])
+    }
+}
+
+/// The entities whose moments the rollups of entity `e` read: its `per` children with time
+/// rolled up by an attribute its change rows can show.
+pub fn rolled_up(entities: &[Entity], e: EntityId) -> Vec<EntityId> {
+    let read = exported_reads(entities, e);
+    let mut children = Vec::new();
+    for (a, attr) in entities[e].attributes.iter().enumerate() {
+        if let Generator::Rollup {
+            via: None, child, ..
+        } = &attr.generator
+            && read[a]
+            && timed(entities, *child)
+            && !children.contains(child)
+        {
+            children.push(*child);
+        }
+    }
+    children
 }
 
 impl Evaluator<'_> {
@@ -201,32 +298,36 @@ impl Evaluator<'_> {
 
     /// When each row of true frame `f` comes into existence (ms; `i64::MIN` for always): its
     /// creation, or later its `per` parent's or `union` source's.
-    pub fn begins(&mut self, f: FrameId) -> Vec<i64> {
+    pub fn begins(&mut self, f: FrameId) -> Arc<Vec<i64>> {
+        if let Some(b) = &self.frames[f].begins {
+            return b.clone();
+        }
         let e = self.frames[f].entity;
         let n = self.len(f);
         let mut begin = vec![i64::MIN; n];
         let ir = self.ir;
-        if !timed(&ir.entities, e) {
-            return begin;
-        }
-        let ent = &ir.entities[e];
-        if let Some(t) = &ent.time {
-            let c = self.attr(f, t.created);
-            for (i, b) in begin.iter_mut().enumerate() {
-                if c.is_valid(i) {
-                    *b = c.ms_at(i);
+        if timed(&ir.entities, e) {
+            let ent = &ir.entities[e];
+            if let Some(t) = &ent.time {
+                let c = self.attr(f, t.created);
+                for (i, b) in begin.iter_mut().enumerate() {
+                    if c.is_valid(i) {
+                        *b = c.ms_at(i);
+                    }
+                }
+            }
+            for hop in ancestor_hops(&ent.rows) {
+                let (pf, map) = self.link(f, hop);
+                let pb = self.begins(pf);
+                for (b, &j) in begin.iter_mut().zip(map.iter()) {
+                    if j != u32::MAX {
+                        *b = (*b).max(pb[j as usize]);
+                    }
                 }
             }
         }
-        for hop in ancestor_hops(&ent.rows) {
-            let (pf, map) = self.link(f, hop);
-            let pb = self.begins(pf);
-            for (b, &j) in begin.iter_mut().zip(map.iter()) {
-                if j != u32::MAX {
-                    *b = (*b).max(pb[j as usize]);
-                }
-            }
-        }
+        let begin = Arc::new(begin);
+        self.frames[f].begins = Some(begin.clone());
         begin
     }
 
@@ -246,7 +347,7 @@ impl Evaluator<'_> {
                 out[i].push(t);
             }
         };
-        for (i, b) in self.begins(f).into_iter().enumerate() {
+        for (i, &b) in self.begins(f).iter().enumerate() {
             push(&mut out, i, b);
         }
         if let Some(end) = self.ends(f) {
@@ -270,11 +371,11 @@ impl Evaluator<'_> {
             }
         }
         for (k, fk) in ent.foreign_keys.iter().enumerate() {
-            if !timed(&ir.entities, fk.target) {
+            // A referenced row that never begins after the row adds no moment of its own.
+            if !timed(&ir.entities, fk.target) || no_later(&ir.entities, e, k, 0) {
                 continue;
             }
-            let picks = self.picks(f, k);
-            let (tf, map) = self.gather_frame(fk.target, &picks);
+            let (tf, map) = self.link(f, Hop::Fk(k));
             let tb = self.begins(tf);
             for (i, &j) in map.iter().enumerate() {
                 if j != u32::MAX {
@@ -290,38 +391,33 @@ impl Evaluator<'_> {
         Ok(out)
     }
 
-    /// Adds to `out` the moments of the children that frame `f`'s rollups read.
+    /// Adds to `out` the moments of the children that frame `f`'s rollups read (from the
+    /// window, when it holds them).
     fn rollup_moments(&mut self, f: FrameId, out: &mut [Vec<i64>]) -> Result<(), String> {
         let e = self.frames[f].entity;
         let ir = self.ir;
-        let mut children: Vec<EntityId> = Vec::new();
         let read = exported_reads(&ir.entities, e);
         for (a, attr) in ir.entities[e].attributes.iter().enumerate() {
-            if !read[a] {
-                continue;
-            }
             match &attr.generator {
                 // An entity without `time` keeps its full-lake rollups over referencing rows.
                 Generator::Rollup {
                     via: Some(_),
                     child,
                     ..
-                } if timed(&ir.entities, *child) && timed(&ir.entities, e) => {
+                } if read[a] && timed(&ir.entities, *child) && timed(&ir.entities, e) => {
                     return Err(format!(
                         "`{}.{}` rolls up rows of `{}` that reference it, whose rows depend on \
                          time; increments support rollups over `per` children only",
                         ir.entities[e].qualified, attr.name, ir.entities[*child].qualified
                     ));
                 }
-                Generator::Rollup {
-                    via: None, child, ..
-                } if timed(&ir.entities, *child) && !children.contains(child) => {
-                    children.push(*child);
-                }
                 _ => {}
             }
         }
-        for child in children {
+        for child in rolled_up(&ir.entities, e) {
+            if self.known_children(f, child, out) {
+                continue;
+            }
             let (cf, seg) = self.children(f, child);
             let cm = self.moments(cf)?;
             for (i, o) in out.iter_mut().enumerate() {
@@ -331,5 +427,59 @@ impl Evaluator<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Adds to `out` the moments in the window of the children in entity `child` of frame
+    /// `f`'s rows, when the window holds them; whether it does.
+    fn known_children(&self, f: FrameId, child: EntityId, out: &mut [Vec<i64>]) -> bool {
+        let Some(w) = self.window else {
+            return false;
+        };
+        let Some(offsets) = self.layout.entities[child].offsets.as_ref() else {
+            return false;
+        };
+        if w.known.get(child).is_none_or(Option::is_none) {
+            return false;
+        }
+        let rows = &self.frames[f].rows;
+        for (i, o) in out.iter_mut().enumerate() {
+            let r = rows.get(i) as usize;
+            let ms = w.of(child, offsets[r], offsets[r + 1]).unwrap_or_default();
+            o.extend(ms.iter().map(|x| x.1));
+        }
+        true
+    }
+
+    /// The moments of the rows of true frame `f` for the increments' window: read from the
+    /// window when it holds the entity's; else computed, and only for the rows that begin
+    /// before the window's end (a row that does not exist by then has no change row in it),
+    /// the others left without moments.
+    pub fn window_moments(&mut self, f: FrameId) -> Result<Vec<Vec<i64>>, String> {
+        let e = self.frames[f].entity;
+        let n = self.len(f);
+        let Some(w) = self.window else {
+            return self.moments(f);
+        };
+        if let (Some(_), RowSet::Range(a, b)) = (w.known[e].as_ref(), &self.frames[f].rows) {
+            let mut out = vec![Vec::new(); n];
+            for &(r, m) in w.of(e, *a, *b).unwrap_or_default() {
+                out[(r - a) as usize].push(m);
+            }
+            return Ok(out);
+        }
+        let begins = self.begins(f);
+        let keep: Vec<u32> = (0..n as u32)
+            .filter(|&i| begins[i as usize] < w.hi)
+            .collect();
+        if keep.len() == n {
+            return self.moments(f);
+        }
+        let s = self.subframe(f, &keep);
+        let ms = self.moments(s)?;
+        let mut out = vec![Vec::new(); n];
+        for (&i, m) in keep.iter().zip(ms) {
+            out[i as usize] = m;
+        }
+        Ok(out)
     }
 }

@@ -15,6 +15,7 @@
 
 use super::{Error, ErrorKind};
 use crate::eval::column::Column;
+use crate::eval::moments::{Window, rolled_up};
 use crate::eval::rng::unit_at;
 use crate::eval::{Evaluator, RowSet};
 use crate::hash::{mix2, stream};
@@ -26,6 +27,7 @@ use arrow::array::{
 };
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use arrow::record_batch::RecordBatch;
+use rayon::prelude::*;
 use std::sync::Arc;
 
 /// The prefix of an exported column in the SCD2 history whose name is one of the history's
@@ -80,23 +82,86 @@ struct Change {
     seq: i64,
 }
 
-/// The change rows of rows `start..end` of entity `e` on days `from..=to` (days since 1970).
+/// Rows per chunk of the moments computed once for a window (one evaluator each).
+const WINDOW_CHUNK: u64 = 131_072;
+
+/// The window of days `from..=to` (days since 1970) with the moments in it of every entity
+/// whose moments a rollup reads, each computed once over all its rows (children before the
+/// entities that roll them up), so that neither the entity's own change rows nor its
+/// parents' compute them again.
+pub fn window(layout: &Layout, (from, to): (i32, i32)) -> Result<Window, Error> {
+    let entities = &layout.ir.entities;
+    let mut w = Window {
+        lo: i64::from(from) * MS_PER_DAY,
+        hi: (i64::from(to) + 1) * MS_PER_DAY,
+        known: vec![None; entities.len()],
+    };
+    let mut order = Vec::new();
+    for e in 0..entities.len() {
+        for c in rolled_up(entities, e) {
+            children_first(entities, c, &mut order);
+        }
+    }
+    for c in order {
+        let rows = layout.entities[c].rows;
+        let ranges: Vec<(u64, u64)> = (0..rows.div_ceil(WINDOW_CHUNK))
+            .map(|k| (k * WINDOW_CHUNK, ((k + 1) * WINDOW_CHUNK).min(rows)))
+            .collect();
+        let parts: Vec<Vec<(u64, i64)>> = ranges
+            .par_iter()
+            .map(|&(a, b)| {
+                let mut ev = Evaluator::within(layout, &w);
+                let f = ev.frame(c, RowSet::Range(a, b));
+                let moments = ev.moments(f).unwrap_or_default();
+                if let Some(err) = ev.error.take() {
+                    return Err(err);
+                }
+                let pairs = (moments.iter().enumerate()).flat_map(|(i, ms)| {
+                    (ms.iter())
+                        .filter(|&&m| (w.lo..w.hi).contains(&m))
+                        .map(move |&m| (a + i as u64, m))
+                });
+                Ok(pairs.collect())
+            })
+            .collect::<Result<_, _>>()?;
+        w.known[c] = Some(parts.concat());
+    }
+    Ok(w)
+}
+
+/// Puts entity `e` after the entities whose moments its rollups read, into `order` (once).
+fn children_first(entities: &[crate::ir::Entity], e: EntityId, order: &mut Vec<EntityId>) {
+    if order.contains(&e) {
+        return;
+    }
+    for c in rolled_up(entities, e) {
+        if c != e {
+            children_first(entities, c, order);
+        }
+    }
+    if !order.contains(&e) {
+        order.push(e);
+    }
+}
+
+/// The change rows of rows `start..end` of entity `e` in window `w`.
 pub fn chunk_changes(
     layout: &Layout,
+    w: &Window,
     e: EntityId,
     start: u64,
     end: u64,
-    (from, to): (i32, i32),
 ) -> Result<Changes, Error> {
     let ir = &layout.ir;
-    let mut ev = Evaluator::new(layout);
+    let mut ev = Evaluator::within(layout, w);
     let f = ev.frame(e, RowSet::Range(start, end));
-    let moments = ev.moments(f).unwrap_or_default();
+    let moments = ev.window_moments(f).unwrap_or_default();
     if let Some(err) = ev.error.take() {
         return Err(err);
     }
-    let lo = i64::from(from) * MS_PER_DAY;
-    let hi = (i64::from(to) + 1) * MS_PER_DAY;
+    let (lo, hi) = (w.lo, w.hi);
+    let from = lo.div_euclid(MS_PER_DAY) as i32;
+    let to = (hi.div_euclid(MS_PER_DAY) - 1) as i32;
     // Candidates by day: the rows with a moment that day, and the day's last moment.
     let mut by_day: Vec<Vec<Change>> = vec![Vec::new(); (to - from + 1).max(0) as usize];
     for (i, ms) in moments.iter().enumerate() {

@@ -14,7 +14,7 @@
 use super::files::{io, write_file};
 use super::{EntityReport, Error, LakeReport};
 use crate::diagnostics::SourceMap;
-use crate::generate::increments::{Changes, check, chunk_changes};
+use crate::generate::increments::{Changes, check, chunk_changes, window};
 use crate::plan::Plan;
 use arrow::array::{BooleanArray, RecordBatch};
 use rayon::prelude::*;
@@ -37,6 +37,7 @@ pub(super) fn write(
         diagnostics: vec![err.diagnostic(plan)],
         sources: sources.clone(),
     };
+    let w = window(plan, (from, to)).map_err(spec_error)?;
     let mut entities = Vec::new();
     let drift_day = from + (to - from + 1) / 2;
     let mut drifted = false;
@@ -48,7 +49,7 @@ pub(super) fn write(
             .collect();
         let chunks: Vec<Changes> = ranges
             .par_iter()
-            .map(|&(a, b)| chunk_changes(plan, e, a, b, (from, to)))
+            .map(|&(a, b)| chunk_changes(plan, &w, e, a, b))
             .collect::<Result<_, _>>()
             .map_err(spec_error)?;
         let (domain, name) = ent
