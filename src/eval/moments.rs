@@ -444,7 +444,9 @@ impl Evaluator<'_> {
         let rows = &self.frames[f].rows;
         for (i, o) in out.iter_mut().enumerate() {
             let r = rows.get(i) as usize;
-            let ms = w.of(child, offsets[r], offsets[r + 1]).unwrap_or_default();
+            let ms = w
+                .of(child, offsets.get(r), offsets.get(r + 1))
+                .unwrap_or_default();
             o.extend(ms.iter().map(|x| x.1));
         }
         true
