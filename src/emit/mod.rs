@@ -172,6 +172,16 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
             ));
         }
     }
+    let answers = table::increments_answer_tables(ir, opts);
+    if let Some(sql) = athena::render_increments_answers(&answers) {
+        out.push(Artifact::new("ddl/athena/increments/answers.sql", sql));
+        for t in &answers {
+            out.push(Artifact::new(
+                format!("glue/increments/answers/{}.json", t.name),
+                glue::render(t),
+            ));
+        }
+    }
     out.extend(dbt::render(ir, opts));
     let view = graph.enterprise_view(ir);
     match (mermaid::render(ir, &view), graphviz::render(ir, &view)) {
