@@ -159,19 +159,7 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
             ));
         }
     }
-    let answers = table::answer_tables(ir, opts);
-    if !answers.is_empty() {
-        out.push(Artifact::new(
-            "ddl/athena/answers.sql",
-            athena::render_answers(&answers),
-        ));
-        for t in &answers {
-            out.push(Artifact::new(
-                format!("glue/answers/{}.json", t.name),
-                glue::render(t),
-            ));
-        }
-    }
+    out.extend(answer_artifacts(ir, opts));
     out.extend(dbt::render(ir, opts));
     let view = graph.enterprise_view(ir);
     match (mermaid::render(ir, &view), graphviz::render(ir, &view)) {
@@ -222,6 +210,36 @@ pub fn emit_all(ir: &Ir, opts: &EmitOptions) -> Result<Vec<Artifact>, EmitError>
         return Err(EmitError { problems: clashes });
     }
     Ok(out)
+}
+
+/// The answer keys' DDL and Glue tables: the full exports' (`ddl/athena/answers.sql`) and the
+/// systems' deliveries of the increments' (`ddl/athena/increments/answers.sql`).
+fn answer_artifacts(ir: &Ir, opts: &EmitOptions) -> Vec<Artifact> {
+    let mut out = Vec::new();
+    let answers = table::answer_tables(ir, opts);
+    if !answers.is_empty() {
+        out.push(Artifact::new(
+            "ddl/athena/answers.sql",
+            athena::render_answers(&answers),
+        ));
+        for t in &answers {
+            out.push(Artifact::new(
+                format!("glue/answers/{}.json", t.name),
+                glue::render(t),
+            ));
+        }
+    }
+    let answers = table::increments_answer_tables(ir, opts);
+    if let Some(sql) = athena::render_increments_answers(&answers) {
+        out.push(Artifact::new("ddl/athena/increments/answers.sql", sql));
+        for t in &answers {
+            out.push(Artifact::new(
+                format!("glue/increments/answers/{}.json", t.name),
+                glue::render(t),
+            ));
+        }
+    }
+    out
 }
 
 /// The measured data profile: `docs/profile/index.md` and `docs/profile/<domain>.md`, from the

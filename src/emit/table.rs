@@ -592,12 +592,8 @@ pub fn answer_tables(ir: &Ir, opts: &EmitOptions) -> Vec<Table> {
     ANSWER_TABLES
         .iter()
         .zip(ANSWER_DOCS)
-        .map(|((name, cols), (doc, col_docs))| Table {
-            database: ANSWERS_DATABASE.to_string(),
-            name: (*name).to_string(),
-            comment: doc.to_string(),
-            owner: "lab".to_string(),
-            columns: cols
+        .map(|((name, cols), (doc, col_docs))| {
+            let columns = cols
                 .iter()
                 .zip(col_docs)
                 .map(|((c, ty, _), d)| Column {
@@ -606,19 +602,112 @@ pub fn answer_tables(ir: &Ir, opts: &EmitOptions) -> Vec<Table> {
                     comment: (*d).to_string(),
                     pii: false,
                 })
-                .collect(),
-            partition: None,
-            location: folder_location(&opts.bucket, &format!("{folder}/{ANSWERS_DIR}/{name}")),
-            properties: vec![
-                ("classification".to_string(), "parquet".to_string()),
-                (
-                    "parquet.compression".into(),
-                    athena_compression(opts.compression).into(),
-                ),
-            ],
-            storage: Storage::Parquet,
+                .collect();
+            let path = format!("{folder}/{ANSWERS_DIR}/{name}");
+            answer_table(opts, ANSWERS_DATABASE, name, doc, columns, &path)
         })
         .collect()
+}
+
+/// The database of the answer key of the systems' deliveries of the daily increments.
+pub const INCREMENTS_ANSWERS_DATABASE: &str = "answer_key_increments";
+
+/// The answer key of the systems' deliveries of the daily increments (empty when no exported
+/// entity changes over time): the full export's three tables under
+/// `truth/_answers/increments/raw/<table>/`, one `<system>/<entity>/` folder per delivered
+/// entity, unpartitioned like the full export's; the cells and records add the `_seq` and the
+/// delivery day `dt` of the change row each is about.
+pub fn increments_answer_tables(ir: &Ir, opts: &EmitOptions) -> Vec<Table> {
+    use crate::ir::export::{ANSWER_TABLES, ANSWERS_DIR};
+    let delivered = (0..ir.entities.len()).any(|e| raw_increments_table(ir, opts, e).is_some());
+    if !delivered {
+        return Vec::new();
+    }
+    let (folder, _) = ir.clean_folders();
+    ANSWER_TABLES
+        .iter()
+        .zip(ANSWER_DOCS)
+        .map(|((name, cols), (doc, col_docs))| {
+            let mut columns: Vec<Column> = cols
+                .iter()
+                .zip(col_docs)
+                .map(|((c, ty, _), d)| Column {
+                    name: (*c).to_string(),
+                    ty: ty.athena(),
+                    comment: increments_answer_doc(c, d).to_string(),
+                    pii: false,
+                })
+                .collect();
+            if *name != "crosswalk" {
+                columns.extend(INCREMENTS_ANSWER_COLUMNS.iter().map(|(c, ty, d)| Column {
+                    name: (*c).to_string(),
+                    ty: (*ty).to_string(),
+                    comment: (*d).to_string(),
+                    pii: false,
+                }));
+            }
+            let doc = match *name {
+                "crosswalk" => "Every record key a source system delivers in its daily increments, mapped to the golden record it stands for".to_string(),
+                _ => format!("{doc}, in the systems' deliveries of the daily increments"),
+            };
+            let path = format!("{folder}/{ANSWERS_DIR}/increments/raw/{name}");
+            answer_table(opts, INCREMENTS_ANSWERS_DATABASE, name, &doc, columns, &path)
+        })
+        .collect()
+}
+
+/// The columns the deliveries' cells and records add to the full export's.
+const INCREMENTS_ANSWER_COLUMNS: [(&str, &str, &str); 2] = [
+    (
+        "_seq",
+        "bigint",
+        "The _seq of the change row the row is about (null for a drift)",
+    ),
+    (
+        "dt",
+        "date",
+        "The delivery day (partition dt=) of that change row",
+    ),
+];
+
+/// A column's comment in the deliveries' answer key: the full export's, except where the
+/// deliveries differ (their record kinds, and no late rows).
+fn increments_answer_doc<'a>(column: &str, doc: &'a str) -> &'a str {
+    match column {
+        "kind" => {
+            "near_duplicate, exact_duplicate, orphan, drift or reference_to_duplicate (a reference renamed to a near-duplicate registration)"
+        }
+        "detail" => "What a drift changed; for a reference_to_duplicate, the column",
+        _ => doc,
+    }
+}
+
+/// One unpartitioned Parquet table of an answer key, reading every file under `path`.
+fn answer_table(
+    opts: &EmitOptions,
+    database: &str,
+    name: &str,
+    doc: &str,
+    columns: Vec<Column>,
+    path: &str,
+) -> Table {
+    Table {
+        database: database.to_string(),
+        name: name.to_string(),
+        comment: doc.to_string(),
+        owner: "lab".to_string(),
+        columns,
+        partition: None,
+        location: folder_location(&opts.bucket, path),
+        properties: vec![
+            ("classification".to_string(), "parquet".to_string()),
+            (
+                "parquet.compression".into(),
+                athena_compression(opts.compression).into(),
+            ),
+        ],
+        storage: Storage::Parquet,
+    }
 }
 
 /// The top-level columns of an export: `flat` (its columns that are not nested, in order)

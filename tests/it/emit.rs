@@ -247,6 +247,31 @@ fn tables_json(ir: &Ir) -> String {
             }));
         }
     }
+    // With deliveries of the increments (an exported entity changing over time), their answer
+    // key: the same tables, the cells and records with the change row's `_seq` and `dt`.
+    let delivered = (0..ir.entities.len())
+        .any(|e| ir.entities[e].export.is_some() && lab::ir::changes_over_time(&ir.entities, e));
+    if delivered {
+        for (name, cols) in lab::ir::export::ANSWER_TABLES {
+            let mut columns: Vec<_> = cols
+                .iter()
+                .map(|(c, t, _)| json!([c, t.athena()]))
+                .collect();
+            if name != "crosswalk" {
+                columns.extend([json!(["_seq", "bigint"]), json!(["dt", "date"])]);
+            }
+            tables.push(json!({
+                "domain": "increments/answers",
+                "database": "answer_key_increments",
+                "name": name,
+                "columns": columns,
+                "partition": null,
+                "partition_from": null,
+                "partition_format": null,
+                "location": format!("s3://lab-lake/truth/_answers/increments/raw/{name}/"),
+            }));
+        }
+    }
     tables.extend(layer_tables(ir));
     // The daily increments of the entities whose rows change over time: the entity's columns
     // and the change-data columns, partitioned by delivery day.

@@ -6,7 +6,8 @@
     (docs/dbt.md). -#}
 
 {#- Registers every increments table the selected models read (`<domain>_increments.<entity>`)
-    from the `meta.lab_increments` of its source, under the var `increments_lake` (the lake
+    from the `meta.lab_increments` of its source, and every system's delivery
+    (`<system>_raw_increments.<entity>`, from `meta.lab_deliveries`, as its raw export is read), under the var `increments_lake` (the lake
     of `lab compile --increments`; the var `lake` unless set): on DuckDB a table loaded from every `dt=`
     partition (`union_by_name`: a drifted column is a column of its own); on Spark a table
     over the folder, partitions repaired; on Athena nothing (register the tables yourself). -#}
@@ -20,6 +21,12 @@
     {%- endfor -%}
     {%- for node in graph.sources.values() if node.meta.get('lab_increments') and (not wanted or node.unique_id in wanted) -%}
       {%- for sql in adapter.dispatch('lab_increments_statements')(node.schema, node.identifier, node.meta['lab_increments']) -%}
+        {%- do run_query(sql) -%}
+      {%- endfor -%}
+    {%- endfor -%}
+    {#- The systems' deliveries: read like their raw exports (`lab_raw_statements`). -#}
+    {%- for node in graph.sources.values() if node.meta.get('lab_deliveries') and (not wanted or node.unique_id in wanted) -%}
+      {%- for sql in adapter.dispatch('lab_raw_statements')(node.schema, node.identifier, node.meta['lab_deliveries']) -%}
         {%- do run_query(sql) -%}
       {%- endfor -%}
     {%- endfor -%}

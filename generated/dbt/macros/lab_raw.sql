@@ -37,8 +37,10 @@
   '{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}'
 {%- endmacro %}
 
+{#- The folder of a table: under the var `lake`, or the var its `lake_var` names (the
+    deliveries of the increments: `increments_lake`, the var `lake` unless set). -#}
 {% macro lab_lake_path(lab) -%}
-  {{ var('lake') }}/{{ lab['path'] }}
+  {{ var(lab['lake_var'], var('lake')) if lab.get('lake_var') else var('lake') }}/{{ lab['path'] }}
 {%- endmacro %}
 
 {% macro default__lab_raw_statements(schema, name, lab) -%}
@@ -78,6 +80,11 @@
     {%- endif -%}
   {%- endfor -%}
   {%- do statements.append('create or replace ' ~ kind ~ ' ' ~ schema ~ '.' ~ name ~ ' as select * from ' ~ reader) -%}
+  {#- Files read by name lack a column none of them has yet (the drift adds or renames it
+      later): it is a null column, as in the files that have it. -#}
+  {%- for c in lab.get('columns', []) -%}
+    {%- do statements.append('alter table ' ~ schema ~ '.' ~ name ~ ' add column if not exists "' ~ c ~ '" varchar') -%}
+  {%- endfor -%}
   {{ return(statements) }}
 {%- endmacro %}
 
@@ -97,10 +104,10 @@
   {#- A CSV without a header line gets its columns by position (text, as the files hold). -#}
   {%- set columns -%}
     {%- if lab.get('names') -%}
-      ({% for n in lab['names'] %}`{{ n }}` string{% if not loop.last %}, {% endif %}{% endfor %}{% if lab['batched'] %}, `export_date` string{% endif %})
+      ({% for n in lab['names'] %}`{{ n }}` string{% if not loop.last %}, {% endif %}{% endfor %}{% if lab['batched'] %}, `{{ lab.get('partition', 'export_date') }}` string{% endif %})
     {%- endif -%}
   {%- endset -%}
-  {%- set partitioned = ' partitioned by (export_date)' if lab.get('names') and lab['batched'] else '' -%}
+  {%- set partitioned = ' partitioned by (' ~ lab.get('partition', 'export_date') ~ ')' if lab.get('names') and lab['batched'] else '' -%}
   {%- set statements = [
     'create database if not exists ' ~ schema,
     'drop table if exists ' ~ schema ~ '.' ~ name,

@@ -6,6 +6,7 @@
 //! SerDe properties) comes from [`super::table::raw_table`], so the project and the raw DDL
 //! cannot disagree.
 
+mod deliveries;
 pub mod increments;
 mod intermediate;
 mod project;
@@ -128,6 +129,7 @@ pub fn render(ir: &Ir, opts: &EmitOptions) -> Vec<Artifact> {
         ));
     }
     out.extend(increments::render(ir));
+    out.extend(deliveries::render(ir, opts));
     out
 }
 

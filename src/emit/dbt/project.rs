@@ -31,7 +31,7 @@ pub fn render(ir: &Ir) -> Vec<Artifact> {
             text.to_string(),
         ));
     }
-    if !super::increments::entities(ir).is_empty() {
+    if super::increments::any(ir) {
         out.push(Artifact::new(
             format!("{DIR}/macros/lab_increments.sql"),
             include_str!("macros/lab_increments.sql"),
@@ -43,7 +43,7 @@ pub fn render(ir: &Ir) -> Vec<Artifact> {
 fn project_yml(ir: &Ir) -> String {
     let domains: Vec<&str> = ir.domains.iter().map(|d| d.name.as_str()).collect();
     let mut out = base_yml(&domains);
-    if !super::increments::entities(ir).is_empty() {
+    if super::increments::any(ir) {
         // Registered only when a run enables them (var `lab_increments`).
         out = out.replace(
             "  - \"{{ lab_register_raw() }}\"\n",

@@ -78,7 +78,7 @@ fn physical(ir: &Ir, opts: &EmitOptions, t: &RawTable) -> Table {
 }
 
 /// `meta.lab` of a table, as (key, YAML value) pairs.
-fn meta(ir: &Ir, t: &RawTable, physical: &Table) -> Vec<(&'static str, String)> {
+pub(super) fn meta(ir: &Ir, t: &RawTable, physical: &Table) -> Vec<(&'static str, String)> {
     let ent = &ir.entities[t.entity];
     let format = ent
         .export

@@ -167,29 +167,60 @@ pub fn model_sql(ir: &Ir, t: &RawTable) -> String {
 /// from its export's style into its truth type.
 fn projection(ent: &Entity, cols: &[(AttrId, &crate::ir::Attribute)], indent: &str) -> String {
     let mut out = format!("{indent}select\n");
+    let lines = column_lines(ent, cols, BATCH_KEY);
     let _ = writeln!(
         out,
-        "{indent}    {{{{ {} }}}} as {RECORD_KEY},",
-        record_key(ent)
+        "{indent}    {}",
+        lines.join(&format!(",\n{indent}    "))
     );
-    for (i, (a, attr)) in cols.iter().enumerate() {
+    out
+}
+
+/// One select item per column: the record key, then every exported attribute read back from
+/// its export's style into its truth type; `batch` is the column naming the day a row was
+/// written (the export's batch, or a delivery's `dt`), which a retyped column's style follows.
+fn column_lines(
+    ent: &Entity,
+    cols: &[(AttrId, &crate::ir::Attribute)],
+    batch: &str,
+) -> Vec<String> {
+    let mut out = vec![format!("{{{{ {} }}}} as {RECORD_KEY}", record_key(ent))];
+    for (a, attr) in cols {
         let expr = match &ent.export {
-            Some(x) => column_expr(ent, x, *a),
+            Some(x) => column_expr(ent, x, *a, batch),
             None => format!(
                 "lab_cast({}, {})",
                 jinja_str(&attr.name),
                 jinja_str(&attr.ty.athena())
             ),
         };
-        let sep = if i + 1 < cols.len() { "," } else { "" };
-        let _ = writeln!(out, "{indent}    {{{{ {expr} }}}} as {}{sep}", attr.name);
+        out.push(format!("{{{{ {expr} }}}} as {}", attr.name));
+    }
+    out
+}
+
+/// The select items of a system's delivery of the daily increments: the record key and every
+/// exported attribute exactly as the export's staging model reads them (its drift by the
+/// delivery day `dt`), then the change-data columns, the times in the system's timestamp style.
+pub(super) fn delivery_lines(ent: &Entity) -> Vec<String> {
+    let mut out = column_lines(ent, &exported(ent), "dt");
+    let Some(x) = &ent.export else {
+        return out;
+    };
+    let time = ValueStyle::Time(x.changes_time);
+    out.push("{{ lab_text('_op') }} as _op".into());
+    out.push("{{ lab_cast('_seq', 'bigint') }} as _seq".into());
+    for c in ["_event_time", "_ingested_at"] {
+        let expr = styled(&jinja_str(c), &time, Type::Timestamp, &x.format);
+        out.push(format!("{{{{ {expr} }}}} as {c}"));
     }
     out
 }
 
 /// The Jinja expression of exported attribute `a`: its raw value, cleaned as the export's
-/// declared defects allow, parsed from its style (batch by batch where it is retyped).
-fn column_expr(ent: &Entity, x: &Export, a: AttrId) -> String {
+/// declared defects allow, parsed from its style (batch by batch, by the column `batch`, where
+/// it is retyped).
+fn column_expr(ent: &Entity, x: &Export, a: AttrId, batch: &str) -> String {
     let Some(c) = x.columns.iter().position(|(col, _)| *col == a) else {
         return "'null'".into();
     };
@@ -236,7 +267,7 @@ fn column_expr(ent: &Entity, x: &Export, a: AttrId) -> String {
         let _ = write!(
             expr,
             " ~ ' when ' ~ lab_text({}) ~ ' >= {}' ~ ' then ' ~ {}",
-            jinja_str(BATCH_KEY),
+            jinja_str(batch),
             when.replace('\'', "\\'"),
             styled(&value, later, attr.ty, &x.format)
         );
