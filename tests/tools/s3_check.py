@@ -8,6 +8,10 @@
                                        those of an interrupted run); the documents are there;
                                        prints a JSON summary
   s3_check.py manifest URL S3_URL      prints the manifest's SHA-256 (or `none`)
+  s3_check.py wait-new URL S3_URL SECONDS
+                                       waits until a data file the manifest under S3_URL/lake/
+                                       does not list appears (a run in progress wrote it) and
+                                       prints its key; status 1 after SECONDS without one
   s3_check.py glue URL S3_URL DOCS     the Glue catalog holds exactly the tables of the Glue
                                        documents under DOCS (a local output), with the lake's
                                        locations, columns and types, and one partition per
@@ -20,6 +24,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 
 import boto3
 
@@ -115,6 +120,23 @@ def manifest_digest(url, s3_url):
     print(hashlib.sha256(body).hexdigest())
 
 
+def wait_new(url, s3_url, seconds):
+    """Polls the listing only (one process, no download), so the wait costs the run under
+    test next to nothing."""
+    s3 = client("s3", url)
+    bucket, prefix = split(s3_url)
+    manifest = json.loads(get(s3, bucket, key(prefix, "lake/_manifest.json")))
+    listed = {key(prefix, "lake/" + f["path"]) for e in manifest["entities"] for f in e["files"]}
+    deadline = time.monotonic() + float(seconds)
+    while time.monotonic() < deadline:
+        for k in all_keys(s3, bucket, key(prefix, "lake/")):
+            if k.rsplit("/", 1)[-1].startswith("part-") and k not in listed:
+                print(f"new {k}", flush=True)
+                return
+        time.sleep(0.1)
+    sys.exit(f"no data file the manifest does not list appeared within {seconds} s")
+
+
 def glue(url, s3_url, docs_dir):
     g = client("glue", url)
     s3 = client("s3", url)
@@ -180,6 +202,8 @@ if __name__ == "__main__":
         lake(*args)
     elif cmd == "manifest":
         manifest_digest(*args)
+    elif cmd == "wait-new":
+        wait_new(*args)
     elif cmd == "glue":
         glue(*args)
     else:

@@ -167,12 +167,19 @@ def check_case(spark, out, problems):
         where = f"{out.name}: {db}.{table}"
         # A truth database `<domain>_truth` holds the domain's clean tables.
         want = expected.get((db, table), expected.get((db.removesuffix("_truth"), table)))
+        # A partitioned table's partition values must be its source column formatted with the
+        # partition format; checked in the same scan as the count.
+        t = ir_tables.get((db, table)) or {}
+        bad_expr = "0"
+        if partitioned and t.get("partition_from") and t.get("partition_format"):
+            key, src, fmt = t["partition"], t["partition_from"], t["partition_format"]
+            bad_expr = f"count_if(`{key}` <> date_format(`{src}`, '{fmt}'))"
         try:
             if partitioned:
                 spark.sql(f"MSCK REPAIR TABLE {name}")
             # Every column of every row is decoded (a hash over all of them) and the rows are
             # counted in Spark, not shipped to Python.
-            rows, _ = spark.sql(f"SELECT count(*), sum(hash(*)) FROM {name}").collect()[0]
+            rows, _, bad = spark.sql(f"SELECT count(*), sum(hash(*)), {bad_expr} FROM {name}").collect()[0]
         except Exception as e:  # noqa: BLE001
             problems.append(f"{where}: read failed: {str(e).splitlines()[0]}")
             continue
@@ -183,9 +190,10 @@ def check_case(spark, out, problems):
             problems.append(f"{where}: read {rows} rows, manifest says {want}")
         else:
             print(f"ok {where}: {rows} rows{' (partitioned)' if partitioned else ''}")
+        if bad:
+            problems.append(f"{where}: {bad} rows whose `{key}` is not date_format(`{src}`, '{fmt}')")
         # Glue documents sit in `glue/<domain>/`; a truth database is `<domain>_truth`.
-        t_ir = ir_tables.get((db, table)) or {}
-        glue = out / "glue" / t_ir.get("domain", db) / f"{table}.json"
+        glue = out / "glue" / t.get("domain", db) / f"{table}.json"
         if glue.is_file():
             # The DDL's escaped comments must read back as the Glue document's plain text.
             ti = json.loads(glue.read_text(encoding="utf-8"))
@@ -193,21 +201,19 @@ def check_case(spark, out, problems):
                 c["Name"]: c.get("Comment")
                 for c in ti["StorageDescriptor"]["Columns"] + ti.get("PartitionKeys", [])
             }
-            got_c = {c.name: c.description for c in spark.catalog.listColumns(name)}
+            # DESCRIBE lists the columns (partition columns last) up to its first blank or
+            # `#` row, then the table's details, its comment among them.
+            desc = spark.sql(f"DESCRIBE TABLE EXTENDED {name}").collect()
+            got_c = {}
+            for r in desc:
+                if not r[0] or r[0].startswith("#"):
+                    break
+                got_c[r[0]] = r[2]
             if got_c != want_c:
                 problems.append(f"{where}: column comments in Spark {got_c} != Glue {want_c}")
-            desc = spark.sql(f"DESCRIBE TABLE EXTENDED {name}").collect()
             got_t = next((r[1] for r in desc if r[0] == "Comment"), None)
             if got_t != ti.get("Description"):
                 problems.append(f"{where}: table comment in Spark {got_t!r} != Glue {ti.get('Description')!r}")
-        t = ir_tables.get((db, table))
-        if partitioned and t and t.get("partition_from") and t.get("partition_format"):
-            key, src, fmt = t["partition"], t["partition_from"], t["partition_format"]
-            bad = spark.sql(
-                f"SELECT count(*) FROM {name} WHERE `{key}` <> date_format(`{src}`, '{fmt}')"
-            ).collect()[0][0]
-            if bad:
-                problems.append(f"{where}: {bad} rows whose `{key}` is not date_format(`{src}`, '{fmt}')")
     made = {(d, t) for d, t, _ in created} | {(d.removesuffix("_truth"), t) for d, t, _ in created}
     missing = sorted(set(expected) - made)
     if missing:
