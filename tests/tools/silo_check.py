@@ -21,7 +21,8 @@ primary key and, per column, the clean type and the value style). Checks:
   duplicates and near-duplicate copies dropped, references to copies mapped);
 - Spark (local, Hive metastore) executes every DDL statement, truth and raw, with locations
   pointed at the lake, repairs partitioned tables, reads every row, and counts match the
-  manifest (Spark's Hive reader does not honour `skip.header.line.count`, which Athena does, so
+  manifest (a table of more than 16 daily batches: its first and last 8 days, added by name,
+  and the parameter counts DuckDB finds in them; DuckDB reads every day) (Spark's Hive reader does not honour `skip.header.line.count`, which Athena does, so
   the header lines it returns are dropped). Spark bundles no Hive JSON SerDe, so a JSON table is created as Spark's own JSON
   table with the same columns, partition column and location (the rest of its DDL is checked
   by sqlglot and DuckDB); every GA4 parameter array is exploded (`LATERAL VIEW explode`) and
