@@ -1,5 +1,6 @@
 //! Stable hashing helpers shared by the engine and the sink: the SplitMix64 finaliser, a
-//! two-word mix, FNV-1a over names, the stream key of a named random stream, and hex text.
+//! two-word mix, FNV-1a over names, the stream key of a named random stream, hex text, and a
+//! pass-through hasher for maps keyed by such hashes.
 //! Everything here is a pure function whose values are fixed: changing one changes every
 //! generated lake, so it must be deliberate.
 
@@ -41,6 +42,24 @@ pub fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
     }
     s
+}
+
+/// A hasher for keys that are already well-mixed 64-bit hashes: passes them through.
+#[derive(Default)]
+pub struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x;
+    }
 }
 
 #[cfg(test)]

@@ -96,30 +96,12 @@ pub struct Groups {
     /// Group g's rows are `rows[starts[g]..starts[g + 1]]`.
     starts: Vec<usize>,
     /// Hash of a value's text → its group.
-    by_hash: HashMap<u64, usize, BuildHasherDefault<Prehashed>>,
+    by_hash: HashMap<u64, usize, BuildHasherDefault<crate::hash::PassThrough>>,
     /// Values whose hash an earlier value already has.
     collided: HashMap<String, usize>,
     pub rows: Vec<u64>,
     /// Cumulative weights within each group, aligned with `rows`.
     pub cum: Option<Vec<f64>>,
-}
-
-/// The hasher of keys that are hashes already.
-#[derive(Default)]
-pub struct Prehashed(u64);
-
-impl std::hash::Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.0 = x;
-    }
 }
 
 fn value_hash(value: &str) -> u64 {

@@ -367,24 +367,6 @@ fn string_extremes<'a>(
     (text(min), text(max))
 }
 
-/// A hasher for keys that are already well-mixed 64-bit hashes: passes them through.
-#[derive(Default)]
-pub struct PassThrough(u64);
-
-impl std::hash::Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.0 = x;
-    }
-}
-
 /// Running statistics of one column across chunks.
 #[derive(Default)]
 pub struct Accumulator {
@@ -393,7 +375,7 @@ pub struct Accumulator {
     min: Option<Value>,
     max: Option<Value>,
     /// Exact distinct hashes, while there are at most [`EXACT_CAP`] and no chunk sent a sketch.
-    set: HashSet<u64, std::hash::BuildHasherDefault<PassThrough>>,
+    set: HashSet<u64, std::hash::BuildHasherDefault<crate::hash::PassThrough>>,
     sketch: Option<Box<Sketch>>,
     unique: bool,
 }
