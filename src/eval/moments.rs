@@ -128,6 +128,31 @@ pub struct Window {
     pub lo: i64,
     pub hi: i64,
     pub known: Vec<Option<Vec<(u64, i64)>>>,
+    /// By entity, when all its rows' beginnings were scanned: whether any is in the window.
+    /// A reference to an entity none of whose rows begins in the window adds no moment in
+    /// it, so its picks are not computed for the moments.
+    pub begins_in: Vec<Option<bool>>,
+}
+
+/// The referenced entities worth scanning for beginnings in a window: timed targets of
+/// references that may point at a later row ([`no_later`]), no larger than an entity
+/// referencing them (scanning costs a pass over the target's rows, each referencing chunk
+/// saves its picks).
+pub fn scanned_targets(entities: &[Entity], rows: &[u64]) -> Vec<EntityId> {
+    let mut out = Vec::new();
+    for (e, ent) in entities.iter().enumerate() {
+        for (k, fk) in ent.foreign_keys.iter().enumerate() {
+            let t = fk.target;
+            if timed(entities, t)
+                && !no_later(entities, e, k, 0)
+                && rows[t] <= rows[e]
+                && !out.contains(&t)
+            {
+                out.push(t);
+            }
+        }
+    }
+    out
 }
 
 impl Window {
@@ -373,6 +398,10 @@ impl Evaluator<'_> {
         for (k, fk) in ent.foreign_keys.iter().enumerate() {
             // A referenced row that never begins after the row adds no moment of its own.
             if !timed(&ir.entities, fk.target) || no_later(&ir.entities, e, k, 0) {
+                continue;
+            }
+            // Nothing it references begins in the increments' window.
+            if (self.window).is_some_and(|w| w.begins_in.get(fk.target) == Some(&Some(false))) {
                 continue;
             }
             let (tf, map) = self.link(f, Hop::Fk(k));

@@ -15,7 +15,7 @@
 
 use super::{Error, ErrorKind};
 use crate::eval::column::Column;
-use crate::eval::moments::{Window, rolled_up};
+use crate::eval::moments::{Window, rolled_up, scanned_targets};
 use crate::eval::rng::unit_at;
 use crate::eval::{Evaluator, RowSet};
 use crate::hash::{mix2, stream};
@@ -95,38 +95,107 @@ pub fn window(layout: &Layout, (from, to): (i32, i32)) -> Result<Window, Error> 
         lo: i64::from(from) * MS_PER_DAY,
         hi: (i64::from(to) + 1) * MS_PER_DAY,
         known: vec![None; entities.len()],
+        begins_in: vec![None; entities.len()],
     };
+    let rows: Vec<u64> = layout.entities.iter().map(|p| p.rows).collect();
+    let targets = scanned_targets(entities, &rows);
+    let tasks: Vec<(EntityId, u64, u64)> = (targets.iter())
+        .flat_map(|&t| chunk_ranges(rows[t], WINDOW_CHUNK).map(move |(a, b)| (t, a, b)))
+        .collect();
+    let hits: Vec<bool> = tasks
+        .par_iter()
+        .with_max_len(1)
+        .map(|&(t, a, b)| {
+            let mut ev = Evaluator::within(layout, &w);
+            let f = ev.frame(t, RowSet::Range(a, b));
+            let hit = ev.begins(f).iter().any(|m| (w.lo..w.hi).contains(m));
+            // A failed evaluation is not ruled out here: the chunks report it.
+            hit || ev.error.is_some()
+        })
+        .collect();
+    let mut begins_in = vec![None; entities.len()];
+    for (&(t, _, _), hit) in tasks.iter().zip(hits) {
+        let b = begins_in[t].get_or_insert(false);
+        *b |= hit;
+    }
+    w.begins_in = begins_in;
     let mut order = Vec::new();
     for e in 0..entities.len() {
         for c in rolled_up(entities, e) {
             children_first(entities, c, &mut order);
         }
     }
-    for c in order {
-        let rows = layout.entities[c].rows;
-        let ranges: Vec<(u64, u64)> = (0..rows.div_ceil(WINDOW_CHUNK))
-            .map(|k| (k * WINDOW_CHUNK, ((k + 1) * WINDOW_CHUNK).min(rows)))
-            .collect();
-        let parts: Vec<Vec<(u64, i64)>> = ranges
-            .par_iter()
-            .map(|&(a, b)| {
-                let mut ev = Evaluator::within(layout, &w);
-                let f = ev.frame(c, RowSet::Range(a, b));
-                let moments = ev.moments(f).unwrap_or_default();
-                if let Some(err) = ev.error.take() {
-                    return Err(err);
-                }
-                let pairs = (moments.iter().enumerate()).flat_map(|(i, ms)| {
-                    (ms.iter())
-                        .filter(|&&m| (w.lo..w.hi).contains(&m))
-                        .map(move |&m| (a + i as u64, m))
-                });
-                Ok(pairs.collect())
+    // Entities of one level read only the moments of lower levels: each level's chunks, of
+    // all its entities, are computed at once (most of these entities fit in one chunk).
+    for level in levels(entities, &order) {
+        let tasks: Vec<(EntityId, u64, u64)> = (level.iter())
+            .flat_map(|&c| {
+                chunk_ranges(layout.entities[c].rows, WINDOW_CHUNK).map(move |(a, b)| (c, a, b))
             })
-            .collect::<Result<_, _>>()?;
-        w.known[c] = Some(parts.concat());
+            .collect();
+        let parts: Vec<Result<Vec<(u64, i64)>, Error>> = tasks
+            .par_iter()
+            .with_max_len(1)
+            .map(|&(c, a, b)| window_chunk(layout, &w, c, a, b))
+            .collect();
+        for c in &level {
+            w.known[*c] = Some(Vec::new());
+        }
+        // In task order: rows in order within an entity, the first error by entity and row.
+        for (&(c, _, _), part) in tasks.iter().zip(parts) {
+            if let Some(known) = w.known[c].as_mut() {
+                known.extend(part?);
+            }
+        }
     }
     Ok(w)
+}
+
+/// The moments in the window of rows `a..b` of entity `c`.
+fn window_chunk(
+    layout: &Layout,
+    w: &Window,
+    c: EntityId,
+    a: u64,
+    b: u64,
+) -> Result<Vec<(u64, i64)>, Error> {
+    let mut ev = Evaluator::within(layout, w);
+    let f = ev.frame(c, RowSet::Range(a, b));
+    let moments = ev.moments(f).unwrap_or_default();
+    if let Some(err) = ev.error.take() {
+        return Err(err);
+    }
+    let pairs = (moments.iter().enumerate()).flat_map(|(i, ms)| {
+        (ms.iter())
+            .filter(|&&m| (w.lo..w.hi).contains(&m))
+            .map(move |&m| (a + i as u64, m))
+    });
+    Ok(pairs.collect())
+}
+
+/// Row ranges `a..b` of at most `chunk` rows covering `0..rows`.
+pub fn chunk_ranges(rows: u64, chunk: u64) -> impl Iterator<Item = (u64, u64)> {
+    (0..rows.div_ceil(chunk)).map(move |k| (k * chunk, ((k + 1) * chunk).min(rows)))
+}
+
+/// The entities of `order` (children before the entities that roll them up) by level: an
+/// entity's level is one more than its rolled-up children's highest.
+fn levels(entities: &[crate::ir::Entity], order: &[EntityId]) -> Vec<Vec<EntityId>> {
+    let mut level = vec![0usize; entities.len()];
+    let mut out: Vec<Vec<EntityId>> = Vec::new();
+    for &e in order {
+        let l = (rolled_up(entities, e).into_iter())
+            .filter(|&c| c != e)
+            .map(|c| level[c] + 1)
+            .max()
+            .unwrap_or(0);
+        level[e] = l;
+        if out.len() <= l {
+            out.resize(l + 1, Vec::new());
+        }
+        out[l].push(e);
+    }
+    out
 }
 
 /// Puts entity `e` after the entities whose moments its rollups read, into `order` (once).
