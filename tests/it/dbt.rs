@@ -391,6 +391,12 @@ fn the_project_builds_on_spark() {
     let o = common::dbt(&project)
         .args(["build", "--target", "spark", "--vars", &vars])
         .env("DBT_TARGET_PATH", "target-spark")
+        // One `dbt build` is one JVM: its Hive metastore can live in memory (on disk, Derby
+        // commits every statement of the build).
+        .env(
+            "PYSPARK_SUBMIT_ARGS",
+            "--conf spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:memory:lab_metastore;create=true pyspark-shell",
+        )
         .output()
         .expect("run dbt");
     assert!(

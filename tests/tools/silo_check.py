@@ -535,7 +535,7 @@ def spark_check(out, stmts, rows_by_folder, problems, specs, con):
         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.warehouse.dir", f"file://{work}/warehouse")
-        .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={work}/metastore_db;create=true")
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL", "jdbc:derby:memory:metastore_db;create=true")
         .config("spark.sql.session.timeZone", "UTC").config("spark.sql.variable.substitute", "false")
         .config("spark.sql.shuffle.partitions", "2")
         # Daily batches make tables of a thousand and more partitions: list them on the driver

@@ -27,8 +27,10 @@ object with an integer `rows` and a `path` containing `raw/<domain>/<entity>/` (
 win; otherwise file rows are summed per table.
 
 All OUT_DIRs share one Spark session (the JVM start is most of the cost); each case's databases
-are dropped after it. Runs in a scratch temp directory, where Derby writes `metastore_db/` and
-`derby.log`. Exit status 0 when every table matches; otherwise problems are printed, status 1.
+are dropped after it. The Hive metastore is an in-memory Derby database (on disk every DDL
+statement waits for Derby's commit); the run is in a scratch temp directory, where Derby writes
+`derby.log` and Spark its empty warehouse. Exit status 0 when every table matches; otherwise
+problems are printed, status 1.
 """
 
 import json
@@ -241,7 +243,7 @@ def main(argv):
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.warehouse.dir", f"file://{work}/warehouse")
-        .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={work}/metastore_db;create=true")
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL", "jdbc:derby:memory:metastore_db;create=true")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.variable.substitute", "false")
         .config("spark.sql.hive.convertMetastoreParquet", "true")
