@@ -14,6 +14,7 @@
 //! an [`Observer`]. [`check`] is the front end alone. See `docs/architecture.md` for the code
 //! map, the layers and the invariants.
 
+pub mod arrow;
 #[cfg(feature = "s3")]
 pub mod aws;
 pub mod cli;

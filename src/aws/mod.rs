@@ -69,6 +69,15 @@ pub struct Aws {
     profile_keys: Option<profile::Keys>,
 }
 
+/// Makes ring the process's TLS crypto provider (HTTPS to S3 and Glue), unless one is set:
+/// reqwest is built without a provider of its own.
+fn tls() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Another thread may have installed one in between; either way there is one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -77,6 +86,7 @@ impl Aws {
     /// Resolves region, endpoint and the source of credentials, and starts the runtime.
     /// Fails when no credentials can exist (see the module documentation).
     pub fn connect(settings: &Settings) -> Result<Aws, AwsError> {
+        tls();
         let files = profile::Files::from_env();
         let prof = files.profile().map_err(AwsError::NoCredentials)?;
         let region = settings
@@ -202,5 +212,19 @@ impl Aws {
     pub(crate) fn credentials(&self, store: &AmazonS3) -> Result<Arc<AwsCredential>, AwsError> {
         self.block_on(store.credentials().get_credential())
             .map_err(|e| AwsError::NoCredentials(format!("no usable AWS credentials: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use object_store::ClientOptions;
+    use object_store::client::{HttpConnector, ReqwestConnector};
+
+    /// An HTTPS client (S3 and Glue on AWS) can be built: TLS has its crypto provider.
+    #[test]
+    fn https_clients_have_a_tls_provider() {
+        super::tls();
+        let http = ReqwestConnector::default().connect(&ClientOptions::new());
+        assert!(http.is_ok(), "{:?}", http.err());
     }
 }

@@ -3,13 +3,13 @@
 //! arrays without copying each value: a column whose text fits 32-bit offsets (under 2 GiB)
 //! becomes a `Utf8` array (only the offsets are narrowed), a larger one a `LargeUtf8` array. Also the casts from expression types to attribute types.
 
-use crate::ir::Type;
-use crate::ir::value::{self, Value};
-use arrow::array::{
+use crate::arrow::array::{
     ArrayRef, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int8Array, Int16Array,
     Int32Array, Int64Array, LargeStringArray, StringArray, TimestampMillisecondArray,
 };
-use arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use crate::arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use crate::ir::Type;
+use crate::ir::value::{self, Value};
 use std::sync::Arc;
 
 /// Arrow-layout strings.
@@ -364,7 +364,7 @@ impl Column {
             }
             (Data::Str(s), _) => strings_to_arrow(s, nulls, i32::MAX as usize),
             // Not reachable for resolved specs: every attribute is cast to its type first.
-            (_, t) => arrow::array::new_null_array(&t.arrow(), n),
+            (_, t) => crate::arrow::array::new_null_array(&t.arrow(), n),
         }
     }
 }
@@ -496,9 +496,12 @@ mod tests {
             s.push(v);
         }
         let large = strings_to_arrow(s.clone(), None, 7);
-        assert_eq!(large.data_type(), &arrow::datatypes::DataType::LargeUtf8);
+        assert_eq!(
+            large.data_type(),
+            &crate::arrow::datatypes::DataType::LargeUtf8
+        );
         let fits = strings_to_arrow(s, None, 8);
-        assert_eq!(fits.data_type(), &arrow::datatypes::DataType::Utf8);
+        assert_eq!(fits.data_type(), &crate::arrow::datatypes::DataType::Utf8);
         let values: Vec<&str> = large
             .as_any()
             .downcast_ref::<LargeStringArray>()

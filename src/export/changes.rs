@@ -8,13 +8,13 @@
 //! logs with the `_seq` of the change row they are about and the partition day `dt`.
 
 use super::mess::{NO_ROW, render_changes};
+use crate::arrow::array::{ArrayRef, AsArray, Date32Array, Int64Array, UInt32Array};
+use crate::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
+use crate::arrow::error::ArrowError;
+use crate::arrow::record_batch::RecordBatch;
 use crate::ir::export::ValueStyle;
 use crate::ir::{EntityId, Type};
 use crate::layout::Layout;
-use arrow::array::{ArrayRef, AsArray, Date32Array, Int64Array, UInt32Array};
-use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
-use arrow::error::ArrowError;
-use arrow::record_batch::RecordBatch;
 use std::sync::Arc;
 
 /// The change-data columns, in order after the export's columns.
@@ -81,7 +81,7 @@ pub fn deliver(
         .collect();
     let mut cols = shaped.columns().to_vec();
     for (k, name) in CDC.iter().enumerate() {
-        let mut col = arrow::compute::take(clean.column(n + k), &src, None)?;
+        let mut col = crate::arrow::compute::take(clean.column(n + k), &src, None)?;
         if k >= 2 {
             col = super::column(&col, Type::Timestamp, &time, &x.format)?;
         }
@@ -106,7 +106,7 @@ pub fn deliver(
 fn with_change(
     b: &RecordBatch,
     src: &[u32],
-    seq: &arrow::array::PrimitiveArray<Int64Type>,
+    seq: &crate::arrow::array::PrimitiveArray<Int64Type>,
     dt: i32,
 ) -> Result<RecordBatch, ArrowError> {
     let seqs: Int64Array = (src.iter())

@@ -4,11 +4,11 @@
 //! added later left out, retyped columns in the style of that day. Without drift the batch
 //! is written as rendered, so exports without drift are the same bytes as before.
 
+use crate::arrow::datatypes::{Field, Schema};
+use crate::arrow::error::ArrowError;
+use crate::arrow::record_batch::RecordBatch;
 use crate::ir::Entity;
 use crate::ir::export::Export;
-use arrow::datatypes::{Field, Schema};
-use arrow::error::ArrowError;
-use arrow::record_batch::RecordBatch;
 use std::sync::Arc;
 
 /// The rows of `b` (rendered for `ent`'s export `x`) as the batch of `day` writes them.

@@ -17,6 +17,14 @@
 //! The answer key lists the crosswalk of every exported record to its golden record, each
 //! planted cell with its clean and dirty text, and each planted record-level defect.
 
+use crate::arrow::array::{
+    Array, ArrayRef, AsArray, Date32Array, Decimal128Array, Float64Array, Int32Array, Int64Array,
+    StringArray, TimestampMillisecondArray, UInt32Array,
+};
+use crate::arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema, SchemaRef};
+use crate::arrow::error::ArrowError;
+use crate::arrow::record_batch::RecordBatch;
+use crate::arrow::util::display::{ArrayFormatter, FormatOptions};
 use crate::defects::{self, Defect};
 use crate::eval::rng::unit_at;
 use crate::hash::{mix2, stream};
@@ -24,14 +32,6 @@ use crate::ir::export::{ANSWER_TABLES, Change, Export};
 use crate::ir::value::MS_PER_DAY;
 use crate::ir::{Entity, EntityId, FormatPart, Generator};
 use crate::layout::Layout;
-use arrow::array::{
-    Array, ArrayRef, AsArray, Date32Array, Decimal128Array, Float64Array, Int32Array, Int64Array,
-    StringArray, TimestampMillisecondArray, UInt32Array,
-};
-use arrow::datatypes::{DataType, Field, Int32Type, Int64Type, Schema, SchemaRef};
-use arrow::error::ArrowError;
-use arrow::record_batch::RecordBatch;
-use arrow::util::display::{ArrayFormatter, FormatOptions};
 use std::sync::Arc;
 
 /// A batch as the system exports it, the day of each row's batch, and the answer key's rows
@@ -263,7 +263,7 @@ fn render_with(
     let reg = Registrations::of(layout, e);
     let recs = records(&reg, x, &s, rows);
     let idx = UInt32Array::from(recs.iter().map(|r| r.src).collect::<Vec<_>>());
-    let mut ex = arrow::compute::take_record_batch(clean, &idx)?;
+    let mut ex = crate::arrow::compute::take_record_batch(clean, &idx)?;
     let ids: Vec<u64> = recs
         .iter()
         .map(|r| record_id(total, r.row, r.copy))
@@ -368,7 +368,7 @@ fn render_with(
     let left_out: Vec<usize> = (0..rows.len()).filter(|&i| reg.left_out(rows[i])).collect();
     if !left_out.is_empty() {
         let idx = UInt32Array::from(left_out.iter().map(|&i| i as u32).collect::<Vec<_>>());
-        let gone = arrow::compute::take_record_batch(clean, &idx)?;
+        let gone = crate::arrow::compute::take_record_batch(clean, &idx)?;
         let gone_keys = record_keys(ent, x, &super::transform(ent, schema, &gone)?)?;
         let gone_golden = golden_keys(ent, x, &gone)?;
         for (i, &src) in left_out.iter().enumerate() {
@@ -610,10 +610,10 @@ fn replace(a: &ArrayRef, with: &[Option<KeyVal>]) -> Result<ArrayRef, ArrowError
                     _ => text(a, i).ok().flatten(),
                 })
                 .collect();
-            arrow::compute::cast(&(Arc::new(out) as ArrayRef), a.data_type())?
+            crate::arrow::compute::cast(&(Arc::new(out) as ArrayRef), a.data_type())?
         }
         DataType::Int64 | DataType::Int32 => {
-            let v = arrow::compute::cast(a, &DataType::Int64)?;
+            let v = crate::arrow::compute::cast(a, &DataType::Int64)?;
             let v = v.as_primitive::<Int64Type>();
             let out: Int64Array = (0..a.len())
                 .map(|i| match &with[i] {
@@ -621,7 +621,7 @@ fn replace(a: &ArrayRef, with: &[Option<KeyVal>]) -> Result<ArrayRef, ArrowError
                     _ => v.is_valid(i).then(|| v.value(i)),
                 })
                 .collect();
-            arrow::compute::cast(&(Arc::new(out) as ArrayRef), a.data_type())?
+            crate::arrow::compute::cast(&(Arc::new(out) as ArrayRef), a.data_type())?
         }
         _ => return Err(bad()),
     })
@@ -719,7 +719,7 @@ fn typed(a: &ArrayRef, planted: &[&Planted]) -> Result<ArrayRef, ArrowError> {
     };
     let out: ArrayRef = match a.data_type() {
         DataType::Date32 => {
-            let v = a.as_primitive::<arrow::datatypes::Date32Type>();
+            let v = a.as_primitive::<crate::arrow::datatypes::Date32Type>();
             Arc::new(
                 (0..a.len())
                     .map(|i| {
@@ -735,7 +735,7 @@ fn typed(a: &ArrayRef, planted: &[&Planted]) -> Result<ArrayRef, ArrowError> {
             )
         }
         DataType::Timestamp(..) => {
-            let v = a.as_primitive::<arrow::datatypes::TimestampMillisecondType>();
+            let v = a.as_primitive::<crate::arrow::datatypes::TimestampMillisecondType>();
             Arc::new(
                 (0..a.len())
                     .map(|i| {
@@ -760,7 +760,7 @@ fn typed(a: &ArrayRef, planted: &[&Planted]) -> Result<ArrayRef, ArrowError> {
             )
         }
         DataType::Float64 => {
-            let v = a.as_primitive::<arrow::datatypes::Float64Type>();
+            let v = a.as_primitive::<crate::arrow::datatypes::Float64Type>();
             Arc::new(
                 (0..a.len())
                     .map(|i| {
@@ -771,7 +771,7 @@ fn typed(a: &ArrayRef, planted: &[&Planted]) -> Result<ArrayRef, ArrowError> {
             )
         }
         DataType::Decimal128(p, sc) => {
-            let v = a.as_primitive::<arrow::datatypes::Decimal128Type>();
+            let v = a.as_primitive::<crate::arrow::datatypes::Decimal128Type>();
             let (p, sc) = (*p, *sc);
             let out: Decimal128Array = (0..a.len())
                 .map(|i| {
@@ -782,7 +782,7 @@ fn typed(a: &ArrayRef, planted: &[&Planted]) -> Result<ArrayRef, ArrowError> {
             Arc::new(out.with_precision_and_scale(p, sc)?)
         }
         DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
-            let w = arrow::compute::cast(a, &DataType::Int64)?;
+            let w = crate::arrow::compute::cast(a, &DataType::Int64)?;
             let v = w.as_primitive::<Int64Type>();
             let out: Int64Array = (0..a.len())
                 .map(|i| {
@@ -791,16 +791,20 @@ fn typed(a: &ArrayRef, planted: &[&Planted]) -> Result<ArrayRef, ArrowError> {
                 })
                 .collect();
             // A value pushed out of the column's type becomes null rather than wrapping.
-            let opts = arrow::compute::CastOptions {
+            let opts = crate::arrow::compute::CastOptions {
                 safe: true,
                 ..Default::default()
             };
-            arrow::compute::cast_with_options(&(Arc::new(out) as ArrayRef), a.data_type(), &opts)?
+            crate::arrow::compute::cast_with_options(
+                &(Arc::new(out) as ArrayRef),
+                a.data_type(),
+                &opts,
+            )?
         }
         _ => a.clone(),
     };
-    let mask = arrow::array::BooleanArray::from(missing);
-    arrow::compute::nullif(&out, &mask)
+    let mask = crate::arrow::array::BooleanArray::from(missing);
+    crate::arrow::compute::nullif(&out, &mask)
 }
 
 /// Plants the text kinds in the exported text.
@@ -832,7 +836,7 @@ fn text_column(col: &ArrayRef, c: usize, planted: &[Planted]) -> Result<ArrayRef
         }
     }
     let out: StringArray = vals.into_iter().collect();
-    arrow::compute::cast(&(Arc::new(out) as ArrayRef), col.data_type())
+    crate::arrow::compute::cast(&(Arc::new(out) as ArrayRef), col.data_type())
 }
 
 /// The rendered batch with the retyped columns' later renderings after the export's columns.
@@ -886,10 +890,11 @@ fn batch_days(
         }
         match a.data_type() {
             DataType::Date32 => Some(i64::from(
-                a.as_primitive::<arrow::datatypes::Date32Type>().value(i),
+                a.as_primitive::<crate::arrow::datatypes::Date32Type>()
+                    .value(i),
             )),
             DataType::Timestamp(..) => Some(
-                a.as_primitive::<arrow::datatypes::TimestampMillisecondType>()
+                a.as_primitive::<crate::arrow::datatypes::TimestampMillisecondType>()
                     .value(i)
                     .div_euclid(MS_PER_DAY),
             ),

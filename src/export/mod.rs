@@ -11,17 +11,17 @@ pub mod drift;
 pub mod mess;
 pub mod nest;
 
+use crate::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int64Array,
+    StringArray, TimestampMillisecondArray,
+};
+use crate::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use crate::arrow::error::ArrowError;
+use crate::arrow::record_batch::RecordBatch;
 use crate::ir::export::{
     Carried, ExportFormat, ValueStyle, carried, date_text, decimal_text, time_text,
 };
 use crate::ir::{Entity, Type};
-use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int64Array,
-    StringArray, TimestampMillisecondArray,
-};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use arrow::error::ArrowError;
-use arrow::record_batch::RecordBatch;
 use std::sync::Arc;
 
 /// The schema of an entity's export (`None` when the entity has no system).
@@ -264,7 +264,7 @@ entities:
         let text = |i: usize| out.column(i).as_string::<i32>().value(0).to_string();
         let int = |i: usize| {
             out.column(i)
-                .as_primitive::<arrow::datatypes::Int64Type>()
+                .as_primitive::<crate::arrow::datatypes::Int64Type>()
                 .value(0)
         };
         assert_eq!(int(0), 1);

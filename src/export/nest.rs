@@ -5,16 +5,16 @@
 //! batch after [`super::transform`] (which leaves parameter columns in their clean type), by the
 //! JSON Lines writer of nested exports; a pure function of the batch.
 
-use crate::ir::Entity;
-use crate::ir::export::{DateStyle, date_text};
-use crate::ir::nest::Node;
-use arrow::array::{
+use crate::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Date32Array, Int64Array, StringArray,
     TimestampMillisecondArray,
 };
-use arrow::datatypes::{DataType, Int64Type};
-use arrow::error::ArrowError;
-use arrow::record_batch::RecordBatch;
+use crate::arrow::datatypes::{DataType, Int64Type};
+use crate::arrow::error::ArrowError;
+use crate::arrow::record_batch::RecordBatch;
+use crate::ir::Entity;
+use crate::ir::export::{DateStyle, date_text};
+use crate::ir::nest::Node;
 use std::sync::Arc;
 
 /// The positions (in the export's column order) of the columns parameter arrays hold.
@@ -98,7 +98,7 @@ fn value(col: &ArrayRef) -> Result<ArrayRef, ArrowError> {
             Arc::new(a.iter().map(|v| v.map(i64::from)).collect::<Int64Array>())
         }
         DataType::Int8 | DataType::Int16 | DataType::Int32 => {
-            let cast = arrow::compute::cast(col, &DataType::Int64)?;
+            let cast = crate::arrow::compute::cast(col, &DataType::Int64)?;
             debug_assert_eq!(
                 cast.as_primitive::<Int64Type>().null_count(),
                 col.null_count()
@@ -112,7 +112,7 @@ fn value(col: &ArrayRef) -> Result<ArrayRef, ArrowError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::Int32Array;
+    use crate::arrow::array::Int32Array;
 
     #[test]
     fn parameters_take_the_ga4_value_types() {

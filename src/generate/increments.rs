@@ -14,6 +14,11 @@
 //! partition are in row order, not in `_seq` order.
 
 use super::{Error, ErrorKind};
+use crate::arrow::array::{
+    ArrayRef, BooleanArray, Date32Array, Int64Array, StringArray, TimestampMillisecondArray,
+};
+use crate::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use crate::arrow::record_batch::RecordBatch;
 use crate::eval::column::Column;
 use crate::eval::moments::{Window, rolled_up, scanned_targets};
 use crate::eval::rng::unit_at;
@@ -22,11 +27,6 @@ use crate::hash::{mix2, stream};
 use crate::ir::value::MS_PER_DAY;
 use crate::ir::{EntityId, Ir};
 use crate::layout::Layout;
-use arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Int64Array, StringArray, TimestampMillisecondArray,
-};
-use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
-use arrow::record_batch::RecordBatch;
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -454,7 +454,7 @@ fn history(
     fields: &[Field],
     ts: &DataType,
     column: &Gather,
-) -> Result<RecordBatch, arrow::error::ArrowError> {
+) -> Result<RecordBatch, crate::arrow::error::ArrowError> {
     let mut all: Vec<(usize, usize)> = Vec::new();
     for (p, (changes, _, _)) in parts.iter().enumerate() {
         all.extend((0..changes.len()).map(|k| (p, k)));

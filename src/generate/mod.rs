@@ -7,14 +7,14 @@
 
 pub mod increments;
 
+use crate::arrow::datatypes::{Field, Schema, SchemaRef};
+use crate::arrow::record_batch::RecordBatch;
 use crate::eval::column::{Column, Data};
 pub use crate::eval::{Error, ErrorKind};
 use crate::eval::{Evaluator, RowSet};
 use crate::ir::value::{MS_PER_DAY, days_from_civil};
 use crate::ir::{Attribute, EntityId, Type};
 use crate::layout::Layout;
-use arrow::datatypes::{Field, Schema, SchemaRef};
-use arrow::record_batch::RecordBatch;
 use std::sync::Arc;
 
 /// Builds the tables chunks share (the aggregates of rollups over referencing rows) before
@@ -95,7 +95,7 @@ pub fn chunk_rows(
         }
         let array = Arc::unwrap_or_clone(c).into_arrow(attr.ty);
         let ty = match array.data_type() {
-            t @ arrow::datatypes::DataType::LargeUtf8 => t.clone(),
+            t @ crate::arrow::datatypes::DataType::LargeUtf8 => t.clone(),
             _ => attr.ty.arrow(),
         };
         fields.push(Field::new(&attr.name, ty, attr.nullable));

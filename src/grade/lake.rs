@@ -347,15 +347,15 @@ fn concat_tables(path: &Path, tables: Vec<Table>) -> Result<Table, String> {
     let rest: Vec<Table> = it.collect();
     let mut columns = Vec::new();
     for (name, a) in &first.columns {
-        let mut parts: Vec<&dyn arrow::array::Array> = vec![a.as_ref()];
+        let mut parts: Vec<&dyn crate::arrow::array::Array> = vec![a.as_ref()];
         for t in &rest {
             let c = t
                 .column(name)
                 .ok_or_else(|| format!("`{}` has no column `{name}`", t.path.display()))?;
             parts.push(c.as_ref());
         }
-        let all =
-            arrow::compute::concat(&parts).map_err(|e| format!("`{}`: {e}", path.display()))?;
+        let all = crate::arrow::compute::concat(&parts)
+            .map_err(|e| format!("`{}`: {e}", path.display()))?;
         columns.push((name.clone(), all));
     }
     let rows = columns.first().map_or(0, |(_, a)| a.len());

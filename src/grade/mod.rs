@@ -17,8 +17,8 @@ mod values;
 
 pub use render::text;
 
+use crate::arrow::datatypes::DataType;
 use crate::score::{PairCounts, Prf};
-use arrow::datatypes::DataType;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 

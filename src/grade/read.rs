@@ -4,10 +4,10 @@
 //! Every table is read whole into named Arrow columns; a text source gives string columns.
 //! Every failure is a message naming the file (and the line, for text).
 
-use arrow::array::{Array, ArrayRef, StringArray};
-use arrow::compute::concat;
-use arrow::datatypes::{DataType, TimeUnit};
-use arrow::util::display::{ArrayFormatter, FormatOptions};
+use crate::arrow::array::{Array, ArrayRef, StringArray};
+use crate::arrow::compute::concat;
+use crate::arrow::datatypes::{DataType, TimeUnit};
+use crate::arrow::util::display::{ArrayFormatter, FormatOptions};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -63,7 +63,7 @@ pub fn parquet(path: &Path) -> Result<Table, String> {
     for (i, f) in schema.fields().iter().enumerate() {
         let parts: Vec<&dyn Array> = batches.iter().map(|b| b.column(i).as_ref()).collect();
         let array = if parts.is_empty() {
-            arrow::array::new_empty_array(f.data_type())
+            crate::arrow::array::new_empty_array(f.data_type())
         } else {
             concat(&parts).map_err(|e| bad(&e))?
         };
@@ -281,8 +281,8 @@ pub fn user_table(path: &Path) -> Result<Table, String> {
 /// decimal, booleans `true`/`false`, dates `YYYY-MM-DD`, timestamps ISO with milliseconds and
 /// `Z` (as the `iso` style writes them); `None` for null.
 pub fn cell_text(a: &dyn Array, i: usize) -> Option<String> {
-    use arrow::array::AsArray;
-    use arrow::datatypes as t;
+    use crate::arrow::array::AsArray;
+    use crate::arrow::datatypes as t;
     if a.is_null(i) {
         return None;
     }

@@ -8,9 +8,9 @@ use super::lake::Lake;
 use super::read::Table;
 use super::values::{day_of, month_of, value_at};
 use super::{Measure, MonthTotal, Reconciled, UnifiedScore};
-use arrow::array::{Array, ArrayRef};
-use arrow::compute::{CastOptions, cast_with_options};
-use arrow::datatypes::DataType;
+use crate::arrow::array::{Array, ArrayRef};
+use crate::arrow::compute::{CastOptions, cast_with_options};
+use crate::arrow::datatypes::DataType;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Scores the user's golden table `t` of `entity`.
@@ -136,7 +136,7 @@ fn numbers(a: &ArrayRef) -> Option<Vec<Option<f64>>> {
     let c = cast(a, &DataType::Float64)?;
     let f = c
         .as_any()
-        .downcast_ref::<arrow::array::Float64Array>()?
+        .downcast_ref::<crate::arrow::array::Float64Array>()?
         .clone();
     Some(
         (0..f.len())

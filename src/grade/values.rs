@@ -6,12 +6,12 @@
 //! parsed in the system's style; the user's column is cast to the truth's type with Arrow's
 //! cast. A text that is no value of the type becomes a *bad* key: unequal to every value.
 
+use crate::arrow::array::{Array, ArrayRef, AsArray};
+use crate::arrow::compute::{CastOptions, cast_with_options};
+use crate::arrow::datatypes::{self as t, DataType};
 use crate::ir::Type;
 use crate::ir::export::{BoolStyle, DateStyle, DecimalStyle, TimeStyle, ValueStyle};
 use crate::ir::value::{MS_PER_DAY, Value, format_timestamp, parse_date};
-use arrow::array::{Array, ArrayRef, AsArray};
-use arrow::compute::{CastOptions, cast_with_options};
-use arrow::datatypes::{self as t, DataType};
 
 /// A compared cell: `None` is null.
 pub type Key = Option<String>;
@@ -237,7 +237,7 @@ pub fn month_of(day: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::StringArray;
+    use crate::arrow::array::StringArray;
     use std::sync::Arc;
 
     const N: Norm = Norm {

@@ -2,7 +2,7 @@
 //! (Hive DDL) type, Parquet physical type, and the names the dictionary and Mermaid use. Any
 //! emitter or sink that needs a type name asks this module; nothing else spells type names.
 
-use arrow::datatypes::{DataType, TimeUnit};
+use crate::arrow::datatypes::{DataType, TimeUnit};
 
 /// A logical column type. Timestamps are UTC with millisecond precision; dates are days.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

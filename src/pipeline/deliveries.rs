@@ -8,6 +8,8 @@
 //! in day order, so the bytes do not depend on the thread count.
 
 use super::{EntityReport, Error};
+use crate::arrow::array::{AsArray, RecordBatch, UInt32Array};
+use crate::arrow::error::ArrowError;
 use crate::export::changes::{CDC, Delivery, answer_schema, deliver};
 use crate::generate::increments::Changes;
 use crate::ir::EntityId;
@@ -16,8 +18,6 @@ use crate::plan::Plan;
 use crate::sink::format::Format;
 use crate::sink::hashing::HashingWriter;
 use crate::sink::{Codec, Lake, LocalLake};
-use arrow::array::{AsArray, RecordBatch, UInt32Array};
-use arrow::error::ArrowError;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::Path;
@@ -87,7 +87,7 @@ pub(super) fn write(
         if batches.is_empty() {
             continue;
         }
-        let all = arrow::compute::concat_batches(&answer_schema(t), &batches)
+        let all = crate::arrow::compute::concat_batches(&answer_schema(t), &batches)
             .map_err(|x| fail("the answer key", &x))?;
         let dir = lake.join(format!(
             "truth/{}/increments/{RAW}/{table}/{}/{}",
@@ -119,7 +119,7 @@ fn render_day(
             continue;
         }
         let rows: Vec<u64> = idx.iter().map(|&i| ch.rows[i as usize]).collect();
-        let b = arrow::compute::take_record_batch(&ch.batch, &UInt32Array::from(idx))?;
+        let b = crate::arrow::compute::take_record_batch(&ch.batch, &UInt32Array::from(idx))?;
         out.push(deliver(plan, e, &b, &rows, day, first && out.is_empty())?);
     }
     Ok(out)
@@ -128,21 +128,21 @@ fn render_day(
 /// The crosswalk rows with the first of each record key only (a record delivered on several
 /// days, or twice in a day, maps to its golden record once).
 fn distinct_keys(batches: &[RecordBatch]) -> Result<RecordBatch, ArrowError> {
-    let all = arrow::compute::concat_batches(&answer_schema(0), batches)?;
+    let all = crate::arrow::compute::concat_batches(&answer_schema(0), batches)?;
     let keys = all.column(2).as_string::<i32>();
     let mut seen = HashSet::new();
     let keep: Vec<u32> = (0..all.num_rows())
         .filter(|&i| seen.insert(keys.value(i)))
         .map(|i| i as u32)
         .collect();
-    arrow::compute::take_record_batch(&all, &UInt32Array::from(keep))
+    crate::arrow::compute::take_record_batch(&all, &UInt32Array::from(keep))
 }
 
 /// The format entity `e`'s system writes a delivery of schema `schema` in.
 fn format(
     plan: &Plan,
     e: EntityId,
-    schema: &arrow::datatypes::SchemaRef,
+    schema: &crate::arrow::datatypes::SchemaRef,
 ) -> std::io::Result<Box<dyn Format>> {
     let ent = &plan.ir.entities[e];
     let nested = ent.export.as_ref().is_some_and(|x| !x.nest.is_empty());

@@ -3,7 +3,7 @@
 //! (`super::deliveries`), one `part-00000.parquet` per directory.
 
 use super::{EntityReport, Error};
-use arrow::array::RecordBatch;
+use crate::arrow::array::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use std::path::Path;
 

@@ -13,11 +13,11 @@
 
 use super::files::{io, write_file};
 use super::{EntityReport, Error, LakeReport};
+use crate::arrow::array::{BooleanArray, RecordBatch};
 use crate::diagnostics::SourceMap;
 use crate::generate::increments::{Changes, check, chunk_changes, chunk_ranges, window};
 use crate::ir::EntityId;
 use crate::plan::Plan;
-use arrow::array::{BooleanArray, RecordBatch};
 use rayon::prelude::*;
 use std::path::Path;
 use std::time::Instant;
@@ -136,7 +136,7 @@ fn write_entity(
             .iter()
             .map(|c| {
                 let keep: BooleanArray = c.dt.iter().map(|&d| Some(d == day)).collect();
-                arrow::compute::filter_record_batch(&c.batch, &keep)
+                crate::arrow::compute::filter_record_batch(&c.batch, &keep)
             })
             .collect::<Result<_, _>>()
             .map_err(|x| io(lake, &x))?;
@@ -179,8 +179,11 @@ fn drift_column(ent: &crate::ir::Entity) -> Option<String> {
 }
 
 /// `batch` with column `name` renamed to `<name>_v2`.
-fn renamed(batch: &RecordBatch, name: &str) -> Result<RecordBatch, arrow::error::ArrowError> {
-    let fields: Vec<arrow::datatypes::Field> = (batch.schema().fields().iter())
+fn renamed(
+    batch: &RecordBatch,
+    name: &str,
+) -> Result<RecordBatch, crate::arrow::error::ArrowError> {
+    let fields: Vec<crate::arrow::datatypes::Field> = (batch.schema().fields().iter())
         .map(|f| {
             let f = f.as_ref().clone();
             if f.name() == name {
@@ -191,7 +194,7 @@ fn renamed(batch: &RecordBatch, name: &str) -> Result<RecordBatch, arrow::error:
         })
         .collect();
     RecordBatch::try_new(
-        std::sync::Arc::new(arrow::datatypes::Schema::new(fields)),
+        std::sync::Arc::new(crate::arrow::datatypes::Schema::new(fields)),
         batch.columns().to_vec(),
     )
 }
@@ -201,8 +204,8 @@ fn drift_answer(
     like: &RecordBatch,
     name: &str,
     day: i32,
-) -> Result<RecordBatch, arrow::error::ArrowError> {
-    use arrow::array::{ArrayRef, Date32Array, Int64Array, StringArray};
+) -> Result<RecordBatch, crate::arrow::error::ArrowError> {
+    use crate::arrow::array::{ArrayRef, Date32Array, Int64Array, StringArray};
     let cols: Vec<ArrayRef> = vec![
         std::sync::Arc::new(StringArray::from(vec![None::<&str>])),
         std::sync::Arc::new(Int64Array::from(vec![None::<i64>])),

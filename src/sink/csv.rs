@@ -3,8 +3,8 @@
 //! the file writer only appends.
 
 use super::format::{Encoded, FileOut, FileWriter, Format, foreign_batch};
-use arrow::datatypes::SchemaRef;
-use arrow::record_batch::RecordBatch;
+use crate::arrow::datatypes::SchemaRef;
+use crate::arrow::record_batch::RecordBatch;
 use std::io::{self, Write};
 
 /// CSV for one entity.
@@ -30,7 +30,7 @@ impl Format for Csv {
     fn encode(&self, batch: &RecordBatch) -> io::Result<Encoded> {
         let mut buf = Vec::with_capacity(batch.num_rows() * 64);
         {
-            let mut w = arrow::csv::WriterBuilder::new()
+            let mut w = crate::arrow::csv::WriterBuilder::new()
                 .with_header(false)
                 .with_date_format("%Y-%m-%d".into())
                 .with_timestamp_format("%Y-%m-%dT%H:%M:%S%.3f".into())

@@ -5,11 +5,11 @@
 //! appends (after the byte-order mark and the header, for CSV).
 
 use super::format::{Encoded, FileOut, FileWriter, Format, foreign_batch};
+use crate::arrow::array::{Array, ArrayRef, StringArray};
+use crate::arrow::datatypes::{DataType, SchemaRef};
+use crate::arrow::record_batch::RecordBatch;
+use crate::arrow::util::display::{ArrayFormatter, FormatOptions};
 use crate::ir::export::{Carried, CsvDialect, Encoding};
-use arrow::array::{Array, ArrayRef, StringArray};
-use arrow::datatypes::{DataType, SchemaRef};
-use arrow::record_batch::RecordBatch;
-use arrow::util::display::{ArrayFormatter, FormatOptions};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -434,8 +434,8 @@ mod tests {
     use super::super::hashing::HashingWriter;
     use super::super::lake::LakeFile;
     use super::*;
-    use arrow::array::{ArrayRef, Int64Array, StringArray};
-    use arrow::datatypes::{Field, Schema};
+    use crate::arrow::array::{ArrayRef, Int64Array, StringArray};
+    use crate::arrow::datatypes::{Field, Schema};
     use std::sync::{Arc, Mutex};
 
     /// A lake file in memory, shared with the test.

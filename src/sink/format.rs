@@ -8,7 +8,7 @@
 
 use super::hashing::HashingWriter;
 use super::lake::LakeFile;
-use arrow::record_batch::RecordBatch;
+use crate::arrow::record_batch::RecordBatch;
 use std::any::Any;
 use std::io;
 

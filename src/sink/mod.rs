@@ -19,12 +19,12 @@ pub mod partition;
 pub mod parts;
 pub mod stats;
 
+use crate::arrow::record_batch::RecordBatch;
 pub use crate::codec::Codec;
 use crate::generate;
 use crate::ir::EntityId;
 use crate::plan::Plan;
 use crate::profile::{DataStats, EntityStats};
-use arrow::record_batch::RecordBatch;
 use format::{Encoded, FileWriter, Format};
 use hashing::HashingWriter;
 pub use lake::{Lake, LakeFile, LocalLake};
@@ -134,7 +134,7 @@ struct Output {
 /// [`crate::ir::export::ANSWER_TABLES`] for that export.
 enum OutputKind {
     Clean,
-    Export(arrow::datatypes::SchemaRef),
+    Export(crate::arrow::datatypes::SchemaRef),
     Answer(usize),
 }
 
@@ -389,7 +389,7 @@ impl<'a> Encoder<'a> {
     fn encode_export(
         &self,
         k: usize,
-        schema: &arrow::datatypes::SchemaRef,
+        schema: &crate::arrow::datatypes::SchemaRef,
         batch: RecordBatch,
         rows: &[u64],
         first: bool,
@@ -398,7 +398,7 @@ impl<'a> Encoder<'a> {
         let ent = &self.plan.ir.entities[self.e];
         let entity = Path::new(&ent.qualified);
         let export_err =
-            |e: arrow::error::ArrowError| io_err(entity, "export")(io::Error::other(e));
+            |e: crate::arrow::error::ArrowError| io_err(entity, "export")(io::Error::other(e));
         let r = crate::export::mess::render(self.plan, self.e, schema, &batch, rows, first)
             .map_err(export_err)?;
         drop(batch);

@@ -9,10 +9,10 @@
 
 use super::dialect::{Row, RowBytes, TextFile, for_each_row, json_string, push_json_string};
 use super::format::{Encoded, FileOut, FileWriter, Format};
+use crate::arrow::datatypes::DataType;
+use crate::arrow::record_batch::RecordBatch;
 use crate::ir::nest::{Node, Slot, Top, top_level};
 use crate::ir::{AttrId, Entity};
-use arrow::datatypes::DataType;
-use arrow::record_batch::RecordBatch;
 use std::io;
 
 /// One key of a line (or of a record) and what it holds; keys are JSON-encoded once.
@@ -226,11 +226,11 @@ impl Format for NestedJsonLines {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow::array::{
+    use crate::arrow::array::{
         ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int64Array, StringArray,
         TimestampMillisecondArray,
     };
-    use arrow::datatypes::{Field, Schema};
+    use crate::arrow::datatypes::{Field, Schema};
     use std::sync::Arc;
 
     const SPEC: &str = r#"

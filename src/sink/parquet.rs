@@ -7,9 +7,9 @@
 
 use super::format::{Encoded, FileOut, FileWriter, Format, foreign_batch};
 use super::{Codec, Plan};
+use crate::arrow::datatypes::SchemaRef;
+use crate::arrow::record_batch::RecordBatch;
 use crate::ir::{EntityId, Generator as G};
-use arrow::datatypes::SchemaRef;
-use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowSchemaConverter;
 use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::{Compression, ZstdLevel};

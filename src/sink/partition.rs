@@ -4,10 +4,10 @@
 //! [`crate::ir::partition`], which the DDL's projection uses too.
 
 use super::Plan;
+use crate::arrow::array::{Array, Date32Array, TimestampMillisecondArray, UInt32Array};
+use crate::arrow::record_batch::RecordBatch;
 use crate::ir::value::MS_PER_DAY;
 use crate::ir::{EntityId, Granularity, partition};
-use arrow::array::{Array, Date32Array, TimestampMillisecondArray, UInt32Array};
-use arrow::record_batch::RecordBatch;
 use std::collections::BTreeMap;
 use std::io;
 
@@ -72,7 +72,7 @@ fn rows_of(batch: &RecordBatch, idx: Vec<u32>) -> io::Result<RecordBatch> {
         return Ok(batch.slice(a as usize, idx.len()));
     }
     let idx = UInt32Array::from(idx);
-    arrow::compute::take_record_batch(batch, &idx).map_err(io::Error::other)
+    crate::arrow::compute::take_record_batch(batch, &idx).map_err(io::Error::other)
 }
 
 fn split_with(

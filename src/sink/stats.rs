@@ -8,11 +8,11 @@
 //! hash and a register update on a worker thread: nothing per value is left for the thread
 //! that assembles the files.
 
+use crate::arrow::array::*;
+use crate::arrow::datatypes::{DataType, TimeUnit};
 use crate::hash::{mix2, mix64};
 use crate::ir::value::{Value, format_decimal};
 use crate::profile::ColumnStats;
-use arrow::array::*;
-use arrow::datatypes::{DataType, TimeUnit};
 use std::collections::HashSet;
 
 /// A chunk whose column has at most this many distinct values sends them as a set.

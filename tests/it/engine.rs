@@ -3,7 +3,7 @@
 //! output under SIGKILL, flag validation, CSV shape, and property tests over random specs.
 
 use crate::common::*;
-use arrow::array::Array;
+use lab::arrow::array::Array;
 use lab::eval::{Evaluator, RowSet};
 use lab::ir::Value;
 use lab::plan::{PlanOptions, plan};
@@ -40,7 +40,7 @@ fn output_is_identical_across_thread_counts_and_runs() {
 }
 
 /// Reads every column of every Parquet file of a lake: (entity path, column) → values.
-fn lake_columns(lake: &Path) -> BTreeMap<(String, String), Vec<arrow::array::ArrayData>> {
+fn lake_columns(lake: &Path) -> BTreeMap<(String, String), Vec<lab::arrow::array::ArrayData>> {
     let manifest: serde_json::Value =
         serde_json::from_str(&read(lake.join("_manifest.json"))).unwrap();
     let mut out = BTreeMap::new();

@@ -3,17 +3,17 @@
 //! from expressions.
 
 use crate::common::*;
-use arrow::array::{Array, AsArray};
-use arrow::datatypes::{Float64Type, Int64Type};
+use lab::arrow::array::{Array, AsArray};
+use lab::arrow::datatypes::{Float64Type, Int64Type};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Every Parquet column of a lake, concatenated per (entity, column).
-fn columns(lake: &Path) -> BTreeMap<(String, String), arrow::array::ArrayRef> {
+fn columns(lake: &Path) -> BTreeMap<(String, String), lab::arrow::array::ArrayRef> {
     let manifest: serde_json::Value =
         serde_json::from_str(&read(lake.join("_manifest.json"))).unwrap();
-    let mut parts: BTreeMap<(String, String), Vec<arrow::array::ArrayRef>> = BTreeMap::new();
+    let mut parts: BTreeMap<(String, String), Vec<lab::arrow::array::ArrayRef>> = BTreeMap::new();
     for e in manifest["entities"].as_array().unwrap() {
         let name = e["entity"].as_str().unwrap().to_string();
         for f in e["files"].as_array().unwrap() {
@@ -40,7 +40,7 @@ fn columns(lake: &Path) -> BTreeMap<(String, String), arrow::array::ArrayRef> {
         .into_iter()
         .map(|(k, v)| {
             let refs: Vec<&dyn Array> = v.iter().map(|a| a.as_ref()).collect();
-            (k, arrow::compute::concat(&refs).unwrap())
+            (k, lab::arrow::compute::concat(&refs).unwrap())
         })
         .collect()
 }
@@ -244,8 +244,8 @@ fn scale_is_readable_in_expressions() {
 }
 
 /// Days since the epoch of a Date32 column, `None` for nulls.
-fn days(c: &arrow::array::ArrayRef) -> Vec<Option<i64>> {
-    let a = c.as_primitive::<arrow::datatypes::Date32Type>();
+fn days(c: &lab::arrow::array::ArrayRef) -> Vec<Option<i64>> {
+    let a = c.as_primitive::<lab::arrow::datatypes::Date32Type>();
     (0..a.len())
         .map(|i| a.is_valid(i).then(|| i64::from(a.value(i))))
         .collect()
@@ -259,7 +259,7 @@ fn time_bounds_from_the_row_and_negative_offsets_hold() {
     let col = |e: &str, a: &str| c[&(e.to_string(), a.to_string())].clone();
     let int = |e: &str, a: &str| -> Vec<i64> {
         let x = col(e, a);
-        let x = arrow::compute::cast(&x, &arrow::datatypes::DataType::Int64).unwrap();
+        let x = lab::arrow::compute::cast(&x, &lab::arrow::datatypes::DataType::Int64).unwrap();
         x.as_primitive::<Int64Type>().values().to_vec()
     };
     let lead = int("suppliers", "lead_time_days");

@@ -3,9 +3,9 @@
 //! 2 GiB are either generated correctly or refused with a located diagnostic.
 
 use crate::common::*;
-use arrow::array::{Array, ArrayRef, LargeStringArray};
-use arrow::datatypes::{DataType, Field, Schema};
-use arrow::record_batch::RecordBatch;
+use lab::arrow::array::{Array, ArrayRef, LargeStringArray};
+use lab::arrow::datatypes::{DataType, Field, Schema};
+use lab::arrow::record_batch::RecordBatch;
 use lab::codes;
 use lab::diagnostics::Diagnostic;
 use lab::generate::{self, ErrorKind};
@@ -143,7 +143,7 @@ entities:
     let ids = batch
         .column(0)
         .as_any()
-        .downcast_ref::<arrow::array::Int16Array>()
+        .downcast_ref::<lab::arrow::array::Int16Array>()
         .expect("int16");
     assert_eq!(ids.value(999), i16::MAX);
 }
@@ -195,7 +195,7 @@ fn integer_overflow_in_an_expression_is_a_located_error() {
     let v = batch
         .column(1)
         .as_any()
-        .downcast_ref::<arrow::array::Int64Array>()
+        .downcast_ref::<lab::arrow::array::Int64Array>()
         .expect("int64");
     assert_eq!(v.value(79), 9223372036854775800);
     assert_eq!(v.value(80), -1);
@@ -326,7 +326,7 @@ fn a_large_string_batch_encodes_with_the_files_utf8_schema() {
     assert_eq!(chunks.len(), 1);
     let mut buf = Vec::new();
     {
-        let mut w = arrow::csv::WriterBuilder::new()
+        let mut w = lab::arrow::csv::WriterBuilder::new()
             .with_header(false)
             .build(&mut buf);
         w.write(&batch).expect("encodes");
@@ -444,7 +444,7 @@ entities:
     let s = batch
         .column(1)
         .as_any()
-        .downcast_ref::<arrow::array::StringArray>()
+        .downcast_ref::<lab::arrow::array::StringArray>()
         .expect("strings");
     assert_eq!(s.value(2), "é3ü");
     // Lorem filler text ends after n characters, so it always fits.
@@ -458,7 +458,7 @@ entities:
     let w = batch
         .column(1)
         .as_any()
-        .downcast_ref::<arrow::array::StringArray>()
+        .downcast_ref::<lab::arrow::array::StringArray>()
         .expect("strings");
     assert!((0..50).all(|i| w.value(i).chars().count() == 6), "{w:?}");
 }
@@ -503,7 +503,7 @@ fn int_values(spec: &str, entity: &str, rows: u64, col: usize) -> Vec<i64> {
     let v = batch
         .column(col)
         .as_any()
-        .downcast_ref::<arrow::array::Int64Array>()
+        .downcast_ref::<lab::arrow::array::Int64Array>()
         .expect("int64");
     v.values().to_vec()
 }
@@ -722,19 +722,19 @@ fn round_takes_negative_digits() {
     let f = batch
         .column(1)
         .as_any()
-        .downcast_ref::<arrow::array::Float64Array>()
+        .downcast_ref::<lab::arrow::array::Float64Array>()
         .expect("float64");
     assert_eq!(f.value(0), 120.0);
     let i = batch
         .column(2)
         .as_any()
-        .downcast_ref::<arrow::array::Int64Array>()
+        .downcast_ref::<lab::arrow::array::Int64Array>()
         .expect("int64");
     assert_eq!(i.value(0), 1300, "half away from zero");
     let d = batch
         .column(3)
         .as_any()
-        .downcast_ref::<arrow::array::Decimal128Array>()
+        .downcast_ref::<lab::arrow::array::Decimal128Array>()
         .expect("decimal");
     assert_eq!(d.value(0), 130000, "1300.00");
     // Rounding past the 64-bit range is an error.
@@ -766,7 +766,7 @@ fn decimal_constants_choices_and_literals_are_exact() {
         batch
             .column(k)
             .as_any()
-            .downcast_ref::<arrow::array::Decimal128Array>()
+            .downcast_ref::<lab::arrow::array::Decimal128Array>()
             .expect("decimal")
             .values()
             .to_vec()
@@ -894,14 +894,14 @@ fn a_count_through_a_random_lookup_plans_and_matches_the_generated_values() {
     let cat = prod
         .column(1)
         .as_any()
-        .downcast_ref::<arrow::array::StringArray>()
+        .downcast_ref::<lab::arrow::array::StringArray>()
         .map(|a| (0..3).map(|i| a.value(i).to_string()).collect::<Vec<_>>())
         .expect("string category");
     let it = generate::chunk(&p, items, 0, 50).expect("items generate");
     let pid = it.column(1);
     let pid = pid
         .as_any()
-        .downcast_ref::<arrow::array::StringArray>()
+        .downcast_ref::<lab::arrow::array::StringArray>()
         .expect("string key");
     let expected = (0..50)
         .filter(|&i| {
@@ -1017,7 +1017,7 @@ fn texts(p: &Plan, entity: &str, col: usize) -> Vec<String> {
     let batch = generate::chunk(p, e, 0, p.entities[e].rows).expect("generates");
     let c = batch.column(col);
     (0..c.len())
-        .map(|i| arrow::util::display::array_value_to_string(c, i).unwrap())
+        .map(|i| lab::arrow::util::display::array_value_to_string(c, i).unwrap())
         .collect()
 }
 

@@ -1,7 +1,7 @@
 //! Row sources, picks and expression functions of the generic engine, end to end on small
 //! in-memory specs: resolve → plan → generate.
 
-use arrow::util::display::array_value_to_string;
+use lab::arrow::util::display::array_value_to_string;
 use lab::codes;
 use lab::diagnostics::Diagnostic;
 use lab::generate::ErrorKind;

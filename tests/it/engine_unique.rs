@@ -2,7 +2,7 @@
 //! combination (nulls aside), and every refused one has more rows than combinations, at
 //! check time (scale 1) or at plan time (the requested scale and the drawn counts).
 
-use arrow::util::display::array_value_to_string;
+use lab::arrow::util::display::array_value_to_string;
 use lab::codes;
 use lab::plan::{PlanOptions, plan};
 use proptest::prelude::*;
