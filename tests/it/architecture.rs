@@ -10,8 +10,9 @@ use std::path::Path;
 /// only; modules of one layer are independent of each other.
 const LAYERS: &[&[&str]] = &[
     // Leaves: the diagnostic catalogue, number parsing, the codec choice, the grading
-    // measures; then diagnostics rendering, hashing, measured-profile types.
-    &["codes", "number", "codec", "score", "aws"],
+    // measures, S3 and Glue, the Arrow re-exports; then diagnostics rendering, hashing,
+    // measured-profile types.
+    &["codes", "number", "codec", "score", "aws", "arrow"],
     &["diagnostics", "hash", "profile"],
     // The two models: the spec AST and the IR (the IR does not know the AST).
     &["spec", "ir"],
