@@ -72,10 +72,8 @@ pub struct Aws {
 /// Makes ring the process's TLS crypto provider (HTTPS to S3 and Glue), unless one is set:
 /// reqwest is built without a provider of its own.
 fn tls() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Another thread may have installed one in between; either way there is one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
+    // An error means a provider is already installed, which is as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn env(name: &str) -> Option<String> {

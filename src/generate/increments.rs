@@ -88,7 +88,7 @@ const WINDOW_CHUNK: u64 = 131_072;
 /// The window of days `from..=to` (days since 1970) with the moments in it of every entity
 /// whose moments a rollup reads, each computed once over all its rows (children before the
 /// entities that roll them up), so that neither the entity's own change rows nor its
-/// parents' compute them again.
+/// parents' compute them again; and which referenced entities have no row beginning in it.
 pub fn window(layout: &Layout, (from, to): (i32, i32)) -> Result<Window, Error> {
     let entities = &layout.ir.entities;
     let mut w = Window {
@@ -97,28 +97,7 @@ pub fn window(layout: &Layout, (from, to): (i32, i32)) -> Result<Window, Error> 
         known: vec![None; entities.len()],
         begins_in: vec![None; entities.len()],
     };
-    let rows: Vec<u64> = layout.entities.iter().map(|p| p.rows).collect();
-    let targets = scanned_targets(entities, &rows);
-    let tasks: Vec<(EntityId, u64, u64)> = (targets.iter())
-        .flat_map(|&t| chunk_ranges(rows[t], WINDOW_CHUNK).map(move |(a, b)| (t, a, b)))
-        .collect();
-    let hits: Vec<bool> = tasks
-        .par_iter()
-        .with_max_len(1)
-        .map(|&(t, a, b)| {
-            let mut ev = Evaluator::within(layout, &w);
-            let f = ev.frame(t, RowSet::Range(a, b));
-            let hit = ev.begins(f).iter().any(|m| (w.lo..w.hi).contains(m));
-            // A failed evaluation is not ruled out here: the chunks report it.
-            hit || ev.error.is_some()
-        })
-        .collect();
-    let mut begins_in = vec![None; entities.len()];
-    for (&(t, _, _), hit) in tasks.iter().zip(hits) {
-        let b = begins_in[t].get_or_insert(false);
-        *b |= hit;
-    }
-    w.begins_in = begins_in;
+    scan_begins(layout, &mut w);
     let mut order = Vec::new();
     for e in 0..entities.len() {
         for c in rolled_up(entities, e) {
@@ -149,6 +128,30 @@ pub fn window(layout: &Layout, (from, to): (i32, i32)) -> Result<Window, Error> 
         }
     }
     Ok(w)
+}
+
+/// Scans the beginnings of the referenced entities worth it ([`scanned_targets`]) and notes in
+/// `w` whether any of their rows begins in the window.
+fn scan_begins(layout: &Layout, w: &mut Window) {
+    let rows: Vec<u64> = layout.entities.iter().map(|p| p.rows).collect();
+    let targets = scanned_targets(&layout.ir.entities, &rows);
+    let tasks: Vec<(EntityId, u64, u64)> = (targets.iter())
+        .flat_map(|&t| chunk_ranges(rows[t], WINDOW_CHUNK).map(move |(a, b)| (t, a, b)))
+        .collect();
+    let hits: Vec<bool> = tasks
+        .par_iter()
+        .with_max_len(1)
+        .map(|&(t, a, b)| {
+            let mut ev = Evaluator::within(layout, w);
+            let f = ev.frame(t, RowSet::Range(a, b));
+            let hit = ev.begins(f).iter().any(|m| (w.lo..w.hi).contains(m));
+            // A failed evaluation is not ruled out here: the chunks report it.
+            hit || ev.error.is_some()
+        })
+        .collect();
+    for (&(t, _, _), hit) in tasks.iter().zip(hits) {
+        *w.begins_in[t].get_or_insert(false) |= hit;
+    }
 }
 
 /// The moments in the window of rows `a..b` of entity `c`.
