@@ -117,6 +117,30 @@ def manifest_rows(manifest):
     return out
 
 
+def scan_all(spark, scans, batch=40):
+    """Runs the scans' queries as few Spark jobs as possible: up to `batch` of them as one
+    `UNION ALL` (a job per query costs more than the reading of a small table). When a batch
+    fails, its queries run one by one, so the error names its table. Yields (rows, bad) or the
+    error's first line, per scan, in order."""
+    for i in range(0, len(scans), batch):
+        part = scans[i : i + batch]
+        union = "\nUNION ALL\n".join(
+            f"SELECT {k} AS k, n, h, bad FROM ({q})" for k, (*_, q) in enumerate(part)
+        )
+        try:
+            got = {r["k"]: (r["n"], r["bad"]) for r in spark.sql(union).collect()}
+        except Exception:  # noqa: BLE001 - located below, query by query
+            got = {}
+            for k, (*_, q) in enumerate(part):
+                try:
+                    r = spark.sql(q).collect()[0]
+                    got[k] = (r["n"], r["bad"])
+                except Exception as e:  # noqa: BLE001
+                    got[k] = str(e).splitlines()[0]
+        for k in range(len(part)):
+            yield got[k]
+
+
 def check_case(spark, out, problems):
     """Replays one OUT_DIR's DDL and reads every table back; returns (tables, rows read)."""
     ir_tables = {}
@@ -158,7 +182,11 @@ def check_case(spark, out, problems):
             if m:
                 created.append((m.group(1), m.group(2), "\nPARTITIONED BY" in local))
 
-    n_rows = 0
+    # Each table's scan: its row count, a hash over every column of every row (which decodes
+    # them all, so a type that does not match the Parquet files fails) and, for a partitioned
+    # table, the rows whose partition value is not its source column formatted with the
+    # partition format. Counted in Spark, not shipped to Python.
+    scans = []  # (db, table, partitioned, want, partition check or None, query)
     for db, table, partitioned in created:
         if db == "answer_key":
             # Its tables read every file under their folder, one folder per system and entity,
@@ -166,25 +194,29 @@ def check_case(spark, out, problems):
             # recursively and checks their rows.
             continue
         name = f"`{db}`.`{table}`"
-        where = f"{out.name}: {db}.{table}"
         # A truth database `<domain>_truth` holds the domain's clean tables.
         want = expected.get((db, table), expected.get((db.removesuffix("_truth"), table)))
-        # A partitioned table's partition values must be its source column formatted with the
-        # partition format; checked in the same scan as the count.
         t = ir_tables.get((db, table)) or {}
-        bad_expr = "0"
+        part, bad_expr = None, "0"
         if partitioned and t.get("partition_from") and t.get("partition_format"):
-            key, src, fmt = t["partition"], t["partition_from"], t["partition_format"]
-            bad_expr = f"count_if(`{key}` <> date_format(`{src}`, '{fmt}'))"
-        try:
-            if partitioned:
+            part = (t["partition"], t["partition_from"], t["partition_format"])
+            bad_expr = f"count_if(`{part[0]}` <> date_format(`{part[1]}`, '{part[2]}'))"
+        if partitioned:
+            try:
                 spark.sql(f"MSCK REPAIR TABLE {name}")
-            # Every column of every row is decoded (a hash over all of them) and the rows are
-            # counted in Spark, not shipped to Python.
-            rows, _, bad = spark.sql(f"SELECT count(*), sum(hash(*)), {bad_expr} FROM {name}").collect()[0]
-        except Exception as e:  # noqa: BLE001
-            problems.append(f"{where}: read failed: {str(e).splitlines()[0]}")
+            except Exception as e:  # noqa: BLE001
+                problems.append(f"{out.name}: {db}.{table}: repair failed: {str(e).splitlines()[0]}")
+                continue
+        query = f"SELECT count(*) AS n, sum(hash(*)) AS h, {bad_expr} AS bad FROM {name}"
+        scans.append((db, table, partitioned, want, part, query))
+
+    n_rows = 0
+    for (db, table, partitioned, want, part, _), result in zip(scans, scan_all(spark, scans)):
+        where = f"{out.name}: {db}.{table}"
+        if isinstance(result, str):
+            problems.append(f"{where}: read failed: {result}")
             continue
+        rows, bad = result
         n_rows += rows
         if want is None:
             problems.append(f"{where}: not in the manifest (read {rows} rows)")
@@ -193,7 +225,10 @@ def check_case(spark, out, problems):
         else:
             print(f"ok {where}: {rows} rows{' (partitioned)' if partitioned else ''}")
         if bad:
+            key, src, fmt = part
             problems.append(f"{where}: {bad} rows whose `{key}` is not date_format(`{src}`, '{fmt}')")
+        t = ir_tables.get((db, table)) or {}
+        name = f"`{db}`.`{table}`"
         # Glue documents sit in `glue/<domain>/`; a truth database is `<domain>_truth`.
         glue = out / "glue" / t.get("domain", db) / f"{table}.json"
         if glue.is_file():
