@@ -22,4 +22,6 @@ if ! build_and_lint; then
 fi
 wait "$setup"
 cargo test --locked --all-targets
-cargo run --locked --quiet -- compile --docs-only --check
+# The binary the tests ran (`cargo test` builds it in the test profile; a plain `cargo run` would
+# build the crate once more, in the dev profile).
+cargo run --profile test --locked --quiet -- compile --docs-only --check

@@ -534,6 +534,9 @@ def spark_check(out, stmts, rows_by_folder, problems, specs, con):
         SparkSession.builder.master("local[2]").appName("lab-silo-check")
         .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
+        # A short-lived JVM over small tables: the client JIT compiler alone and the serial
+        # collector use about a third less CPU than the server defaults.
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
         .config("spark.sql.warehouse.dir", f"file://{work}/warehouse")
         .config("spark.hadoop.javax.jdo.option.ConnectionURL", "jdbc:derby:memory:metastore_db;create=true")
         .config("spark.sql.session.timeZone", "UTC").config("spark.sql.variable.substitute", "false")

@@ -277,6 +277,9 @@ def main(argv):
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
+        # A short-lived JVM over small tables: the client JIT compiler alone and the serial
+        # collector use about a third less CPU than the server defaults.
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
         .config("spark.sql.warehouse.dir", f"file://{work}/warehouse")
         .config("spark.hadoop.javax.jdo.option.ConnectionURL", "jdbc:derby:memory:metastore_db;create=true")
         .config("spark.sql.session.timeZone", "UTC")
