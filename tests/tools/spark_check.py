@@ -11,7 +11,7 @@ statement of every DDL file runs with LOCATION and `storage.location.template` p
 `s3://<bucket>/` at `file://OUT_DIR/lake/` (and `spark.sql.variable.substitute=false`, so
 `${dt}` stays literal). Then, per table: `MSCK REPAIR TABLE` when it is partitioned, and a full
 read (`SELECT *`, which decodes every column, so a type that does not match the Parquet files
-fails) whose row count must equal the manifest's.
+fails; up to 40 tables' reads are one Spark job) whose row count must equal the manifest's.
 
 Optional extras:
 - OUT_DIR/tables.json (the IR's tables, as the emit tests write them): for partitioned tables,
