@@ -186,7 +186,7 @@ def check_case(spark, out, problems):
     # them all, so a type that does not match the Parquet files fails) and, for a partitioned
     # table, the rows whose partition value is not its source column formatted with the
     # partition format. Counted in Spark, not shipped to Python.
-    scans = []  # (db, table, partitioned, want, partition check or None, query)
+    scans = []  # (db, table, IR table, partitioned, want, partition check or None, query)
     for db, table, partitioned in created:
         if db == "answer_key":
             # Its tables read every file under their folder, one folder per system and entity,
@@ -208,10 +208,11 @@ def check_case(spark, out, problems):
                 problems.append(f"{out.name}: {db}.{table}: repair failed: {str(e).splitlines()[0]}")
                 continue
         query = f"SELECT count(*) AS n, sum(hash(*)) AS h, {bad_expr} AS bad FROM {name}"
-        scans.append((db, table, partitioned, want, part, query))
+        scans.append((db, table, t, partitioned, want, part, query))
 
     n_rows = 0
-    for (db, table, partitioned, want, part, _), result in zip(scans, scan_all(spark, scans)):
+    for (db, table, t, partitioned, want, part, _), result in zip(scans, scan_all(spark, scans)):
+        name = f"`{db}`.`{table}`"
         where = f"{out.name}: {db}.{table}"
         if isinstance(result, str):
             problems.append(f"{where}: read failed: {result}")
@@ -227,8 +228,6 @@ def check_case(spark, out, problems):
         if bad:
             key, src, fmt = part
             problems.append(f"{where}: {bad} rows whose `{key}` is not date_format(`{src}`, '{fmt}')")
-        t = ir_tables.get((db, table)) or {}
-        name = f"`{db}`.`{table}`"
         # Glue documents sit in `glue/<domain>/`; a truth database is `<domain>_truth`.
         glue = out / "glue" / t.get("domain", db) / f"{table}.json"
         if glue.is_file():
