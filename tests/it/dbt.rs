@@ -393,11 +393,13 @@ fn the_project_builds_on_spark() {
         .env("DBT_TARGET_PATH", "target-spark")
         // One `dbt build` is one JVM: its Hive metastore can live in memory (on disk, Derby
         // commits every statement of the build), and over small tables the client JIT compiler
-        // alone and the serial collector use about a third less CPU than the server defaults.
+        // alone (with the code cache of the default, not its own 48 MB, which Spark's generated
+        // code overflows) and the serial collector use about a third less CPU than the server
+        // defaults.
         .env(
             "PYSPARK_SUBMIT_ARGS",
             "--conf spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:memory:lab_metastore;create=true \
-             --conf 'spark.driver.extraJavaOptions=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC' pyspark-shell",
+             --conf 'spark.driver.extraJavaOptions=-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m -XX:+UseSerialGC' pyspark-shell",
         )
         .output()
         .expect("run dbt");
